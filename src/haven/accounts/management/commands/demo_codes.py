@@ -1,0 +1,21 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.organizations.generate import DEMO_LOGINS
+
+
+class Command(BaseCommand):
+    help = "Print the current second-factor code of each demo sign-in that has one."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        emails = [email for email, *_rest in DEMO_LOGINS]
+        devices = TOTPDevice.objects.filter(user__email__in=emails, confirmed=True).select_related("user")
+        seconds_left = 30 - int(time.time()) % 30
+        for device in sorted(devices, key=lambda d: emails.index(d.user.email)):
+            code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+            self.stdout.write(f"{device.user.email:32} {code:0{device.digits}d}")
+        self.stdout.write(f"(valid for {seconds_left} more seconds)")

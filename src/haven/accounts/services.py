@@ -1,0 +1,233 @@
+"""Sign-in, lockout, multi-factor set-up and account changes. Every step is audited."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.audit import services as audit
+from haven.audit.middleware import client_ip
+from haven.organizations.models import Invitation, Membership
+from haven.organizations.roles import ROLES_REQUIRING_MFA
+from haven.organizations.services import invitation_accept
+
+from .models import SignInThrottle, User
+
+RECOVERY_CODE_COUNT = 10
+SESSION_SIGNED_IN_AT = "haven_signed_in_at"
+SESSION_PENDING_USER = "haven_pending_user_id"
+
+
+def _throttle_key(email: str, ip: str | None) -> str:
+    return hashlib.sha256(f"{email.strip().lower()}|{ip or ''}".encode()).hexdigest()
+
+
+def sign_in_locked_until(*, email: str, ip: str | None) -> Any:
+    """When the (e-mail, IP) pair's lockout ends, or None if it may try."""
+    throttle = SignInThrottle.objects.filter(key=_throttle_key(email, ip)).first()
+    if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
+        return throttle.locked_until
+    return None
+
+
+@transaction.atomic
+def _sign_in_failed(*, email: str, ip: str | None, user: User | None) -> bool:
+    """Count a failure against the (e-mail, IP) pair; True if that locks the pair out."""
+    now = timezone.now()
+    window = timedelta(seconds=settings.HAVEN_LOCKOUT_WINDOW_SECONDS)
+    throttle, created = SignInThrottle.objects.get_or_create(
+        key=_throttle_key(email, ip), defaults={"failures": 0, "window_started_at": now}
+    )
+    if not created and throttle.window_started_at + window < now:
+        throttle.failures = 0
+        throttle.window_started_at = now
+        throttle.locked_until = None
+        throttle.save(update_fields=["failures", "window_started_at", "locked_until"])
+    SignInThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1)
+    throttle.refresh_from_db(fields=["failures"])
+    # The e-mail typed is not recorded: it may be a mistyped password. A known user is recorded as the actor.
+    audit.record(actor=user, action="auth.sign_in_failed", detail={"known_user": user is not None})
+    if throttle.failures >= settings.HAVEN_LOCKOUT_FAILURES:
+        throttle.locked_until = now + timedelta(seconds=settings.HAVEN_LOCKOUT_SECONDS)
+        throttle.save(update_fields=["locked_until"])
+        audit.record(actor=user, action="auth.lockout", detail={"minutes": settings.HAVEN_LOCKOUT_SECONDS // 60})
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    user: User | None
+    needs_second_factor: bool = False
+    locked: bool = False
+
+
+def sign_in_password(*, request: HttpRequest, email: str, password: str) -> SignInOutcome:
+    """First step: e-mail and password. A user with a second factor is not signed in until it is checked."""
+    ip = client_ip(request)
+    if sign_in_locked_until(email=email, ip=ip):
+        return SignInOutcome(user=None, locked=True)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        known = User.objects.filter(email__iexact=email.strip()).first()
+        locked = _sign_in_failed(email=email, ip=ip, user=known)
+        return SignInOutcome(user=None, locked=locked)
+    SignInThrottle.objects.filter(key=_throttle_key(email, ip)).delete()
+    if user_has_second_factor(user):
+        request.session.cycle_key()
+        request.session[SESSION_PENDING_USER] = user.pk
+        return SignInOutcome(user=user, needs_second_factor=True)
+    _complete_sign_in(request=request, user=user, device=None)
+    return SignInOutcome(user=user)
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(SESSION_PENDING_USER)
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def sign_in_second_factor(*, request: HttpRequest, user: User, code: str) -> bool:
+    """Second step: a TOTP code or a recovery code. A recovery code works once."""
+    code = code.strip().replace(" ", "").replace("-", "")
+    device = verify_code(user=user, code=code)
+    if device is None:
+        audit.record(actor=user, action="auth.mfa_failed")
+        return False
+    request.session.pop(SESSION_PENDING_USER, None)
+    _complete_sign_in(request=request, user=user, device=device)
+    if isinstance(device, StaticDevice):
+        audit.record(actor=user, action="mfa.recovery_code_used", detail={"left": device.token_set.count()})
+    return True
+
+
+def verify_code(*, user: User, code: str) -> TOTPDevice | StaticDevice | None:
+    for device in [*TOTPDevice.objects.devices_for_user(user), *StaticDevice.objects.devices_for_user(user)]:
+        if device.verify_token(code):
+            return device
+    return None
+
+
+def _complete_sign_in(*, request: HttpRequest, user: User, device: Any) -> None:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # login() issues a new session id
+    if device is not None:
+        otp_login(request, device)
+    request.session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
+    audit.record(actor=user, action="auth.sign_in", detail={"second_factor": device is not None})
+
+
+def sign_out(*, request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated:
+        audit.record(actor=user, action="auth.sign_out")
+    logout(request)
+
+
+def user_has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+def user_requires_second_factor(user: User) -> bool:
+    """Admins and every role that can see child-level records must use a second factor."""
+    return Membership.objects.of_user(user).active().filter(role__in=ROLES_REQUIRING_MFA).exists()
+
+
+@transaction.atomic
+def mfa_setup_begin(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the user to scan; it replaces any earlier unconfirmed one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+def mfa_pending_device(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+@transaction.atomic
+def mfa_setup_confirm(*, request: HttpRequest, user: User, code: str) -> list[str]:
+    """Confirm the authenticator with a code it shows; returns fresh recovery codes (shown once)."""
+    device = mfa_pending_device(user=user)
+    if device is None or not device.verify_token(code.strip().replace(" ", "")):
+        raise ValidationError({"code": _("That code is not right. Check the time on your phone and try again.")})
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _replace_recovery_codes(user)
+    otp_login(request, device)
+    request.session.cycle_key()
+    audit.record(actor=user, action="mfa.enable", target=device)
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def mfa_recovery_codes_regenerate(*, user: User) -> list[str]:
+    codes = _replace_recovery_codes(user)
+    audit.record(actor=user, action="mfa.recovery_codes_regenerate")
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+@transaction.atomic
+def mfa_disable(*, user: User) -> None:
+    if user_requires_second_factor(user):
+        raise ValidationError(_("Your role requires a second factor; it cannot be turned off."))
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit.record(actor=user, action="mfa.disable")
+
+
+@transaction.atomic
+def password_change(*, request: HttpRequest, user: User, new_password: str) -> None:
+    from django.contrib.auth import update_session_auth_hash
+
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
+    audit.record(actor=user, action="auth.password_change")
+
+
+@transaction.atomic
+def user_create_from_invitation(*, invitation: Invitation, full_name: str, password: str) -> User:
+    """A newcomer's account, made when they accept an invitation sent to an e-mail with no account yet."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this e-mail exists: sign in to accept the invitation."))
+    user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+    audit.record(actor=user, action="user.create", organization=invitation.organization_id, target=user)
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: Any, user: User) -> User:
+    """Nobody can sign in as a deactivated user; open sessions end on their next request."""
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate yourself."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit.record(actor=actor, action="user.deactivate", target=user)
+    return user

@@ -1,0 +1,57 @@
+"""The hash chain, as pure functions over plain values."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def entry_hash(fields: Mapping[str, Any]) -> str:
+    """SHA-256 over a canonical JSON of the entry's fields, ``prev_hash`` included."""
+    canonical = dict(fields)
+    at = canonical["at"]
+    if isinstance(at, datetime):
+        canonical["at"] = at.astimezone(UTC).isoformat()
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "organization_id",
+    "action",
+    "target_type",
+    "target_id",
+    "detail",
+    "request_id",
+    "ip",
+    "prev_hash",
+)
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    reason: str
+
+
+def first_break(rows: Iterable[Mapping[str, Any]]) -> Break | None:
+    """The first link that does not hold, walking the rows in ``seq`` order; None if the chain is intact."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    for row in rows:
+        if row["seq"] != expected_seq:
+            return Break(expected_seq, "missing")
+        if row["prev_hash"] != prev_hash:
+            return Break(row["seq"], "relinked")
+        if entry_hash({name: row[name] for name in HASHED_FIELDS}) != row["hash"]:
+            return Break(row["seq"], "altered")
+        prev_hash = row["hash"]
+        expected_seq += 1
+    return None

@@ -1,0 +1,39 @@
+"""Plain-language names of audit actions. A new action adds its label here."""
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS: dict[str, Promise] = {
+    "auth.sign_in": _("Signed in"),
+    "auth.sign_in_failed": _("Failed sign-in"),
+    "auth.lockout": _("Locked out after failed sign-ins"),
+    "auth.mfa_failed": _("Wrong second-factor code"),
+    "auth.sign_out": _("Signed out"),
+    "auth.password_change": _("Changed password"),
+    "mfa.enable": _("Turned on the second factor"),
+    "mfa.disable": _("Turned off the second factor"),
+    "mfa.recovery_codes_regenerate": _("Made new recovery codes"),
+    "mfa.recovery_code_used": _("Signed in with a recovery code"),
+    "user.create": _("Account created"),
+    "user.deactivate": _("Account deactivated"),
+    "organization.create": _("Organization added"),
+    "invitation.create": _("Invitation sent"),
+    "invitation.revoke": _("Invitation withdrawn"),
+    "membership.create": _("Role granted"),
+    "membership.deactivate": _("Role removed"),
+    "membership.reactivate": _("Role given back"),
+    "program.create": _("Program created"),
+    "program.update": _("Program changed"),
+}
+
+ACTION_GROUPS: dict[str, Promise] = {
+    "auth.": _("Sign-in"),
+    "mfa.": _("Second factor"),
+    "membership.": _("Memberships"),
+    "invitation.": _("Invitations"),
+    "program.": _("Programs"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

@@ -1,0 +1,26 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from haven.core.permissions import role_required
+from haven.organizations.roles import Role
+
+from .labels import ACTION_GROUPS, action_label
+from .selectors import audit_entries_for
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    action = request.GET.get("action", "")
+    if action not in ACTION_GROUPS:
+        action = ""
+    entries = audit_entries_for(membership=request.membership, action=action)  # type: ignore[attr-defined]
+    page = Paginator(entries, PAGE_SIZE, allow_empty_first_page=True).get_page(request.GET.get("page"))
+    rows = [(entry, action_label(entry.action)) for entry in page.object_list]
+    context = {"page": page, "rows": rows, "action": action, "groups": ACTION_GROUPS.items()}
+    template = "audit/list.html#entries" if request.headers.get("HX-Request") else "audit/list.html"
+    return TemplateResponse(request, template, context)

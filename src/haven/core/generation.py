@@ -1,0 +1,53 @@
+"""The deterministic data generator's frame: scales, the shared context, and the ordered steps.
+
+Each pillar adds a module with a ``run(ctx)`` function to ``STEP_MODULES``, in the order its data depends on.
+Given the same seed and start month, the generator makes the same data.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import import_module
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    cacs: int
+    clinicians: int
+    children: int
+    trainers: int
+    learners: int
+
+
+SCALES = {
+    "demo": Scale("demo", cacs=20, clinicians=200, children=5_000, trainers=6, learners=60),
+    "program": Scale("program", cacs=500, clinicians=2_000, children=55_000, trainers=40, learners=600),
+    "national": Scale("national", cacs=960, clinicians=20_000, children=550_000, trainers=300, learners=3_000),
+}
+
+
+@dataclass
+class GenerationContext:
+    scale: Scale
+    seed: int
+    start: date
+    rng: random.Random
+    counts: dict[str, int] = field(default_factory=dict)
+    # What one step leaves for the next (ids, not model objects).
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, name: str, n: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+
+STEP_MODULES = (
+    "haven.organizations.generate",
+    "haven.programs.generate",
+)
+
+
+def steps() -> list[Callable[[GenerationContext], None]]:
+    return [import_module(name).run for name in STEP_MODULES]

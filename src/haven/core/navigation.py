@@ -1,0 +1,29 @@
+"""Navigation by role: what each role's menu links to. A new page adds its entry here."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from haven.organizations.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str]
+
+
+NAVIGATION = (
+    NavItem(_("Home"), "core:home", frozenset(Role.values)),
+    NavItem(_("Programs"), "programs:list", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
+    NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+)
+
+
+def items_for(role: str | None) -> list[NavItem]:
+    if role is None:
+        return []
+    return [item for item in NAVIGATION if role in item.roles]

@@ -1,0 +1,20 @@
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from haven.accounts.services import recovery_codes_left, user_has_second_factor
+
+from .permissions import signed_in
+from .selectors import home_summary
+
+
+@require_GET
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    context = {
+        "summary": home_summary(membership=membership) if membership else None,
+        "has_second_factor": user_has_second_factor(request.user),  # type: ignore[arg-type]
+        "recovery_codes_left": recovery_codes_left(request.user),  # type: ignore[arg-type]
+    }
+    return TemplateResponse(request, "core/home.html", context)

@@ -1,0 +1,27 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from .selectors import active_membership_for
+
+SESSION_KEY = "haven_membership_id"
+
+
+class ActiveMembershipMiddleware:
+    """Puts the signed-in user's active membership on ``request.membership`` (None if they have none).
+
+    A user with several memberships picks one; the choice is kept in the session and re-checked against the
+    database on every request, so a deactivated membership stops working at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            memberships, chosen = active_membership_for(request.user, request.session.get(SESSION_KEY))
+            request.memberships = memberships  # type: ignore[attr-defined]
+            request.membership = chosen  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,45 @@
+"""The roles of DESIGN section 2, what kind of organization holds each, and which need MFA."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationKind(models.TextChoices):
+    NATIONAL_OFFICE = "national_office", _("National office")
+    STATE_CHAPTER = "state_chapter", _("State chapter")
+    CAC = "cac", _("Children's Advocacy Center")
+    FUNDER = "funder", _("Funder")
+    CORPORATE_PARTNER = "corporate_partner", _("Corporate partner")
+    TRAINING_PROVIDER = "training_provider", _("Training provider")
+
+
+class Role(models.TextChoices):
+    PROGRAM_ADMIN = "program_admin", _("Program admin")
+    ORG_ADMIN = "org_admin", _("Organization admin")
+    CLINICIAN = "clinician", _("Clinician")
+    TRAINER = "trainer", _("Trainer")
+    FUNDER_VIEWER = "funder_viewer", _("Funder viewer")
+    LEARNER = "learner", _("Learner")
+    SAFEGUARDING_REVIEWER = "safeguarding_reviewer", _("Safeguarding reviewer")
+
+
+# Which kinds of organization may hold a role. An org admin can run any organization.
+ROLE_ORGANIZATION_KINDS: dict[str, frozenset[str]] = {
+    Role.PROGRAM_ADMIN: frozenset({OrganizationKind.NATIONAL_OFFICE}),
+    Role.ORG_ADMIN: frozenset(OrganizationKind.values),
+    Role.CLINICIAN: frozenset({OrganizationKind.CAC}),
+    Role.TRAINER: frozenset({OrganizationKind.TRAINING_PROVIDER, OrganizationKind.NATIONAL_OFFICE}),
+    Role.FUNDER_VIEWER: frozenset({OrganizationKind.FUNDER}),
+    Role.LEARNER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    Role.SAFEGUARDING_REVIEWER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
+}
+
+# Admins, and every role that can see child-level records, must sign in with a second factor.
+ROLES_REQUIRING_MFA = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.CLINICIAN})
+
+# Roles whose members may manage an organization's people.
+ROLES_MANAGING_PEOPLE = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
+
+
+def role_allowed_in(role: str, kind: str) -> bool:
+    return kind in ROLE_ORGANIZATION_KINDS.get(role, frozenset())

@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from haven.core.permissions import role_required
+
+from . import selectors, services
+from .forms import InvitationForm, OrganizationForm
+from .roles import Role
+
+ADMINS = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
+
+
+@require_GET
+@role_required(*ADMINS)
+def organization_list(request: HttpRequest) -> HttpResponse:
+    tree = selectors.organization_tree(request.membership)  # type: ignore[attr-defined]
+    return TemplateResponse(request, "organizations/list.html", {"tree": tree})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PROGRAM_ADMIN)
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                parent=form.cleaned_data["parent"],
+                state=form.cleaned_data["state"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": organization.name})
+            return redirect("organizations:detail", organization_id=organization.pk)
+    return TemplateResponse(request, "organizations/create.html", {"form": form})
+
+
+def _add_errors(form: OrganizationForm | InvitationForm, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _detail_context(request: HttpRequest, organization: object, form: InvitationForm) -> dict[str, object]:
+    return {
+        "organization": organization,
+        "members": selectors.members_of(organization),  # type: ignore[arg-type]
+        "invitations": selectors.open_invitations_of(organization),  # type: ignore[arg-type]
+        "form": form,
+    }
+
+
+@require_GET
+@role_required(*ADMINS)
+def organization_detail(request: HttpRequest, organization_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    organization = selectors.access_organization(membership=membership, organization_id=organization_id)
+    form = InvitationForm(organization=organization, inviter_role=membership.role)
+    return TemplateResponse(request, "organizations/detail.html", _detail_context(request, organization, form))
+
+
+@require_POST
+@role_required(*ADMINS)
+def invitation_create(request: HttpRequest, organization_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    organization = selectors.access_organization(membership=membership, organization_id=organization_id)
+    form = InvitationForm(request.POST, organization=organization, inviter_role=membership.role)
+    if form.is_valid():
+        try:
+            invitation, token = services.invitation_create(
+                actor=request.user,
+                organization=organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
+            services.invitation_send(invitation=invitation, link=link)
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. The link, valid 14 days: %(link)s")
+                % {"email": invitation.email, "link": link},
+            )
+            return redirect("organizations:detail", organization_id=organization.pk)
+    context = _detail_context(request, organization, form)
+    return TemplateResponse(request, "organizations/detail.html", context, status=400)
+
+
+@require_POST
+@role_required(*ADMINS)
+def invitation_revoke(request: HttpRequest, organization_id: int, invitation_id: int) -> HttpResponse:
+    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+    invitation = selectors.access_invitation(organization=organization, invitation_id=invitation_id)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The invitation was withdrawn."))
+    return redirect("organizations:detail", organization_id=organization.pk)
+
+
+@require_POST
+@role_required(*ADMINS)
+def membership_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+    target = selectors.access_membership(organization=organization, membership_id=membership_id)
+    try:
+        services.membership_deactivate(actor=request.user, membership=target)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("%(name)s no longer has this role here.") % {"name": target.user.full_name})
+    return redirect("organizations:detail", organization_id=organization.pk)
+
+
+@require_POST
+@role_required(*ADMINS)
+def membership_reactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+    target = selectors.access_membership(organization=organization, membership_id=membership_id)
+    try:
+        services.membership_reactivate(actor=request.user, membership=target)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("%(name)s has this role again.") % {"name": target.user.full_name})
+    return redirect("organizations:detail", organization_id=organization.pk)

@@ -1,0 +1,45 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.organizations.models import Organization
+from haven.organizations.roles import OrganizationKind
+
+from .models import Program, TargetMetric
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    funders = forms.ModelMultipleChoiceField(
+        label=_("Funders"),
+        queryset=Organization.objects.filter(kind=OrganizationKind.FUNDER, is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, program: Program | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for metric in TargetMetric:
+            self.fields[f"target_{metric.value}"] = forms.IntegerField(label=metric.label, min_value=1, required=False)
+        if program is not None and not self.is_bound:
+            self.initial.update(
+                name=program.name,
+                description=program.description,
+                starts_on=program.starts_on,
+                ends_on=program.ends_on,
+                funders=[row.funder for row in program.funders.all()],
+                **{f"target_{t.metric}": t.value for t in program.targets.all()},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] <= data["starts_on"]:
+            self.add_error("ends_on", _("The program must end after it starts."))
+        return data
+
+    def targets(self) -> dict[str, int | None]:
+        return {metric.value: self.cleaned_data.get(f"target_{metric.value}") for metric in TargetMetric}

@@ -1,0 +1,34 @@
+from django.db.models import Prefetch
+from django.http import Http404
+
+from haven.organizations.models import Membership
+from haven.organizations.roles import Role
+
+from .models import Program, ProgramFunder, ProgramQuerySet
+
+
+def programs_visible_to(membership: Membership) -> ProgramQuerySet:
+    """Program admins see their office's programs; a funder's viewers the programs it funds; others those
+    their organization takes part in (for now: the programs of the national office above it)."""
+    if membership.role == Role.PROGRAM_ADMIN:
+        return Program.objects.in_org(membership.organization_id)
+    if membership.role == Role.FUNDER_VIEWER:
+        return Program.objects.funded_by(membership.organization_id)
+    return Program.objects.none()
+
+
+def access_program(*, membership: Membership, program_id: int) -> Program:
+    try:
+        return (
+            programs_visible_to(membership)
+            .prefetch_related_targets()
+            .prefetch_related(
+                Prefetch(
+                    "funders",
+                    queryset=ProgramFunder.objects.under_scoped_parent().select_related("funder"),
+                )
+            )
+            .get(pk=program_id)
+        )
+    except Program.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,56 @@
+from typing import Any
+
+from django.db import transaction
+
+from haven.audit import services as audit
+from haven.organizations.models import Organization
+
+from .models import Program, ProgramFunder, ProgramTarget
+
+
+@transaction.atomic
+def program_save(
+    *,
+    actor: Any,
+    organization: Organization,
+    program: Program | None,
+    name: str,
+    description: str,
+    starts_on: Any,
+    ends_on: Any,
+    funders: list[Organization],
+    targets: dict[str, int | None],
+) -> Program:
+    """Create or update a program with its funders and targets, all in one transaction and one audit event."""
+    created = program is None
+    if program is None:
+        program = Program(organization=organization)
+    program.name, program.description, program.starts_on, program.ends_on = (
+        name,
+        description,
+        starts_on,
+        ends_on,
+    )
+    program.full_clean()
+    program.save()
+
+    funder_rows = ProgramFunder.objects.in_org(organization).filter(program=program)
+    funder_rows.exclude(funder__in=funders).delete()
+    for funder in funders:
+        ProgramFunder.objects.get_or_create(organization=organization, program=program, funder=funder)
+
+    target_rows = ProgramTarget.objects.in_org(organization).filter(program=program)
+    target_rows.exclude(metric__in=[metric for metric, value in targets.items() if value]).delete()
+    for metric, value in targets.items():
+        if value:
+            ProgramTarget.objects.update_or_create(
+                organization=organization, program=program, metric=metric, defaults={"value": value}
+            )
+    audit.record(
+        actor=actor,
+        action="program.create" if created else "program.update",
+        organization=organization,
+        target=program,
+        detail={"funders": sorted(f.pk for f in funders), "targets": {k: v for k, v in targets.items() if v}},
+    )
+    return program

@@ -1,0 +1,30 @@
+"""Production: every secret from the environment or a key file, HTTPS only, __Host- cookies."""
+
+import os
+
+from haven.keys import load_key
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+DEBUG = False
+ALLOWED_HOSTS = [host for host in os.environ.get("HAVEN_ALLOWED_HOSTS", "").split(",") if host]
+SECRET_KEY = load_key("secret", base_dir=BASE_DIR)
+HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR)
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("HAVEN_BEHIND_PROXY") else None
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+
+# __Host- cookies: Secure, no Domain, Path=/ — they cannot be set or overwritten by a sibling subdomain.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_PATH = "/"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_PATH = "/"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+EMAIL_BACKEND = os.environ.get("HAVEN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

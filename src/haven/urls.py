@@ -1,0 +1,11 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("haven.core.urls")),
+    path("account/", include("haven.accounts.urls")),
+    path("organizations/", include("haven.organizations.urls")),
+    path("programs/", include("haven.programs.urls")),
+    path("audit/", include("haven.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+]

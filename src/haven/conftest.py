@@ -1,0 +1,100 @@
+"""Fixtures shared by every app's tests: organizations, people in each role, and signed-in clients."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haven.accounts.models import User
+from haven.accounts.services import SESSION_SIGNED_IN_AT
+from haven.accounts.tests.factories import UserFactory
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import ROLES_REQUIRING_MFA, OrganizationKind, Role
+from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
+
+
+@pytest.fixture
+def national(db: None) -> Organization:
+    return NationalOfficeFactory(name="National Children's Alliance")
+
+
+@pytest.fixture
+def cac(national: Organization) -> Organization:
+    return CacFactory(name="Franklin County CAC", parent__parent=national, parent__name="Ohio Chapter")
+
+
+@pytest.fixture
+def other_cac(national: Organization) -> Organization:
+    return CacFactory(name="Lincoln County CAC", parent__parent=national, parent__name="Texas Chapter",
+                      parent__state="TX")
+
+
+@pytest.fixture
+def funder(db: None) -> Organization:
+    return OrganizationFactory(name="Kering Foundation", kind=OrganizationKind.FUNDER)
+
+
+@pytest.fixture
+def partner(db: None) -> Organization:
+    return OrganizationFactory(name="Balenciaga", kind=OrganizationKind.CORPORATE_PARTNER)
+
+
+@pytest.fixture
+def provider(db: None) -> Organization:
+    return OrganizationFactory(name="Training Network", kind=OrganizationKind.TRAINING_PROVIDER)
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., User]:
+    """A user with one active membership: ``make_member(Role.CLINICIAN, cac)``."""
+
+    def make(role: str, organization: Organization, **user_fields: Any) -> User:
+        user = UserFactory(**user_fields)
+        Membership.objects.create(user=user, organization=organization, role=role)
+        return user
+
+    return make
+
+
+def sign_in_client(client: Client, user: User) -> Client:
+    """Sign ``user`` in as the sign-in flow would, second factor included when their role needs one."""
+    client.force_login(user)
+    session = client.session
+    session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
+    needs_mfa = Membership.objects.of_user(user).active().filter(role__in=ROLES_REQUIRING_MFA).exists()
+    if needs_mfa:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "test", "confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in() -> Callable[[User], Client]:
+    """A fresh client signed in as the given user: ``signed_in(user).get(url)``."""
+
+    def make(user: User) -> Client:
+        return sign_in_client(Client(), user)
+
+    return make
+
+
+@pytest.fixture
+def role_members(
+    national: Organization, cac: Organization, funder: Organization, partner: Organization, provider: Organization,
+    make_member: Callable[..., User],
+) -> dict[str, User]:
+    """One member per role, each in the kind of organization that role belongs to."""
+    return {
+        Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
+        Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),
+        Role.CLINICIAN: make_member(Role.CLINICIAN, cac),
+        Role.TRAINER: make_member(Role.TRAINER, provider),
+        Role.FUNDER_VIEWER: make_member(Role.FUNDER_VIEWER, funder),
+        Role.LEARNER: make_member(Role.LEARNER, partner),
+        Role.SAFEGUARDING_REVIEWER: make_member(Role.SAFEGUARDING_REVIEWER, partner),
+    }

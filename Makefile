@@ -1,6 +1,8 @@
 # Haven: `make demo` runs the demo on SQLite; `make test` runs every check.
 PYTHON_VERSION := $(shell cat .python-version)
-PYTHON ?= $(shell command -v pyenv >/dev/null 2>&1 && pyenv root >/dev/null 2>&1 && test -x "$$(pyenv root)/versions/$(PYTHON_VERSION)/bin/python" && echo "$$(pyenv root)/versions/$(PYTHON_VERSION)/bin/python" || command -v python3.12 || command -v python3)
+# The pyenv build named in .python-version (found even when pyenv is not on PATH), else python3.12, else python3.
+PYENV_DIR := $(shell pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")
+PYTHON ?= $(or $(wildcard $(PYENV_DIR)/versions/$(PYTHON_VERSION)/bin/python),$(shell command -v python3.12 || command -v python3))
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
@@ -9,8 +11,14 @@ SCALE ?= program
 
 .PHONY: demo test lint typecheck checks pytest messages vendor bench clean
 
-$(BIN)/.installed: requirements.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# var/ (git-ignored) holds the SQLite databases, the test database included; a fresh clone has none.
+var:
+	mkdir -p $@
+
+$(BIN)/.installed: requirements.lock | var
+	@test -x $(BIN)/python || { $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+		|| { echo "Haven needs Python 3.12+, but PYTHON=$(PYTHON) is older: install $(PYTHON_VERSION) or set PYTHON" >&2; exit 1; }; \
+		$(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@

@@ -29,8 +29,9 @@ def cac(national: Organization) -> Organization:
 
 @pytest.fixture
 def other_cac(national: Organization) -> Organization:
-    return CacFactory(name="Lincoln County CAC", parent__parent=national, parent__name="Texas Chapter",
-                      parent__state="TX")
+    return CacFactory(
+        name="Lincoln County CAC", parent__parent=national, parent__name="Texas Chapter", parent__state="TX"
+    )
 
 
 @pytest.fixture
@@ -85,7 +86,11 @@ def signed_in() -> Callable[[User], Client]:
 
 @pytest.fixture
 def role_members(
-    national: Organization, cac: Organization, funder: Organization, partner: Organization, provider: Organization,
+    national: Organization,
+    cac: Organization,
+    funder: Organization,
+    partner: Organization,
+    provider: Organization,
     make_member: Callable[..., User],
 ) -> dict[str, User]:
     """One member per role, each in the kind of organization that role belongs to."""

@@ -79,6 +79,8 @@ def sign_in_password(*, request: HttpRequest, email: str, password: str) -> Sign
     """First step: e-mail and password. A user with a second factor is not signed in until it is checked."""
     ip = client_ip(request)
     if sign_in_locked_until(email=email, ip=ip):
+        known = User.objects.filter(email__iexact=email.strip()).first()
+        audit.record(actor=known, action="auth.sign_in_refused_locked", detail={"known_user": known is not None})
         return SignInOutcome(user=None, locked=True)
     user = authenticate(request, username=email, password=password)
     if user is None:

@@ -1,4 +1,7 @@
+import io
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -7,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,7 +47,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
         )
         if outcome.locked:
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
+            minutes = settings.HAVEN_LOCKOUT_SECONDS // 60
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed attempts. Wait %(n)d minute and try again.",
+                    "Too many failed attempts. Wait %(n)d minutes and try again.",
+                    minutes,
+                )
+                % {"n": minutes},
+            )
         elif outcome.user is None:
             form.add_error(None, _("The e-mail or password is not right."))
         elif outcome.needs_second_factor:
@@ -129,8 +142,10 @@ def mfa_qr(request: HttpRequest) -> HttpResponse:
     device = services.mfa_pending_device(user=request.user)  # type: ignore[arg-type]
     if device is None:
         raise Http404
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    # A standalone SVG document: svg_inline() leaves out the SVG namespace, which an <img> cannot display.
+    svg = io.BytesIO()
+    segno.make(device.config_url, error="m").save(svg, kind="svg", scale=4, border=2)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 @never_cache

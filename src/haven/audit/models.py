@@ -9,6 +9,10 @@ from haven.organizations.tenancy import TenantQuerySet
 
 
 class AuditEntryQuerySet(TenantQuerySet):
+    def in_orgs_or_unowned(self, organizations: Any) -> "AuditEntryQuerySet":
+        """Entries of these organizations, and entries that belong to no organization (sign-in events)."""
+        return self.filter(Q(organization__in=organizations) | Q(organization__isnull=True))._scoped()
+
     def visible_to_organization(self, organization: Any, member_ids: Any) -> "AuditEntryQuerySet":
         """The organization's own entries, plus its members' sign-in events (recorded without organization)."""
         return self.filter(

@@ -27,4 +27,15 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_PATH = "/"
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-EMAIL_BACKEND = os.environ.get("HAVEN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("HAVEN_SMTP_HOST", "localhost"),
+            "port": int(os.environ.get("HAVEN_SMTP_PORT", "587")),
+            "username": os.environ.get("HAVEN_SMTP_USER", ""),
+            "password": os.environ.get("HAVEN_SMTP_PASSWORD", ""),
+            "use_tls": True,
+        },
+    }
+}

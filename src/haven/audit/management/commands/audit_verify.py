@@ -30,7 +30,12 @@ class Command(BaseCommand):
                 count += 1
                 yield row
 
-        broken = first_break(counted())
+        try:
+            broken = first_break(counted())
+        finally:
+            # Close the database cursor now, not when the half-read iterator is garbage-collected: by then the
+            # connection may be in another transaction, which closing a cursor it does not know would abort.
+            rows.close()
         if broken is not None:
             raise CommandError(f"Audit chain broken: {REASONS[broken.reason].format(seq=broken.seq)}.")
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {count} entries."))

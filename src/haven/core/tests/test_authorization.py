@@ -1,0 +1,230 @@
+"""Every URL, for every role, anonymous and a member of another organization, against one policy table.
+
+A URL pattern missing from ``POLICY`` fails the suite, so a new page cannot ship without its row.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from haven.accounts import services as account_services
+from haven.accounts.models import User
+from haven.conftest import sign_in_client
+from haven.organizations import services as org_services
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
+from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
+from haven.programs.models import Program, ProgramFunder
+
+ANONYMOUS = "anonymous"
+ALL_ROLES = frozenset(Role.values)
+ADMINS = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
+
+
+@dataclass
+class World:
+    """Records of one organization (the CAC, its program) that the URLs point at."""
+
+    national: Organization
+    cac: Organization
+    members: dict[str, User]
+    others: dict[str, User]
+    program: Program
+    clinician_membership: Membership
+    invitation_id: int
+    invitation_token: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    allowed: frozenset[str]
+    kwargs: Callable[[World], dict[str, Any]] = lambda world: {}
+    data: Callable[[World, User | None], dict[str, Any]] = lambda world, user: {}
+    prepare: Callable[[User], None] = lambda user: None
+    anonymous: int = 302  # anonymous users are sent to sign in unless a rule says otherwise
+    ok: int = 200
+    # True when the URL names a record of the world's organization: a member of another organization must get 404.
+    scoped: bool = False
+    signed_in_status: dict[str, int] = field(default_factory=dict)
+
+
+def _cac(world: World) -> dict[str, Any]:
+    return {"organization_id": world.cac.pk}
+
+
+POLICY: dict[str, Rule] = {
+    "core:home": Rule("GET", ALL_ROLES),
+    "set_language": Rule("POST", ALL_ROLES, data=lambda w, u: {"language": "fr", "next": "/"}, anonymous=302, ok=302),
+    "accounts:sign_in": Rule("GET", ALL_ROLES, anonymous=200, ok=302),
+    "accounts:sign_in_verify": Rule("GET", ALL_ROLES, anonymous=302, ok=302),
+    "accounts:sign_out": Rule("POST", ALL_ROLES, ok=302),
+    "accounts:profile": Rule("GET", ALL_ROLES),
+    "accounts:password_change": Rule("GET", ALL_ROLES),
+    "accounts:mfa_setup": Rule("GET", ALL_ROLES),
+    "accounts:mfa_qr": Rule(
+        "GET", ALL_ROLES, prepare=lambda user: account_services.mfa_setup_begin(user=user) and None
+    ),
+    "accounts:mfa_recovery_codes": Rule("POST", ALL_ROLES, prepare=lambda user: _confirmed_device(user)),
+    "accounts:mfa_disable": Rule("POST", ALL_ROLES, ok=302),
+    "accounts:switch_membership": Rule(
+        "POST",
+        ALL_ROLES,
+        data=lambda w, user: {"membership": Membership.objects.of_user(user).first().pk if user else 0},
+        ok=302,
+    ),
+    "accounts:invitation_accept": Rule("GET", ALL_ROLES, kwargs=lambda w: {"token": w.invitation_token}, anonymous=200),
+    "organizations:list": Rule("GET", ADMINS),
+    "organizations:create": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "organizations:detail": Rule("GET", ADMINS, kwargs=_cac, scoped=True),
+    "organizations:invitation_create": Rule(
+        "POST",
+        ADMINS,
+        kwargs=_cac,
+        data=lambda w, u: {"email": "new.person@example.org", "role": Role.CLINICIAN},
+        ok=302,
+        scoped=True,
+    ),
+    "organizations:invitation_revoke": Rule(
+        "POST",
+        ADMINS,
+        kwargs=lambda w: {"organization_id": w.cac.pk, "invitation_id": w.invitation_id},
+        ok=302,
+        scoped=True,
+    ),
+    "organizations:membership_deactivate": Rule(
+        "POST",
+        ADMINS,
+        kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        ok=302,
+        scoped=True,
+    ),
+    "organizations:membership_reactivate": Rule(
+        "POST",
+        ADMINS,
+        kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        ok=302,
+        scoped=True,
+    ),
+    "programs:list": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
+    "programs:create": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "programs:detail": Rule(
+        "GET",
+        frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER}),
+        kwargs=lambda w: {"program_id": w.program.pk},
+        scoped=True,
+    ),
+    "programs:edit": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"program_id": w.program.pk}, scoped=True
+    ),
+    "audit:list": Rule("GET", ADMINS),
+}
+
+
+def _confirmed_device(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "phone"})
+
+
+def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name, so no policy row can name it"
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_has_a_policy_row() -> None:
+    names = _url_names()
+    untested = sorted(names - POLICY.keys())
+    assert not untested, f"Some URLs are untested! Add them to POLICY: {untested}"
+    assert not sorted(POLICY.keys() - names), "POLICY names URLs that do not exist"
+
+
+def _home_kind(role: str) -> str:
+    return {
+        Role.PROGRAM_ADMIN: OrganizationKind.NATIONAL_OFFICE,
+        Role.ORG_ADMIN: OrganizationKind.CAC,
+        Role.CLINICIAN: OrganizationKind.CAC,
+        Role.TRAINER: OrganizationKind.TRAINING_PROVIDER,
+        Role.FUNDER_VIEWER: OrganizationKind.FUNDER,
+        Role.LEARNER: OrganizationKind.CORPORATE_PARTNER,
+        Role.SAFEGUARDING_REVIEWER: OrganizationKind.CORPORATE_PARTNER,
+    }[role]
+
+
+@pytest.fixture
+def world(db: None, make_member: Callable[..., User]) -> World:
+    national = NationalOfficeFactory()
+    cac = CacFactory(parent__parent=national)
+    own = {
+        OrganizationKind.NATIONAL_OFFICE: national,
+        OrganizationKind.CAC: cac,
+        OrganizationKind.FUNDER: OrganizationFactory(kind=OrganizationKind.FUNDER),
+        OrganizationKind.TRAINING_PROVIDER: OrganizationFactory(kind=OrganizationKind.TRAINING_PROVIDER),
+        OrganizationKind.CORPORATE_PARTNER: OrganizationFactory(kind=OrganizationKind.CORPORATE_PARTNER),
+    }
+    # The same kinds of organization, elsewhere: another national office's tree, another funder...
+    other_national = NationalOfficeFactory()
+    elsewhere = {
+        OrganizationKind.NATIONAL_OFFICE: other_national,
+        OrganizationKind.CAC: CacFactory(parent__parent=other_national),
+        OrganizationKind.FUNDER: OrganizationFactory(kind=OrganizationKind.FUNDER),
+        OrganizationKind.TRAINING_PROVIDER: OrganizationFactory(kind=OrganizationKind.TRAINING_PROVIDER),
+        OrganizationKind.CORPORATE_PARTNER: OrganizationFactory(kind=OrganizationKind.CORPORATE_PARTNER),
+    }
+    members = {role: make_member(role, own[_home_kind(role)]) for role in Role.values}
+    others = {role: make_member(role, elsewhere[_home_kind(role)]) for role in Role.values}
+    program = Program.objects.create(
+        organization=national, name="Partnership", starts_on="2025-01-01", ends_on="2028-01-01"
+    )
+    ProgramFunder.objects.create(organization=national, program=program, funder=own[OrganizationKind.FUNDER])
+    invitation, token = org_services.invitation_create(
+        actor=members[Role.ORG_ADMIN], organization=cac, email="invitee@example.org", role=Role.CLINICIAN
+    )
+    clinician_membership = Membership.objects.get(user=members[Role.CLINICIAN], organization=cac)
+    return World(national, cac, members, others, program, clinician_membership, invitation.pk, token)
+
+
+def _request(rule: Rule, world: World, user: User | None) -> int:
+    client = Client()
+    if user is not None:
+        rule.prepare(user)
+        sign_in_client(client, user)
+    url = reverse(next(name for name, r in POLICY.items() if r is rule), kwargs=rule.kwargs(world))
+    if rule.method == "GET":
+        return client.get(url).status_code
+    return client.post(url, rule.data(world, user)).status_code
+
+
+ACTORS = [ANONYMOUS, *Role.values]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("url_name", sorted(POLICY))
+def test_policy(url_name: str, actor: str, world: World) -> None:
+    rule = POLICY[url_name]
+    if actor == ANONYMOUS:
+        expected, user = rule.anonymous, None
+    else:
+        expected = rule.ok if actor in rule.allowed else 404
+        user = world.members[actor]
+    assert _request(rule, world, user) == expected
+
+
+SCOPED = sorted((name, role) for name, rule in POLICY.items() if rule.scoped for role in rule.allowed)
+
+
+@pytest.mark.parametrize(("url_name", "role"), SCOPED)
+def test_member_of_another_organization_gets_404(url_name: str, role: str, world: World) -> None:
+    """The right role in the wrong organization sees nothing: the same answer as a record that does not exist."""
+    assert _request(POLICY[url_name], world, world.others[role]) == 404

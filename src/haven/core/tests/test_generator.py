@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import call_command
+
+from haven.accounts.models import User
+from haven.audit.models import AuditEntry
+from haven.organizations.generate import DEMO_LOGINS, allocate
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
+from haven.programs.models import Program, ProgramTarget
+
+
+def _snapshot() -> list[tuple[str, str, str]]:
+    return sorted(Membership.objects.dangerously_unscoped().values_list("user__email", "organization__name", "role"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_scale_makes_the_demo_and_is_deterministic() -> None:
+    call_command("generate", scale="demo", seed=7)
+    cacs = Organization.objects.filter(kind=OrganizationKind.CAC)
+    assert cacs.count() == 20
+    assert Organization.objects.filter(kind=OrganizationKind.STATE_CHAPTER).count() == 50
+    assert Membership.objects.dangerously_unscoped().filter(role=Role.CLINICIAN).count() == 200 + 1
+    # Every CAC sits in its chapter's state; the largest states hold the most CACs.
+    assert all(cac.state == cac.parent.state for cac in cacs.select_related("parent"))
+    assert cacs.filter(state="CA").count() >= cacs.filter(state="WY").count()
+    # One sign-in per role, with a second factor ready where the role needs one.
+    for email, _name, role, _where in DEMO_LOGINS:
+        user = User.objects.get(email=email)
+        assert user.check_password("haven-demo-2026")
+        assert Membership.objects.of_user(user).filter(role=role).exists()
+    program = Program.objects.dangerously_unscoped().get()
+    targets = dict(ProgramTarget.objects.in_org(program.organization_id).values_list("metric", "value"))
+    assert targets["clinicians_trained"] == 200
+    assert targets["children_served"] == 5500
+    assert AuditEntry.objects.dangerously_unscoped().get(action="data.generate").detail["scale"] == "demo"
+    first = _snapshot()
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("generate", "--scale=demo", "--seed=7", "--start=2025-05-01")
+    assert _snapshot() == first
+
+
+def test_generate_refuses_a_database_with_data(db: None) -> None:
+    call_command("generate", scale="demo", seed=1)
+    call_command("generate", scale="demo", seed=1, if_empty=True)
+    assert Organization.objects.filter(kind=OrganizationKind.NATIONAL_OFFICE).count() == 1
+
+
+def test_allocate_splits_exactly_in_proportion() -> None:
+    shares = allocate(10, {"a": 5, "b": 3, "c": 2})
+    assert shares == {"a": 5, "b": 3, "c": 2}
+    assert sum(allocate(20, {"x": 1, "y": 1, "z": 1}).values()) == 20

@@ -46,7 +46,8 @@ pytest: $(BIN)/.installed
 test: lint typecheck checks pytest
 
 messages: $(BIN)/.installed
-	cd src/haven && ../../$(BIN)/django-admin makemessages -l fr --no-obsolete --no-location --add-location=file
+	cd src/haven && ../../$(BIN)/django-admin makemessages -l fr --no-obsolete --add-location=file \
+		--ignore="*/tests/*" --ignore=conftest.py
 	cd src/haven && ../../$(BIN)/django-admin compilemessages -l fr
 
 vendor:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import User
@@ -460,6 +461,17 @@ def _generate_people(
             for email, index in demo_by_email.items()
             if demo_roles[email] in ROLES_REQUIRING_MFA
         ]
+    )
+    # Each demo sign-in with a second factor also has recovery codes, as after a real set-up.
+    recovery = StaticDevice.objects.bulk_create(
+        [
+            StaticDevice(user_id=created[index].pk, name="Recovery codes", confirmed=True)
+            for email, index in demo_by_email.items()
+            if demo_roles[email] in ROLES_REQUIRING_MFA
+        ]
+    )
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=rng.randbytes(5).hex()) for device in recovery for _ in range(10)]
     )
     ctx.count("users", len(created))
     ctx.count("memberships", len(memberships))

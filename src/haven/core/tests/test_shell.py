@@ -28,3 +28,12 @@ def test_every_page_carries_the_security_headers(client: Client, db: None) -> No
         assert directive in csp
     assert response["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.content.decode()
+
+
+def test_pages_speak_french_when_asked(client: Client, db: None) -> None:
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/account/sign-in/"})
+    page = client.get("/account/sign-in/").content.decode()
+    assert '<html lang="fr">' in page
+    assert "Se connecter" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/account/sign-in/"})
+    assert "Sign in to Haven" in client.get("/account/sign-in/").content.decode()

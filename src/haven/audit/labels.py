@@ -16,7 +16,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "mfa.recovery_codes_regenerate": _("Made new recovery codes"),
     "mfa.recovery_code_used": _("Signed in with a recovery code"),
     "user.create": _("Account created"),
-    "user.deactivate": _("Account deactivated"),
+    "user.deactivate": _("Account closed"),
     "organization.create": _("Organization added"),
     "data.generate": _("Demo data generated"),
     "invitation.create": _("Invitation sent"),

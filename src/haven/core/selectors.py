@@ -2,8 +2,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from haven.organizations.models import Invitation, Membership, Organization
+from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import Role
+from haven.organizations.selectors import organizations_visible_to
 from haven.programs.selectors import programs_visible_to
 
 
@@ -11,11 +12,10 @@ def home_summary(*, membership: Membership) -> dict[str, Any]:
     """What the home page shows a membership: its programs and, for admins, the people they look after."""
     summary: dict[str, Any] = {"programs": list(programs_visible_to(membership).prefetch_related_targets())}
     if membership.role == Role.PROGRAM_ADMIN:
-        summary["organizations_by_kind"] = list(
-            Organization.objects.filter(is_active=True).values("kind").annotate(n=Count("id")).order_by("kind")
-        )
+        visible = organizations_visible_to(membership).filter(is_active=True)
+        summary["organizations_by_kind"] = list(visible.values("kind").annotate(n=Count("id")).order_by("kind"))
         summary["members_by_role"] = list(
-            Membership.objects.dangerously_unscoped()
+            Membership.objects.in_orgs(visible.values("pk"))
             .filter(is_active=True)
             .values("role")
             .annotate(n=Count("id"))

@@ -23,4 +23,9 @@ urlpatterns = [
         views.membership_reactivate,
         name="membership_reactivate",
     ),
+    path(
+        "<int:organization_id>/members/<int:membership_id>/deactivate-account/",
+        views.account_deactivate,
+        name="account_deactivate",
+    ),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.accounts.services import user_deactivate
 from haven.core.permissions import role_required
 
 from . import selectors, services
@@ -138,4 +139,19 @@ def membership_reactivate(request: HttpRequest, organization_id: int, membership
         messages.error(request, error.messages[0])
     else:
         messages.success(request, _("%(name)s has this role again.") % {"name": target.user.full_name})
+    return redirect("organizations:detail", organization_id=organization.pk)
+
+
+@require_POST
+@role_required(Role.PROGRAM_ADMIN)
+def account_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+    """A program admin closes a person's account everywhere: they can no longer sign in."""
+    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+    target = selectors.access_membership(organization=organization, membership_id=membership_id)
+    try:
+        user_deactivate(actor=request.user, user=target.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("%(name)s can no longer sign in.") % {"name": target.user.full_name})
     return redirect("organizations:detail", organization_id=organization.pk)

@@ -110,6 +110,13 @@ POLICY: dict[str, Rule] = {
         ok=302,
         scoped=True,
     ),
+    "organizations:account_deactivate": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        ok=302,
+        scoped=True,
+    ),
     "programs:list": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
     "programs:create": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
     "programs:detail": Rule(

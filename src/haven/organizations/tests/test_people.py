@@ -152,3 +152,24 @@ def test_org_admin_sees_their_tree_only(
         page = client.get("/organizations/").content.decode()
     assert cac.name in page
     assert other_cac.name not in page
+
+
+def test_program_admin_closes_an_account_everywhere(
+    national: Organization, cac: Organization, make_member: Callable[..., User], signed_in: Callable[[User], Client]
+) -> None:
+    admin = make_member(Role.PROGRAM_ADMIN, national)
+    leaver = make_member(Role.CLINICIAN, cac)
+    leaver_client = signed_in(leaver)
+    membership = Membership.objects.in_org(cac).get(user=leaver)
+    response = signed_in(admin).post(f"/organizations/{cac.pk}/members/{membership.pk}/deactivate-account/")
+    assert response.status_code == 302
+    leaver.refresh_from_db()
+    assert leaver.is_active is False
+    # Their open session ends at once, and the password no longer works.
+    assert leaver_client.get("/").status_code == 302
+    response = Client().post("/account/sign-in/", {"email": leaver.email, "password": "correct horse battery staple"})
+    assert "The e-mail or password is not right." in response.content.decode()
+    entry = AuditEntry.objects.dangerously_unscoped().get(action="user.deactivate")
+    assert (entry.actor, entry.target_id) == (admin, str(leaver.pk))
+    page = signed_in(admin).get(f"/organizations/{cac.pk}/").content.decode()
+    assert "Account closed" in page

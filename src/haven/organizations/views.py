@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from haven.core.permissions import role_required
 
 from . import selectors, services
 from .forms import InvitationForm, OrganizationForm
+from .models import Membership
 from .roles import Role
 
 ADMINS = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
@@ -114,44 +117,53 @@ def invitation_revoke(request: HttpRequest, organization_id: int, invitation_id:
     return redirect("organizations:detail", organization_id=organization.pk)
 
 
-@require_POST
-@role_required(*ADMINS)
-def membership_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+def _member_action(
+    request: HttpRequest, organization_id: int, membership_id: int, act: Callable[[Membership], object], done: str
+) -> HttpResponse:
+    """Apply one service to a member of an organization the admin manages, then go back to its page."""
     organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
     target = selectors.access_membership(organization=organization, membership_id=membership_id)
     try:
-        services.membership_deactivate(actor=request.user, membership=target)
+        act(target)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, _("%(name)s no longer has this role here.") % {"name": target.user.full_name})
+        messages.success(request, done % {"name": target.user.full_name})
     return redirect("organizations:detail", organization_id=organization.pk)
+
+
+@require_POST
+@role_required(*ADMINS)
+def membership_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+    return _member_action(
+        request,
+        organization_id,
+        membership_id,
+        lambda target: services.membership_deactivate(actor=request.user, membership=target),
+        _("%(name)s no longer has this role here."),
+    )
 
 
 @require_POST
 @role_required(*ADMINS)
 def membership_reactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
-    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
-    target = selectors.access_membership(organization=organization, membership_id=membership_id)
-    try:
-        services.membership_reactivate(actor=request.user, membership=target)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("%(name)s has this role again.") % {"name": target.user.full_name})
-    return redirect("organizations:detail", organization_id=organization.pk)
+    return _member_action(
+        request,
+        organization_id,
+        membership_id,
+        lambda target: services.membership_reactivate(actor=request.user, membership=target),
+        _("%(name)s has this role again."),
+    )
 
 
 @require_POST
 @role_required(Role.PROGRAM_ADMIN)
 def account_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
     """A program admin closes a person's account everywhere: they can no longer sign in."""
-    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
-    target = selectors.access_membership(organization=organization, membership_id=membership_id)
-    try:
-        user_deactivate(actor=request.user, user=target.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("%(name)s can no longer sign in.") % {"name": target.user.full_name})
-    return redirect("organizations:detail", organization_id=organization.pk)
+    return _member_action(
+        request,
+        organization_id,
+        membership_id,
+        lambda target: user_deactivate(actor=request.user, user=target.user),
+        _("%(name)s can no longer sign in."),
+    )

@@ -50,6 +50,9 @@ messages: $(BIN)/.installed
 		--ignore="*/tests/*" --ignore=conftest.py
 	cd src/haven && ../../$(BIN)/django-admin compilemessages -l fr
 
+bench: $(BIN)/.installed
+	SCALE=$(SCALE) $(BIN)/python bench/run.py
+
 vendor:
 	npm ci --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js src/haven/core/static/vendor/htmx.min.js

@@ -6,6 +6,7 @@ urlpatterns = [
     path("account/", include("haven.accounts.urls")),
     path("organizations/", include("haven.organizations.urls")),
     path("programs/", include("haven.programs.urls")),
+    path("training/", include("haven.training.urls")),
     path("audit/", include("haven.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -25,12 +25,42 @@ class CodeForm(forms.Form):
     )
 
 
+class ConfirmPasswordForm(forms.Form):
+    """Changing the second factor asks for the password again, so a borrowed session cannot take it over."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
+
+
 class SetupCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+    def __init__(self, *args: Any, user: Any, replacing: bool, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if replacing:
+            self.fields["password"] = ConfirmPasswordForm.base_fields["password"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password
 
 
 class NewPasswordMixin(forms.Form):

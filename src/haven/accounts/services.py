@@ -28,7 +28,9 @@ from .models import SignInThrottle, User
 
 RECOVERY_CODE_COUNT = 10
 SESSION_SIGNED_IN_AT = "haven_signed_in_at"
-SESSION_PENDING_USER = "haven_pending_user_id"
+SESSION_PENDING_USER = "haven_pending_sign_in"
+PENDING_SECONDS = 5 * 60
+PENDING_FAILURES = 5
 
 
 def _throttle_key(email: str, ip: str | None) -> str:
@@ -44,24 +46,32 @@ def sign_in_locked_until(*, email: str, ip: str | None) -> Any:
 
 
 @transaction.atomic
-def _sign_in_failed(*, email: str, ip: str | None, user: User | None) -> bool:
-    """Count a failure against the (e-mail, IP) pair; True if that locks the pair out."""
+def _reserve_attempt(*, email: str, ip: str | None) -> bool:
+    """Count an attempt for the (e-mail, IP) pair before the password is checked, so that parallel guesses
+    cannot slip past the limit. False when the pair is locked out or out of attempts."""
     now = timezone.now()
     window = timedelta(seconds=settings.HAVEN_LOCKOUT_WINDOW_SECONDS)
-    throttle, created = SignInThrottle.objects.get_or_create(
+    throttle, _created = SignInThrottle.objects.get_or_create(
         key=_throttle_key(email, ip), defaults={"failures": 0, "window_started_at": now}
     )
-    if not created and throttle.window_started_at + window < now:
-        throttle.failures = 0
-        throttle.window_started_at = now
-        throttle.locked_until = None
+    if throttle.locked_until and throttle.locked_until > now:
+        return False
+    if throttle.window_started_at + window < now or throttle.locked_until:
+        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
         throttle.save(update_fields=["failures", "window_started_at", "locked_until"])
     SignInThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1)
     throttle.refresh_from_db(fields=["failures"])
+    return throttle.failures <= settings.HAVEN_LOCKOUT_FAILURES
+
+
+@transaction.atomic
+def _sign_in_failed(*, email: str, ip: str | None, user: User | None) -> bool:
+    """Record a failed attempt (already counted); lock the pair out once it reaches the limit."""
     # The e-mail typed is not recorded: it may be a mistyped password. A known user is recorded as the actor.
     audit.record(actor=user, action="auth.sign_in_failed", detail={"known_user": user is not None})
-    if throttle.failures >= settings.HAVEN_LOCKOUT_FAILURES:
-        throttle.locked_until = now + timedelta(seconds=settings.HAVEN_LOCKOUT_SECONDS)
+    throttle = SignInThrottle.objects.get(key=_throttle_key(email, ip))
+    if throttle.failures >= settings.HAVEN_LOCKOUT_FAILURES and throttle.locked_until is None:
+        throttle.locked_until = timezone.now() + timedelta(seconds=settings.HAVEN_LOCKOUT_SECONDS)
         throttle.save(update_fields=["locked_until"])
         audit.record(actor=user, action="auth.lockout", detail={"minutes": settings.HAVEN_LOCKOUT_SECONDS // 60})
         return True
@@ -78,9 +88,7 @@ class SignInOutcome:
 def sign_in_password(*, request: HttpRequest, email: str, password: str) -> SignInOutcome:
     """First step: e-mail and password. A user with a second factor is not signed in until it is checked."""
     ip = client_ip(request)
-    if sign_in_locked_until(email=email, ip=ip):
-        known = User.objects.filter(email__iexact=email.strip()).first()
-        audit.record(actor=known, action="auth.sign_in_refused_locked", detail={"known_user": known is not None})
+    if not _reserve_attempt(email=email, ip=ip):
         return SignInOutcome(user=None, locked=True)
     user = authenticate(request, username=email, password=password)
     if user is None:
@@ -90,24 +98,33 @@ def sign_in_password(*, request: HttpRequest, email: str, password: str) -> Sign
     SignInThrottle.objects.filter(key=_throttle_key(email, ip)).delete()
     if user_has_second_factor(user):
         request.session.cycle_key()
-        request.session[SESSION_PENDING_USER] = user.pk
+        request.session[SESSION_PENDING_USER] = {"id": user.pk, "since": int(timezone.now().timestamp()), "failures": 0}
         return SignInOutcome(user=user, needs_second_factor=True)
     _complete_sign_in(request=request, user=user, device=None)
     return SignInOutcome(user=user)
 
 
 def pending_user(request: HttpRequest) -> User | None:
-    user_id = request.session.get(SESSION_PENDING_USER)
-    if user_id is None:
+    """The user between the password and the second factor: for 5 minutes and 5 wrong codes at most."""
+    pending = request.session.get(SESSION_PENDING_USER)
+    if not isinstance(pending, dict):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    fresh = int(timezone.now().timestamp()) - pending["since"] <= PENDING_SECONDS
+    if not fresh or pending["failures"] >= PENDING_FAILURES:
+        request.session.pop(SESSION_PENDING_USER, None)
+        return None
+    return User.objects.filter(pk=pending["id"], is_active=True).first()
 
 
+@transaction.atomic
 def sign_in_second_factor(*, request: HttpRequest, user: User, code: str) -> bool:
     """Second step: a TOTP code or a recovery code. A recovery code works once."""
     code = code.strip().replace(" ", "").replace("-", "")
     device = verify_code(user=user, code=code)
     if device is None:
+        pending = request.session.get(SESSION_PENDING_USER)
+        if isinstance(pending, dict):
+            request.session[SESSION_PENDING_USER] = {**pending, "failures": pending["failures"] + 1}
         audit.record(actor=user, action="auth.mfa_failed")
         return False
     request.session.pop(SESSION_PENDING_USER, None)

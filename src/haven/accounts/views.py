@@ -22,6 +22,7 @@ from . import services
 from .forms import (
     AcceptInvitationForm,
     CodeForm,
+    ConfirmPasswordForm,
     PasswordChangeForm,
     SetupCodeForm,
     SignInForm,
@@ -107,12 +108,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 @signed_in
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
+    replacing = services.user_has_second_factor(user)  # type: ignore[arg-type]
     device = services.mfa_pending_device(user=user)  # type: ignore[arg-type]
     if request.method == "GET" or device is None:
         device = services.mfa_setup_begin(user=user)  # type: ignore[arg-type]
-        form = SetupCodeForm()
+        form = SetupCodeForm(user=user, replacing=replacing)
     else:
-        form = SetupCodeForm(request.POST)
+        form = SetupCodeForm(request.POST, user=user, replacing=replacing)
         if form.is_valid():
             try:
                 codes = services.mfa_setup_confirm(request=request, user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
@@ -154,6 +156,9 @@ def mfa_qr(request: HttpRequest) -> HttpResponse:
 def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
     if not services.user_has_second_factor(request.user):  # type: ignore[arg-type]
         raise Http404
+    if not ConfirmPasswordForm(request.POST, user=request.user).is_valid():
+        messages.error(request, _("Type your password to make new recovery codes."))
+        return redirect("accounts:profile")
     codes = services.mfa_recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
     return TemplateResponse(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 
@@ -161,6 +166,9 @@ def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 @signed_in
 def mfa_disable(request: HttpRequest) -> HttpResponse:
+    if not ConfirmPasswordForm(request.POST, user=request.user).is_valid():
+        messages.error(request, _("Type your password to turn off the second factor."))
+        return redirect("accounts:profile")
     try:
         services.mfa_disable(user=request.user)  # type: ignore[arg-type]
     except ValidationError as error:

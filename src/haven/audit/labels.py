@@ -7,7 +7,6 @@ ACTION_LABELS: dict[str, Promise] = {
     "auth.sign_in": _("Signed in"),
     "auth.sign_in_failed": _("Failed sign-in"),
     "auth.lockout": _("Locked out after failed sign-ins"),
-    "auth.sign_in_refused_locked": _("Sign-in refused during a lockout"),
     "auth.mfa_failed": _("Wrong second-factor code"),
     "auth.sign_out": _("Signed out"),
     "auth.password_change": _("Changed password"),

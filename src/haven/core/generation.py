@@ -46,6 +46,7 @@ class GenerationContext:
 STEP_MODULES = (
     "haven.organizations.generate",
     "haven.programs.generate",
+    "haven.training.generate",
 )
 
 

@@ -18,6 +18,10 @@ class NavItem:
 NAVIGATION = (
     NavItem(_("Home"), "core:home", frozenset(Role.values)),
     NavItem(_("Programs"), "programs:list", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
+    NavItem(_("Workforce"), "training:workforce", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
+    NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN})),
+    NavItem(_("My path"), "training:my_path", frozenset({Role.CLINICIAN})),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
 )

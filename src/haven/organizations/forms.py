@@ -33,8 +33,8 @@ class OrganizationForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", "—"), *[(s, s) for s in US_STATES]])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = Organization.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents.filter(
             kind__in=[OrganizationKind.NATIONAL_OFFICE, OrganizationKind.STATE_CHAPTER], is_active=True
         )

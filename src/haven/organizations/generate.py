@@ -475,4 +475,6 @@ def _generate_people(
     )
     ctx.count("users", len(created))
     ctx.count("memberships", len(memberships))
-    ctx.shared["clinician_user_ids"] = [created[i].pk for i, _org, role in memberships if role == Role.CLINICIAN]
+    ctx.shared["clinicians"] = [(created[i].pk, org) for i, org, role in memberships if role == Role.CLINICIAN]
+    ctx.shared["trainer_ids"] = [created[i].pk for i, _org, role in memberships if role == Role.TRAINER]
+    ctx.shared["demo_user_ids"] = {email: created[index].pk for email, index in demo_by_email.items()}

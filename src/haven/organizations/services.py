@@ -61,6 +61,8 @@ def invitation_create(*, actor: Any, organization: Organization, email: str, rol
     """Invite someone by e-mail. Returns the invitation and its token, which exists nowhere else afterwards."""
     check_role_fits(organization=organization, role=role)
     email = email.strip().lower()
+    if email == actor.email.lower():
+        raise ValidationError({"email": _("You cannot invite yourself; ask another admin.")})
     if Membership.objects.in_org(organization).filter(user__email__iexact=email, role=role, is_active=True).exists():
         raise ValidationError({"email": _("This person already has this role here.")})
     # A new invitation replaces an open one for the same person and role.
@@ -116,6 +118,7 @@ def invitation_by_token(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     """Turn an invitation into a membership of the invited user (re-activating an old one)."""
+    invitation = Invitation.objects.in_org(invitation.organization_id).select_for_update().get(pk=invitation.pk)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation has expired or was withdrawn."))
     if user.email.lower() != invitation.email:

@@ -1,8 +1,9 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -30,7 +31,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
 def organization_create(request: HttpRequest) -> HttpResponse:
-    form = OrganizationForm(request.POST or None)
+    parents = selectors.organizations_visible_to(request.membership)  # type: ignore[attr-defined]
+    form = OrganizationForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(
@@ -93,11 +95,15 @@ def invitation_create(request: HttpRequest, organization_id: int) -> HttpRespons
         else:
             link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
             services.invitation_send(invitation=invitation, link=link)
-            messages.success(
-                request,
-                _("Invitation sent to %(email)s. The link, valid 14 days: %(link)s")
-                % {"email": invitation.email, "link": link},
-            )
+            if settings.DEBUG:
+                # The demo sends no real mail, so the admin sees the link; a deployment never shows the token.
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. The link, valid 14 days: %(link)s")
+                    % {"email": invitation.email, "link": link},
+                )
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("organizations:detail", organization_id=organization.pk)
     context = _detail_context(request, organization, form)
     return TemplateResponse(request, "organizations/detail.html", context, status=400)
@@ -123,6 +129,8 @@ def _member_action(
     """Apply one service to a member of an organization the admin manages, then go back to its page."""
     organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
     target = selectors.access_membership(organization=organization, membership_id=membership_id)
+    if target.role == Role.PROGRAM_ADMIN and request.membership.role != Role.PROGRAM_ADMIN:  # type: ignore[attr-defined]
+        raise Http404  # only a program admin manages program admins
     try:
         act(target)
     except ValidationError as error:

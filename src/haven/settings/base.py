@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "haven.accounts",
     "haven.audit",
     "haven.programs",
+    "haven.training",
 ]
 
 MIDDLEWARE = [
@@ -169,3 +170,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Uploads stay in memory and are never written to disk (imports read them and let them go).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# An import's confirmation carries its signed rows back; 10,000 rows fit well within this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024

@@ -8,3 +8,4 @@ SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdefghij" 
 HAVEN_HMAC_KEY = "test-only-hmac-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HAVEN_ALLOW_AUDIT_FLUSH = True
+HAVEN_ALLOW_DEMO_DATA = True

@@ -253,7 +253,7 @@ def test_a_recovery_code_works_once(clinician: User, clinician_with_codes: list[
 
 def test_a_clinician_cannot_turn_the_second_factor_off(clinician: User, signed_in: Callable[[User], Client]) -> None:
     client = signed_in(clinician)
-    response = client.post("/account/mfa/disable/", follow=True)
+    response = client.post("/account/mfa/disable/", {"password": PASSWORD}, follow=True)
     assert response.redirect_chain == [("/account/", 302)]
     assert "Your role requires a second factor; it cannot be turned off." in response.content.decode()
     assert TOTPDevice.objects.filter(user=clinician, confirmed=True).count() == 1
@@ -269,7 +269,10 @@ def test_a_trainer_can_turn_the_second_factor_off(trainer: User) -> None:
     assert password_step(client, trainer)["Location"] == VERIFY
     client.post(VERIFY, {"code": next_code(TOTPDevice.objects.get(user=trainer))})
 
-    response = client.post("/account/mfa/disable/", follow=True)
+    response = client.post("/account/mfa/disable/", {"password": "not my password"}, follow=True)
+    assert "Type your password to turn off the second factor." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=trainer).exists()
+    response = client.post("/account/mfa/disable/", {"password": PASSWORD}, follow=True)
     assert "The second factor is off." in response.content.decode()
     assert not TOTPDevice.objects.filter(user=trainer).exists()
     assert not StaticDevice.objects.filter(user=trainer).exists()
@@ -280,8 +283,11 @@ def test_a_trainer_can_turn_the_second_factor_off(trainer: User) -> None:
 
 def test_new_recovery_codes_replace_the_old_ones(clinician: User, signed_in: Callable[[User], Client]) -> None:
     client = signed_in(clinician)
-    first = recovery_codes(client.post("/account/mfa/recovery-codes/"))
-    second = recovery_codes(client.post("/account/mfa/recovery-codes/"))
+    refused = client.post("/account/mfa/recovery-codes/", follow=True)
+    assert "Type your password to make new recovery codes." in refused.content.decode()
+    assert actions(clinician) == []
+    first = recovery_codes(client.post("/account/mfa/recovery-codes/", {"password": PASSWORD}))
+    second = recovery_codes(client.post("/account/mfa/recovery-codes/", {"password": PASSWORD}))
     assert len(first) == len(second) == 10
     assert not set(first) & set(second)
     assert set(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True)) == set(second)

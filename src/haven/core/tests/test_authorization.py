@@ -5,6 +5,7 @@ A URL pattern missing from ``POLICY`` fails the suite, so a new page cannot ship
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,16 +14,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from haven.accounts import services as account_services
 from haven.accounts.models import User
+from haven.accounts.tests.factories import PASSWORD
 from haven.conftest import sign_in_client
 from haven.organizations import services as org_services
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
 from haven.programs.models import Program, ProgramFunder
+from haven.training import services as training_services
+from haven.training.models import Cohort, ConsultationCall, Enrollment
 
 ANONYMOUS = "anonymous"
 ALL_ROLES = frozenset(Role.values)
 ADMINS = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
+COHORT_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})
 
 
 @dataclass
@@ -37,6 +42,11 @@ class World:
     clinician_membership: Membership
     invitation_id: int
     invitation_token: str
+    cohort: Cohort
+    other_cohort: Cohort
+    enrollment: Enrollment
+    nominee: Enrollment
+    spare_clinician: User
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,10 @@ POLICY: dict[str, Rule] = {
     "accounts:mfa_qr": Rule(
         "GET", ALL_ROLES, prepare=lambda user: account_services.mfa_setup_begin(user=user) and None
     ),
-    "accounts:mfa_recovery_codes": Rule("POST", ALL_ROLES, prepare=lambda user: _confirmed_device(user)),
-    "accounts:mfa_disable": Rule("POST", ALL_ROLES, ok=302),
+    "accounts:mfa_recovery_codes": Rule(
+        "POST", ALL_ROLES, prepare=lambda user: _confirmed_device(user), data=lambda w, u: {"password": PASSWORD}
+    ),
+    "accounts:mfa_disable": Rule("POST", ALL_ROLES, data=lambda w, u: {"password": PASSWORD}, ok=302),
     "accounts:switch_membership": Rule(
         "POST",
         ALL_ROLES,
@@ -129,7 +141,99 @@ POLICY: dict[str, Rule] = {
         "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"program_id": w.program.pk}, scoped=True
     ),
     "audit:list": Rule("GET", ADMINS),
+    "training:workforce": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "training:capacity": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "training:import": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    # Without a valid signed payload the confirmation sends the admin back to the upload page.
+    "training:import_confirm": Rule("POST", frozenset({Role.PROGRAM_ADMIN}), ok=302),
+    "training:cohorts": Rule("GET", COHORT_ROLES),
+    "training:cohort_create": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "training:cohort": Rule("GET", COHORT_ROLES, kwargs=lambda w: {"cohort_id": w.cohort.pk}, scoped=True),
+    "training:cohort_edit": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"cohort_id": w.cohort.pk}, scoped=True
+    ),
+    "training:call_attendance": Rule(
+        "GET",
+        COHORT_ROLES,
+        kwargs=lambda w: {"cohort_id": w.cohort.pk, "call_id": _first_call(w.cohort)},
+        scoped=True,
+    ),
+    "training:enrollments": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "training:enrollment": Rule(
+        "GET",
+        frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.TRAINER, Role.CLINICIAN}),
+        kwargs=lambda w: {"enrollment_id": w.enrollment.pk},
+        scoped=True,
+    ),
+    "training:enrollment_place": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: {"enrollment_id": w.nominee.pk},
+        data=lambda w, u: {"cohort": w.other_cohort.pk},
+        ok=302,
+        scoped=True,
+    ),
+    "training:enrollment_transfer": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: {"enrollment_id": w.enrollment.pk},
+        data=lambda w, u: {"cohort": w.other_cohort.pk},
+        ok=302,
+        scoped=True,
+    ),
+    "training:enrollment_withdraw": Rule(
+        "POST",
+        ADMINS,
+        kwargs=lambda w: {"enrollment_id": w.enrollment.pk},
+        data=lambda w, u: {"reason": "Left the CAC"},
+        ok=302,
+        scoped=True,
+    ),
+    "training:milestone_record": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: {"enrollment_id": w.enrollment.pk},
+        data=lambda w, u: {"kind": "online_course", "achieved_on": "2025-02-01"},
+        ok=302,
+        scoped=True,
+    ),
+    "training:staff": Rule("GET", frozenset({Role.ORG_ADMIN})),
+    "training:nominate": Rule(
+        "POST",
+        frozenset({Role.ORG_ADMIN}),
+        data=lambda w, u: {
+            "clinician": w.spare_clinician.pk,
+            "degree": "masters",
+            "license_state": "OH",
+            "license_status": "permanent",
+        },
+        ok=302,
+    ),
+    "training:my_path": Rule("GET", frozenset({Role.CLINICIAN})),
 }
+
+
+def _first_call(cohort: Cohort) -> int:
+    return ConsultationCall.objects.in_org(cohort.organization_id).filter(cohort=cohort).order_by("number")[0].pk
+
+
+def _cohort(program: Program, trainer: User, name: str) -> Cohort:
+    return training_services.cohort_save(
+        actor=trainer,
+        program=program,
+        cohort=None,
+        trainers=[trainer],
+        name=name,
+        region="Midwest",
+        states=["OH"],
+        modality="virtual",
+        capacity=10,
+        call_schedule="monthly",
+        starts_on=date(2025, 3, 1),
+        ends_on=date(2026, 3, 1),
+        live_training_on=date(2025, 3, 3),
+        live_training_days=2,
+    )
 
 
 def _confirmed_device(user: User) -> None:
@@ -199,7 +303,44 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         actor=members[Role.ORG_ADMIN], organization=cac, email="invitee@example.org", role=Role.CLINICIAN
     )
     clinician_membership = Membership.objects.get(user=members[Role.CLINICIAN], organization=cac)
-    return World(national, cac, members, others, program, clinician_membership, invitation.pk, token)
+    cohort = _cohort(program, members[Role.TRAINER], "Midwest Collaborative 1")
+    other_cohort = _cohort(program, members[Role.TRAINER], "Midwest Collaborative 2")
+    nominator = members[Role.ORG_ADMIN]
+    enrollment = training_services.enrollment_nominate(
+        actor=nominator,
+        cac=cac,
+        program=program,
+        clinician=members[Role.CLINICIAN],
+        degree="masters",
+        license_state="OH",
+        license_status="permanent",
+    )
+    training_services.enrollment_place(actor=nominator, enrollment=enrollment, cohort=cohort)
+    nominee = training_services.enrollment_nominate(
+        actor=nominator,
+        cac=cac,
+        program=program,
+        clinician=make_member(Role.CLINICIAN, cac),
+        degree="masters",
+        license_state="OH",
+        license_status="provisional",
+    )
+    spare = make_member(Role.CLINICIAN, cac)
+    return World(
+        national,
+        cac,
+        members,
+        others,
+        program,
+        clinician_membership,
+        invitation.pk,
+        token,
+        cohort,
+        other_cohort,
+        enrollment,
+        nominee,
+        spare,
+    )
 
 
 def _request(rule: Rule, world: World, user: User | None) -> int:

@@ -3,6 +3,7 @@ import time
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if the database holds data")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEBUG or getattr(settings, "HAVEN_ALLOW_DEMO_DATA", False)):
+            # Generated people share a published demo password and seeded second factors.
+            raise CommandError("Refused: generated data is for the demo, tests and benchmarks, not a deployment.")
         if Organization.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("The database already holds data: nothing generated.")

@@ -1,0 +1,76 @@
+"""Haven's benchmark: times pages on a generated database of the given scale, in one run.
+
+    make bench SCALE=program        (or demo, national)
+
+Generates `var/bench-<scale>.sqlite3` once (timing the generator), then, warm, takes the median of several
+requests of each page through Django's test client with the program admin (or a trainer) signed in.
+Prints a table, then one JSON object with every figure as the last line.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def main() -> None:
+    scale = os.environ.get("SCALE", "program")
+    runs = int(os.environ.get("RUNS", "7"))
+    db_name = f"bench-{scale}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_name}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings.demo")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.accounts.models import User
+    from haven.conftest import sign_in_client
+    from haven.organizations.models import Organization
+    from haven.training.models import Cohort
+
+    call_command("migrate", verbosity=0)
+    generate_s = None
+    if not Organization.objects.exists():
+        began = time.perf_counter()
+        call_command("generate", f"--scale={scale}", "--seed=1", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        generate_s = time.perf_counter() - began
+
+    admin = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="program.admin@haven.example"))
+    trainer = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="trainer@haven.example"))
+    cohort = Cohort.objects.dangerously_unscoped().order_by("pk").first()
+    pages = {
+        "workforce": (admin, "/training/"),
+        "capacity": (admin, "/training/capacity/"),
+        "cohorts": (admin, "/training/cohorts/"),
+        "cohort": (trainer, f"/training/cohorts/{cohort.pk}/"),
+    }
+    results: dict[str, object] = {"scale": scale, "generate_s": round(generate_s, 2) if generate_s else None}
+    print(f"{'page':<12}{'median ms':>12}{'queries':>10}")
+    for name, (client, url) in pages.items():
+        if client.get(url).status_code != 200:  # the first request also warms the caches
+            raise SystemExit(f"{url} did not answer 200")
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        median = statistics.median(times)
+        results[f"{name}_ms"] = round(median, 1)
+        results[f"{name}_queries"] = len(queries)
+        print(f"{name:<12}{median:>12.1f}{len(queries):>10}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""The workforce figures program staff see: funnel, progress over time, by cohort and state, cohorts at risk.
+
+Every figure is computed from the derived path states, so it always agrees with each clinician's own page.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+
+from haven.organizations.models import Membership
+from haven.programs.models import Program, ProgramTarget, TargetMetric
+
+from . import capacity, selectors
+from .models import Cohort, Placement
+from .path import Requirement, Status, add_months
+from .selectors import EnrollmentPath
+
+# A trainee is behind when they attended under this share of the calls held so far ...
+MIN_ATTENDANCE = 0.75
+# ... or when their consultation deadline is this close and calls are still missing.
+DEADLINE_WARNING_MONTHS = 3
+
+
+def behind(path: EnrollmentPath, today: date | None = None) -> str:
+    """Why an enrolled trainee is falling behind, or an empty string."""
+    today = today or timezone.now().date()
+    if path.enrollment.placement != Placement.ENROLLED or path.state.trained:
+        return ""
+    consultation = path.state.step(Requirement.CONSULTATION)
+    if consultation.due_by and today > consultation.due_by:
+        return "deadline_passed"
+    if consultation.due_by and add_months(today, DEADLINE_WARNING_MONTHS) >= consultation.due_by:
+        return "deadline_near"
+    if path.calls_held >= 3 and path.calls_attended < MIN_ATTENDANCE * path.calls_held:
+        return "low_attendance"
+    return ""
+
+
+@dataclass(frozen=True)
+class CohortRisk:
+    cohort: Cohort
+    attendance_rate: float | None
+    behind: int
+    enrolled: int
+
+
+def _program_paths(membership: Membership, program: Program) -> list[EnrollmentPath]:
+    # Only what the figures read: loading whole rows for thousands of clinicians costs more than the rules.
+    enrollments = (
+        selectors.enrollments_visible_to(membership)
+        .filter(program=program)
+        .select_related(None)
+        .select_related("cohort", "organization")
+        .only(
+            "organization_id",
+            "program_id",
+            "clinician_id",
+            "cohort_id",
+            "placement",
+            "organization__state",
+            "cohort__name",
+            "cohort__organization_id",
+            "cohort__starts_on",
+            "cohort__ends_on",
+            "cohort__live_training_on",
+            "cohort__live_training_days",
+            "cohort__capacity",
+        )
+    )
+    return selectors.paths_for(enrollments, selectors.path_rules(program))
+
+
+def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None = None) -> list[CohortRisk]:
+    program = selectors.program_for(membership)
+    if program is None:
+        return []
+    paths = paths if paths is not None else _program_paths(membership, program)
+    by_cohort: dict[int, list[EnrollmentPath]] = defaultdict(list)
+    for path in paths:
+        if path.enrollment.cohort_id and path.enrollment.placement == Placement.ENROLLED:
+            by_cohort[path.enrollment.cohort_id].append(path)
+    risks = []
+    for members in by_cohort.values():
+        cohort = members[0].enrollment.cohort
+        if cohort is None:
+            continue
+        held = sum(p.calls_held for p in members)
+        rate = sum(p.calls_attended for p in members) / held if held else None
+        late = sum(1 for p in members if behind(p))
+        if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, len(members) // 4):
+            risks.append(CohortRisk(cohort, rate, late, len(members)))
+    return sorted(risks, key=lambda r: (r.attendance_rate if r.attendance_rate is not None else 1, -r.behind))
+
+
+def _months(start: date, end: date) -> list[date]:
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = add_months(current, 1)
+    return months
+
+
+def workforce_summary(*, membership: Membership, program: Program) -> dict[str, Any]:
+    paths = _program_paths(membership, program)
+    statuses = Counter(p.state.status for p in paths)
+    placed = sum(statuses[s] for s in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED))
+    trained = statuses[Status.TRAINED] + statuses[Status.CERTIFIED]
+    targets = dict(
+        ProgramTarget.objects.in_org(program.organization_id).filter(program=program).values_list("metric", "value")
+    )
+    target_trained = targets.get(TargetMetric.CLINICIANS_TRAINED)
+    today = timezone.now().date()
+    # Progress over time: cumulative trained and certified at each month's end, against a straight line to target.
+    trained_months = Counter(
+        date(p.state.trained_on.year, p.state.trained_on.month, 1) for p in paths if p.state.trained_on
+    )
+    certified_months = Counter(
+        date(p.state.certified_on.year, p.state.certified_on.month, 1) for p in paths if p.state.certified_on
+    )
+    months = _months(program.starts_on, min(program.ends_on, today))
+    total_months = max(1, len(_months(program.starts_on, program.ends_on)) - 1)
+    timeline, running_trained, running_certified = [], 0, 0
+    for index, month in enumerate(months):
+        running_trained += trained_months[month]
+        running_certified += certified_months[month]
+        expected = round(target_trained * index / total_months) if target_trained else None
+        timeline.append((month, running_trained, running_certified, expected))
+
+    def breakdown(key: Any) -> list[tuple[Any, dict[str, int]]]:
+        groups: dict[Any, Counter[str]] = defaultdict(Counter)
+        for p in paths:
+            groups[key(p)][p.state.status] += 1
+        rows = []
+        for name, counts in groups.items():
+            if name is None:
+                continue
+            rows.append(
+                (
+                    name,
+                    {
+                        "placed": counts[Status.ENROLLED] + counts[Status.TRAINED] + counts[Status.CERTIFIED],
+                        "trained": counts[Status.TRAINED] + counts[Status.CERTIFIED],
+                        "certified": counts[Status.CERTIFIED],
+                        "withdrawn": counts[Status.WITHDRAWN],
+                    },
+                )
+            )
+        return sorted(rows, key=lambda row: str(row[0]))
+
+    return {
+        "program": program,
+        "funnel": {
+            "nominated": statuses[Status.NOMINATED],
+            "waitlisted": statuses[Status.WAITLISTED],
+            "placed": placed,
+            "trained": trained,
+            "certified": statuses[Status.CERTIFIED],
+            "withdrawn": statuses[Status.WITHDRAWN],
+        },
+        "target_trained": target_trained,
+        "target_certified": targets.get(TargetMetric.CLINICIANS_CERTIFIED),
+        "timeline": timeline,
+        "by_state": breakdown(lambda p: p.enrollment.organization.state or None),
+        "by_cohort": breakdown(lambda p: p.enrollment.cohort.name if p.enrollment.cohort else None),
+        "at_risk": cohorts_at_risk(membership, paths),
+        "behind": sum(1 for p in paths if behind(p, today)),
+    }
+
+
+def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]:
+    """The inputs of the capacity model, read from the derived paths, and the plan it gives."""
+    today = timezone.now().date()
+    paths = _program_paths(membership, program)
+    target = (
+        ProgramTarget.objects.in_org(program.organization_id)
+        .filter(program=program, metric=TargetMetric.CLINICIANS_TRAINED)
+        .values_list("value", flat=True)
+        .first()
+    )
+    cohorts = list(
+        selectors.cohort_fill(selectors.cohorts_visible_to(membership).filter(program=program)).order_by("starts_on")
+    )
+    in_progress, finished, finished_trained, training_days = [], 0, 0, []
+    for p in paths:
+        cohort = p.enrollment.cohort
+        if cohort is None or p.enrollment.placement == Placement.NOMINATED:
+            continue
+        if p.state.trained and p.state.trained_on:
+            training_days.append((p.state.trained_on - cohort.starts_on).days)
+        if cohort.ends_on < today and p.enrollment.placement in (Placement.ENROLLED, Placement.WITHDRAWN):
+            finished += 1
+            finished_trained += p.state.trained
+        elif p.enrollment.placement == Placement.ENROLLED and not p.state.trained:
+            in_progress.append(cohort.starts_on)
+    observed = capacity.Observed(
+        target=target or 0,
+        trained=sum(1 for p in paths if p.state.trained),
+        in_progress_started=tuple(in_progress),
+        planned_seats=tuple(
+            (c.starts_on, max(0, c.capacity - c.enrolled))  # type: ignore[attr-defined]
+            for c in cohorts
+            if c.starts_on > today
+        ),
+        finished_members=finished,
+        finished_trained=finished_trained,
+        training_days=tuple(training_days),
+        cohort_sizes=tuple(c.capacity for c in cohorts),
+    )
+    return {
+        "program": program,
+        "observed": observed,
+        "plan": capacity.plan(observed, today=today, program_end=program.ends_on),
+        "has_target": target is not None,
+    }

@@ -1,0 +1,112 @@
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from haven.accounts.models import User
+from haven.organizations.models import US_STATES
+from haven.organizations.roles import Role
+
+from .models import CallSchedule, Cohort, Degree, LicenseStatus, MilestoneKind, Modality
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CohortForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+    states = forms.MultipleChoiceField(
+        label=_("States"),
+        choices=[(s, s) for s in US_STATES],
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=200)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE)
+    live_training_on = forms.DateField(label=_("Live training (first day)"), widget=DATE)
+    live_training_days = forms.IntegerField(label=_("Days of live training"), min_value=1, max_value=10, initial=2)
+    call_schedule = forms.ChoiceField(label=_("Consultation calls"), choices=CallSchedule.choices)
+    trainers = forms.ModelMultipleChoiceField(label=_("Lead trainers"), queryset=User.objects.none())
+
+    def __init__(
+        self,
+        *args: Any,
+        trainer_memberships: Any,
+        cohort: Cohort | None = None,
+        trainer_ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        trainers = trainer_memberships.filter(role=Role.TRAINER, is_active=True)
+        cast(forms.ModelMultipleChoiceField, self.fields["trainers"]).queryset = User.objects.filter(
+            pk__in=trainers.values("user_id"), is_active=True
+        ).order_by("full_name")
+        if cohort is not None and not self.is_bound:
+            self.initial.update(
+                {name: getattr(cohort, name) for name in self.fields if name != "trainers"},
+                trainers=trainer_ids or [],
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends, live = data.get("starts_on"), data.get("ends_on"), data.get("live_training_on")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_on", _("The cohort must end after it starts."))
+        if starts and ends and live and not starts <= live <= ends:
+            self.add_error("live_training_on", _("The live training must fall within the cohort's dates."))
+        return data
+
+
+class NominationForm(forms.Form):
+    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=User.objects.none())
+    degree = forms.ChoiceField(label=_("Degree"), choices=Degree.choices)
+    license_state = forms.ChoiceField(label=_("License state"), choices=[(s, s) for s in US_STATES])
+    license_status = forms.ChoiceField(
+        label=_("License"),
+        choices=LicenseStatus.choices,
+        help_text=_("Provisionally licensed clinicians may train, and apply for certification once licensed."),
+    )
+
+    def __init__(self, *args: Any, clinicians: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["clinician"]).queryset = User.objects.filter(
+            pk__in=[m.user_id for m in clinicians]
+        ).order_by("full_name")
+
+
+class PlacementForm(forms.Form):
+    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none())
+
+    def __init__(self, *args: Any, cohorts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["cohort"]).queryset = cohorts
+
+
+class WithdrawalForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class MilestoneForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Milestone"), choices=MilestoneKind.choices)
+    achieved_on = forms.DateField(label=_("Date"), widget=DATE)
+    passed = forms.BooleanField(label=_("Passed (for the knowledge test)"), required=False, initial=True)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[
+            ("roster", _("Cohort roster: email, cohort, degree, license_state, license_status")),
+            ("course", _("Online-course completions: email, completed_on (YYYY-MM-DD)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(label=_("File (CSV UTF-8 or XLSX)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload

@@ -1,0 +1,277 @@
+"""The workforce pillar: cohorts, their calendars and calls, enrollments and the milestones of the path.
+
+Status is never stored: it is derived from the milestones by ``path.evaluate``. Cohort-level rows belong to
+the national office that runs the program; an enrollment belongs to the clinician's CAC, so a CAC admin sees
+their staff and a program admin the CACs of their tree.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from haven.organizations.models import US_STATES
+from haven.organizations.tenancy import TenantModel, TenantQuerySet
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIRTUAL = "virtual", _("Virtual")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class CallSchedule(models.TextChoices):
+    TWICE_MONTHLY = "twice_monthly", _("Twice a month for 6 months")
+    MONTHLY = "monthly", _("Monthly for 12 months")
+
+
+class CertificationPath(TenantModel):
+    """A program's certification rules, as data. The defaults are the national TF-CBT path."""
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="certification_path")
+    live_training_min_days = models.PositiveSmallIntegerField(_("minimum days of live training"), default=2)
+    collaborative_min_months = models.PositiveSmallIntegerField(_("minimum months of a collaborative"), default=6)
+    calls_required = models.PositiveSmallIntegerField(_("consultation calls required"), default=9)
+    calls_counted = models.PositiveSmallIntegerField(_("consultation calls offered"), default=12)
+    consultation_window_months = models.PositiveSmallIntegerField(_("months to finish consultation"), default=24)
+    cases_required = models.PositiveSmallIntegerField(_("completed cases required"), default=3)
+    cases_with_caregiver_required = models.PositiveSmallIntegerField(_("of which with a caregiver"), default=2)
+    retake_wait_months = models.PositiveSmallIntegerField(_("months before a test retake"), default=6)
+    valid_years = models.PositiveSmallIntegerField(_("years a certification is valid"), default=5)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(calls_required__lte=F("calls_counted")), name="path_calls_fit"),
+            models.CheckConstraint(
+                condition=Q(cases_with_caregiver_required__lte=F("cases_required")), name="path_caregiver_cases_fit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Path of program {self.program_id}"
+
+
+class CohortQuerySet(TenantQuerySet):
+    def trained_by(self, user_id: int) -> "CohortQuerySet":
+        """The cohorts a trainer leads or co-leads: the trainer is the scope."""
+        return self.filter(trainer_links__trainer_id=user_id)._scoped()
+
+
+class Cohort(TenantModel):
+    """A learning collaborative: trainers, region, modality, capacity, calendar and consultation calls."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(_("name"), max_length=200)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    states = models.JSONField(_("states"), default=list, blank=True)
+    modality = models.CharField(_("modality"), max_length=16, choices=Modality.choices)
+    capacity = models.PositiveSmallIntegerField(_("capacity"))
+    call_schedule = models.CharField(_("consultation calls"), max_length=16, choices=CallSchedule.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    live_training_on = models.DateField(_("live training (first day)"))
+    live_training_days = models.PositiveSmallIntegerField(_("days of live training"), default=2)
+    trainers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="CohortTrainer", related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(CohortQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        ordering = ["starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="cohort_capacity_positive"),
+            models.UniqueConstraint(fields=["organization", "program", "name"], name="cohort_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def collaborative_months(self) -> int:
+        return (self.ends_on.year - self.starts_on.year) * 12 + self.ends_on.month - self.starts_on.month
+
+
+class CohortTrainerQuerySet(TenantQuerySet):
+    def of_trainer(self, user_id: int) -> "CohortTrainerQuerySet":
+        return self.filter(trainer_id=user_id)._scoped()
+
+
+class CohortTrainer(TenantModel):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="trainer_links")
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_lead = models.BooleanField(_("lead trainer"), default=True)
+
+    objects = models.Manager.from_queryset(CohortTrainerQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "trainer"], name="cohort_trainer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.trainer_id} trains {self.cohort_id}"
+
+
+class EventKind(models.TextChoices):
+    PRE_WORK = "pre_work", _("Pre-work")
+    LEARNING_SESSION = "learning_session", _("Learning session")
+    ACTION_PERIOD = "action_period", _("Action period")
+
+
+class CohortEvent(TenantModel):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="event_dates_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.starts_on}"
+
+
+class ConsultationCall(TenantModel):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="calls")
+    number = models.PositiveSmallIntegerField(_("call"))
+    held_on = models.DateField(_("date"))
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "number"], name="call_unique_number")]
+
+    def __str__(self) -> str:
+        return f"Call {self.number} of {self.cohort_id}"
+
+
+class Degree(models.TextChoices):
+    MASTERS = "masters", _("Master's degree")
+    DOCTORATE = "doctorate", _("Doctorate")
+    OTHER = "other", _("Other")
+
+
+class LicenseStatus(models.TextChoices):
+    PERMANENT = "permanent", _("Permanent")
+    PROVISIONAL = "provisional", _("Provisional")
+
+
+class Placement(models.TextChoices):
+    NOMINATED = "nominated", _("Nominated")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    ENROLLED = "enrolled", _("Enrolled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CohortScopedQuerySet(TenantQuerySet):
+    def in_cohort(self, cohort: "Cohort") -> "CohortScopedQuerySet":
+        """Rows of one cohort, whatever CAC they belong to. The cohort must come from ``access_cohort``."""
+        field = "cohort" if self.model is Enrollment else "call__cohort"
+        return self.filter(**{field: cohort})._scoped()
+
+    def in_cohorts(self, cohorts: "list[Cohort]") -> "CohortScopedQuerySet":
+        """Rows of several cohorts. The cohorts must come from a scoped query."""
+        field = "cohort__in" if self.model is Enrollment else "call__cohort__in"
+        return self.filter(**{field: cohorts})._scoped()
+
+    def trained_by(self, user_id: int) -> "CohortScopedQuerySet":
+        """Rows of the cohorts a trainer leads: the trainer is the scope."""
+        field = "cohort" if self.model is Enrollment else "call__cohort"
+        return self.filter(**{f"{field}__trainer_links__trainer_id": user_id})._scoped()
+
+
+class Enrollment(TenantModel):
+    """A clinician's place in the program. ``organization`` is their CAC; the cohort may come later."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="enrollments")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="enrollments")
+    placement = models.CharField(_("placement"), max_length=16, choices=Placement.choices, default=Placement.NOMINATED)
+    degree = models.CharField(_("degree"), max_length=16, choices=Degree.choices)
+    license_state = models.CharField(_("license state"), max_length=2, choices=[(s, s) for s in US_STATES])
+    license_status = models.CharField(_("license"), max_length=16, choices=LicenseStatus.choices)
+    nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    nominated_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = models.Manager.from_queryset(CohortScopedQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        ordering = ["nominated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "clinician"], name="enrollment_once_per_program"),
+            models.CheckConstraint(
+                condition=~Q(placement="enrolled") | Q(cohort__isnull=False), name="enrollment_enrolled_has_cohort"
+            ),
+            models.CheckConstraint(
+                condition=~Q(placement="withdrawn") | Q(withdrawn_at__isnull=False),
+                name="enrollment_withdrawal_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "placement"], name="enrollment_cohort_placement")]
+
+    def __str__(self) -> str:
+        return f"{self.clinician_id} in {self.program_id}"
+
+
+class Transfer(TenantModel):
+    """A move from one cohort to another: history, never overwritten."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="transfers")
+    from_cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="+")
+    to_cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="+")
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    moved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["moved_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_cohort_id} -> {self.to_cohort_id}"
+
+
+class Attendance(TenantModel):
+    """Whether an enrolled clinician attended one consultation call (the enrollment's organization)."""
+
+    call = models.ForeignKey(ConsultationCall, on_delete=models.CASCADE, related_name="attendance")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attendance")
+    attended = models.BooleanField(_("attended"))
+
+    objects = models.Manager.from_queryset(CohortScopedQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call", "enrollment"], name="attendance_once_per_call")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} @ {self.call_id}: {self.attended}"
+
+
+class MilestoneKind(models.TextChoices):
+    ONLINE_COURSE = "online_course", _("Online course certificate (TF-CBTWeb)")
+    KNOWLEDGE_TEST = "knowledge_test", _("Knowledge test")
+    CERTIFICATION = "certification", _("Certification")
+
+
+class Milestone(TenantModel):
+    """A dated milestone of an enrollment. Live training and calls come from the cohort; cases from care."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(_("milestone"), max_length=20, choices=MilestoneKind.choices)
+    achieved_on = models.DateField(_("date"))
+    passed = models.BooleanField(_("passed"), default=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["achieved_on"]
+        constraints = [
+            # A course or a certification is recorded once; test attempts may repeat, once a day.
+            models.UniqueConstraint(fields=["enrollment", "kind", "achieved_on"], name="milestone_unique_day"),
+            models.UniqueConstraint(
+                fields=["enrollment", "kind"], condition=~Q(kind="knowledge_test"), name="milestone_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.achieved_on}"

@@ -1,0 +1,242 @@
+"""Reads of the workforce pillar. Path states are computed in bulk: a fixed number of queries per page."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from haven.organizations.models import Membership
+from haven.organizations.roles import Role
+from haven.organizations.selectors import organizations_visible_to
+from haven.programs.models import Program
+
+from . import cases
+from .models import (
+    Attendance,
+    CertificationPath,
+    Cohort,
+    CohortTrainer,
+    ConsultationCall,
+    Enrollment,
+    Milestone,
+    MilestoneKind,
+    Placement,
+)
+from .path import PathFacts, PathRules, PathState, Requirement, evaluate
+
+
+def path_rules(program: Program) -> PathRules:
+    row = CertificationPath.objects.filter(organization_id=program.organization_id, program=program).first()
+    if row is None:
+        return PathRules()
+    return PathRules(
+        live_training_min_days=row.live_training_min_days,
+        collaborative_min_months=row.collaborative_min_months,
+        calls_required=row.calls_required,
+        calls_counted=row.calls_counted,
+        consultation_window_months=row.consultation_window_months,
+        cases_required=row.cases_required,
+        cases_with_caregiver_required=row.cases_with_caregiver_required,
+        retake_wait_months=row.retake_wait_months,
+        valid_years=row.valid_years,
+    )
+
+
+@dataclass(frozen=True)
+class EnrollmentPath:
+    enrollment: Enrollment
+    state: PathState
+    calls_held: int
+    calls_attended: int
+    rules: PathRules
+
+    @property
+    def calls_progress(self) -> tuple[int, int] | None:
+        return self.state.step(Requirement.CONSULTATION).progress
+
+    @property
+    def cases_progress(self) -> tuple[int, int] | None:
+        return self.state.step(Requirement.CASES).progress
+
+
+def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[EnrollmentPath]:
+    """Each enrollment with its derived path state, in three queries whatever the number of enrollments.
+
+    The enrollments must come from a scoped query with ``cohort`` selected.
+    """
+    enrollments = list(enrollments)
+    ids = [e.pk for e in enrollments]
+    org_ids = {e.organization_id for e in enrollments}
+    milestones: dict[int, list[tuple[str, date, bool]]] = defaultdict(list)
+    for enrollment_id, kind, achieved_on, passed in (
+        Milestone.objects.in_orgs(org_ids)
+        .filter(enrollment_id__in=ids)
+        .values_list("enrollment_id", "kind", "achieved_on", "passed")
+    ):
+        milestones[enrollment_id].append((kind, achieved_on, passed))
+    attended: dict[int, list[date]] = defaultdict(list)
+    for enrollment_id, held_on in (
+        Attendance.objects.in_orgs(org_ids)
+        .filter(enrollment_id__in=ids, attended=True)
+        .values_list("enrollment_id", "call__held_on")
+    ):
+        attended[enrollment_id].append(held_on)
+    cohort_ids = {e.cohort_id for e in enrollments if e.cohort_id}
+    cohort_orgs = {e.cohort.organization_id for e in enrollments if e.cohort is not None}
+    held = dict(
+        ConsultationCall.objects.in_orgs(cohort_orgs)
+        .filter(cohort_id__in=cohort_ids, attendance_recorded_at__isnull=False)
+        .values("cohort_id")
+        .annotate(n=Count("id"))
+        .values_list("cohort_id", "n")
+    )
+    program_ids = {e.program_id for e in enrollments}
+    case_counts: dict[int, cases.CaseCount] = {}
+    for program_id in program_ids:
+        case_counts.update(
+            cases.completed_cases(
+                program_id=program_id, clinician_ids=[e.clinician_id for e in enrollments if e.program_id == program_id]
+            )
+        )
+    result = []
+    for enrollment in enrollments:
+        marks = milestones[enrollment.pk]
+        cohort = enrollment.cohort
+        placed = enrollment.placement == Placement.ENROLLED
+        count = case_counts.get(enrollment.clinician_id, cases.CaseCount())
+        facts = PathFacts(
+            online_course_on=next((d for k, d, _p in marks if k == MilestoneKind.ONLINE_COURSE), None),
+            live_training_on=cohort.live_training_on if cohort and placed else None,
+            live_training_days=cohort.live_training_days if cohort and placed else 0,
+            collaborative_months=cohort.collaborative_months if cohort and placed else 0,
+            calls_attended=tuple(attended[enrollment.pk]),
+            completed_cases=count.completed,
+            completed_cases_with_caregiver=count.with_caregiver,
+            test_attempts=tuple((d, p) for k, d, p in marks if k == MilestoneKind.KNOWLEDGE_TEST),
+            certified_on=next((d for k, d, _p in marks if k == MilestoneKind.CERTIFICATION), None),
+            withdrawn=enrollment.placement == Placement.WITHDRAWN,
+            placed=placed,
+            waitlisted=enrollment.placement == Placement.WAITLISTED,
+        )
+        result.append(
+            EnrollmentPath(
+                enrollment,
+                evaluate(rules, facts),
+                held.get(enrollment.cohort_id, 0) if enrollment.cohort_id else 0,
+                len(attended[enrollment.pk]),
+                rules,
+            )
+        )
+    return result
+
+
+def program_for(membership: Membership) -> Program | None:
+    """The program a membership works in: the national office's current program (the newest one)."""
+    if membership.role == Role.PROGRAM_ADMIN:
+        return Program.objects.in_org(membership.organization_id).order_by("-starts_on").first()
+    national_id = _national_office_id(membership)
+    if national_id is None:
+        return None
+    return Program.objects.in_org(national_id).order_by("-starts_on").first()
+
+
+def _national_office_id(membership: Membership) -> int | None:
+    org = membership.organization
+    if membership.role == Role.TRAINER:
+        link = (
+            CohortTrainer.objects.of_trainer(membership.user_id).select_related("cohort").order_by("-cohort__starts_on")
+        ).first()
+        return link.organization_id if link else None
+    while org.parent_id is not None:
+        org = org.parent  # type: ignore[assignment]
+    return org.pk if org.kind == "national_office" else None
+
+
+def cohorts_visible_to(membership: Membership) -> QuerySet[Cohort]:
+    if membership.role == Role.PROGRAM_ADMIN:
+        return Cohort.objects.in_org(membership.organization_id)
+    if membership.role == Role.TRAINER:
+        return Cohort.objects.trained_by(membership.user_id)
+    return Cohort.objects.none()
+
+
+def access_cohort(*, membership: Membership, cohort_id: int) -> Cohort:
+    try:
+        return cohorts_visible_to(membership).select_related("program").get(pk=cohort_id)
+    except Cohort.DoesNotExist:
+        raise Http404 from None
+
+
+def enrollments_visible_to(membership: Membership) -> QuerySet[Enrollment]:
+    """Program admins: every CAC of their tree; a CAC admin: their staff; a trainer: their cohorts' rosters;
+    a clinician: their own."""
+    base = Enrollment.objects.select_related("cohort", "clinician", "organization")
+    if membership.role == Role.PROGRAM_ADMIN:
+        return base.in_orgs(organizations_visible_to(membership).values("pk"))
+    if membership.role == Role.ORG_ADMIN:
+        return base.in_org(membership.organization_id)
+    if membership.role == Role.TRAINER:
+        return base.trained_by(membership.user_id)
+    if membership.role == Role.CLINICIAN:
+        return base.in_org(membership.organization_id).filter(clinician_id=membership.user_id)
+    return base.none()
+
+
+def access_enrollment(*, membership: Membership, enrollment_id: int) -> Enrollment:
+    try:
+        return enrollments_visible_to(membership).select_related("program").get(pk=enrollment_id)
+    except Enrollment.DoesNotExist:
+        raise Http404 from None
+
+
+def cohort_roster(cohort: Cohort) -> list[EnrollmentPath]:
+    enrollments = (
+        Enrollment.objects.in_cohort(cohort)
+        .filter(placement__in=[Placement.ENROLLED, Placement.WAITLISTED])
+        .select_related("cohort", "clinician", "organization")
+        .order_by("placement", "clinician__full_name")
+    )
+    return paths_for(enrollments, path_rules(cohort.program))
+
+
+def cohort_attendance_grid(cohort: Cohort) -> tuple[list[ConsultationCall], dict[tuple[int, int], bool]]:
+    calls = list(ConsultationCall.objects.in_org(cohort.organization_id).filter(cohort=cohort).order_by("number"))
+    marks = {
+        (row["enrollment_id"], row["call_id"]): row["attended"]
+        for row in Attendance.objects.in_cohort(cohort).values("enrollment_id", "call_id", "attended")
+    }
+    return calls, marks
+
+
+def access_call(*, cohort: Cohort, call_id: int) -> ConsultationCall:
+    try:
+        return ConsultationCall.objects.in_org(cohort.organization_id).get(pk=call_id, cohort=cohort)
+    except ConsultationCall.DoesNotExist:
+        raise Http404 from None
+
+
+def seats_taken(cohort: Cohort) -> int:
+    return Enrollment.objects.in_cohort(cohort).filter(placement=Placement.ENROLLED).count()
+
+
+def nominable_clinicians(membership: Membership, program: Program) -> QuerySet[Any]:
+    """Active clinicians of the CAC who are not yet in the program."""
+    already = Enrollment.objects.in_org(membership.organization_id).filter(program=program).values("clinician_id")
+    return (
+        Membership.objects.in_org(membership.organization_id)
+        .filter(role=Role.CLINICIAN, is_active=True)
+        .exclude(user_id__in=already)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def cohort_fill(cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
+    return cohorts.annotate(
+        enrolled=Count("enrollments", filter=Q(enrollments__placement=Placement.ENROLLED)),
+        waitlisted=Count("enrollments", filter=Q(enrollments__placement=Placement.WAITLISTED)),
+    )

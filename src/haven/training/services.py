@@ -1,0 +1,299 @@
+"""Every write of the workforce pillar: one transaction and one audit event each."""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haven.audit import services as audit
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import Role
+from haven.programs.models import Program
+
+from . import schedule
+from .models import (
+    Attendance,
+    Cohort,
+    CohortEvent,
+    CohortTrainer,
+    ConsultationCall,
+    Enrollment,
+    Milestone,
+    MilestoneKind,
+    Placement,
+    Transfer,
+)
+from .path import PathFacts, retake_allowed
+from .selectors import path_rules, paths_for, seats_taken
+
+LAYOUT_FIELDS = ("starts_on", "ends_on", "live_training_on", "live_training_days", "call_schedule")
+
+
+@transaction.atomic
+def cohort_save(
+    *, actor: Any, program: Program, cohort: Cohort | None, trainers: Iterable[Any], **fields: Any
+) -> Cohort:
+    """Create or change a cohort. A new cohort gets its calendar and its consultation calls laid out."""
+    created = cohort is None
+    if cohort is None:
+        cohort = Cohort(organization_id=program.organization_id, program=program)
+    planned = {name: getattr(cohort, name, None) for name in LAYOUT_FIELDS}
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    relay = not created and any(getattr(cohort, name) != value for name, value in planned.items())
+    cohort.full_clean()
+    cohort.save()
+    links = CohortTrainer.objects.in_org(program.organization_id).filter(cohort=cohort)
+    trainer_ids = {t.pk for t in trainers}
+    links.exclude(trainer_id__in=trainer_ids).delete()
+    for trainer_id in trainer_ids:
+        CohortTrainer.objects.get_or_create(
+            organization_id=program.organization_id, cohort=cohort, trainer_id=trainer_id
+        )
+    if relay:
+        # New dates move the calendar and the calls, unless attendance was already taken on some call.
+        calls = ConsultationCall.objects.in_org(cohort.organization_id).filter(cohort=cohort)
+        if calls.filter(attendance_recorded_at__isnull=False).exists():
+            raise ValidationError(
+                _("Attendance was already recorded, so the dates and call schedule stay as they are.")
+            )
+        calls.delete()
+        CohortEvent.objects.in_org(cohort.organization_id).filter(cohort=cohort).delete()
+    if created or relay:
+        _lay_out(cohort)
+    if not created:
+        _lock(cohort)
+        _fill_from_waitlist(actor=actor, cohort=cohort)
+    audit.record(
+        actor=actor,
+        action="cohort.create" if created else "cohort.update",
+        organization=program.organization_id,
+        target=cohort,
+        detail={"trainers": sorted(trainer_ids), "capacity": cohort.capacity},
+    )
+    return cohort
+
+
+def _lay_out(cohort: Cohort) -> None:
+    org = cohort.organization_id
+    CohortEvent.objects.bulk_create(
+        CohortEvent(organization_id=org, cohort=cohort, kind=e.kind, starts_on=e.starts_on, ends_on=e.ends_on)
+        for e in schedule.collaborative_calendar(
+            starts_on=cohort.starts_on, ends_on=cohort.ends_on, live_training_days=cohort.live_training_days
+        )
+    )
+    ConsultationCall.objects.bulk_create(
+        ConsultationCall(organization_id=org, cohort=cohort, number=number, held_on=held_on)
+        for number, held_on in enumerate(
+            schedule.consultation_dates(live_training_on=cohort.live_training_on, schedule=cohort.call_schedule),
+            start=1,
+        )
+    )
+
+
+@transaction.atomic
+def enrollment_nominate(
+    *,
+    actor: Any,
+    cac: Organization,
+    program: Program,
+    clinician: Any,
+    degree: str,
+    license_state: str,
+    license_status: str,
+) -> Enrollment:
+    """A CAC admin puts one of their clinicians forward for the program."""
+    if not Membership.objects.in_org(cac).filter(user=clinician, role=Role.CLINICIAN, is_active=True).exists():
+        raise ValidationError({"clinician": _("Only an active clinician of this CAC can be nominated.")})
+    already = ValidationError({"clinician": _("This clinician is already in the program.")})
+    if Enrollment.objects.in_org(cac).filter(program=program, clinician=clinician).exists():
+        raise already
+    try:
+        # A clinician of two CACs may be in the program through the other one: the unique constraint decides.
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(
+                organization=cac,
+                program=program,
+                clinician=clinician,
+                degree=degree,
+                license_state=license_state,
+                license_status=license_status,
+                nominated_by=actor,
+            )
+    except IntegrityError:
+        raise already from None
+    audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> Enrollment:
+    """Place a nominee in a cohort, or on its waitlist when it is full."""
+    if enrollment.placement not in (Placement.NOMINATED, Placement.WAITLISTED):
+        raise ValidationError(_("Only a nominee or someone on a waitlist can be placed."))
+    if cohort.program_id != enrollment.program_id:
+        raise ValidationError({"cohort": _("This cohort belongs to another program.")})
+    _lock(cohort)
+    full = seats_taken(cohort) >= cohort.capacity
+    enrollment.cohort = cohort
+    enrollment.placement = Placement.WAITLISTED if full else Placement.ENROLLED
+    enrollment.save(update_fields=["cohort", "placement"])
+    audit.record(
+        actor=actor,
+        action="enrollment.place",
+        organization=enrollment.organization_id,
+        target=enrollment,
+        detail={"cohort": cohort.pk, "placement": enrollment.placement},
+    )
+    return enrollment
+
+
+def _lock(cohort: Cohort) -> None:
+    """Serialize seat counting on one cohort (PostgreSQL row lock; SQLite transactions are already serial)."""
+    Cohort.objects.in_org(cohort.organization_id).select_for_update().filter(pk=cohort.pk).exists()
+
+
+def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
+    free = cohort.capacity - seats_taken(cohort)
+    if free <= 0:
+        return
+    waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("nominated_at")
+    for enrollment in waiting[:free]:
+        enrollment.placement = Placement.ENROLLED
+        enrollment.save(update_fields=["placement"])
+        audit.record(
+            actor=actor,
+            action="enrollment.place",
+            organization=enrollment.organization_id,
+            target=enrollment,
+            detail={"cohort": cohort.pk, "placement": Placement.ENROLLED, "from_waitlist": True},
+        )
+
+
+@transaction.atomic
+def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> Enrollment:
+    if enrollment.placement == Placement.WITHDRAWN:
+        raise ValidationError(_("This clinician has already withdrawn."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the clinician withdraws.")})
+    had_seat = enrollment.placement == Placement.ENROLLED
+    enrollment.placement = Placement.WITHDRAWN
+    enrollment.withdrawn_at = timezone.now()
+    enrollment.withdrawal_reason = reason.strip()
+    enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
+    audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
+    if had_seat and enrollment.cohort is not None:
+        _lock(enrollment.cohort)
+        _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort) -> Enrollment:
+    """Move an enrolled clinician to another cohort of the program; attendance so far is kept."""
+    if enrollment.placement != Placement.ENROLLED or enrollment.cohort is None:
+        raise ValidationError(_("Only an enrolled clinician can move to another cohort."))
+    if to_cohort.pk == enrollment.cohort_id or to_cohort.program_id != enrollment.program_id:
+        raise ValidationError({"cohort": _("Choose another cohort of the same program.")})
+    _lock(to_cohort)
+    if seats_taken(to_cohort) >= to_cohort.capacity:
+        raise ValidationError({"cohort": _("That cohort is full.")})
+    from_cohort = enrollment.cohort
+    Transfer.objects.create(
+        organization_id=enrollment.organization_id,
+        enrollment=enrollment,
+        from_cohort=from_cohort,
+        to_cohort=to_cohort,
+        moved_by=actor,
+    )
+    enrollment.cohort = to_cohort
+    enrollment.save(update_fields=["cohort"])
+    audit.record(
+        actor=actor,
+        action="enrollment.transfer",
+        organization=enrollment.organization_id,
+        target=enrollment,
+        detail={"from": from_cohort.pk, "to": to_cohort.pk},
+    )
+    _lock(from_cohort)
+    _fill_from_waitlist(actor=actor, cohort=from_cohort)
+    return enrollment
+
+
+@transaction.atomic
+def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[int]) -> int:
+    """Record a whole call at once: every enrolled clinician of the cohort is marked present or absent."""
+    if call.held_on > timezone.now().date():
+        # Marks at a call not yet held would count towards the path before it took place.
+        raise ValidationError(_("The date cannot be in the future."))
+    roster = list(Enrollment.objects.in_cohort(call.cohort).filter(placement=Placement.ENROLLED))
+    unknown = present_ids - {e.pk for e in roster}
+    if unknown:
+        raise ValidationError(_("Some people marked present are not enrolled in this cohort."))
+    for enrollment in roster:
+        Attendance.objects.update_or_create(
+            organization_id=enrollment.organization_id,
+            call=call,
+            enrollment=enrollment,
+            defaults={"attended": enrollment.pk in present_ids},
+        )
+    call.attendance_recorded_at = timezone.now()
+    call.save(update_fields=["attendance_recorded_at"])
+    audit.record(
+        actor=actor,
+        action="attendance.record",
+        organization=call.organization_id,
+        target=call,
+        detail={"present": len(present_ids), "enrolled": len(roster)},
+    )
+    return len(present_ids)
+
+
+@transaction.atomic
+def milestone_record(
+    *, actor: Any, enrollment: Enrollment, kind: str, achieved_on: date, passed: bool = True
+) -> Milestone:
+    """Record the online course, a knowledge-test attempt or the certification, with the path's rules."""
+    rules = path_rules(enrollment.program)
+    [current] = paths_for([enrollment], rules)
+    if enrollment.placement == Placement.WITHDRAWN:
+        raise ValidationError(_("This clinician has withdrawn."))
+    if achieved_on > timezone.now().date():
+        raise ValidationError({"achieved_on": _("The date cannot be in the future.")})
+    existing = Milestone.objects.in_org(enrollment.organization_id).filter(enrollment=enrollment)
+    if kind in (MilestoneKind.ONLINE_COURSE, MilestoneKind.CERTIFICATION) and existing.filter(kind=kind).exists():
+        raise ValidationError({"kind": _("This milestone is already recorded.")})
+    if kind == MilestoneKind.KNOWLEDGE_TEST:
+        attempts = tuple(existing.filter(kind=kind).values_list("achieved_on", "passed"))
+        if not retake_allowed(rules, PathFacts(test_attempts=attempts), achieved_on):
+            raise ValidationError(
+                {
+                    "achieved_on": _("The test was passed already, or a retake must wait %(n)d months after a failure.")
+                    % {"n": rules.retake_wait_months}
+                }
+            )
+    if kind == MilestoneKind.CERTIFICATION:
+        state = current.state
+        missing = [step for step in state.steps[:-1] if not step.done]
+        if missing:
+            raise ValidationError(_("Certification needs every earlier step of the path to be met."))
+    milestone = Milestone.objects.create(
+        organization_id=enrollment.organization_id,
+        enrollment=enrollment,
+        kind=kind,
+        achieved_on=achieved_on,
+        passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
+        recorded_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="milestone.record",
+        organization=enrollment.organization_id,
+        target=milestone,
+        detail={"kind": kind, "passed": milestone.passed},
+    )
+    return milestone

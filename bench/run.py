@@ -69,7 +69,36 @@ def main() -> None:
         results[f"{name}_ms"] = round(median, 1)
         results[f"{name}_queries"] = len(queries)
         print(f"{name:<12}{median:>12.1f}{len(queries):>10}")
+    results.update(_import_speed(scale))
+    print(f"{'import':<12}{results['import_rows_per_s']:>12.0f} rows/s ({results['import_rows']} rows)")
     print(json.dumps(results))
+
+
+def _import_speed(scale: str) -> dict[str, object]:
+    """Dry run and apply of a course-completion file naming every clinician of the program (rolled back)."""
+    from django.db import transaction
+
+    from haven.accounts.models import User
+    from haven.organizations.models import Membership
+    from haven.training import imports, selectors
+
+    admin = User.objects.get(email="program.admin@haven.example")
+    membership = Membership.objects.of_user(admin).select_related("organization").get()
+    program = selectors.program_for(membership)
+    emails = sorted(imports._clinicians_by_email(membership))
+    rows = [{"email": email, "completed_on": "2025-01-15"} for email in emails]
+    began = time.perf_counter()
+    with transaction.atomic():
+        plan = imports.import_apply(
+            actor=admin, membership=membership, program=program, kind="course", rows=rows, file_name="bench.csv"
+        )
+        transaction.set_rollback(True)
+    elapsed = time.perf_counter() - began
+    return {
+        "import_rows": len(rows),
+        "import_rows_per_s": round(len(rows) / elapsed),
+        "import_errors": plan.count("error"),
+    }
 
 
 if __name__ == "__main__":

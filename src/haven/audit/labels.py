@@ -25,6 +25,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "membership.reactivate": _("Role given back"),
     "program.create": _("Program created"),
     "program.update": _("Program changed"),
+    "cohort.create": _("Cohort planned"),
+    "cohort.update": _("Cohort changed"),
+    "enrollment.nominate": _("Clinician nominated"),
+    "enrollment.place": _("Clinician placed in a cohort"),
+    "enrollment.withdraw": _("Clinician withdrawn"),
+    "enrollment.transfer": _("Clinician moved to another cohort"),
+    "attendance.record": _("Call attendance recorded"),
+    "milestone.record": _("Milestone recorded"),
+    "import.apply": _("File imported"),
+    "certification.reminders": _("Renewal reminders sent"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -33,6 +43,8 @@ ACTION_GROUPS: dict[str, Promise] = {
     "membership.": _("Memberships"),
     "invitation.": _("Invitations"),
     "program.": _("Programs"),
+    "enrollment.": _("Enrollments"),
+    "import.": _("Imports"),
 }
 
 

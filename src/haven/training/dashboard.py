@@ -60,6 +60,8 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
             "clinician_id",
             "cohort_id",
             "placement",
+            "degree",
+            "license_status",
             "organization__state",
             "cohort__name",
             "cohort__organization_id",

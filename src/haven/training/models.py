@@ -275,3 +275,18 @@ class Milestone(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.achieved_on}"
+
+
+class RenewalReminder(TenantModel):
+    """A reminder that a certification expires, sent once per reminder date."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="reminders")
+    reminder_on = models.DateField()
+    expires_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "reminder_on"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} reminded {self.reminder_on}"

@@ -21,6 +21,7 @@ class Status(StrEnum):
 
 
 class Requirement(StrEnum):
+    ELIGIBILITY = "eligibility"
     ONLINE_COURSE = "online_course"
     LIVE_TRAINING = "live_training"
     CONSULTATION = "consultation"
@@ -60,6 +61,10 @@ class PathFacts:
     withdrawn: bool = False
     placed: bool = False
     waitlisted: bool = False
+    # Certification needs a master's degree or higher and a permanent license; provisionally licensed
+    # clinicians may train, and apply once licensed.
+    degree_qualifies: bool = True
+    license_permanent: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,10 +176,12 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
     consultation_ok = live_ok and counted >= rules.calls_required
     met_on = in_window[rules.calls_required - 1] if consultation_ok else None
     trained = facts.online_course_on is not None and live_ok and consultation_ok
-    prerequisites = trained and cases_done and test_passed
+    eligible = facts.degree_qualifies and facts.license_permanent
+    prerequisites = trained and cases_done and test_passed and eligible
     certified = facts.certified_on is not None and prerequisites
     passed_on = min((day for day, passed in facts.test_attempts if passed), default=None)
     steps = (
+        Step(Requirement.ELIGIBILITY, eligible),
         Step(Requirement.ONLINE_COURSE, facts.online_course_on is not None, done_on=facts.online_course_on),
         Step(Requirement.LIVE_TRAINING, live_ok, done_on=facts.live_training_on if live_ok else None),
         Step(

@@ -21,7 +21,9 @@ from .models import (
     Cohort,
     CohortTrainer,
     ConsultationCall,
+    Degree,
     Enrollment,
+    LicenseStatus,
     Milestone,
     MilestoneKind,
     Placement,
@@ -121,6 +123,8 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
             withdrawn=enrollment.placement == Placement.WITHDRAWN,
             placed=placed,
             waitlisted=enrollment.placement == Placement.WAITLISTED,
+            degree_qualifies=enrollment.degree in (Degree.MASTERS, Degree.DOCTORATE),
+            license_permanent=enrollment.license_status == LicenseStatus.PERMANENT,
         )
         result.append(
             EnrollmentPath(

@@ -297,3 +297,55 @@ def milestone_record(
         detail={"kind": kind, "passed": milestone.passed},
     )
     return milestone
+
+
+@transaction.atomic
+def renewal_reminders_send(*, today: date) -> int:
+    """Send the renewal reminders that fall due by ``today`` and were not sent yet; one audit event per run.
+
+    A whole-database job: it reads certified enrollments across every organization.
+    """
+    from django.core.mail import send_mail
+
+    from .models import RenewalReminder
+
+    certified = (
+        Enrollment.objects.dangerously_unscoped()
+        .filter(milestones__kind=MilestoneKind.CERTIFICATION, placement=Placement.ENROLLED)
+        .select_related("cohort", "clinician", "program")
+        .distinct()
+    )
+    by_program: dict[int, list[Enrollment]] = {}
+    for enrollment in certified:
+        by_program.setdefault(enrollment.program_id, []).append(enrollment)
+    sent_before = set(RenewalReminder.objects.dangerously_unscoped().values_list("enrollment_id", "reminder_on"))
+    sent = 0
+    for enrollments in by_program.values():
+        rules = path_rules(enrollments[0].program)
+        for path in paths_for(enrollments, rules):
+            expires = path.state.certification_expires_on
+            if expires is None or expires < today:
+                continue
+            due = [day for day in path.state.renewal_reminders if day <= today]
+            if not due or (path.enrollment.pk, due[-1]) in sent_before:
+                continue
+            clinician = path.enrollment.clinician
+            send_mail(
+                _("Your TF-CBT certification expires on %(day)s") % {"day": expires.isoformat()},
+                _(
+                    "Your TF-CBT certification expires on %(day)s. Renewal needs continued TF-CBT cases and "
+                    "the online modules: start now so that it does not lapse."
+                )
+                % {"day": expires.isoformat()},
+                None,
+                [clinician.email],
+            )
+            RenewalReminder.objects.create(
+                organization_id=path.enrollment.organization_id,
+                enrollment=path.enrollment,
+                reminder_on=due[-1],
+                expires_on=expires,
+            )
+            sent += 1
+    audit.record(actor=None, action="certification.reminders", detail={"sent": sent, "on": today.isoformat()})
+    return sent

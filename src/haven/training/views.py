@@ -125,7 +125,10 @@ def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpR
     roster = [p.enrollment for p in selectors.cohort_roster(cohort) if p.enrollment.placement == Placement.ENROLLED]
     if request.method == "POST":
         try:
-            present = {int(value) for value in request.POST.getlist("present")}
+            if "everyone" in request.POST:
+                present = {e.pk for e in roster}
+            else:
+                present = {int(value) for value in request.POST.getlist("present")}
             services.attendance_record(actor=request.user, call=call, present_ids=present)
         except ValueError:
             messages.error(request, _("The attendance could not be saved: reload the page and try again."))

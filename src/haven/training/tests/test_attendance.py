@@ -197,3 +197,18 @@ def test_a_call_not_yet_held_cannot_be_recorded(
     assert first.attendance_recorded_at is None
     assert not AuditEntry.objects.in_org(national).filter(action="attendance.record").exists()
     assert second.held_on > first.held_on
+
+
+def test_everyone_was_there_in_one_click(
+    program: Program, program_admin: User, trainer: User, cac: Organization, make_member, signed_in
+) -> None:
+    cohort = make_cohort(program=program, actor=program_admin, trainers=[trainer])
+    people = [
+        enroll(program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=cohort)
+        for _ in range(3)
+    ]
+    call = calls_of(cohort)[0]
+    response = signed_in(trainer).post(f"/training/cohorts/{cohort.pk}/calls/{call.pk}/", {"everyone": "1"})
+    assert response.status_code == 302
+    marks = Attendance.objects.in_org(cac).filter(call=call).values_list("enrollment_id", "attended")
+    assert sorted(marks) == sorted((e.pk, True) for e in people)

@@ -156,3 +156,17 @@ def test_trained_on_is_the_day_the_last_requirement_was_met() -> None:
     assert state.trained_on == LIVE + timedelta(days=14 * 9)
     late_course = evaluate(RULES, _facts(online_course_on=date(2026, 1, 5)))
     assert late_course.trained_on == date(2026, 1, 5)
+
+
+def test_certification_needs_a_masters_degree_and_a_permanent_license() -> None:
+    complete = {
+        "certified_on": date(2026, 6, 1),
+        "completed_cases": 3,
+        "completed_cases_with_caregiver": 2,
+        "test_attempts": ((date(2026, 5, 1), True),),
+    }
+    assert evaluate(RULES, _facts(**complete)).status == Status.CERTIFIED
+    provisional = evaluate(RULES, _facts(**complete, license_permanent=False))
+    assert provisional.status == Status.TRAINED  # may train, and apply once licensed
+    assert not provisional.step(Requirement.ELIGIBILITY).done
+    assert evaluate(RULES, _facts(**complete, degree_qualifies=False)).status == Status.TRAINED

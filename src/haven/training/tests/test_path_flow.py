@@ -19,6 +19,9 @@ from haven.training.path import add_months
 from .factories import calls_of, enroll, make_cohort, today
 from .pages import facts, table, text
 
+ELIGIBILITY = (
+    "A master's degree or higher and a permanent license (a provisional license may train, and apply once licensed)"
+)
 COURSE = "Online course (TF-CBTWeb)"
 LIVE = "Live training of 2 days or more (or a learning collaborative of 6 months)"
 CALLS = "Consultation calls: 9 of 12, within 24 months of the live training"
@@ -87,7 +90,7 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     page = own.get("/training/my-path/")
     assert "Enrolled" in text(page)
     due = date_format(add_months(cohort.live_training_on, 24))
-    assert table(page)[3] == [CALLS, "to do", f"8 attended, 9 needed · by {due}"]
+    assert table(page)[4] == [CALLS, "to do", f"8 attended, 9 needed · by {due}"]
 
     # Every call is after the live training (calls start two weeks later): the ninth meets the requirement.
     assert all(call.held_on > cohort.live_training_on for call in calls_of(cohort))
@@ -95,6 +98,7 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     ninth_call = calls_of(cohort)[8].held_on
     expected = [
         ["Step", "Done", "Progress and dates"],
+        [ELIGIBILITY, "done", ""],
         [COURSE, "done", date_format(course_on)],
         [LIVE, "done", date_format(cohort.live_training_on)],
         [CALLS, "done", f"{date_format(ninth_call)} · 9 attended, 9 needed"],
@@ -113,9 +117,8 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     failed_on = today() - timedelta(days=190)
     six_months_on = add_months(failed_on, 6)
     assert _record(admin, enrollment, "knowledge_test", failed_on, passed=False).status_code == 302
-    retake_row = table(own.get("/training/my-path/"))[5]
-    # (The template puts a separator before the retake date even when nothing precedes it.)
-    assert [*retake_row[:2], retake_row[2].removeprefix("· ")] == [
+    retake_row = table(own.get("/training/my-path/"))[6]
+    assert retake_row == [
         TEST,
         "to do",
         f"retake from {date_format(six_months_on)}",
@@ -129,7 +132,7 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     assert _record(admin, enrollment, "knowledge_test", six_months_on).status_code == 302
     attempts = Milestone.objects.in_org(cac).filter(kind="knowledge_test").order_by("achieved_on")
     assert list(attempts.values_list("achieved_on", "passed")) == [(failed_on, False), (six_months_on, True)]
-    assert table(own.get("/training/my-path/"))[5] == [TEST, "done", date_format(six_months_on)]
+    assert table(own.get("/training/my-path/"))[6] == [TEST, "done", date_format(six_months_on)]
 
     # Cases are 0 of 3: certification is refused and the status stays Trained.
     response = _record(admin, enrollment, "certification", today())
@@ -140,7 +143,7 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     assert "Certification needs every earlier step of the path to be met." in text(response)
     assert not Milestone.objects.in_org(cac).filter(kind="certification").exists()
     assert facts(admin.get(enrollment_url))["Status"] == "Trained"
-    assert table(own.get("/training/my-path/"))[4] == [CASES, "to do", "0 of 3"]
+    assert table(own.get("/training/my-path/"))[5] == [CASES, "to do", "0 of 3"]
     recorded = AuditEntry.objects.in_org(cac).filter(action="milestone.record").order_by("seq")
     assert [e.detail for e in recorded] == [
         {"kind": "online_course", "passed": True},

@@ -144,6 +144,7 @@ def run(ctx: GenerationContext) -> None:
                     clinician_id=user_id,
                     cohort=None if placement == Placement.NOMINATED else cohort,
                     placement=placement,
+                    placed_at=None if placement == Placement.NOMINATED else timezone.now(),
                     degree=rng.choices(Degree.values, weights=(85, 12, 3))[0],
                     license_state=states[cac_id],
                     license_status=rng.choices(LicenseStatus.values, weights=(80, 20))[0],

@@ -157,7 +157,7 @@ def _plan_roster(context: _Context, plan: ImportPlan, line: int, email: str, row
         context.seats[cohort.pk] = context.seats.get(cohort.pk, 0) + 1
     message = _("Waitlisted: the cohort is full.") if full else ""
     if existing is not None:
-        existing.cohort, existing.placement = cohort, placement
+        existing.cohort, existing.placement, existing.placed_at = cohort, placement, timezone.now()
         for name, value in details.items():
             setattr(existing, name, value)
         plan.changed_enrollments.append(existing)
@@ -169,6 +169,7 @@ def _plan_roster(context: _Context, plan: ImportPlan, line: int, email: str, row
             clinician_id=user_id,
             cohort=cohort,
             placement=placement,
+            placed_at=timezone.now(),
             nominated_by=context.actor,
             **details,
         )
@@ -220,7 +221,9 @@ def import_apply(
         return plan
     Enrollment.objects.bulk_create(plan.new_enrollments, batch_size=2000)
     Enrollment.objects.bulk_update(
-        plan.changed_enrollments, ["cohort", "placement", "degree", "license_state", "license_status"], batch_size=2000
+        plan.changed_enrollments,
+        ["cohort", "placement", "placed_at", "degree", "license_state", "license_status"],
+        batch_size=2000,
     )
     Milestone.objects.bulk_create(plan.new_milestones, batch_size=2000)
     audit.record(

@@ -192,6 +192,8 @@ class Enrollment(TenantModel):
     license_status = models.CharField(_("license"), max_length=16, choices=LicenseStatus.choices)
     nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     nominated_at = models.DateTimeField(auto_now_add=True)
+    # When the clinician was last placed in a cohort or on its waitlist: the waitlist is served in this order.
+    placed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(_("reason"), max_length=200, blank=True)
 

@@ -141,7 +141,8 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     full = seats_taken(cohort) >= cohort.capacity
     enrollment.cohort = cohort
     enrollment.placement = Placement.WAITLISTED if full else Placement.ENROLLED
-    enrollment.save(update_fields=["cohort", "placement"])
+    enrollment.placed_at = timezone.now()
+    enrollment.save(update_fields=["cohort", "placement", "placed_at"])
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -161,7 +162,7 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
     free = cohort.capacity - seats_taken(cohort)
     if free <= 0:
         return
-    waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("nominated_at")
+    waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("placed_at", "pk")
     for enrollment in waiting[:free]:
         enrollment.placement = Placement.ENROLLED
         enrollment.save(update_fields=["placement"])

@@ -102,7 +102,10 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
         for path in roster
         if path.enrollment.placement == Placement.ENROLLED
     ]
-    waitlist = [path.enrollment for path in roster if path.enrollment.placement == Placement.WAITLISTED]
+    waitlist = sorted(
+        (path.enrollment for path in roster if path.enrollment.placement == Placement.WAITLISTED),
+        key=lambda e: (e.placed_at or e.nominated_at, e.pk),  # the order places are offered in
+    )
     context = {
         "cohort": cohort,
         "rows": rows,

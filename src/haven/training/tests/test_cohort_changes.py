@@ -85,3 +85,24 @@ def test_more_seats_take_people_off_the_waitlist(
         actor=program_admin, program=program, cohort=cohort, trainers=[trainer], **_fields(cohort, capacity=2)
     )
     assert Enrollment.objects.in_org(cac).get(pk=waiting.pk).placement == Placement.ENROLLED
+
+
+def test_the_waitlist_is_served_in_the_order_people_joined_it(
+    program: Program, program_admin: User, trainer: User, cac: Organization, make_member: Callable[..., User]
+) -> None:
+    cohort = make_cohort(program=program, actor=program_admin, trainers=[trainer], capacity=1)
+    seated = enroll(
+        program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=cohort
+    )
+    nominated_first = nominate(
+        program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin
+    )
+    nominated_second = nominate(
+        program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin
+    )
+    services.enrollment_place(actor=program_admin, enrollment=nominated_second, cohort=cohort)
+    services.enrollment_place(actor=program_admin, enrollment=nominated_first, cohort=cohort)
+    services.enrollment_withdraw(actor=program_admin, enrollment=seated, reason="Left the CAC")
+    placements = dict(Enrollment.objects.in_org(cac).values_list("pk", "placement"))
+    assert placements[nominated_second.pk] == Placement.ENROLLED
+    assert placements[nominated_first.pk] == Placement.WAITLISTED

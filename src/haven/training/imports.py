@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
 from haven.organizations.models import US_STATES, Membership
-from haven.organizations.roles import Role
+from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
@@ -54,12 +54,21 @@ class ImportPlan:
 
 def _clinicians_by_email(membership: Membership) -> dict[str, tuple[int, int]]:
     """E-mail -> (user id, CAC id) of the active clinicians in the organizations the admin oversees."""
+    cacs = organizations_visible_to(membership).filter(kind=OrganizationKind.CAC).values("pk")
     rows = (
-        Membership.objects.in_orgs(organizations_visible_to(membership).values("pk"))
+        Membership.objects.in_orgs(cacs)
         .filter(role=Role.CLINICIAN, is_active=True, user__is_active=True)
         .values_list("user__email", "user_id", "organization_id")
     )
-    return {email.lower(): (user_id, org_id) for email, user_id, org_id in rows}
+    found: dict[str, tuple[int, int]] = {}
+    ambiguous: set[str] = set()
+    for email, user_id, org_id in rows:
+        key = email.lower()
+        if key in found and found[key][1] != org_id:
+            ambiguous.add(key)
+        found[key] = (user_id, org_id)
+    # A clinician of two CACs cannot be placed by e-mail alone: they are nominated from one CAC's page.
+    return {key: value for key, value in found.items() if key not in ambiguous}
 
 
 def plan_import(
@@ -195,6 +204,8 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
     enrollment = context.enrollments.get(user_id)
     if enrollment is None:
         return RowOutcome(line, email, ERROR, _("This clinician is not in the program yet."))
+    if enrollment.placement == Placement.WITHDRAWN:
+        return RowOutcome(line, email, ERROR, _("This clinician withdrew from the program."))
     if enrollment.pk in context.courses:
         return RowOutcome(line, email, UNCHANGED)
     plan.new_milestones.append(
@@ -215,6 +226,8 @@ def import_apply(
 ) -> ImportPlan:
     """Plan again inside the transaction (the data may have changed since the dry run), refuse if any row is
     in error, then write everything at once. One audit event for the whole import."""
+    # Hold the program's cohorts while seats are counted and filled, as placements do.
+    list(Cohort.objects.in_org(program.organization_id).filter(program=program).select_for_update())
     plan = plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=actor)
     if plan.has_errors:
         transaction.set_rollback(True)

@@ -270,8 +270,9 @@ class Milestone(TenantModel):
         constraints = [
             # A course or a certification is recorded once; test attempts may repeat, once a day.
             models.UniqueConstraint(fields=["enrollment", "kind", "achieved_on"], name="milestone_unique_day"),
+            # The online course is recorded once; test attempts and certifications (renewals) may repeat.
             models.UniqueConstraint(
-                fields=["enrollment", "kind"], condition=~Q(kind="knowledge_test"), name="milestone_once"
+                fields=["enrollment", "kind"], condition=Q(kind="online_course"), name="milestone_once"
             ),
         ]
 

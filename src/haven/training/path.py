@@ -65,6 +65,9 @@ class PathFacts:
     # clinicians may train, and apply once licensed.
     degree_qualifies: bool = True
     license_permanent: bool = True
+    # The day the path is read on: live training counts once it has happened, certification while valid.
+    # None reads the facts without regard to time (pure rule checks).
+    as_of: date | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ def live_training_met(rules: PathRules, facts: PathFacts) -> bool:
     """At least 2 days of live training (one day does not count), or a learning collaborative of 6+ months."""
     if facts.live_training_on is None:
         return False
+    last_day = facts.live_training_on + timedelta(days=max(facts.live_training_days, 1) - 1)
+    if facts.as_of is not None and last_day > facts.as_of:
+        return False
     return (
         facts.live_training_days >= rules.live_training_min_days
         or facts.collaborative_months >= rules.collaborative_min_months
@@ -128,7 +134,8 @@ def calls_counted(rules: PathRules, facts: PathFacts) -> int:
     if deadline is None or facts.live_training_on is None:
         return 0
     start = facts.live_training_on
-    return min(rules.calls_counted, sum(1 for day in set(facts.calls_attended) if start <= day <= deadline))
+    # Each attended call counts, even two on one day (possible after a move to another cohort).
+    return min(rules.calls_counted, sum(1 for day in facts.calls_attended if start <= day <= deadline))
 
 
 def consultation_met(rules: PathRules, facts: PathFacts) -> bool:
@@ -140,7 +147,7 @@ def consultation_met_on(rules: PathRules, facts: PathFacts) -> date | None:
     deadline = consultation_deadline(rules, facts)
     if not consultation_met(rules, facts) or facts.live_training_on is None or deadline is None:
         return None
-    counted = sorted(day for day in set(facts.calls_attended) if facts.live_training_on <= day <= deadline)
+    counted = sorted(day for day in facts.calls_attended if facts.live_training_on <= day <= deadline)
     return counted[rules.calls_required - 1]
 
 
@@ -171,14 +178,17 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
     in_window: list[date] = []
     if facts.live_training_on is not None and deadline is not None:
         start = facts.live_training_on
-        in_window = sorted(day for day in set(facts.calls_attended) if start <= day <= deadline)
+        in_window = sorted(day for day in facts.calls_attended if start <= day <= deadline)
     counted = min(rules.calls_counted, len(in_window))
     consultation_ok = live_ok and counted >= rules.calls_required
     met_on = in_window[rules.calls_required - 1] if consultation_ok else None
     trained = facts.online_course_on is not None and live_ok and consultation_ok
     eligible = facts.degree_qualifies and facts.license_permanent
     prerequisites = trained and cases_done and test_passed and eligible
-    certified = facts.certified_on is not None and prerequisites
+    recorded = facts.certified_on is not None and prerequisites
+    expires = add_months(facts.certified_on, 12 * rules.valid_years) if recorded and facts.certified_on else None
+    # A certification is valid for a number of years; once it lapses the clinician is trained, not certified.
+    certified = recorded and (facts.as_of is None or expires is None or facts.as_of < expires)
     passed_on = min((day for day, passed in facts.test_attempts if passed), default=None)
     steps = (
         Step(Requirement.ELIGIBILITY, eligible),
@@ -211,10 +221,8 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
         status = Status.WAITLISTED
     else:
         status = Status.NOMINATED
-    expires = None
     reminders: tuple[date, ...] = ()
-    if certified and facts.certified_on is not None:
-        expires = add_months(facts.certified_on, 12 * rules.valid_years)
+    if expires is not None:
         reminders = tuple(expires - timedelta(days=days) for days in rules.reminder_days)
     trained_on = None
     if trained and facts.online_course_on is not None and met_on is not None:

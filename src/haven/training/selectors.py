@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
@@ -104,6 +105,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
                 program_id=program_id, clinician_ids=[e.clinician_id for e in enrollments if e.program_id == program_id]
             )
         )
+    today = timezone.now().date()
     result = []
     for enrollment in enrollments:
         marks = milestones[enrollment.pk]
@@ -119,12 +121,13 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
             completed_cases=count.completed,
             completed_cases_with_caregiver=count.with_caregiver,
             test_attempts=tuple((d, p) for k, d, p in marks if k == MilestoneKind.KNOWLEDGE_TEST),
-            certified_on=next((d for k, d, _p in marks if k == MilestoneKind.CERTIFICATION), None),
+            certified_on=max((d for k, d, _p in marks if k == MilestoneKind.CERTIFICATION), default=None),
             withdrawn=enrollment.placement == Placement.WITHDRAWN,
             placed=placed,
             waitlisted=enrollment.placement == Placement.WAITLISTED,
             degree_qualifies=enrollment.degree in (Degree.MASTERS, Degree.DOCTORATE),
             license_permanent=enrollment.license_status == LicenseStatus.PERMANENT,
+            as_of=today,
         )
         result.append(
             EnrollmentPath(

@@ -27,7 +27,7 @@ from .models import (
     Placement,
     Transfer,
 )
-from .path import PathFacts, retake_allowed
+from .path import PathFacts, Requirement, Status, retake_allowed
 from .selectors import path_rules, paths_for, seats_taken
 
 LAYOUT_FIELDS = ("starts_on", "ends_on", "live_training_on", "live_training_days", "call_schedule")
@@ -46,6 +46,10 @@ def cohort_save(
         setattr(cohort, name, value)
     relay = not created and any(getattr(cohort, name) != value for name, value in planned.items())
     cohort.full_clean()
+    if not created:
+        _lock(cohort)
+        if cohort.capacity < seats_taken(cohort):
+            raise ValidationError({"capacity": _("More clinicians are enrolled than this capacity.")})
     cohort.save()
     links = CohortTrainer.objects.in_org(program.organization_id).filter(cohort=cohort)
     trainer_ids = {t.pk for t in trainers}
@@ -266,7 +270,7 @@ def milestone_record(
     if achieved_on > timezone.now().date():
         raise ValidationError({"achieved_on": _("The date cannot be in the future.")})
     existing = Milestone.objects.in_org(enrollment.organization_id).filter(enrollment=enrollment)
-    if kind in (MilestoneKind.ONLINE_COURSE, MilestoneKind.CERTIFICATION) and existing.filter(kind=kind).exists():
+    if kind == MilestoneKind.ONLINE_COURSE and existing.filter(kind=kind).exists():
         raise ValidationError({"kind": _("This milestone is already recorded.")})
     if kind == MilestoneKind.KNOWLEDGE_TEST:
         attempts = tuple(existing.filter(kind=kind).values_list("achieved_on", "passed"))
@@ -282,6 +286,11 @@ def milestone_record(
         missing = [step for step in state.steps[:-1] if not step.done]
         if missing:
             raise ValidationError(_("Certification needs every earlier step of the path to be met."))
+        met = [d for d in (state.trained_on, state.step(Requirement.KNOWLEDGE_TEST).done_on) if d]
+        if met and achieved_on < max(met):
+            raise ValidationError({"achieved_on": _("Certification cannot be dated before the steps it rests on.")})
+        if state.status == Status.CERTIFIED:
+            raise ValidationError({"kind": _("The certification is still valid; record the renewal once it lapses.")})
     milestone = Milestone.objects.create(
         organization_id=enrollment.organization_id,
         enrollment=enrollment,
@@ -300,9 +309,11 @@ def milestone_record(
     return milestone
 
 
-@transaction.atomic
 def renewal_reminders_send(*, today: date) -> int:
     """Send the renewal reminders that fall due by ``today`` and were not sent yet; one audit event per run.
+
+    Each reminder is recorded and sent in its own transaction: a mail that fails leaves no record, so it is
+    tried again the next day, and the reminders already sent stay recorded.
 
     A whole-database job: it reads certified enrollments across every organization.
     """
@@ -331,22 +342,23 @@ def renewal_reminders_send(*, today: date) -> int:
             if not due or (path.enrollment.pk, due[-1]) in sent_before:
                 continue
             clinician = path.enrollment.clinician
-            send_mail(
-                _("Your TF-CBT certification expires on %(day)s") % {"day": expires.isoformat()},
-                _(
-                    "Your TF-CBT certification expires on %(day)s. Renewal needs continued TF-CBT cases and "
-                    "the online modules: start now so that it does not lapse."
+            with transaction.atomic():
+                RenewalReminder.objects.create(
+                    organization_id=path.enrollment.organization_id,
+                    enrollment=path.enrollment,
+                    reminder_on=due[-1],
+                    expires_on=expires,
                 )
-                % {"day": expires.isoformat()},
-                None,
-                [clinician.email],
-            )
-            RenewalReminder.objects.create(
-                organization_id=path.enrollment.organization_id,
-                enrollment=path.enrollment,
-                reminder_on=due[-1],
-                expires_on=expires,
-            )
+                send_mail(
+                    _("Your TF-CBT certification expires on %(day)s") % {"day": expires.isoformat()},
+                    _(
+                        "Your TF-CBT certification expires on %(day)s. Renewal needs continued TF-CBT cases and "
+                        "the online modules: start now so that it does not lapse."
+                    )
+                    % {"day": expires.isoformat()},
+                    None,
+                    [clinician.email],
+                )
             sent += 1
     audit.record(actor=None, action="certification.reminders", detail={"sent": sent, "on": today.isoformat()})
     return sent

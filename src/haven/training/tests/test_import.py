@@ -136,3 +136,18 @@ def test_an_altered_confirmation_is_refused(setup, signed_in: Callable[[User], C
     response = signed_in(admin).post("/training/import/confirm/", {"payload": "forged"}, follow=True)
     assert "This import expired or was altered." in response.content.decode()
     assert not AuditEntry.objects.dangerously_unscoped().filter(action="import.apply").exists()
+
+
+def test_a_clinician_of_two_cacs_is_not_matched_by_e_mail(
+    setup, other_cac: Organization, signed_in: Callable[[User], Client]
+) -> None:
+    admin, _program, _cohort, clinicians = setup
+    from haven.organizations.models import Membership
+
+    Membership.objects.create(user=clinicians[0], organization=other_cac, role=Role.CLINICIAN)
+    rows = [
+        "email,cohort,degree,license_state,license_status",
+        f"{clinicians[0].email},Collaboratif Montréal,masters,OH,permanent",
+    ]
+    page = _upload(signed_in(admin), "roster", "roster.csv", _csv(rows)).content.decode()
+    assert "No active clinician with this e-mail in your organizations." in page

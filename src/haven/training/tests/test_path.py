@@ -131,7 +131,7 @@ def test_status_is_derived_from_the_rules(
         test_attempts=tests,
     )
     state = evaluate(RULES, facts)
-    in_window = {c for c in calls if LIVE <= c <= add_months(LIVE, 24)}
+    in_window = [c for c in calls if LIVE <= c <= add_months(LIVE, 24)]
     trained = course is not None and (days >= 2 or months >= 6) and len(in_window) >= 9
     certified_ok = (
         trained
@@ -170,3 +170,28 @@ def test_certification_needs_a_masters_degree_and_a_permanent_license() -> None:
     assert provisional.status == Status.TRAINED  # may train, and apply once licensed
     assert not provisional.step(Requirement.ELIGIBILITY).done
     assert evaluate(RULES, _facts(**complete, degree_qualifies=False)).status == Status.TRAINED
+
+
+def test_a_live_training_still_ahead_is_not_counted() -> None:
+    ahead = evaluate(RULES, _facts(as_of=LIVE - timedelta(days=1)))
+    assert not ahead.step(Requirement.LIVE_TRAINING).done
+    assert evaluate(RULES, _facts(as_of=LIVE)).step(Requirement.LIVE_TRAINING).done is False  # day 1 of 2
+    assert evaluate(RULES, _facts(as_of=LIVE + timedelta(days=1))).step(Requirement.LIVE_TRAINING).done
+
+
+def test_a_certification_lapses_after_five_years() -> None:
+    complete = {
+        "certified_on": date(2026, 6, 1),
+        "completed_cases": 3,
+        "completed_cases_with_caregiver": 2,
+        "test_attempts": ((date(2026, 5, 1), True),),
+    }
+    assert evaluate(RULES, _facts(**complete, as_of=date(2031, 5, 31))).status == Status.CERTIFIED
+    lapsed = evaluate(RULES, _facts(**complete, as_of=date(2031, 6, 1)))
+    assert lapsed.status == Status.TRAINED
+    assert lapsed.certification_expires_on == date(2031, 6, 1)
+
+
+def test_two_attended_calls_on_one_day_count_twice() -> None:
+    day = LIVE + timedelta(days=30)
+    assert calls_counted(RULES, _facts(calls_attended=(day, day))) == 2

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.organizations.models import Organization
@@ -58,3 +59,20 @@ def test_reminders_are_sent_once_each_when_due(certified: User) -> None:
     )
     call_command("certification_reminders", "--today=2031-02-01")
     assert len(mail.outbox) == 2
+
+
+def test_certification_is_not_backdated_nor_recorded_twice_while_valid(certified: User, program_admin: User) -> None:
+    from haven.training import services
+    from haven.training.models import Enrollment
+
+    enrollment = Enrollment.objects.dangerously_unscoped().get(clinician=certified)
+    today = timezone.now().date()
+    with pytest.raises(Exception, match="still valid"):
+        services.milestone_record(actor=program_admin, enrollment=enrollment, kind="certification", achieved_on=today)
+    Milestone.objects.filter(organization=enrollment.organization, kind="certification").delete()
+    # Trained by the ninth call, a few months ago: a certification cannot predate it.
+    with pytest.raises(Exception, match="cannot be dated before"):
+        services.milestone_record(
+            actor=program_admin, enrollment=enrollment, kind="certification", achieved_on=date(2026, 1, 6)
+        )
+    services.milestone_record(actor=program_admin, enrollment=enrollment, kind="certification", achieved_on=today)

@@ -89,7 +89,9 @@ class Cohort(TenantModel):
 
     @property
     def collaborative_months(self) -> int:
-        return (self.ends_on.year - self.starts_on.year) * 12 + self.ends_on.month - self.starts_on.month
+        """Whole months from start to end (31 Jan to 30 Jun is 4 full months and some days: 4)."""
+        months = (self.ends_on.year - self.starts_on.year) * 12 + self.ends_on.month - self.starts_on.month
+        return months - (1 if self.ends_on.day < self.starts_on.day else 0)
 
 
 class CohortTrainerQuerySet(TenantQuerySet):

@@ -14,12 +14,14 @@ class TableError(ValueError):
 
 def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
     """Rows keyed by the lower-cased, trimmed header. CSV may be UTF-8 with or without a BOM."""
-    rows = list(_xlsx_rows(content) if name.lower().endswith(".xlsx") else _csv_rows(content))
+    rows: list[list[str]] = []
+    for values in _xlsx_rows(content) if name.lower().endswith(".xlsx") else _csv_rows(content):
+        rows.append(values)
+        if len(rows) > MAX_ROWS + 1:  # stop reading: a small compressed file can hold a huge sheet
+            raise TableError(f"The file has more than {MAX_ROWS} rows.")
     if not rows:
         raise TableError("The file has no header row.")
     header = [cell.strip().lower() for cell in rows[0]]
-    if len(rows) - 1 > MAX_ROWS:
-        raise TableError(f"The file has more than {MAX_ROWS} rows.")
     table = []
     for values in rows[1:]:
         if not any(value.strip() for value in values):

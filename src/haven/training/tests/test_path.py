@@ -195,3 +195,10 @@ def test_a_certification_lapses_after_five_years() -> None:
 def test_two_attended_calls_on_one_day_count_twice() -> None:
     day = LIVE + timedelta(days=30)
     assert calls_counted(RULES, _facts(calls_attended=(day, day))) == 2
+
+
+def test_a_collaborative_counts_whole_months() -> None:
+    from haven.training.models import Cohort
+
+    assert Cohort(starts_on=date(2025, 1, 31), ends_on=date(2025, 7, 1)).collaborative_months == 5
+    assert Cohort(starts_on=date(2025, 1, 1), ends_on=date(2025, 7, 1)).collaborative_months == 6

@@ -62,6 +62,8 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
             "placement",
             "degree",
             "license_status",
+            "live_training_on",
+            "live_training_days",
             "organization__state",
             "cohort__name",
             "cohort__organization_id",

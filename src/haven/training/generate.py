@@ -145,6 +145,8 @@ def run(ctx: GenerationContext) -> None:
                     cohort=None if placement == Placement.NOMINATED else cohort,
                     placement=placement,
                     placed_at=None if placement == Placement.NOMINATED else timezone.now(),
+                    live_training_on=None if placement == Placement.NOMINATED else cohort.live_training_on,
+                    live_training_days=0 if placement == Placement.NOMINATED else cohort.live_training_days,
                     degree=rng.choices(Degree.values, weights=(85, 12, 3))[0],
                     license_state=states[cac_id],
                     license_status=rng.choices(LicenseStatus.values, weights=(80, 20))[0],

@@ -167,6 +167,8 @@ def _plan_roster(context: _Context, plan: ImportPlan, line: int, email: str, row
     message = _("Waitlisted: the cohort is full.") if full else ""
     if existing is not None:
         existing.cohort, existing.placement, existing.placed_at = cohort, placement, timezone.now()
+        if placement == Placement.ENROLLED:
+            existing.take_live_training_of(cohort, timezone.now().date())
         for name, value in details.items():
             setattr(existing, name, value)
         plan.changed_enrollments.append(existing)
@@ -179,6 +181,8 @@ def _plan_roster(context: _Context, plan: ImportPlan, line: int, email: str, row
             cohort=cohort,
             placement=placement,
             placed_at=timezone.now(),
+            live_training_on=cohort.live_training_on if placement == Placement.ENROLLED else None,
+            live_training_days=cohort.live_training_days if placement == Placement.ENROLLED else 0,
             nominated_by=context.actor,
             **details,
         )
@@ -235,7 +239,16 @@ def import_apply(
     Enrollment.objects.bulk_create(plan.new_enrollments, batch_size=2000)
     Enrollment.objects.bulk_update(
         plan.changed_enrollments,
-        ["cohort", "placement", "placed_at", "degree", "license_state", "license_status"],
+        [
+            "cohort",
+            "placement",
+            "placed_at",
+            "live_training_on",
+            "live_training_days",
+            "degree",
+            "license_state",
+            "license_status",
+        ],
         batch_size=2000,
     )
     Milestone.objects.bulk_create(plan.new_milestones, batch_size=2000)

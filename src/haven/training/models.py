@@ -5,6 +5,8 @@ the national office that runs the program; an enrollment belongs to the clinicia
 their staff and a program admin the CACs of their tree.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -196,6 +198,9 @@ class Enrollment(TenantModel):
     nominated_at = models.DateTimeField(auto_now_add=True)
     # When the clinician was last placed in a cohort or on its waitlist: the waitlist is served in this order.
     placed_at = models.DateTimeField(null=True, blank=True)
+    # The live training this clinician attends or attended: their first cohort's, kept when they move after it.
+    live_training_on = models.DateField(null=True, blank=True)
+    live_training_days = models.PositiveSmallIntegerField(default=0)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.CharField(_("reason"), max_length=200, blank=True)
 
@@ -217,6 +222,11 @@ class Enrollment(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.clinician_id} in {self.program_id}"
+
+    def take_live_training_of(self, cohort: "Cohort", today: date) -> None:
+        """Attend ``cohort``'s live training, unless one was already attended before today."""
+        if self.live_training_on is None or self.live_training_on > today:
+            self.live_training_on, self.live_training_days = cohort.live_training_on, cohort.live_training_days
 
 
 class Transfer(TenantModel):

@@ -114,8 +114,8 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         count = case_counts.get(enrollment.clinician_id, cases.CaseCount())
         facts = PathFacts(
             online_course_on=next((d for k, d, _p in marks if k == MilestoneKind.ONLINE_COURSE), None),
-            live_training_on=cohort.live_training_on if cohort and placed else None,
-            live_training_days=cohort.live_training_days if cohort and placed else 0,
+            live_training_on=enrollment.live_training_on if placed else None,
+            live_training_days=enrollment.live_training_days if placed else 0,
             collaborative_months=cohort.collaborative_months if cohort and placed else 0,
             calls_attended=tuple(attended[enrollment.pk]),
             completed_cases=count.completed,

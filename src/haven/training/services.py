@@ -42,6 +42,7 @@ def cohort_save(
     if cohort is None:
         cohort = Cohort(organization_id=program.organization_id, program=program)
     planned = {name: getattr(cohort, name, None) for name in LAYOUT_FIELDS}
+    old_live = (planned["live_training_on"], planned["live_training_days"])
     for name, value in fields.items():
         setattr(cohort, name, value)
     relay = not created and any(getattr(cohort, name) != value for name, value in planned.items())
@@ -67,6 +68,10 @@ def cohort_save(
             )
         calls.delete()
         CohortEvent.objects.in_org(cohort.organization_id).filter(cohort=cohort).delete()
+        # Members who attend this cohort's live training follow it to its new dates.
+        Enrollment.objects.in_cohort(cohort).filter(
+            live_training_on=old_live[0], live_training_days=old_live[1]
+        ).update(live_training_on=cohort.live_training_on, live_training_days=cohort.live_training_days)
     if created or relay:
         _lay_out(cohort)
     if not created:
@@ -146,7 +151,9 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     enrollment.cohort = cohort
     enrollment.placement = Placement.WAITLISTED if full else Placement.ENROLLED
     enrollment.placed_at = timezone.now()
-    enrollment.save(update_fields=["cohort", "placement", "placed_at"])
+    if not full:
+        enrollment.take_live_training_of(cohort, timezone.now().date())
+    enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -169,7 +176,8 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
     waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("placed_at", "pk")
     for enrollment in waiting[:free]:
         enrollment.placement = Placement.ENROLLED
-        enrollment.save(update_fields=["placement"])
+        enrollment.take_live_training_of(cohort, timezone.now().date())
+        enrollment.save(update_fields=["placement", "live_training_on", "live_training_days"])
         audit.record(
             actor=actor,
             action="enrollment.place",
@@ -216,7 +224,8 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
         moved_by=actor,
     )
     enrollment.cohort = to_cohort
-    enrollment.save(update_fields=["cohort"])
+    enrollment.take_live_training_of(to_cohort, timezone.now().date())
+    enrollment.save(update_fields=["cohort", "live_training_on", "live_training_days"])
     audit.record(
         actor=actor,
         action="enrollment.transfer",

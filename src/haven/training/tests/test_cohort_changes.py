@@ -106,3 +106,48 @@ def test_the_waitlist_is_served_in_the_order_people_joined_it(
     placements = dict(Enrollment.objects.in_org(cac).values_list("pk", "placement"))
     assert placements[nominated_second.pk] == Placement.ENROLLED
     assert placements[nominated_first.pk] == Placement.WAITLISTED
+
+
+def test_a_move_keeps_the_live_training_already_attended(
+    program: Program, program_admin: User, trainer: User, cac: Organization, make_member: Callable[..., User]
+) -> None:
+    first = make_cohort(program=program, actor=program_admin, trainers=[trainer])
+    later_start = today() + timedelta(days=40)
+    second = make_cohort(
+        program=program,
+        actor=program_admin,
+        trainers=[trainer],
+        name="Midwest Collaborative 2",
+        starts_on=later_start,
+        ends_on=later_start + timedelta(days=365),
+        live_training_on=later_start,
+    )
+    moved = enroll(
+        program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=first
+    )
+    services.enrollment_transfer(actor=program_admin, enrollment=moved, to_cohort=second)
+    moved = Enrollment.objects.in_org(cac).get(pk=moved.pk)
+    assert (moved.cohort, moved.live_training_on) == (second, first.live_training_on)
+
+
+def test_a_move_before_the_live_training_takes_the_new_cohorts(
+    program: Program, program_admin: User, trainer: User, cac: Organization, make_member: Callable[..., User]
+) -> None:
+    starts = [today() + timedelta(days=days) for days in (30, 60)]
+    first, second = (
+        make_cohort(
+            program=program,
+            actor=program_admin,
+            trainers=[trainer],
+            name=f"Cohort {i}",
+            starts_on=start,
+            ends_on=start + timedelta(days=365),
+            live_training_on=start,
+        )
+        for i, start in enumerate(starts)
+    )
+    moved = enroll(
+        program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=first
+    )
+    services.enrollment_transfer(actor=program_admin, enrollment=moved, to_cohort=second)
+    assert Enrollment.objects.in_org(cac).get(pk=moved.pk).live_training_on == second.live_training_on

@@ -85,7 +85,17 @@ def _import_speed(scale: str) -> dict[str, object]:
     admin = User.objects.get(email="program.admin@haven.example")
     membership = Membership.objects.of_user(admin).select_related("organization").get()
     program = selectors.program_for(membership)
-    emails = sorted(imports._clinicians_by_email(membership))
+    from haven.training.models import Enrollment, Placement
+
+    in_program = set(
+        Enrollment.objects.dangerously_unscoped()
+        .filter(program=program)
+        .exclude(placement=Placement.WITHDRAWN)
+        .values_list("clinician_id", flat=True)
+    )
+    emails = sorted(
+        email for email, (user_id, _cac) in imports._clinicians_by_email(membership).items() if user_id in in_program
+    )
     rows = [{"email": email, "completed_on": "2025-01-15"} for email in emails]
     began = time.perf_counter()
     with transaction.atomic():

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -15,6 +16,12 @@ from haven.accounts.tests.factories import UserFactory
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import ROLES_REQUIRING_MFA, OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache, as a new process would."""
+    cache.clear()
 
 
 @pytest.fixture

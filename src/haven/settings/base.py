@@ -176,3 +176,7 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # An import's confirmation carries its signed rows back; 10,000 rows fit well within this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
+# Per-process memory cache: cached figures are keyed by their program's write token (training.figures), so
+# every process sees a change as soon as it is committed, whatever the cache backend.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 6 * 60 * 60}}

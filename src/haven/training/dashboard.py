@@ -3,6 +3,7 @@
 Every figure is computed from the derived path states, so it always agrees with each clinician's own page.
 """
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,7 @@ from django.utils import timezone
 from haven.organizations.models import Membership
 from haven.programs.models import Program, ProgramTarget, TargetMetric
 
-from . import capacity, selectors
+from . import capacity, figures, selectors
 from .models import Cohort, Placement
 from .path import Requirement, Status, add_months
 from .selectors import EnrollmentPath
@@ -78,10 +79,16 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
 
 
 def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None = None) -> list[CohortRisk]:
-    program = selectors.program_for(membership)
-    if program is None:
-        return []
-    paths = paths if paths is not None else _program_paths(membership, program)
+    if paths is None:
+        program = selectors.program_for(membership)
+        if program is None:
+            return []
+        return figures.cached(
+            "at_risk",
+            membership=membership,
+            program=program,
+            compute=lambda: cohorts_at_risk(membership, _program_paths(membership, program)),
+        )
     by_cohort: dict[int, list[EnrollmentPath]] = defaultdict(list)
     for path in paths:
         if path.enrollment.cohort_id and path.enrollment.placement == Placement.ENROLLED:
@@ -108,14 +115,36 @@ def _months(start: date, end: date) -> list[date]:
 
 
 def workforce_summary(*, membership: Membership, program: Program) -> dict[str, Any]:
-    paths = _program_paths(membership, program)
-    statuses = Counter(p.state.status for p in paths)
-    placed = sum(statuses[s] for s in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED))
-    trained = statuses[Status.TRAINED] + statuses[Status.CERTIFIED]
+    """The workforce page's figures: derived from every path, cached until the next write (``figures``)."""
+    summary = figures.cached(
+        "workforce",
+        membership=membership,
+        program=program,
+        compute=lambda: _workforce_figures(membership=membership, program=program),
+    )
     targets = dict(
         ProgramTarget.objects.in_org(program.organization_id).filter(program=program).values_list("metric", "value")
     )
     target_trained = targets.get(TargetMetric.CLINICIANS_TRAINED)
+    total_months = max(1, len(_months(program.starts_on, program.ends_on)) - 1)
+    timeline = [
+        (month, trained, certified, round(target_trained * index / total_months) if target_trained else None)
+        for index, (month, trained, certified) in enumerate(summary["timeline"])
+    ]
+    return {
+        **summary,
+        "program": program,
+        "timeline": timeline,
+        "target_trained": target_trained,
+        "target_certified": targets.get(TargetMetric.CLINICIANS_CERTIFIED),
+    }
+
+
+def _workforce_figures(*, membership: Membership, program: Program) -> dict[str, Any]:
+    paths = _program_paths(membership, program)
+    statuses = Counter(p.state.status for p in paths)
+    placed = sum(statuses[s] for s in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED))
+    trained = statuses[Status.TRAINED] + statuses[Status.CERTIFIED]
     today = timezone.now().date()
     # Progress over time: cumulative trained and certified at each month's end, against a straight line to target.
     trained_months = Counter(
@@ -125,13 +154,11 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
         date(p.state.certified_on.year, p.state.certified_on.month, 1) for p in paths if p.state.certified_on
     )
     months = _months(program.starts_on, min(program.ends_on, today))
-    total_months = max(1, len(_months(program.starts_on, program.ends_on)) - 1)
     timeline, running_trained, running_certified = [], 0, 0
-    for index, month in enumerate(months):
+    for month in months:
         running_trained += trained_months[month]
         running_certified += certified_months[month]
-        expected = round(target_trained * index / total_months) if target_trained else None
-        timeline.append((month, running_trained, running_certified, expected))
+        timeline.append((month, running_trained, running_certified))
 
     def breakdown(key: Any) -> list[tuple[Any, dict[str, int]]]:
         groups: dict[Any, Counter[str]] = defaultdict(Counter)
@@ -155,7 +182,6 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
         return sorted(rows, key=lambda row: str(row[0]))
 
     return {
-        "program": program,
         "funnel": {
             "nominated": statuses[Status.NOMINATED],
             "waitlisted": statuses[Status.WAITLISTED],
@@ -164,8 +190,6 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
             "certified": statuses[Status.CERTIFIED],
             "withdrawn": statuses[Status.WITHDRAWN],
         },
-        "target_trained": target_trained,
-        "target_certified": targets.get(TargetMetric.CLINICIANS_CERTIFIED),
         "timeline": timeline,
         "by_state": breakdown(lambda p: p.enrollment.organization.state or None),
         "by_cohort": breakdown(lambda p: p.enrollment.cohort.name if p.enrollment.cohort else None),
@@ -175,15 +199,32 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
 
 
 def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]:
-    """The inputs of the capacity model, read from the derived paths, and the plan it gives."""
-    today = timezone.now().date()
-    paths = _program_paths(membership, program)
+    """The inputs of the capacity model, read from the derived paths (cached until the next write), and the
+    plan it gives against the program's current target."""
     target = (
         ProgramTarget.objects.in_org(program.organization_id)
         .filter(program=program, metric=TargetMetric.CLINICIANS_TRAINED)
         .values_list("value", flat=True)
         .first()
     )
+    observed = figures.cached(
+        "capacity",
+        membership=membership,
+        program=program,
+        compute=lambda: _capacity_observed(membership=membership, program=program),
+    )
+    observed = dataclasses.replace(observed, target=target or 0)
+    return {
+        "program": program,
+        "observed": observed,
+        "plan": capacity.plan(observed, today=timezone.now().date(), program_end=program.ends_on),
+        "has_target": target is not None,
+    }
+
+
+def _capacity_observed(*, membership: Membership, program: Program) -> capacity.Observed:
+    today = timezone.now().date()
+    paths = _program_paths(membership, program)
     cohorts = list(
         selectors.cohort_fill(selectors.cohorts_visible_to(membership).filter(program=program)).order_by("starts_on")
     )
@@ -199,8 +240,8 @@ def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]
             finished_trained += p.state.trained
         elif p.enrollment.placement == Placement.ENROLLED and not p.state.trained:
             in_progress.append(cohort.starts_on)
-    observed = capacity.Observed(
-        target=target or 0,
+    return capacity.Observed(
+        target=0,
         trained=sum(1 for p in paths if p.state.trained),
         in_progress_started=tuple(in_progress),
         planned_seats=tuple(
@@ -213,9 +254,3 @@ def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]
         training_days=tuple(training_days),
         cohort_sizes=tuple(c.capacity for c in cohorts),
     )
-    return {
-        "program": program,
-        "observed": observed,
-        "plan": capacity.plan(observed, today=today, program_end=program.ends_on),
-        "has_target": target is not None,
-    }

@@ -19,6 +19,7 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
+from . import figures
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement
 
 KINDS = {
@@ -252,6 +253,7 @@ def import_apply(
         batch_size=2000,
     )
     Milestone.objects.bulk_create(plan.new_milestones, batch_size=2000)
+    figures.changed(program)
     audit.record(
         actor=actor,
         action="import.apply",

@@ -305,3 +305,18 @@ class RenewalReminder(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} reminded {self.reminder_on}"
+
+
+class FiguresVersion(TenantModel):
+    """A random token every write to a program's workforce records replaces, in the same transaction.
+
+    The program admin's figures are cached under this token, so a cached figure is never older than the last
+    committed write. A random token, not a counter, so that a database rebuilt from scratch cannot meet the
+    figures cached for an earlier one.
+    """
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.token}"

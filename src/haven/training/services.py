@@ -14,7 +14,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 
-from . import schedule
+from . import figures, schedule
 from .models import (
     Attendance,
     Cohort,
@@ -77,6 +77,7 @@ def cohort_save(
     if not created:
         _lock(cohort)
         _fill_from_waitlist(actor=actor, cohort=cohort)
+    figures.changed(program)
     audit.record(
         actor=actor,
         action="cohort.create" if created else "cohort.update",
@@ -135,6 +136,7 @@ def enrollment_nominate(
             )
     except IntegrityError:
         raise already from None
+    figures.changed(program)
     audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
     return enrollment
 
@@ -154,6 +156,7 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     if not full:
         enrollment.take_live_training_of(cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
+    figures.changed(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -198,6 +201,7 @@ def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> E
     enrollment.withdrawn_at = timezone.now()
     enrollment.withdrawal_reason = reason.strip()
     enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
+    figures.changed(enrollment.program)
     audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
     if had_seat and enrollment.cohort is not None:
         _lock(enrollment.cohort)
@@ -226,6 +230,7 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
     enrollment.cohort = to_cohort
     enrollment.take_live_training_of(to_cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "live_training_on", "live_training_days"])
+    figures.changed(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.transfer",
@@ -257,6 +262,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
         )
     call.attendance_recorded_at = timezone.now()
     call.save(update_fields=["attendance_recorded_at"])
+    figures.changed(call.cohort.program)
     audit.record(
         actor=actor,
         action="attendance.record",
@@ -308,6 +314,7 @@ def milestone_record(
         passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
         recorded_by=actor,
     )
+    figures.changed(enrollment.program)
     audit.record(
         actor=actor,
         action="milestone.record",

@@ -22,6 +22,7 @@ def main() -> None:
     scale = os.environ.get("SCALE", "program")
     runs = int(os.environ.get("RUNS", "7"))
     db_name = f"bench-{scale}.sqlite3"
+    _drop_if_stale(ROOT / "var" / db_name)
     os.environ["DATABASE_URL"] = f"sqlite:///{db_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings.demo")
     import django
@@ -33,6 +34,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from haven.accounts.models import User
+    from haven.care.models import Episode
     from haven.conftest import sign_in_client
     from haven.organizations.models import Organization
     from haven.training.models import Cohort
@@ -46,12 +48,21 @@ def main() -> None:
 
     admin = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="program.admin@haven.example"))
     trainer = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="trainer@haven.example"))
+    clinician_user = User.objects.get(email="clinician@haven.example")
+    clinician = sign_in_client(Client(HTTP_HOST="127.0.0.1"), clinician_user)
     cohort = Cohort.objects.dangerously_unscoped().order_by("pk").first()
+    episode = (
+        Episode.objects.dangerously_unscoped().filter(clinician=clinician_user, status="open").order_by("pk").first()
+    )
     pages = {
         "workforce": (admin, "/training/"),
         "capacity": (admin, "/training/capacity/"),
         "cohorts": (admin, "/training/cohorts/"),
         "cohort": (trainer, f"/training/cohorts/{cohort.pk}/"),
+        # The clinician's pages: their caseload and one episode's session page (each read is audited).
+        "caseload": (clinician, "/care/"),
+        "session_page": (clinician, f"/care/episodes/{episode.pk}/"),
+        "outcomes": (admin, "/care/outcomes/"),
     }
     results: dict[str, object] = {"scale": scale, "generate_s": round(generate_s, 2) if generate_s else None}
     print(f"{'page':<12}{'median ms':>12}{'queries':>10}")
@@ -85,6 +96,21 @@ def main() -> None:
     results.update(_import_speed(scale))
     print(f"{'import':<12}{results['import_rows_per_s']:>12.0f} rows/s ({results['import_rows']} rows)")
     print(json.dumps(results))
+
+
+def _drop_if_stale(path: Path) -> None:
+    """A bench database made before the care records existed is generated again."""
+    import sqlite3
+
+    if not path.exists():
+        return
+    with sqlite3.connect(path) as db:
+        has_children = db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'care_child'"
+        ).fetchone()[0] and db.execute("SELECT EXISTS (SELECT 1 FROM care_child)").fetchone()[0]
+    if not has_children:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _import_speed(scale: str) -> dict[str, object]:

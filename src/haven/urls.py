@@ -7,6 +7,7 @@ urlpatterns = [
     path("organizations/", include("haven.organizations.urls")),
     path("programs/", include("haven.programs.urls")),
     path("training/", include("haven.training.urls")),
+    path("care/", include("haven.care.urls")),
     path("audit/", include("haven.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -35,6 +35,20 @@ ACTION_LABELS: dict[str, Promise] = {
     "milestone.record": _("Milestone recorded"),
     "import.apply": _("File imported"),
     "certification.reminders": _("Renewal reminders sent"),
+    "child.register": _("Child registered"),
+    "child.view": _("Child record opened"),
+    "child.list": _("Child records listed"),
+    "episode.open": _("Episode opened"),
+    "episode.close": _("Episode closed"),
+    "episode.reopen": _("Episode reopened"),
+    "episode.handover": _("Episode handed over"),
+    "session.record": _("Session recorded"),
+    "session.delete": _("Session deleted"),
+    "assessment.record": _("Measure recorded"),
+    "assessment.delete": _("Measure deleted"),
+    "assessment.rescore": _("Measures rescored"),
+    "alert.acknowledge": _("Critical answer acknowledged"),
+    "care.import": _("Sessions or measures imported"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -45,6 +59,10 @@ ACTION_GROUPS: dict[str, Promise] = {
     "program.": _("Programs"),
     "enrollment.": _("Enrollments"),
     "import.": _("Imports"),
+    "child.": _("Child records"),
+    "episode.": _("Episodes"),
+    "session.": _("Sessions"),
+    "assessment.": _("Measures"),
 }
 
 

@@ -3,6 +3,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import resolve
 
+from haven.care import selectors as care_selectors
+
 from .navigation import items_for
 
 
@@ -19,6 +21,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "membership": membership,
         "memberships": getattr(request, "memberships", []),
-        "nav_items": items_for(membership.role if membership else None),
+        "nav_items": items_for(membership.role, membership.organization.kind) if membership else [],
         "current_view": current,
+        # Read only when the page shows it: the number of critical answers waiting for this person.
+        "critical_alerts": lambda: care_selectors.open_alert_count(membership),
     }

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from haven.organizations.roles import Role
+from haven.organizations.roles import OrganizationKind, Role
 
 
 @dataclass(frozen=True)
@@ -13,7 +13,11 @@ class NavItem:
     label: str | Promise
     url_name: str
     roles: frozenset[str]
+    # Only for memberships in these kinds of organization (None: any).
+    organization_kinds: frozenset[str] | None = None
 
+
+CAC_ONLY = frozenset({OrganizationKind.CAC})
 
 NAVIGATION = (
     NavItem(_("Home"), "core:home", frozenset(Role.values)),
@@ -22,12 +26,24 @@ NAVIGATION = (
     NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
     NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN})),
     NavItem(_("My path"), "training:my_path", frozenset({Role.CLINICIAN})),
+    NavItem(_("Caseload"), "care:caseload", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
+    NavItem(_("Critical answers"), "care:alerts", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
+    NavItem(
+        _("Children and outcomes"),
+        "care:outcomes",
+        frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN}),
+        frozenset({OrganizationKind.NATIONAL_OFFICE, OrganizationKind.CAC}),
+    ),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
 )
 
 
-def items_for(role: str | None) -> list[NavItem]:
+def items_for(role: str | None, organization_kind: str | None = None) -> list[NavItem]:
     if role is None:
         return []
-    return [item for item in NAVIGATION if role in item.roles]
+    return [
+        item
+        for item in NAVIGATION
+        if role in item.roles and (item.organization_kinds is None or organization_kind in item.organization_kinds)
+    ]

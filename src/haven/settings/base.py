@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "haven.audit",
     "haven.programs",
     "haven.training",
+    "haven.care",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
+from haven.care import served
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
@@ -253,6 +254,14 @@ def import_apply(
         batch_size=2000,
     )
     Milestone.objects.bulk_create(plan.new_milestones, batch_size=2000)
+    served.refresh_clinicians(
+        program,
+        (
+            (e.organization_id, e.clinician_id)
+            for e in (*plan.new_enrollments, *plan.changed_enrollments)
+            if e.placement == Placement.ENROLLED
+        ),
+    )
     figures.changed(program)
     audit.record(
         actor=actor,

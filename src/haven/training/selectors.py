@@ -97,14 +97,11 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         .annotate(n=Count("id"))
         .values_list("cohort_id", "n")
     )
-    program_ids = {e.program_id for e in enrollments}
-    case_counts: dict[int, cases.CaseCount] = {}
-    for program_id in program_ids:
-        case_counts.update(
-            cases.completed_cases(
-                program_id=program_id, clinician_ids=[e.clinician_id for e in enrollments if e.program_id == program_id]
-            )
-        )
+    case_counts = (
+        cases.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
+        if enrollments
+        else {}
+    )
     today = timezone.now().date()
     result = []
     for enrollment in enrollments:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
+from haven.care import served
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -156,6 +157,8 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     if not full:
         enrollment.take_live_training_of(cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
+    if not full:
+        _now_in_program(enrollment)
     figures.changed(enrollment.program)
     audit.record(
         actor=actor,
@@ -165,6 +168,11 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
         detail={"cohort": cohort.pk, "placement": enrollment.placement},
     )
     return enrollment
+
+
+def _now_in_program(enrollment: Enrollment) -> None:
+    """A clinician placed in a cohort is enrolled in the program: the children they already saw are served."""
+    served.refresh_clinicians(enrollment.program, [(enrollment.organization_id, enrollment.clinician_id)])
 
 
 def _lock(cohort: Cohort) -> None:
@@ -181,6 +189,7 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
         enrollment.placement = Placement.ENROLLED
         enrollment.take_live_training_of(cohort, timezone.now().date())
         enrollment.save(update_fields=["placement", "live_training_on", "live_training_days"])
+        _now_in_program(enrollment)
         audit.record(
             actor=actor,
             action="enrollment.place",

@@ -15,6 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from haven.accounts import services as account_services
 from haven.accounts.models import User
 from haven.accounts.tests.factories import PASSWORD
+from haven.care import services as care_services
+from haven.care.models import CriticalAlert, Episode, Session
+from haven.care.tests import factories as care_factories
 from haven.conftest import sign_in_client
 from haven.organizations import services as org_services
 from haven.organizations.models import Membership, Organization
@@ -28,6 +31,7 @@ ANONYMOUS = "anonymous"
 ALL_ROLES = frozenset(Role.values)
 ADMINS = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
 COHORT_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})
+CARE = frozenset({Role.CLINICIAN, Role.ORG_ADMIN})
 
 
 @dataclass
@@ -47,6 +51,10 @@ class World:
     enrollment: Enrollment
     nominee: Enrollment
     spare_clinician: User
+    episode: Episode
+    session_id: int
+    assessment_id: int
+    alert_id: int
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,37 @@ POLICY: dict[str, Rule] = {
         ok=302,
     ),
     "training:my_path": Rule("GET", frozenset({Role.CLINICIAN})),
+    # Child-level records: the treating clinician and their CAC's admin, nobody else by any URL.
+    "care:caseload": Rule("GET", CARE),
+    "care:intake": Rule("GET", CARE),
+    "care:child": Rule("GET", CARE, kwargs=lambda w: {"child_id": w.episode.child_id}, scoped=True),
+    "care:episode_create": Rule("GET", CARE, kwargs=lambda w: {"child_id": w.episode.child_id}, scoped=True),
+    "care:episode": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
+    "care:session_create": Rule(
+        "POST",
+        CARE,
+        kwargs=lambda w: {"episode_id": w.episode.pk},
+        data=lambda w, u: {"held_on": "2025-04-01", "minutes": 50, "kind": "child", "modality": "in_person"},
+        ok=302,
+        scoped=True,
+    ),
+    "care:session_delete": Rule(
+        "POST", CARE, kwargs=lambda w: {"episode_id": w.episode.pk, "session_id": w.session_id}, ok=302, scoped=True
+    ),
+    "care:assessment_create": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
+    "care:episode_close": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
+    "care:episode_reopen": Rule("POST", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, ok=302, scoped=True),
+    "care:episode_handover": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
+    "care:assessment": Rule("GET", CARE, kwargs=lambda w: {"assessment_id": w.assessment_id}, scoped=True),
+    # The measure carries a critical answer still waiting: the deletion is refused and the page says why.
+    "care:assessment_delete": Rule(
+        "POST", CARE, kwargs=lambda w: {"assessment_id": w.assessment_id}, ok=302, scoped=True
+    ),
+    "care:alerts": Rule("GET", CARE),
+    "care:alert": Rule("GET", CARE, kwargs=lambda w: {"alert_id": w.alert_id}, scoped=True),
+    "care:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    "care:import": Rule("GET", frozenset({Role.ORG_ADMIN})),
+    "care:import_confirm": Rule("POST", frozenset({Role.ORG_ADMIN}), ok=302),
 }
 
 
@@ -326,6 +365,19 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         license_status="provisional",
     )
     spare = make_member(Role.CLINICIAN, cac)
+    clinician = members[Role.CLINICIAN]
+    episode = care_factories.register(cac=cac, program=program, clinician=clinician)
+    care_factories.sessions(episode, clinician, 1)
+    # PHQ-A with item 9 answered 1: a critical answer waiting for follow-up.
+    assessment = care_services.assessment_record(
+        actor=clinician,
+        episode=episode,
+        instrument_code="phq_a",
+        timepoint="baseline",
+        administered_on=date(2025, 3, 10),
+        responses={str(n): 1 for n in range(1, 10)},
+    )
+    alert = CriticalAlert.objects.in_org(cac).get(assessment=assessment)
     return World(
         national,
         cac,
@@ -340,6 +392,10 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         enrollment,
         nominee,
         spare,
+        episode,
+        Session.objects.in_org(cac).get(episode=episode).pk,
+        assessment.pk,
+        alert.pk,
     )
 
 

@@ -8,27 +8,23 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from haven.accounts.models import User
+from haven.care.tests.factories import completed_case
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.training import cases
 from haven.training.models import Milestone, RenewalReminder
 
 from .factories import calls_of, enroll, make_cohort, record_calls
 
 
 @pytest.fixture
-def certified(program: Program, program_admin: User, trainer: User, cac: Organization, make_member, monkeypatch):
-    """A clinician certified on 2026-01-10. Completed cases come from the care records, which this pillar does
-    not own: the test stands in for them at the seam the care pillar fills."""
-    monkeypatch.setattr(
-        cases,
-        "completed_cases",
-        lambda *, program_id, clinician_ids: {i: cases.CaseCount(3, 2) for i in clinician_ids},
-    )
+def certified(program: Program, program_admin: User, trainer: User, cac: Organization, make_member):
+    """A clinician certified on 2026-01-10, with their three completed cases in the care records."""
     cohort = make_cohort(program=program, actor=program_admin, trainers=[trainer])
     clinician = make_member(Role.CLINICIAN, cac)
     enrollment = enroll(program=program, cac=cac, clinician=clinician, actor=program_admin, cohort=cohort)
+    for n, caregiver in enumerate((True, True, False)):
+        completed_case(cac=cac, program=program, clinician=clinician, case_number=f"C-{n}", caregiver=caregiver)
     record_calls(cohort=cohort, actor=trainer, present={n: [enrollment] for n in range(1, 10)})
     for kind, day in (
         ("online_course", cohort.live_training_on - timedelta(days=5)),

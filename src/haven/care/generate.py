@@ -1,0 +1,527 @@
+"""Generator step: children treated by the program's clinicians after their live training, with sessions,
+measures at baseline, mid-treatment and post, and realistic trajectories (most improve, some drop out, a few
+deteriorate); then children served, and the certifications the completed cases make possible.
+
+Everything is written in bulk. Scores are computed by the measures engine, as the services do.
+"""
+
+import bisect
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from haven.core.generation import GenerationContext, insert_rows, next_id, reset_sequences
+from haven.measures import instruments, scoring
+from haven.organizations.models import Organization
+from haven.programs.models import Program
+from haven.training import figures
+from haven.training.models import Enrollment, Milestone, MilestoneKind, Placement
+
+from . import identity, served
+from .models import (
+    CAREGIVER_KINDS,
+    Assessment,
+    Child,
+    ChildServed,
+    CriticalAlert,
+    EndReason,
+    Episode,
+    EpisodeStatus,
+    FollowUp,
+    Gender,
+    Practice,
+    RaceEthnicity,
+    Session,
+    SessionKind,
+    SessionModality,
+    Timepoint,
+    TraumaType,
+    TreatmentModel,
+)
+
+BATCH = 5000
+CAREGIVER = set(CAREGIVER_KINDS)
+PRACTICE = Practice.values
+GENDERS = ([Gender.GIRL, Gender.BOY, Gender.ANOTHER, Gender.NOT_RECORDED], [56, 41, 1, 2])
+RACES = (
+    [
+        RaceEthnicity.WHITE,
+        RaceEthnicity.BLACK,
+        RaceEthnicity.HISPANIC,
+        RaceEthnicity.MULTIPLE,
+        RaceEthnicity.ASIAN,
+        RaceEthnicity.AMERICAN_INDIAN,
+        RaceEthnicity.PACIFIC_ISLANDER,
+        RaceEthnicity.NOT_RECORDED,
+    ],
+    [42, 20, 22, 6, 2, 2, 1, 5],
+)
+# About a quarter of CAC children are younger than 6 (reference/tfcbt.md).
+AGES = (list(range(3, 18)), [6, 7, 8, 6, 6, 6, 6, 6, 7, 7, 8, 8, 7, 6, 5])
+
+
+SESSION_FIELDS = [
+    "organization",
+    "episode",
+    "clinician",
+    "held_on",
+    "minutes",
+    "kind",
+    "components",
+    "caregiver_present",
+    "modality",
+    "recorded_by",
+    "recorded_at",
+]
+ASSESSMENT_FIELDS = [
+    "id",
+    "organization",
+    "episode",
+    "instrument",
+    "instrument_version",
+    "informant",
+    "timepoint",
+    "administered_on",
+    "responses",
+    "scoring_version",
+    "total",
+    "above_cutoff",
+    "score",
+    "recorded_by",
+    "recorded_at",
+]
+CHILD_FIELDS = [
+    "id",
+    "organization",
+    "case_key",
+    "display_code",
+    "age_at_referral",
+    "gender",
+    "race_ethnicity",
+    "trauma_types",
+    "referred_on",
+    "registered_by",
+    "registered_at",
+]
+EPISODE_FIELDS = [
+    "id",
+    "organization",
+    "child",
+    "program",
+    "clinician",
+    "treatment_model",
+    "status",
+    "referred_on",
+    "opened_at",
+    "closed_on",
+    "end_reason",
+    "first_session_on",
+    "last_session_on",
+    "sessions_count",
+    "caregiver_sessions",
+    "practice",
+    "last_assessed_on",
+    "has_baseline",
+    "has_post",
+]
+
+
+@dataclass
+class Plan:
+    """One generated episode, before it has ids. Sessions and measures are plain tuples: there are many."""
+
+    child: Child
+    episode: Episode
+    # (held_on, minutes, kind, components, caregiver_present, modality)
+    sessions: list[tuple[date, int, str, list[str], bool, str]] = field(default_factory=list)
+    # (instrument, timepoint, day, answers, score)
+    assessments: list[tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]] = field(
+        default_factory=list
+    )
+    # (index of the assessment, item, answer, followed up)
+    alerts: list[tuple[int, str, int, bool]] = field(default_factory=list)
+
+
+def run(ctx: GenerationContext) -> None:
+    rng = ctx.rng
+    today = timezone.now().date()
+    program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
+    models = {m.code: m for m in TreatmentModel.objects.all()}
+    tf_cbt, cftsi = models["tf-cbt"], models["cftsi"]
+    # The clinicians who treat: placed in a cohort, from a couple of weeks after their live training.
+    placed = (
+        Enrollment.objects.dangerously_unscoped()
+        .filter(program=program, live_training_on__isnull=False)
+        .exclude(placement=Placement.NOMINATED)
+        .values_list("clinician_id", "organization_id", "live_training_on")
+    )
+    starts: list[tuple[int, int, date]] = [
+        (user_id, cac_id, live + timedelta(days=14))
+        for user_id, cac_id, live in placed
+        if live is not None and live + timedelta(days=14) < today - timedelta(days=30)
+    ]
+    if not starts:
+        return
+    demo_clinician = ctx.shared["demo_user_ids"].get("clinician@haven.example")
+    # Children go to clinicians in proportion to the days each has been treating.
+    weights = list(itertools.accumulate((today - start).days for _u, _c, start in starts))
+    plans: list[Plan] = []
+    codes: dict[int, set[str]] = defaultdict(set)
+    for n in range(ctx.scale.children):
+        user_id, cac_id, start = starts[bisect.bisect_right(weights, rng.random() * weights[-1])]
+        if n < 12 and demo_clinician and any(u == demo_clinician for u, _c, _s in starts):
+            user_id, cac_id, start = next(s for s in starts if s[0] == demo_clinician)
+        referred = start + timedelta(days=rng.randint(0, (today - start).days - 1))
+        plans.append(_episode(rng, program, user_id, cac_id, referred, today, tf_cbt, cftsi, codes))
+
+    _write(plans)
+    _serve(program)
+    certified = _certify(rng, program, plans, today)
+    figures.changed(program)
+    ctx.count("children", len(plans))
+    ctx.count("sessions", sum(len(p.sessions) for p in plans))
+    ctx.count("assessments", sum(len(p.assessments) for p in plans))
+    ctx.count("certifications", certified)
+
+
+def _write(plans: list[Plan]) -> None:
+    now = timezone.now()
+    child_id, episode_id, assessment_id = next_id(Child), next_id(Episode), next_id(Assessment)
+    for n, p in enumerate(plans):
+        p.child.pk = p.episode.child_id = child_id + n
+        p.episode.pk = episode_id + n
+    insert_rows(
+        Child,
+        CHILD_FIELDS,
+        (
+            (
+                c.pk,
+                c.organization_id,
+                c.case_key,
+                c.display_code,
+                c.age_at_referral,
+                c.gender,
+                c.race_ethnicity,
+                c.trauma_types,
+                c.referred_on,
+                c.registered_by_id,
+                now,
+            )
+            for c in (p.child for p in plans)
+        ),
+    )
+    insert_rows(
+        Episode,
+        EPISODE_FIELDS,
+        (
+            (
+                e.pk,
+                e.organization_id,
+                e.child_id,
+                e.program_id,
+                e.clinician_id,
+                e.treatment_model_id,
+                e.status,
+                e.referred_on,
+                now,
+                e.closed_on,
+                e.end_reason,
+                e.first_session_on,
+                e.last_session_on,
+                e.sessions_count,
+                e.caregiver_sessions,
+                e.practice,
+                e.last_assessed_on,
+                e.has_baseline,
+                e.has_post,
+            )
+            for e in (p.episode for p in plans)
+        ),
+    )
+    insert_rows(
+        Session,
+        SESSION_FIELDS,
+        (
+            (p.episode.organization_id, p.episode.pk, p.episode.clinician_id, *session, p.episode.clinician_id, now)
+            for p in plans
+            for session in p.sessions
+        ),
+    )
+    alerts: list[CriticalAlert] = []
+    rows = []
+    for p in plans:
+        e = p.episode
+        first = assessment_id
+        for instrument, timepoint, day, answers, score in p.assessments:
+            rows.append(
+                (
+                    assessment_id,
+                    e.organization_id,
+                    e.pk,
+                    instrument.code,
+                    instrument.version,
+                    instrument.informant,
+                    timepoint,
+                    day,
+                    answers,
+                    score.scoring_version,
+                    score.total,
+                    score.above_cutoff,
+                    score.as_dict(),
+                    e.clinician_id,
+                    now,
+                )
+            )
+            assessment_id += 1
+        for index, item, answer, done in p.alerts:
+            alerts.append(
+                CriticalAlert(
+                    organization_id=e.organization_id,
+                    assessment_id=first + index,
+                    episode_id=e.pk,
+                    item=item,
+                    answer=answer,
+                    acknowledged_at=now if done else None,
+                    acknowledged_by_id=e.clinician_id if done else None,
+                    follow_up=[FollowUp.RISK_ASSESSED, FollowUp.SAFETY_PLAN] if done else [],
+                )
+            )
+    insert_rows(Assessment, ASSESSMENT_FIELDS, rows)
+    reset_sequences(Child, Episode, Assessment)
+    CriticalAlert.objects.bulk_create(alerts, batch_size=BATCH)
+
+
+def _episode(
+    rng: Any,
+    program: Program,
+    clinician_id: int,
+    cac_id: int,
+    referred: date,
+    today: date,
+    tf_cbt: TreatmentModel,
+    cftsi: TreatmentModel,
+    codes: dict[int, set[str]],
+) -> Plan:
+    age = rng.choices(*AGES)[0]
+    code = _display_code(rng)
+    while code in codes[cac_id]:
+        code = _display_code(rng)
+    codes[cac_id].add(code)
+    child = Child(
+        organization_id=cac_id,
+        # Generated children have no real case number: a key no typed number can produce.
+        case_key=f"generated-{rng.getrandbits(128):032x}",
+        display_code=code,
+        age_at_referral=age,
+        gender=rng.choices(*GENDERS)[0],
+        race_ethnicity=rng.choices(*RACES)[0],
+        trauma_types=sorted(set(rng.sample(TraumaType.values[:-1], rng.choice((1, 1, 1, 2, 2, 3))))),
+        referred_on=referred,
+        registered_by_id=clinician_id,
+    )
+    model = cftsi if rng.random() < 0.08 else tf_cbt
+    episode = Episode(
+        organization_id=cac_id,
+        program=program,
+        clinician_id=clinician_id,
+        treatment_model=model,
+        referred_on=referred,
+    )
+    plan = Plan(child, episode)
+    # The family's course: never starts, drops out, or completes; some still in treatment today.
+    fate = rng.random()
+    if fate < 0.08:
+        return plan  # referred, no first session (yet)
+    planned = rng.randint(4, 6) if model == cftsi else max(8, min(25, round(rng.gauss(18, 5))))
+    dropout = fate < 0.26
+    held = rng.randint(1, max(1, planned - 3)) if dropout else planned
+    first = referred + timedelta(days=rng.randint(5, 35))
+    days = [first]
+    for _ in range(held - 1):
+        days.append(days[-1] + timedelta(days=rng.choice((7, 7, 7, 7, 14, 10, 8))))
+    days = [d for d in days if d <= today]
+    if not days:
+        return plan
+    finished = len(days) == held and days[-1] < today - timedelta(days=7)
+    caregiver_involved = rng.random() < 0.85
+    for i, day in enumerate(days):
+        kind = SessionKind.CHILD
+        if caregiver_involved:
+            kind = rng.choices([SessionKind.CHILD, SessionKind.CAREGIVER, SessionKind.CONJOINT], [50, 25, 25])[0]
+        components: list[str] = []
+        if model.uses_practice:
+            phase = min(7, i * 8 // planned)
+            components = [PRACTICE[phase]]
+            if phase and rng.random() < 0.3:
+                components.insert(0, PRACTICE[phase - 1])
+            if kind == SessionKind.CONJOINT and phase >= 5:
+                components.append(Practice.CONJOINT)
+        plan.sessions.append(
+            (
+                day,
+                rng.choice((45, 50, 60, 60, 60, 75, 90)),
+                kind,
+                sorted(set(components), key=PRACTICE.index),
+                kind != SessionKind.CHILD or (caregiver_involved and rng.random() < 0.3),
+                SessionModality.TELEHEALTH if rng.random() < 0.2 else SessionModality.IN_PERSON,
+            )
+        )
+    _measures(rng, plan, age, days, planned, finished and not dropout)
+    _close(rng, plan, days, finished, dropout)
+    _counters(plan)
+    return plan
+
+
+def _display_code(rng: Any) -> str:
+    """Like ``identity.new_display_code``, from the seeded generator so that a seed makes the same data."""
+    letters = [rng.choice(identity.CODE_ALPHABET) for _ in range(2 * identity.CODE_HALF)]
+    return "".join(letters[: identity.CODE_HALF]) + "-" + "".join(letters[identity.CODE_HALF :])
+
+
+def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, completes: bool) -> None:
+    main = instruments.load("cats_3_6_caregiver" if age < 7 else "cats_7_17_self")
+    span = main.total_maximum
+    baseline = max(0, min(span, round(rng.gauss(0.5 * span, 0.15 * span))))
+    course = rng.random()  # most improve, some change little, a few deteriorate
+    if course < 0.65:
+        final = baseline * rng.uniform(0.25, 0.65)
+    elif course < 0.9:
+        final = baseline + rng.uniform(-0.1, 0.05) * span
+    else:
+        final = baseline + rng.uniform(0.08, 0.2) * span
+    final = max(0, min(span, round(final)))
+    points = [(Timepoint.BASELINE, days[0], baseline)]
+    if len(days) >= 8:
+        middle = days[len(days) // 2]
+        points.append((Timepoint.PERIODIC, middle, round((baseline + final) / 2)))
+    if completes and rng.random() < 0.9:
+        points.append((Timepoint.POST, days[-1], final))
+    if rng.random() < 0.04:
+        return  # a few clinicians never enter measures
+    for timepoint, day, total in points:
+        plan.assessments.append(_assessment(main, timepoint, day, _cats_answers(rng, main, total)))
+        if age >= 11 and rng.random() < 0.6:
+            phq = instruments.load("phq_a")
+            answers = _spread(rng, [str(n) for n in range(1, 10)], 3, round(total * 27 / span * 0.8))
+            if rng.random() < (0.06 if timepoint == Timepoint.BASELINE else 0.02):
+                answers["9"] = rng.choice((1, 1, 2, 3))
+            else:
+                answers["9"] = 0
+            plan.assessments.append(_assessment(phq, timepoint, day, answers))
+            if answers["9"]:
+                # Older alerts were followed up; the last fortnight's still wait.
+                recent = day >= timezone.now().date() - timedelta(days=14)
+                plan.alerts.append((len(plan.assessments) - 1, "9", answers["9"], not recent))
+
+
+def _cats_answers(rng: Any, instrument: instruments.Instrument, total: int) -> dict[str, int]:
+    answers = {item.key: 0 for item in instrument.trauma_items}
+    for item in rng.sample(instrument.trauma_items, rng.randint(1, 4)):
+        answers[item.key] = 1
+    answers.update(_spread(rng, [i.key for i in instrument.symptom_items], 3, total))
+    impaired = min(len(instrument.impairment_items), round(total / max(instrument.cutoff, 1) * 2))
+    for n, item in enumerate(instrument.impairment_items):
+        answers[item.key] = 1 if n < impaired else 0
+    return answers
+
+
+def _spread(rng: Any, keys: list[str], maximum: int, total: int) -> dict[str, int]:
+    """Answers of 0..maximum over ``keys`` summing to ``total`` (clipped to what the items can hold)."""
+    total = max(0, min(total, maximum * len(keys)))
+    base, extra = divmod(total, len(keys))
+    answers = dict.fromkeys(keys, base)
+    for key in rng.sample(keys, extra):
+        answers[key] += 1
+    return answers
+
+
+def _assessment(
+    instrument: instruments.Instrument, timepoint: str, day: date, answers: dict[str, int]
+) -> tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]:
+    return (instrument, timepoint, day, answers, scoring.score(instrument, answers))
+
+
+def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool) -> None:
+    episode = plan.episode
+    if dropout and days[-1] < timezone.now().date() - timedelta(days=45):
+        episode.status = EpisodeStatus.ENDED
+        episode.closed_on = days[-1] + timedelta(days=30)
+        episode.end_reason = rng.choices(EndReason.values, [45, 15, 15, 10, 10, 5])[0]
+    elif finished and not dropout:
+        episode.status = EpisodeStatus.COMPLETED
+        episode.closed_on = days[-1]
+
+
+def _counters(plan: Plan) -> None:
+    """The episode's counters, as ``services.refresh_episodes`` keeps them."""
+    episode, sessions = plan.episode, plan.sessions
+    episode.sessions_count = len(sessions)
+    episode.caregiver_sessions = sum(
+        1 for _d, _m, kind, _c, present, _mod in sessions if present or kind in CAREGIVER_KINDS
+    )
+    episode.first_session_on = sessions[0][0] if sessions else None
+    episode.last_session_on = sessions[-1][0] if sessions else None
+    covered = {code for session in sessions for code in session[3]}
+    episode.practice = [code for code in PRACTICE if code in covered]
+    scored = [(timepoint, day) for _i, timepoint, day, _a, score in plan.assessments if score.total is not None]
+    episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in scored)
+    episode.has_post = any(t == Timepoint.POST for t, _d in scored)
+    episode.last_assessed_on = max((d for _t, d in scored), default=None)
+
+
+def _serve(program: Program) -> None:
+    """Children served, from the raw rows by the same query ``served_verify`` checks against."""
+    fresh = served.recompute(program)
+    children = (
+        Child.objects.dangerously_unscoped()
+        .filter(pk__in=list(fresh))
+        .only("pk", "organization_id", "age_at_referral", "gender", "race_ethnicity")
+    )
+    states = dict(Organization.objects.filter(kind="cac").values_list("pk", "state"))
+    rows = (
+        served.row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()
+    )
+    ChildServed.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _certify(rng: Any, program: Program, plans: list[Plan], today: date) -> int:
+    """Clinicians who passed the knowledge test and completed their three cases apply and are certified."""
+    cases: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    for p in plans:
+        e = p.episode
+        if e.counts_as_case and e.treatment_model.counts_for_certification and e.closed_on:
+            cases[e.clinician_id].append((e.closed_on, e.caregiver_sessions > 0))
+    passed = dict(
+        Milestone.objects.dangerously_unscoped()
+        .filter(enrollment__program=program, kind=MilestoneKind.KNOWLEDGE_TEST, passed=True)
+        .values_list("enrollment_id", "achieved_on")
+    )
+    enrollments = Enrollment.objects.dangerously_unscoped().filter(
+        pk__in=list(passed),
+        placement=Placement.ENROLLED,
+        degree__in=["masters", "doctorate"],
+        license_status="permanent",
+    )
+    certifications = []
+    for enrollment in enrollments:
+        done = sorted(cases.get(enrollment.clinician_id, []))
+        if len(done) < 3 or sum(1 for _d, caregiver in done if caregiver) < 2:
+            continue
+        ready = max(passed[enrollment.pk], done[2][0])
+        on = ready + timedelta(days=rng.randint(14, 90))
+        if on <= today and rng.random() < 0.9:
+            certifications.append(
+                Milestone(
+                    organization_id=enrollment.organization_id,
+                    enrollment=enrollment,
+                    kind=MilestoneKind.CERTIFICATION,
+                    achieved_on=on,
+                    recorded_by_id=enrollment.clinician_id,
+                )
+            )
+    Milestone.objects.bulk_create(certifications, batch_size=BATCH)
+    return len(certifications)

@@ -1,0 +1,451 @@
+"""Import of sessions and measures from a CAC system's CSV export.
+
+The CAC admin maps the export's columns to Haven's fields (Haven guesses, and remembers the mapping for the
+CAC's next import). The dry run plans every row without writing; the case numbers are turned into their keyed
+HMAC at once, so the confirmation carries only those keys, never a case number. Confirming plans again and
+writes everything in one transaction with one audit event. A row already in Haven (the same episode, date and
+session type, or the same episode, measure, date and timepoint) is left unchanged, so importing the same file
+twice changes nothing. Rows are matched in bulk: a handful of queries whatever the file's size.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haven.audit import services as audit
+from haven.measures import instruments, scoring
+from haven.organizations.models import Membership
+
+from . import identity, services
+from .models import (
+    Assessment,
+    Child,
+    CriticalAlert,
+    Episode,
+    EpisodeStatus,
+    ImportMapping,
+    Practice,
+    Session,
+    SessionKind,
+    SessionModality,
+    Timepoint,
+)
+
+CREATE, UNCHANGED, ERROR = "create", "unchanged", "error"
+SESSIONS, MEASURES = "sessions", "measures"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str | Promise
+    required: bool
+    synonyms: tuple[str, ...]
+
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    SESSIONS: (
+        Field(
+            "case_number", gettext_lazy("Case number"), True, ("case number", "case", "case id", "case_no", "caseid")
+        ),
+        Field("date", gettext_lazy("Session date"), True, ("session date", "date", "service date", "held_on")),
+        Field("minutes", gettext_lazy("Minutes"), True, ("minutes", "duration", "length", "duration (min)")),
+        Field("type", gettext_lazy("Session type"), True, ("type", "session type", "kind", "participants")),
+        Field(
+            "components", gettext_lazy("PRACTICE components"), False, ("components", "practice", "tf-cbt components")
+        ),
+        Field("caregiver_present", gettext_lazy("Caregiver present"), False, ("caregiver present", "caregiver")),
+        Field("modality", gettext_lazy("Modality"), False, ("modality", "mode", "location", "telehealth")),
+    ),
+    MEASURES: (
+        Field(
+            "case_number", gettext_lazy("Case number"), True, ("case number", "case", "case id", "case_no", "caseid")
+        ),
+        Field("date", gettext_lazy("Date given"), True, ("date", "assessment date", "administered", "date given")),
+        Field("instrument", gettext_lazy("Measure"), True, ("measure", "instrument", "assessment", "tool")),
+        Field("timepoint", gettext_lazy("Timepoint"), True, ("timepoint", "time point", "occasion", "wave")),
+    ),
+}
+KIND_LABELS = {SESSIONS: gettext_lazy("Sessions"), MEASURES: gettext_lazy("Measures (item by item)")}
+# Item columns of a measures export are named by the item's key, with an optional prefix: "item_3", "q3", "3",
+# "t1" (trauma event 1), "i2" (impairment item 2).
+ITEM_COLUMN = re.compile(r"^(?:item[_ ]?|q)?(?P<key>[ti]?\d+)$")
+
+TYPE_WORDS = {
+    "child": SessionKind.CHILD,
+    "individual": SessionKind.CHILD,
+    "caregiver": SessionKind.CAREGIVER,
+    "parent": SessionKind.CAREGIVER,
+    "conjoint": SessionKind.CONJOINT,
+    "family": SessionKind.CONJOINT,
+}
+MODALITY_WORDS = {
+    "": SessionModality.IN_PERSON,
+    "in person": SessionModality.IN_PERSON,
+    "in_person": SessionModality.IN_PERSON,
+    "office": SessionModality.IN_PERSON,
+    "telehealth": SessionModality.TELEHEALTH,
+    "video": SessionModality.TELEHEALTH,
+    "phone": SessionModality.TELEHEALTH,
+    "virtual": SessionModality.TELEHEALTH,
+}
+TIMEPOINT_WORDS = {
+    "baseline": Timepoint.BASELINE,
+    "intake": Timepoint.BASELINE,
+    "pre": Timepoint.BASELINE,
+    "periodic": Timepoint.PERIODIC,
+    "mid": Timepoint.PERIODIC,
+    "progress": Timepoint.PERIODIC,
+    "post": Timepoint.POST,
+    "discharge": Timepoint.POST,
+    "end": Timepoint.POST,
+    "follow-up": Timepoint.FOLLOW_UP,
+    "follow_up": Timepoint.FOLLOW_UP,
+    "followup": Timepoint.FOLLOW_UP,
+}
+YES = {"1", "y", "yes", "true", "x", "oui"}
+NO = {"", "0", "n", "no", "false", "non"}
+# Letters of PRACTICE in order; the second C is the conjoint component.
+PRACTICE_LETTERS = [("P", "p"), ("R", "r"), ("A", "a"), ("C", "c"), ("T", "t"), ("I", "i"), ("C", "cj"), ("E", "e")]
+
+
+def guess_mapping(kind: str, headers: Iterable[str], saved: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Haven field -> the export's column: the CAC's saved mapping where its columns are present, else by name."""
+    headers = list(headers)
+    mapping: dict[str, str] = {}
+    for f in FIELDS[kind]:
+        if saved and saved.get(f.name) in headers:
+            mapping[f.name] = saved[f.name]
+            continue
+        for candidate in (f.name, *f.synonyms):
+            if candidate in headers:
+                mapping[f.name] = candidate
+                break
+    return mapping
+
+
+def mapping_errors(kind: str, mapping: Mapping[str, str], headers: Iterable[str]) -> list[str]:
+    headers = set(headers)
+    return [
+        _("Choose the column that holds “%(field)s”.") % {"field": f.label}
+        for f in FIELDS[kind]
+        if f.required and mapping.get(f.name) not in headers
+    ]
+
+
+def prepare(
+    organization_id: int, kind: str, rows: list[dict[str, str]], mapping: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The mapped rows, with each case number replaced by its keyed HMAC: what the confirmation carries."""
+    prepared = []
+    for line, row in enumerate(rows, start=2):
+        record: dict[str, Any] = {"line": line}
+        for f in FIELDS[kind]:
+            column = mapping.get(f.name)
+            record[f.name] = row.get(column, "") if column else ""
+        case_number = record.pop("case_number")
+        record["case_key"] = identity.case_key(organization_id, case_number) if identity.normalize(case_number) else ""
+        if kind == MEASURES:
+            record["items"] = {
+                match["key"]: value
+                for column, value in row.items()
+                if (match := ITEM_COLUMN.match(column)) and column not in mapping.values()
+            }
+        prepared.append(record)
+    return prepared
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    child: str
+    outcome: str
+    message: str = ""
+
+
+@dataclass
+class Plan:
+    kind: str
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    assessments: list[tuple[Assessment, scoring.Score]] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for row in self.outcomes if row.outcome == outcome)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.outcome == ERROR for row in self.outcomes)
+
+    @property
+    def count_create(self) -> int:
+        return self.count(CREATE)
+
+    @property
+    def count_unchanged(self) -> int:
+        return self.count(UNCHANGED)
+
+
+class RowError(ValueError):
+    pass
+
+
+US_DATE = re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})$")
+
+
+def _date(value: str) -> date:
+    """ISO dates (YYYY-MM-DD, or a timestamp starting with one) or US month/day/year."""
+    text = value.strip()
+    try:
+        if match := US_DATE.match(text):
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        else:
+            day = date.fromisoformat(text[:10])
+    except ValueError:
+        raise RowError(_("The date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": value}) from None
+    if day > timezone.now().date():
+        raise RowError(_("The date cannot be in the future."))
+    return day
+
+
+def _components(value: str) -> list[str]:
+    """ "PRAC", "P R A C", "p;r;a" or Haven's codes; a second C means the conjoint component."""
+    text = value.strip()
+    if not text:
+        return []
+    tokens = [t for t in re.split(r"[\s,;/|]+", text) if t]
+    if len(tokens) == 1 and len(tokens[0]) > 1 and tokens[0].lower() not in Practice.values:
+        tokens = list(tokens[0])
+    codes: list[str] = []
+    seen_c = False
+    for token in tokens:
+        lowered = token.lower()
+        if lowered == "c":
+            codes.append("cj" if seen_c else "c")
+            seen_c = True
+        elif lowered in Practice.values:
+            codes.append(lowered)
+        else:
+            raise RowError(_("“%(value)s” is not a PRACTICE component.") % {"value": token})
+    return [code for code in Practice.values if code in set(codes)]
+
+
+def _episodes_by_key(organization_id: int, keys: set[str]) -> dict[str, list[Episode]]:
+    children = dict(Child.objects.in_org(organization_id).filter(case_key__in=keys).values_list("pk", "case_key"))
+    episodes: dict[str, list[Episode]] = {key: [] for key in keys}
+    for episode in (
+        Episode.objects.in_org(organization_id)
+        .filter(child_id__in=children)
+        .select_related("child", "treatment_model", "program")
+        .order_by("referred_on", "pk")
+    ):
+        episodes[children[episode.child_id]].append(episode)
+    return episodes
+
+
+def _episode_on(candidates: list[Episode], day: date) -> Episode:
+    """The child's episode that was open on that day."""
+    matching = [
+        e
+        for e in candidates
+        if e.referred_on <= day and (e.status == EpisodeStatus.OPEN or (e.closed_on and day <= e.closed_on))
+    ]
+    if not candidates:
+        raise RowError(_("No child with this case number at your CAC: register the child first."))
+    if not matching:
+        raise RowError(_("The child has no episode open on this date."))
+    if len(matching) > 1:
+        raise RowError(_("The child has more than one episode open on this date: enter this row by hand."))
+    return matching[0]
+
+
+def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: Any) -> Plan:
+    org = membership.organization_id
+    result = Plan(kind)
+    by_key = _episodes_by_key(org, {row["case_key"] for row in rows if row["case_key"]})
+    episode_ids = {e.pk for episodes in by_key.values() for e in episodes}
+    if kind == SESSIONS:
+        existing = set(
+            Session.objects.in_org(org).filter(episode_id__in=episode_ids).values_list("episode_id", "held_on", "kind")
+        )
+    else:
+        existing = set(
+            Assessment.objects.in_org(org)
+            .filter(episode_id__in=episode_ids)
+            .values_list("episode_id", "instrument", "administered_on", "timepoint")
+        )
+    for row in rows:
+        child_code = ""
+        try:
+            if not row["case_key"]:
+                raise RowError(_("The case number is empty."))
+            candidates = by_key.get(row["case_key"], [])
+            if candidates:
+                child_code = candidates[0].child.display_code
+            day = _date(row["date"])
+            episode = _episode_on(candidates, day)
+            if kind == SESSIONS:
+                outcome = _plan_session(result, row, episode, day, existing, actor)
+            else:
+                outcome = _plan_measure(result, row, episode, day, existing, actor)
+        except RowError as error:
+            result.outcomes.append(RowOutcome(row["line"], child_code, ERROR, str(error)))
+        else:
+            result.outcomes.append(RowOutcome(row["line"], child_code, outcome))
+    return result
+
+
+def _plan_session(
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+) -> str:
+    kind = TYPE_WORDS.get(row["type"].strip().lower())
+    if kind is None:
+        raise RowError(_("The session type “%(value)s” is not child, caregiver or conjoint.") % {"value": row["type"]})
+    try:
+        minutes = int(float(row["minutes"]))
+    except ValueError:
+        raise RowError(_("The minutes “%(value)s” are not a number.") % {"value": row["minutes"]}) from None
+    if not 0 < minutes <= 480:
+        raise RowError(_("A session lasts between 1 and 480 minutes."))
+    modality = MODALITY_WORDS.get(row["modality"].strip().lower())
+    if modality is None:
+        raise RowError(_("The modality “%(value)s” is not in person or telehealth.") % {"value": row["modality"]})
+    present = row["caregiver_present"].strip().lower()
+    if present not in YES | NO:
+        raise RowError(_("Caregiver present must be yes or no."))
+    components = _components(row["components"]) if episode.treatment_model.uses_practice else []
+    key = (episode.pk, day, kind)
+    if key in existing:
+        return UNCHANGED
+    existing.add(key)
+    result.sessions.append(
+        Session(
+            organization_id=episode.organization_id,
+            episode=episode,
+            clinician_id=episode.clinician_id,
+            held_on=day,
+            minutes=minutes,
+            kind=kind,
+            components=components,
+            caregiver_present=present in YES,
+            modality=modality,
+            recorded_by=actor,
+        )
+    )
+    return CREATE
+
+
+def _instrument(value: str) -> instruments.Instrument:
+    wanted = re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
+    for instrument in instruments.all_instruments():
+        if wanted == instrument.code:
+            return instrument
+    raise RowError(_("The measure “%(value)s” is not one Haven scores (use its code, e.g. phq_a).") % {"value": value})
+
+
+def _plan_measure(
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+) -> str:
+    instrument = _instrument(row["instrument"])
+    timepoint = TIMEPOINT_WORDS.get(row["timepoint"].strip().lower())
+    if timepoint is None:
+        raise RowError(
+            _("The timepoint “%(value)s” is not baseline, periodic, post or follow-up.") % {"value": row["timepoint"]}
+        )
+    known = {item.key for item in instrument.items}
+    responses: dict[str, int | None] = {}
+    for key, value in row["items"].items():
+        if key not in known:
+            continue
+        if value.strip() == "":
+            responses[key] = None
+            continue
+        try:
+            responses[key] = int(float(value))
+        except ValueError:
+            raise RowError(_("Item %(key)s: “%(value)s” is not a number.") % {"key": key, "value": value}) from None
+    try:
+        score = scoring.score(instrument, responses)
+    except scoring.InvalidResponses as error:
+        raise RowError(str(error)) from None
+    key = (episode.pk, instrument.code, day, timepoint)
+    if key in existing:
+        return UNCHANGED
+    existing.add(key)
+    assessment = Assessment(
+        organization_id=episode.organization_id,
+        episode=episode,
+        instrument=instrument.code,
+        instrument_version=instrument.version,
+        informant=instrument.informant,
+        timepoint=timepoint,
+        administered_on=day,
+        responses={k: v for k, v in responses.items() if v is not None},
+        scoring_version=score.scoring_version,
+        total=score.total,
+        above_cutoff=score.above_cutoff,
+        score=score.as_dict(),
+        recorded_by=actor,
+    )
+    result.assessments.append((assessment, score))
+    return CREATE
+
+
+@transaction.atomic
+def apply(
+    *,
+    actor: Any,
+    membership: Membership,
+    kind: str,
+    rows: list[dict[str, Any]],
+    mapping: Mapping[str, str],
+    file_name: str,
+) -> Plan:
+    """Plan again inside the transaction, refuse if any row is in error, then write it all at once."""
+    org = membership.organization_id
+    result = plan(membership=membership, kind=kind, rows=rows, actor=actor)
+    if result.has_errors:
+        transaction.set_rollback(True)
+        return result
+    Session.objects.bulk_create(result.sessions, batch_size=2000)
+    Assessment.objects.bulk_create([a for a, _s in result.assessments], batch_size=2000)
+    CriticalAlert.objects.bulk_create(
+        [
+            CriticalAlert(
+                organization_id=org,
+                assessment=assessment,
+                episode=assessment.episode,
+                item=key,
+                answer=int(assessment.responses.get(key, 0)),
+            )
+            for assessment, score in result.assessments
+            for key in score.critical
+        ]
+    )
+    touched = {s.episode.pk: s.episode for s in result.sessions} | {
+        a.episode.pk: a.episode for a, _s in result.assessments
+    }
+    services.refresh_episodes(org, touched.values())
+    ImportMapping.objects.update_or_create(organization_id=org, kind=kind, defaults={"columns": dict(mapping)})
+    audit.record(
+        actor=actor,
+        action="care.import",
+        organization=org,
+        detail={
+            "kind": kind,
+            "rows": len(rows),
+            CREATE: result.count(CREATE),
+            UNCHANGED: result.count(UNCHANGED),
+            "episodes": sorted(touched),
+            "alerts": sum(len(score.critical) for _a, score in result.assessments),
+        },
+    )
+    return result

@@ -1,0 +1,122 @@
+"""Children and caregivers served (DESIGN section 3), kept up to date as sessions are written.
+
+A child is served by a program once they have at least one session delivered within the program's period by a
+clinician enrolled in the program (an enrollment that has been placed in a cohort, even if later withdrawn).
+Counted once per program. A caregiver is served once a session of the child's involves them (a caregiver or
+conjoint session, or the caregiver present).
+
+Every write refreshes the ``ChildServed`` rows of the children it touches from their raw rows, with the same
+query a full recomputation uses, so the kept rows always equal :func:`recompute` (``manage.py served_verify``).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min, Q, QuerySet
+
+from haven.organizations.models import Organization
+from haven.programs.models import Program
+from haven.training.models import Enrollment
+
+from .models import CAREGIVER_KINDS, Child, ChildServed, Session, age_band
+
+CAREGIVER_INVOLVED = Q(caregiver_present=True) | Q(kind__in=CAREGIVER_KINDS)
+
+
+@dataclass(frozen=True)
+class Served:
+    first_session_on: date
+    caregiver_first_on: date | None
+
+
+def _enrolled(program: Program) -> Q:
+    """Sessions of the program's period delivered by a clinician enrolled in it."""
+    placed = Enrollment.objects.dangerously_unscoped().filter(program=program, live_training_on__isnull=False)
+    return Q(
+        episode__program=program,
+        held_on__gte=program.starts_on,
+        held_on__lte=program.ends_on,
+        clinician_id__in=placed.values("clinician_id"),
+    )
+
+
+def _aggregate(program: Program, sessions: QuerySet[Session]) -> dict[int, Served]:
+    rows = (
+        sessions.filter(_enrolled(program))
+        .values("episode__child_id")
+        .annotate(first=Min("held_on"), caregiver_first=Min("held_on", filter=CAREGIVER_INVOLVED))
+        .values_list("episode__child_id", "first", "caregiver_first")
+    )
+    return {child_id: Served(first, caregiver_first) for child_id, first, caregiver_first in rows}
+
+
+def recompute(program: Program) -> dict[int, Served]:
+    """Children served by the program, from the raw session rows of every CAC (a whole-database check)."""
+    return _aggregate(program, Session.objects.dangerously_unscoped())
+
+
+def kept(program: Program) -> dict[int, Served]:
+    rows = ChildServed.objects.of_program(program).values_list("child_id", "first_session_on", "caregiver_first_on")
+    return {child_id: Served(first, caregiver_first) for child_id, first, caregiver_first in rows}
+
+
+def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) -> None:
+    """Rebuild the served rows of some children of one CAC from their sessions (inside the writer's transaction)."""
+    child_ids = set(child_ids)
+    if not child_ids:
+        return
+    fresh = _aggregate(program, Session.objects.in_org(organization_id).filter(episode__child_id__in=child_ids))
+    current = {
+        row.child_id: row
+        for row in ChildServed.objects.in_org(organization_id).filter(program=program, child_id__in=child_ids)
+    }
+    gone = [child_id for child_id in current if child_id not in fresh]
+    if gone:
+        ChildServed.objects.in_org(organization_id).filter(program=program, child_id__in=gone).delete()
+    new_ids = [child_id for child_id in fresh if child_id not in current]
+    for child_id, served in fresh.items():
+        row = current.get(child_id)
+        if row is not None and (row.first_session_on, row.caregiver_first_on) != (
+            served.first_session_on,
+            served.caregiver_first_on,
+        ):
+            row.first_session_on, row.caregiver_first_on = served.first_session_on, served.caregiver_first_on
+            row.save(update_fields=["first_session_on", "caregiver_first_on"])
+    if new_ids:
+        state = Organization.objects.values_list("state", flat=True).get(pk=organization_id)
+        children = Child.objects.in_org(organization_id).filter(pk__in=new_ids)
+        ChildServed.objects.bulk_create(row_for(program, child, state, fresh[child.pk]) for child in children)
+
+
+def row_for(program: Program, child: Child, state: str, served: Served) -> ChildServed:
+    return ChildServed(
+        organization_id=child.organization_id,
+        program=program,
+        child=child,
+        first_session_on=served.first_session_on,
+        caregiver_first_on=served.caregiver_first_on,
+        state=state,
+        age_band=age_band(child.age_at_referral),
+        gender=child.gender,
+        race_ethnicity=child.race_ethnicity,
+    )
+
+
+def refresh_clinicians(program: Program, enrollments: Iterable[tuple[int, int]]) -> None:
+    """Clinicians (CAC id, user id) were placed in a cohort: the sessions they already gave may now count."""
+    enrollments = set(enrollments)
+    if not enrollments:
+        return
+    touched = (
+        Session.objects.in_orgs({org for org, _user in enrollments})
+        .filter(clinician_id__in={user for _org, user in enrollments}, episode__program=program)
+        .values_list("organization_id", "clinician_id", "episode__child_id")
+        .distinct()
+    )
+    by_org: dict[int, set[int]] = {}
+    for org_id, clinician_id, child_id in touched:
+        if (org_id, clinician_id) in enrollments:
+            by_org.setdefault(org_id, set()).add(child_id)
+    for org_id, child_ids in by_org.items():
+        refresh(program, org_id, child_ids)

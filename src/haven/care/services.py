@@ -1,0 +1,487 @@
+"""Every write of the care pillar: one transaction and one audit event each.
+
+Audit details carry ids and counts only: never a case number, an answer or a score.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haven.audit import services as audit
+from haven.measures import instruments, scoring
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import Role
+from haven.programs.models import Program
+from haven.training import figures
+
+from . import identity, served
+from .models import (
+    CAREGIVER_KINDS,
+    Assessment,
+    Child,
+    CriticalAlert,
+    Episode,
+    EpisodeStatus,
+    FollowUp,
+    Handover,
+    PastScore,
+    Practice,
+    Session,
+    Timepoint,
+    TreatmentModel,
+)
+
+
+class DuplicateChild(ValidationError):
+    """The case number is already registered at this CAC: the existing child is ``child``."""
+
+    def __init__(self, child: Child) -> None:
+        super().__init__(_("This case number is already registered at your CAC as %(code)s.") % {"code": child})
+        self.child = child
+
+
+def is_clinician_of(cac_id: int, user_id: int) -> bool:
+    return Membership.objects.in_org(cac_id).filter(user_id=user_id, role=Role.CLINICIAN, is_active=True).exists()
+
+
+@transaction.atomic
+def child_register(
+    *,
+    actor: Any,
+    cac: Organization,
+    program: Program,
+    case_number: str,
+    clinician: Any,
+    treatment_model: TreatmentModel,
+    age_at_referral: int,
+    gender: str,
+    race_ethnicity: str,
+    trauma_types: Iterable[str],
+    referred_on: date,
+) -> Episode:
+    """Intake: register a child by the CAC's case number (kept only as a keyed HMAC) and open their episode."""
+    if not identity.normalize(case_number):
+        raise ValidationError({"case_number": _("Enter the CAC's case number.")})
+    key = identity.case_key(cac.pk, case_number)
+    existing = Child.objects.in_org(cac).filter(case_key=key).first()
+    if existing is not None:
+        raise DuplicateChild(existing)
+    _check_referral(referred_on)
+    child = Child(
+        organization=cac,
+        case_key=key,
+        age_at_referral=age_at_referral,
+        gender=gender,
+        race_ethnicity=race_ethnicity,
+        trauma_types=sorted(set(trauma_types)),
+        referred_on=referred_on,
+        registered_by=actor,
+    )
+    for _attempt in range(5):
+        child.display_code = identity.new_display_code()
+        if not Child.objects.in_org(cac).filter(display_code=child.display_code).exists():
+            break
+    child.full_clean(exclude=["case_key", "display_code"])
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as error:  # a concurrent intake of the same case number
+        raise ValidationError(_("This case number was registered a moment ago: search for it again.")) from error
+    audit.record(actor=actor, action="child.register", organization=cac, target=child)
+    return episode_open(
+        actor=actor,
+        child=child,
+        program=program,
+        clinician=clinician,
+        treatment_model=treatment_model,
+        referred_on=referred_on,
+    )
+
+
+def _check_referral(referred_on: date) -> None:
+    if referred_on > timezone.now().date():
+        raise ValidationError({"referred_on": _("The referral date cannot be in the future.")})
+
+
+@transaction.atomic
+def episode_open(
+    *,
+    actor: Any,
+    child: Child,
+    program: Program,
+    clinician: Any,
+    treatment_model: TreatmentModel,
+    referred_on: date,
+) -> Episode:
+    if not is_clinician_of(child.organization_id, clinician.pk):
+        raise ValidationError({"clinician": _("Choose a clinician of this CAC.")})
+    if not treatment_model.is_active:
+        raise ValidationError({"treatment_model": _("This treatment model is no longer offered.")})
+    _check_referral(referred_on)
+    open_episode = Episode.objects.in_org(child.organization_id).filter(
+        child=child, treatment_model=treatment_model, status=EpisodeStatus.OPEN
+    )
+    if open_episode.exists():
+        raise ValidationError(_("This child already has an open episode of this treatment model."))
+    episode = Episode.objects.create(
+        organization_id=child.organization_id,
+        child=child,
+        program=program,
+        clinician=clinician,
+        treatment_model=treatment_model,
+        referred_on=referred_on,
+    )
+    audit.record(
+        actor=actor,
+        action="episode.open",
+        organization=child.organization_id,
+        target=episode,
+        detail={"child": child.pk, "clinician": clinician.pk, "model": treatment_model.code},
+    )
+    return episode
+
+
+def _check_date(episode: Episode, day: date, *, field: str, closed_ok: bool = False) -> None:
+    if day > timezone.now().date():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+    if day < episode.referred_on:
+        raise ValidationError({field: _("The date cannot be before the referral.")})
+    if not closed_ok and episode.closed_on is not None and day > episode.closed_on:
+        raise ValidationError({field: _("The episode was closed before this date.")})
+
+
+@transaction.atomic
+def session_record(
+    *,
+    actor: Any,
+    episode: Episode,
+    held_on: date,
+    minutes: int,
+    kind: str,
+    components: Iterable[str],
+    caregiver_present: bool,
+    modality: str,
+) -> Session:
+    _check_date(episode, held_on, field="held_on")
+    components = [code for code in Practice.values if code in set(components)]
+    if components and not episode.treatment_model.uses_practice:
+        raise ValidationError({"components": _("This treatment model does not record PRACTICE components.")})
+    session = Session(
+        organization_id=episode.organization_id,
+        episode=episode,
+        clinician_id=episode.clinician_id,
+        held_on=held_on,
+        minutes=minutes,
+        kind=kind,
+        components=components,
+        caregiver_present=caregiver_present,
+        modality=modality,
+        recorded_by=actor,
+    )
+    session.full_clean()
+    session.save()
+    _refresh(episode)
+    audit.record(
+        actor=actor,
+        action="session.record",
+        organization=episode.organization_id,
+        target=session,
+        detail={"episode": episode.pk},
+    )
+    return session
+
+
+@transaction.atomic
+def session_delete(*, actor: Any, session: Session) -> None:
+    episode = session.episode
+    session_id = session.pk
+    session.delete()
+    _refresh(episode)
+    audit.record(
+        actor=actor,
+        action="session.delete",
+        organization=episode.organization_id,
+        target_type="care.session",
+        target_id=session_id,
+        detail={"episode": episode.pk},
+    )
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: Any,
+    episode: Episode,
+    instrument_code: str,
+    timepoint: str,
+    administered_on: date,
+    responses: Mapping[str, int | None],
+) -> Assessment:
+    """Score an administration on the server, store it with its scoring version, and raise critical alerts."""
+    instrument = instruments.load(instrument_code)
+    if timepoint not in Timepoint.values:
+        raise ValidationError({"timepoint": _("Choose a timepoint.")})
+    _check_date(episode, administered_on, field="administered_on", closed_ok=timepoint == Timepoint.FOLLOW_UP)
+    try:
+        result = scoring.score(instrument, responses)
+    except scoring.InvalidResponses as error:
+        raise ValidationError(str(error)) from error
+    assessment = Assessment.objects.create(
+        organization_id=episode.organization_id,
+        episode=episode,
+        instrument=instrument.code,
+        instrument_version=instrument.version,
+        informant=instrument.informant,
+        timepoint=timepoint,
+        administered_on=administered_on,
+        responses={key: value for key, value in responses.items() if value is not None},
+        scoring_version=result.scoring_version,
+        total=result.total,
+        above_cutoff=result.above_cutoff,
+        score=result.as_dict(),
+        recorded_by=actor,
+    )
+    for item_key in result.critical:
+        CriticalAlert.objects.create(
+            organization_id=episode.organization_id,
+            assessment=assessment,
+            episode=episode,
+            item=item_key,
+            answer=int(responses[item_key] or 0),
+        )
+    _refresh(episode)
+    audit.record(
+        actor=actor,
+        action="assessment.record",
+        organization=episode.organization_id,
+        target=assessment,
+        detail={"episode": episode.pk, "instrument": instrument.code, "alerts": len(result.critical)},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_delete(*, actor: Any, assessment: Assessment) -> None:
+    episode = assessment.episode
+    if (
+        CriticalAlert.objects.in_org(episode.organization_id)
+        .filter(assessment=assessment, acknowledged_at__isnull=True)
+        .exists()
+    ):
+        raise ValidationError(_("Acknowledge the critical answer on this measure before deleting it."))
+    assessment_id = assessment.pk
+    assessment.delete()
+    _refresh(episode)
+    audit.record(
+        actor=actor,
+        action="assessment.delete",
+        organization=episode.organization_id,
+        target_type="care.assessment",
+        target_id=assessment_id,
+        detail={"episode": episode.pk},
+    )
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: Any, alert: CriticalAlert, follow_up: Iterable[str]) -> CriticalAlert:
+    follow_up = [code for code in FollowUp.values if code in set(follow_up)]
+    if not follow_up:
+        raise ValidationError({"follow_up": _("Record the follow-up before acknowledging.")})
+    if alert.acknowledged_at is not None:
+        raise ValidationError(_("This alert was already acknowledged."))
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor
+    alert.follow_up = follow_up
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by", "follow_up"])
+    audit.record(
+        actor=actor,
+        action="alert.acknowledge",
+        organization=alert.organization_id,
+        target=alert,
+        detail={"episode": alert.episode_id, "follow_up": follow_up},
+    )
+    return alert
+
+
+@transaction.atomic
+def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
+    if episode.status != EpisodeStatus.OPEN:
+        raise ValidationError(_("This episode is already closed."))
+    if status not in (EpisodeStatus.COMPLETED, EpisodeStatus.ENDED):
+        raise ValidationError({"status": _("Choose how the episode closes.")})
+    if status == EpisodeStatus.ENDED and not reason:
+        raise ValidationError({"end_reason": _("Say why the episode ended early.")})
+    _check_date(episode, closed_on, field="closed_on")
+    if episode.last_session_on and closed_on < episode.last_session_on:
+        raise ValidationError({"closed_on": _("The episode has sessions after this date.")})
+    episode.status = status
+    episode.closed_on = closed_on
+    episode.end_reason = reason if status == EpisodeStatus.ENDED else ""
+    episode.full_clean()
+    episode.save(update_fields=["status", "closed_on", "end_reason"])
+    if episode.counts_as_case:
+        figures.changed(episode.program)
+    audit.record(
+        actor=actor,
+        action="episode.close",
+        organization=episode.organization_id,
+        target=episode,
+        detail={"status": status, "reason": episode.end_reason},
+    )
+    return episode
+
+
+@transaction.atomic
+def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
+    """Undo a close made in error: the episode is open again."""
+    if episode.status == EpisodeStatus.OPEN:
+        raise ValidationError(_("This episode is open."))
+    was_case = episode.counts_as_case
+    episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
+    episode.save(update_fields=["status", "closed_on", "end_reason"])
+    if was_case:
+        figures.changed(episode.program)
+    audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
+    return episode
+
+
+@transaction.atomic
+def episode_handover(*, actor: Any, episode: Episode, to_clinician: Any) -> Episode:
+    """Hand an open episode to another clinician of the same CAC; earlier sessions stay theirs who gave them."""
+    if episode.status != EpisodeStatus.OPEN:
+        raise ValidationError(_("Only an open episode can be handed over."))
+    if to_clinician.pk == episode.clinician_id or not is_clinician_of(episode.organization_id, to_clinician.pk):
+        raise ValidationError({"clinician": _("Choose another clinician of this CAC.")})
+    Handover.objects.create(
+        organization_id=episode.organization_id,
+        episode=episode,
+        from_clinician_id=episode.clinician_id,
+        to_clinician=to_clinician,
+        handed_by=actor,
+    )
+    from_id = episode.clinician_id
+    episode.clinician = to_clinician
+    episode.save(update_fields=["clinician"])
+    audit.record(
+        actor=actor,
+        action="episode.handover",
+        organization=episode.organization_id,
+        target=episode,
+        detail={"from": from_id, "to": to_clinician.pk},
+    )
+    return episode
+
+
+def _refresh(episode: Episode) -> None:
+    refresh_episodes(episode.organization_id, [episode])
+
+
+COUNTERS = (
+    "sessions_count",
+    "caregiver_sessions",
+    "first_session_on",
+    "last_session_on",
+    "practice",
+    "has_baseline",
+    "has_post",
+    "last_assessed_on",
+)
+
+
+def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
+    """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and
+    keep what depends on them in step: children served, and the workforce figures when a case counts."""
+    episodes = list(episodes)
+    if not episodes:
+        return
+    ids = [e.pk for e in episodes]
+    was_case = {e.pk: e.counts_as_case for e in episodes}
+    sessions: dict[int, list[tuple[date, list[str], bool]]] = {pk: [] for pk in ids}
+    for episode_id, held_on, components, present, kind in (
+        Session.objects.in_org(organization_id)
+        .filter(episode_id__in=ids)
+        .values_list("episode_id", "held_on", "components", "caregiver_present", "kind")
+    ):
+        sessions[episode_id].append((held_on, components, present or kind in CAREGIVER_KINDS))
+    measures: dict[int, list[tuple[str, date]]] = {pk: [] for pk in ids}
+    for episode_id, timepoint, day in (
+        Assessment.objects.in_org(organization_id)
+        .filter(episode_id__in=ids, total__isnull=False)
+        .values_list("episode_id", "timepoint", "administered_on")
+    ):
+        measures[episode_id].append((timepoint, day))
+    for episode in episodes:
+        rows = sessions[episode.pk]
+        covered = {code for _d, components, _c in rows for code in components}
+        episode.sessions_count = len(rows)
+        episode.caregiver_sessions = sum(1 for *_rest, involved in rows if involved)
+        episode.first_session_on = min((d for d, *_rest in rows), default=None)
+        episode.last_session_on = max((d for d, *_rest in rows), default=None)
+        episode.practice = [code for code in Practice.values if code in covered]
+        taken = measures[episode.pk]
+        episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in taken)
+        episode.has_post = any(t == Timepoint.POST for t, _d in taken)
+        episode.last_assessed_on = max((d for _t, d in taken), default=None)
+    Episode.objects.in_org(organization_id).bulk_update(episodes, COUNTERS, batch_size=1000)
+    programs = {e.program_id: e.program for e in episodes}
+    for program_id, program in programs.items():
+        of_program = [e for e in episodes if e.program_id == program_id]
+        if any(e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program):
+            figures.changed(program)
+        served.refresh(program, organization_id, {e.child_id for e in of_program})
+
+
+def rescore(instrument_code: str) -> tuple[int, int]:
+    """Score every assessment of an instrument again under its current definition, keeping superseded scores.
+
+    Returns (assessments checked, assessments rescored). Runs CAC by CAC, one transaction each.
+    """
+    instrument = instruments.load(instrument_code)
+    checked = rescored = 0
+    cac_ids = (
+        Assessment.objects.dangerously_unscoped()
+        .filter(instrument=instrument.code)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    for cac_id in list(cac_ids):
+        rescored_here = 0
+        with transaction.atomic():
+            stale = Assessment.objects.in_org(cac_id).filter(instrument=instrument.code)
+            for assessment in stale.select_related("episode").select_for_update():
+                checked += 1
+                if assessment.scoring_version == instrument.scoring_version:
+                    continue
+                result = scoring.score(instrument, assessment.responses)
+                PastScore.objects.create(
+                    organization_id=cac_id,
+                    assessment=assessment,
+                    scoring_version=assessment.scoring_version,
+                    total=assessment.total,
+                    score=assessment.score,
+                )
+                assessment.scoring_version = result.scoring_version
+                assessment.total = result.total
+                assessment.above_cutoff = result.above_cutoff
+                assessment.score = result.as_dict()
+                assessment.save(update_fields=["scoring_version", "total", "above_cutoff", "score"])
+                _refresh(assessment.episode)
+                rescored_here += 1
+            if rescored_here:
+                audit.record(
+                    actor=None,
+                    action="assessment.rescore",
+                    organization=cac_id,
+                    detail={
+                        "instrument": instrument.code,
+                        "version": instrument.scoring_version,
+                        "count": rescored_here,
+                    },
+                )
+        rescored += rescored_here
+    return checked, rescored

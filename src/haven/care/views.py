@@ -1,0 +1,481 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from haven.core.permissions import role_required
+from haven.measures import instruments
+from haven.organizations.models import Membership
+from haven.organizations.roles import Role
+from haven.training import tabular
+from haven.training.selectors import program_for
+
+from . import imports, selectors, services
+from . import outcomes as care_outcomes
+from .forms import (
+    AcknowledgeForm,
+    AssessmentForm,
+    CloseForm,
+    EpisodeForm,
+    HandoverForm,
+    ImportForm,
+    IntakeForm,
+    SessionForm,
+)
+from .models import EpisodeStatus, ImportMapping
+
+CARE = selectors.CARE_ROLES
+
+
+def _membership(request: HttpRequest) -> Membership:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if not selectors.sees_children(membership):
+        raise Http404
+    return membership
+
+
+def _errors_to_form(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _clinician_choice(membership: Membership) -> dict[str, Any]:
+    fixed = membership.role == Role.CLINICIAN
+    return {
+        "clinicians": selectors.clinicians_of(membership.organization_id),
+        "treatment_models": selectors.treatment_models(),
+        "clinician_fixed": fixed,
+    }
+
+
+@require_GET
+@role_required(*CARE)
+def caseload(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    status = request.GET.get("status", EpisodeStatus.OPEN)
+    if status not in EpisodeStatus.values:
+        status = EpisodeStatus.OPEN
+    clinician_id = None
+    clinicians = None
+    if membership.role == Role.ORG_ADMIN:
+        clinicians = selectors.clinicians_of(membership.organization_id)
+        try:
+            clinician_id = int(request.GET["clinician"]) if request.GET.get("clinician") else None
+        except ValueError:
+            clinician_id = None
+    rows = selectors.caseload(membership, status=status, clinician_id=clinician_id)
+    context = {
+        "rows": rows,
+        "status": status,
+        "statuses": EpisodeStatus.choices,
+        "clinicians": clinicians,
+        "clinician_id": clinician_id,
+    }
+    return TemplateResponse(request, "care/caseload.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def intake(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    program = program_for(membership)
+    if program is None:
+        raise Http404
+    form = IntakeForm(request.POST or None, **_clinician_choice(membership))
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            episode = services.child_register(
+                actor=request.user,
+                cac=membership.organization,
+                program=program,
+                case_number=data["case_number"],
+                clinician=data.get("clinician") or request.user,
+                treatment_model=data["treatment_model"],
+                age_at_referral=data["age_at_referral"],
+                gender=data["gender"],
+                race_ethnicity=data["race_ethnicity"],
+                trauma_types=data["trauma_types"],
+                referred_on=data["referred_on"],
+            )
+        except services.DuplicateChild as error:
+            # Only someone who already sees the child gets a link to them.
+            duplicate = error.child if selectors.episodes_for(membership).filter(child=error.child).exists() else None
+            form.add_error(
+                "case_number",
+                error.messages[0]
+                if duplicate
+                else _("This case number is already registered at your CAC. Ask your clinical supervisor."),
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Child %(code)s registered.") % {"code": episode.child.display_code})
+            return redirect("care:episode", episode_id=episode.pk)
+    return TemplateResponse(request, "care/intake.html", {"form": form, "duplicate": duplicate})
+
+
+@require_GET
+@role_required(*CARE)
+def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
+    membership = _membership(request)
+    child = selectors.access_child(membership=membership, child_id=child_id)
+    episodes, trajectories = selectors.child_page(membership, child)
+    return TemplateResponse(
+        request, "care/child.html", {"child": child, "episodes": episodes, "trajectories": trajectories}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def episode_create(request: HttpRequest, child_id: int) -> HttpResponse:
+    membership = _membership(request)
+    child = selectors.access_child(membership=membership, child_id=child_id)
+    program = program_for(membership)
+    if program is None:
+        raise Http404
+    form = EpisodeForm(request.POST or None, **_clinician_choice(membership))
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = services.episode_open(
+                actor=request.user,
+                child=child,
+                program=program,
+                clinician=form.cleaned_data.get("clinician") or request.user,
+                treatment_model=form.cleaned_data["treatment_model"],
+                referred_on=form.cleaned_data["referred_on"],
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            return redirect("care:episode", episode_id=episode.pk)
+    return TemplateResponse(request, "care/episode_create.html", {"form": form, "child": child})
+
+
+def _episode_context(request: HttpRequest, episode: Any, session_form: SessionForm | None = None) -> dict[str, Any]:
+    page = selectors.episode_page(episode)
+    return {
+        "episode": episode,
+        "page": page,
+        "measure": selectors.next_measure(episode, timezone.now().date()),
+        "session_form": session_form or SessionForm(uses_practice=episode.treatment_model.uses_practice),
+        "instruments": selectors.instruments_for(episode.child),
+        "is_open": episode.status == EpisodeStatus.OPEN,
+    }
+
+
+@require_GET
+@role_required(*CARE)
+def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The session page: the quick session form, then the episode's sessions, measures and alerts."""
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
+    return TemplateResponse(request, "care/episode.html", _episode_context(request, episode))
+
+
+@require_POST
+@role_required(*CARE)
+def session_create(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    form = SessionForm(request.POST, uses_practice=episode.treatment_model.uses_practice)
+    if form.is_valid():
+        try:
+            services.session_record(actor=request.user, episode=episode, **_session_fields(form.cleaned_data))
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            if _htmx(request):
+                episode.refresh_from_db()
+                fresh = SessionForm(
+                    uses_practice=episode.treatment_model.uses_practice,
+                    initial={**form.cleaned_data, "components": []},
+                )
+                return TemplateResponse(
+                    request, "care/episode.html#sessions", _episode_context(request, episode, fresh)
+                )
+            messages.success(request, _("Session saved."))
+            return redirect("care:episode", episode_id=episode.pk)
+    template = "care/episode.html#sessions" if _htmx(request) else "care/episode.html"
+    return TemplateResponse(request, template, _episode_context(request, episode, form), status=422)
+
+
+def _session_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "held_on": data["held_on"],
+        "minutes": data["minutes"],
+        "kind": data["kind"],
+        "components": data.get("components", []),
+        "caregiver_present": data["caregiver_present"],
+        "modality": data["modality"],
+    }
+
+
+@require_POST
+@role_required(*CARE)
+def session_delete(request: HttpRequest, episode_id: int, session_id: int) -> HttpResponse:
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    session = selectors.access_session(episode=episode, session_id=session_id)
+    services.session_delete(actor=request.user, session=session)
+    messages.success(request, _("Session deleted."))
+    return redirect("care:episode", episode_id=episode.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def assessment_create(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    code = request.POST.get("instrument") or request.GET.get("instrument", "")
+    if not code:
+        context = {"episode": episode, "instruments": selectors.instruments_for(episode.child)}
+        return TemplateResponse(request, "care/assessment_choose.html", context)
+    try:
+        instrument = instruments.load(code)
+    except instruments.UnknownInstrument:
+        raise Http404 from None
+    form = AssessmentForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_record(
+                actor=request.user,
+                episode=episode,
+                instrument_code=instrument.code,
+                timepoint=form.cleaned_data["timepoint"],
+                administered_on=form.cleaned_data["administered_on"],
+                responses=form.responses(),
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            return redirect("care:assessment", assessment_id=assessment.pk)
+    return TemplateResponse(
+        request, "care/assessment_form.html", {"episode": episode, "instrument": instrument, "form": form}
+    )
+
+
+@require_GET
+@role_required(*CARE)
+def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = selectors.access_assessment(membership=_membership(request), assessment_id=assessment_id)
+    instrument = instruments.load(assessment.instrument)
+    answers = [(item, assessment.responses.get(item.key)) for item in instrument.items]
+    return TemplateResponse(
+        request,
+        "care/assessment.html",
+        {"assessment": assessment, "instrument": instrument, "answers": answers, "score": assessment.score},
+    )
+
+
+@require_POST
+@role_required(*CARE)
+def assessment_delete(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = selectors.access_assessment(membership=_membership(request), assessment_id=assessment_id)
+    try:
+        services.assessment_delete(actor=request.user, assessment=assessment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("care:assessment", assessment_id=assessment.pk)
+    messages.success(request, _("Measure deleted."))
+    return redirect("care:episode", episode_id=assessment.episode_id)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def episode_close(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    form = CloseForm(request.POST or None, initial={"closed_on": episode.last_session_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_close(
+                actor=request.user,
+                episode=episode,
+                status=form.cleaned_data["status"],
+                closed_on=form.cleaned_data["closed_on"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Episode closed."))
+            return redirect("care:episode", episode_id=episode.pk)
+    return TemplateResponse(request, "care/episode_close.html", {"episode": episode, "form": form})
+
+
+@require_POST
+@role_required(*CARE)
+def episode_reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    try:
+        services.episode_reopen(actor=request.user, episode=episode)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("care:episode", episode_id=episode.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def episode_handover(request: HttpRequest, episode_id: int) -> HttpResponse:
+    membership = _membership(request)
+    episode = selectors.access_episode(membership=membership, episode_id=episode_id, audit_read=False)
+    clinicians = selectors.clinicians_of(membership.organization_id).exclude(pk=episode.clinician_id)
+    form = HandoverForm(request.POST or None, clinicians=clinicians)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_handover(actor=request.user, episode=episode, to_clinician=form.cleaned_data["clinician"])
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Episode handed over."))
+            if membership.role == Role.CLINICIAN:
+                return redirect("care:caseload")
+            return redirect("care:episode", episode_id=episode.pk)
+    return TemplateResponse(request, "care/episode_handover.html", {"episode": episode, "form": form})
+
+
+@require_GET
+@role_required(*CARE)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    alerts = list(selectors.open_alerts(membership))
+    selectors.audit_list(
+        membership, episodes=[a.episode_id for a in alerts], children=[a.episode.child_id for a in alerts]
+    )
+    return TemplateResponse(request, "care/alerts.html", {"alerts": alerts})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CARE)
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = selectors.access_alert(membership=_membership(request), alert_id=alert_id)
+    form = AcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alert_acknowledge(actor=request.user, alert=alert, follow_up=form.cleaned_data["follow_up"])
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Alert acknowledged and follow-up recorded."))
+            return redirect("care:episode", episode_id=alert.episode_id)
+    return TemplateResponse(request, "care/alert.html", {"alert": alert, "form": form})
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if membership.role == Role.ORG_ADMIN and not selectors.sees_children(membership):
+        raise Http404
+    program = program_for(membership)
+    if program is None:
+        raise Http404
+    cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
+    figures = care_outcomes.care_figures(program, organization_id=cac_id)
+    return TemplateResponse(
+        request, "care/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
+    )
+
+
+IMPORT_SALT = "haven.care.import"
+IMPORT_MAX_AGE = 60 * 60
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ORG_ADMIN)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a CAC system's export, map its columns, and see a dry run. The file is read in memory only."""
+    membership = _membership(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "kind_labels": imports.KIND_LABELS}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        try:
+            rows = tabular.read_rows(upload.name, upload.read())
+        except tabular.TableError as error:
+            form.add_error("file", str(error))
+            return TemplateResponse(request, "care/import_upload.html", context)
+        headers = sorted({column for row in rows for column in row}) if rows else []
+        posted = {f.name: request.POST.get(f"map_{f.name}", "") for f in imports.FIELDS[kind]}
+        if any(posted.values()):
+            mapping = {name: column for name, column in posted.items() if column}
+        else:
+            saved = ImportMapping.objects.in_org(membership.organization_id).filter(kind=kind).first()
+            mapping = imports.guess_mapping(kind, headers, saved.columns if saved else None)
+        context.update(
+            {
+                "kind": kind,
+                "headers": headers,
+                "fields": [(f, mapping.get(f.name, "")) for f in imports.FIELDS[kind]],
+                "file_name": upload.name,
+                "rows": len(rows),
+                "mapping_errors": imports.mapping_errors(kind, mapping, headers),
+            }
+        )
+        if not context["mapping_errors"]:
+            prepared = imports.prepare(membership.organization_id, kind, rows, mapping)
+            plan = imports.plan(membership=membership, kind=kind, rows=prepared, actor=request.user)
+            context["plan"] = plan
+            context["payload"] = signing.dumps(
+                {
+                    "kind": kind,
+                    "name": upload.name,
+                    "rows": prepared,
+                    "mapping": mapping,
+                    "user": request.user.pk,
+                    "organization": membership.organization_id,
+                },
+                salt=IMPORT_SALT,
+                compress=True,
+            )
+        return TemplateResponse(request, "care/import_review.html", context)
+    return TemplateResponse(request, "care/import_upload.html", context)
+
+
+@require_POST
+@role_required(Role.ORG_ADMIN)
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    try:
+        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, _("This import expired or was altered. Upload the file again."))
+        return redirect("care:import")
+    if data["user"] != request.user.pk or data["organization"] != membership.organization_id:
+        raise Http404
+    plan = imports.apply(
+        actor=request.user,
+        membership=membership,
+        kind=data["kind"],
+        rows=data["rows"],
+        mapping=data["mapping"],
+        file_name=data["name"],
+    )
+    if plan.has_errors:
+        context = {
+            "plan": plan,
+            "payload": None,
+            "file_name": data["name"],
+            "rows": len(data["rows"]),
+            "kind": data["kind"],
+        }
+        return TemplateResponse(request, "care/import_review.html", context, status=400)
+    messages.success(
+        request,
+        _("Imported %(name)s: %(created)d added, %(unchanged)d already in Haven.")
+        % {"name": data["name"], "created": plan.count(imports.CREATE), "unchanged": plan.count(imports.UNCHANGED)},
+    )
+    return redirect("care:caseload")

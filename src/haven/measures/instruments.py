@@ -1,0 +1,460 @@
+"""Standardized measures as data: one JSON definition per instrument and version in ``instruments/``.
+
+A definition holds what scoring needs and where each number comes from. Item wording is not shipped (copyright
+and translation): items are keys (``t1``.. trauma events, ``1``.. symptoms, ``i1``.. impairment) and numbers. A
+file is validated when first loaded; a bad one raises :class:`InstrumentError` naming the file and the problem.
+"""
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib.resources import files
+from typing import Any, NoReturn
+
+GROUPS = ("trauma", "symptom", "impairment")
+INFORMANTS = ("child", "caregiver")
+# Trauma-event and impairment items are yes (1) / no (0).
+YES_NO_GROUPS = ("trauma", "impairment")
+KEY_PREFIXES = {"trauma": "t", "symptom": "", "impairment": "i"}
+# The order in which instruments are offered; a definition not listed here follows, by code.
+DISPLAY_ORDER = (
+    "cats_7_17_self",
+    "cats_7_17_caregiver",
+    "cats_3_6_caregiver",
+    "smfq_child",
+    "smfq_parent",
+    "phq_a",
+)
+DEFINITIONS = "instruments"
+
+
+class InstrumentError(ValueError):
+    """A definition file that cannot be used as it stands."""
+
+
+class UnknownInstrument(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    number: int  # the number shown on the data-entry screen, counted within the item's group
+    group: str  # "trauma" | "symptom" | "impairment"
+    minimum: int
+    maximum: int
+    critical_above: int | None = None  # an answer above this fires an alert
+    anchors: tuple[str, ...] = ()  # the code of each answer from minimum to maximum (see labels.ANCHOR_LABELS)
+
+
+@dataclass(frozen=True)
+class Band:
+    minimum: int
+    maximum: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Norms:
+    """What reliable change needs: ``sd_pre`` None means use the program's own baseline SD."""
+
+    sd_pre: float | None
+    reliability: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ScreeningRule:
+    """A probable-diagnosis flag by symptom counts per subscale: a screening heuristic, never a diagnosis."""
+
+    endorsed_at: int  # a symptom counts as endorsed at this answer or above
+    minimums: dict[str, int]  # subscale -> endorsed symptoms needed
+    needs_impairment: bool  # and at least one impairment item answered yes
+    note: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    code: str
+    version: str
+    scoring_version: str
+    informant: str  # "child" | "caregiver"
+    min_age: int
+    max_age: int
+    source: str
+    items: tuple[Item, ...]
+    total_minimum: int
+    total_maximum: int
+    cutoff: int  # a total at or above it is above the cut-off
+    cutoff_source: str
+    bands: tuple[Band, ...]
+    subscales: dict[str, tuple[str, ...]]
+    max_prorated: int  # missing symptom items that may be prorated; more leaves no total
+    missing_source: str
+    norms: Norms
+    screening_flag: bool
+    screening_rule: ScreeningRule | None = None
+
+    # The dict fields would make the generated hash fail; an instrument is identified by what a score stores.
+    def __hash__(self) -> int:
+        return hash((self.code, self.version, self.scoring_version))
+
+    def _group(self, group: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.group == group)
+
+    @cached_property
+    def symptom_items(self) -> tuple[Item, ...]:
+        return self._group("symptom")
+
+    @cached_property
+    def trauma_items(self) -> tuple[Item, ...]:
+        return self._group("trauma")
+
+    @cached_property
+    def impairment_items(self) -> tuple[Item, ...]:
+        return self._group("impairment")
+
+    @cached_property
+    def critical_items(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.critical_above is not None)
+
+    def item(self, key: str) -> Item:
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise KeyError(key)
+
+    def band_for(self, total: int) -> Band | None:
+        return next((band for band in self.bands if band.minimum <= total <= band.maximum), None)
+
+
+# Every key a definition may hold; anything else is a typo that would otherwise be ignored.
+_TOP_LEVEL = frozenset(
+    [
+        "code",
+        "version",
+        "scoring_version",
+        "informant",
+        "min_age",
+        "max_age",
+        "source",
+        "scales",
+        "groups",
+        "critical",
+        "total",
+        "bands",
+        "bands_source",
+        "cutoff",
+        "cutoff_source",
+        "subscales",
+        "subscales_source",
+        "screening",
+        "missing",
+        "norms",
+        "notes",
+    ]
+)
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class _Reader:
+    """Typed reads from parsed JSON, failing with the file's name and the place of the problem."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, message: str) -> NoReturn:
+        raise InstrumentError(f"{self.name}: {message}")
+
+    def obj(self, value: object, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            self.fail(f"{where} must be an object")
+        return value
+
+    def seq(self, value: object, where: str) -> Sequence[Any]:
+        if not isinstance(value, list):
+            self.fail(f"{where} must be a list")
+        return value
+
+    def get(self, data: Mapping[str, Any], key: str, where: str) -> Any:
+        if key not in data:
+            self.fail(f"{where}{key} is missing")
+        return data[key]
+
+    def integer(self, data: Mapping[str, Any], key: str, where: str = "") -> int:
+        value = self.get(data, key, where)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{where}{key} must be a whole number, not {value!r}")
+        return value
+
+    def number(self, data: Mapping[str, Any], key: str, where: str = "") -> float:
+        value = self.get(data, key, where)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"{where}{key} must be a number, not {value!r}")
+        return float(value)
+
+    def text(self, data: Mapping[str, Any], key: str, where: str = "") -> str:
+        value = self.get(data, key, where)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{where}{key} must be a non-empty string")
+        return value
+
+    def flag(self, data: Mapping[str, Any], key: str, where: str = "") -> bool:
+        value = self.get(data, key, where)
+        if not isinstance(value, bool):
+            self.fail(f"{where}{key} must be true or false")
+        return value
+
+
+def parse(data: object, *, name: str = "definition") -> Instrument:
+    """Build an instrument from a parsed definition, or raise :class:`InstrumentError`."""
+    read = _Reader(name)
+    definition = read.obj(data, "the definition")
+    unknown = sorted(set(definition) - _TOP_LEVEL)
+    if unknown:
+        read.fail(f"unknown keys {', '.join(unknown)}")
+    code = read.text(definition, "code")
+    if not _CODE.fullmatch(code):
+        read.fail(f"code {code!r} must be lower-case letters, digits and underscores")
+    informant = read.text(definition, "informant")
+    if informant not in INFORMANTS:
+        read.fail(f"informant must be one of {', '.join(INFORMANTS)}, not {informant!r}")
+    min_age, max_age = read.integer(definition, "min_age"), read.integer(definition, "max_age")
+    if not 0 <= min_age <= max_age:
+        read.fail(f"ages {min_age}-{max_age} are not a range")
+
+    items = _items(read, definition)
+    symptoms = tuple(item for item in items if item.group == "symptom")
+
+    total = read.obj(read.get(definition, "total", ""), "total")
+    total_minimum, total_maximum = read.integer(total, "minimum", "total."), read.integer(total, "maximum", "total.")
+    expected = (sum(item.minimum for item in symptoms), sum(item.maximum for item in symptoms))
+    if (total_minimum, total_maximum) != expected:
+        read.fail(f"total {total_minimum}-{total_maximum} is not the symptom items' range {expected[0]}-{expected[1]}")
+
+    bands = _bands(read, definition, total_minimum, total_maximum)
+    read.text(definition, "bands_source")
+    cutoff = read.integer(definition, "cutoff")
+    if not total_minimum < cutoff <= total_maximum:
+        read.fail(f"cutoff {cutoff} is outside the total range {total_minimum + 1}-{total_maximum}")
+
+    subscales = _subscales(read, definition, {item.key for item in symptoms})
+    read.text(definition, "subscales_source")
+    screening_rule = _screening(read, definition, subscales, symptoms, items)
+
+    missing = read.obj(read.get(definition, "missing", ""), "missing")
+    max_prorated = read.integer(missing, "max_prorated", "missing.")
+    if not 0 <= max_prorated < len(symptoms):
+        read.fail(f"missing.max_prorated {max_prorated} must be from 0 to {len(symptoms) - 1}")
+
+    norms_data = read.obj(read.get(definition, "norms", ""), "norms")
+    sd_pre = None if read.get(norms_data, "sd_pre", "norms.") is None else read.number(norms_data, "sd_pre", "norms.")
+    if sd_pre is not None and sd_pre <= 0:
+        read.fail("norms.sd_pre must be above 0 (or null to use the program's baseline SD)")
+    reliability = read.number(norms_data, "reliability", "norms.")
+    if not 0 < reliability < 1:
+        read.fail(f"norms.reliability {reliability} must be between 0 and 1")
+
+    return Instrument(
+        code=code,
+        version=read.text(definition, "version"),
+        scoring_version=read.text(definition, "scoring_version"),
+        informant=informant,
+        min_age=min_age,
+        max_age=max_age,
+        source=read.text(definition, "source"),
+        items=items,
+        total_minimum=total_minimum,
+        total_maximum=total_maximum,
+        cutoff=cutoff,
+        cutoff_source=read.text(definition, "cutoff_source"),
+        bands=bands,
+        subscales=subscales,
+        max_prorated=max_prorated,
+        missing_source=read.text(missing, "source", "missing."),
+        norms=Norms(sd_pre, reliability, read.text(norms_data, "source", "norms.")),
+        screening_flag=screening_rule is not None,
+        screening_rule=screening_rule,
+    )
+
+
+def _items(read: _Reader, definition: Mapping[str, Any]) -> tuple[Item, ...]:
+    scales: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+    for scale_name, scale_data in read.obj(read.get(definition, "scales", ""), "scales").items():
+        where = f"scales.{scale_name}."
+        scale = read.obj(scale_data, where.rstrip("."))
+        low, high = read.integer(scale, "minimum", where), read.integer(scale, "maximum", where)
+        if low >= high:
+            read.fail(f"{where}minimum must be below its maximum")
+        anchors = tuple(read.seq(read.get(scale, "anchors", where), f"{where}anchors"))
+        if len(anchors) != high - low + 1 or not all(isinstance(a, str) and a for a in anchors):
+            read.fail(f"{where}anchors must name each answer from {low} to {high}")
+        scales[scale_name] = (low, high, anchors)
+
+    critical: dict[str, int] = {}
+    for index, entry_data in enumerate(read.seq(read.get(definition, "critical", ""), "critical")):
+        entry = read.obj(entry_data, f"critical[{index}]")
+        key = read.text(entry, "item", f"critical[{index}].")
+        critical[key] = read.integer(entry, "above", f"critical[{index}].")
+        read.text(entry, "note", f"critical[{index}].")
+
+    items: list[Item] = []
+    seen: set[str] = set()
+    for index, group_data in enumerate(read.seq(read.get(definition, "groups", ""), "groups")):
+        where = f"groups[{index}]."
+        group_entry = read.obj(group_data, where.rstrip("."))
+        group = read.text(group_entry, "group", where)
+        if group not in GROUPS:
+            read.fail(f"{where}group must be one of {', '.join(GROUPS)}, not {group!r}")
+        if group in seen:
+            read.fail(f"{where}group {group} appears twice")
+        seen.add(group)
+        count = read.integer(group_entry, "count", where)
+        if count < 1:
+            read.fail(f"{where}count must be at least 1")
+        scale_name = read.text(group_entry, "scale", where)
+        if scale_name not in scales:
+            read.fail(f"{where}scale {scale_name!r} is not among the scales")
+        low, high, anchors = scales[scale_name]
+        if group in YES_NO_GROUPS and (low, high) != (0, 1):
+            read.fail(f"{where}{group} items are yes/no and need a 0-1 scale, not {low}-{high}")
+        for number in range(1, count + 1):
+            key = f"{KEY_PREFIXES[group]}{number}"
+            items.append(Item(key, number, group, low, high, critical.get(key), anchors))
+    if "symptom" not in seen:
+        read.fail("groups must include the symptom items")
+
+    by_key = {item.key: item for item in items}
+    for key, above in critical.items():
+        if key not in by_key:
+            read.fail(f"critical item {key!r} is not an item")
+        if not by_key[key].minimum <= above < by_key[key].maximum:
+            read.fail(f"critical item {key} fires above {above}, which no answer can do (or every answer does)")
+    # Trauma items first, then symptoms, then impairment, whatever the file's order.
+    return tuple(sorted(items, key=lambda item: (GROUPS.index(item.group), item.number)))
+
+
+def _bands(read: _Reader, definition: Mapping[str, Any], low: int, high: int) -> tuple[Band, ...]:
+    bands: list[Band] = []
+    for index, band_data in enumerate(read.seq(read.get(definition, "bands", ""), "bands")):
+        where = f"bands[{index}]."
+        band_entry = read.obj(band_data, where.rstrip("."))
+        band = Band(
+            read.integer(band_entry, "minimum", where),
+            read.integer(band_entry, "maximum", where),
+            read.text(band_entry, "code", where),
+        )
+        if band.minimum > band.maximum:
+            read.fail(f"band {band.code} runs from {band.minimum} down to {band.maximum}")
+        if not bands and band.minimum != low:
+            read.fail(f"the first band starts at {band.minimum}, not at the total minimum {low}")
+        expected = bands[-1].maximum + 1 if bands else low
+        if band.minimum > expected:
+            read.fail(f"bands leave totals {expected}-{band.minimum - 1} uncovered")
+        if band.minimum < expected:
+            read.fail(f"band {band.code} overlaps the band before it")
+        bands.append(band)
+    if not bands:
+        read.fail("bands must cover the total range")
+    if bands[-1].maximum != high:
+        read.fail(f"bands end at {bands[-1].maximum}, not at the total maximum {high}")
+    codes = [band.code for band in bands]
+    if len(set(codes)) != len(codes):
+        read.fail("band codes must differ")
+    return tuple(bands)
+
+
+def _subscales(read: _Reader, definition: Mapping[str, Any], symptom_keys: set[str]) -> dict[str, tuple[str, ...]]:
+    subscales: dict[str, tuple[str, ...]] = {}
+    placed: dict[str, str] = {}
+    for name, keys_data in read.obj(read.get(definition, "subscales", ""), "subscales").items():
+        keys = tuple(read.seq(keys_data, f"subscales.{name}"))
+        if not keys:
+            read.fail(f"subscale {name} has no items")
+        for key in keys:
+            if key not in symptom_keys:
+                read.fail(f"subscale {name} names {key!r}, which is not a symptom item")
+            if key in placed:
+                read.fail(f"item {key} is in subscales {placed[key]} and {name}")
+            placed[key] = name
+        subscales[name] = keys
+    return subscales
+
+
+def _screening(
+    read: _Reader,
+    definition: Mapping[str, Any],
+    subscales: dict[str, tuple[str, ...]],
+    symptoms: tuple[Item, ...],
+    items: tuple[Item, ...],
+) -> ScreeningRule | None:
+    screening_data = read.get(definition, "screening", "")
+    if screening_data is None:
+        return None
+    screening = read.obj(screening_data, "screening")
+    # The flag is a screening heuristic; a definition must say so in as many words.
+    if not read.flag(screening, "heuristic", "screening."):
+        read.fail("screening.heuristic must be true: a symptom-count flag is a screening heuristic")
+    endorsed_at = read.integer(screening, "endorsed_at", "screening.")
+    if not all(item.minimum < endorsed_at <= item.maximum for item in symptoms):
+        read.fail(f"screening.endorsed_at {endorsed_at} is not an answer above the lowest on every symptom item")
+    minimums: dict[str, int] = {}
+    for name in read.obj(read.get(screening, "minimums", "screening."), "screening.minimums"):
+        if name not in subscales:
+            read.fail(f"screening.minimums names {name!r}, which is not a subscale")
+        needed = read.integer(screening["minimums"], name, "screening.minimums.")
+        if not 0 <= needed <= len(subscales[name]):
+            read.fail(f"screening.minimums.{name} {needed} is more than the subscale's {len(subscales[name])} items")
+        minimums[name] = needed
+    needs_impairment = read.flag(screening, "needs_impairment", "screening.")
+    if needs_impairment and not any(item.group == "impairment" for item in items):
+        read.fail("screening.needs_impairment needs impairment items")
+    return ScreeningRule(endorsed_at, minimums, needs_impairment, read.text(screening, "note", "screening."))
+
+
+def _file_name(code: str) -> str:
+    return f"{code.replace('_', '-')}.json"
+
+
+@cache
+def _catalog() -> dict[str, Instrument]:
+    instruments: dict[str, Instrument] = {}
+    folder = files("haven.measures").joinpath(DEFINITIONS)
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not entry.name.endswith(".json"):
+            continue
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise InstrumentError(f"{entry.name}: not valid JSON ({error})") from error
+        instrument = parse(data, name=entry.name)
+        if entry.name != _file_name(instrument.code):
+            raise InstrumentError(
+                f"{entry.name}: a definition of {instrument.code} belongs in {_file_name(instrument.code)}"
+            )
+        instruments[instrument.code] = instrument
+    return instruments
+
+
+def _display_key(instrument: Instrument) -> tuple[int, str]:
+    listed = instrument.code in DISPLAY_ORDER
+    return (DISPLAY_ORDER.index(instrument.code) if listed else len(DISPLAY_ORDER), instrument.code)
+
+
+def load(code: str) -> Instrument:
+    """The shipped instrument ``code`` (every definition is read and validated once, on first use)."""
+    try:
+        return _catalog()[code]
+    except KeyError:
+        raise UnknownInstrument(f"no instrument {code!r}") from None
+
+
+def all_instruments() -> tuple[Instrument, ...]:
+    return tuple(sorted(_catalog().values(), key=_display_key))
+
+
+def for_age(age: int) -> tuple[Instrument, ...]:
+    """The instruments meant for a child of ``age`` years, self-report and caregiver report alike."""
+    return tuple(instrument for instrument in all_instruments() if instrument.min_age <= age <= instrument.max_age)

@@ -1,0 +1,165 @@
+"""Reliable and clinically significant change (Jacobson & Truax 1991) against hand-worked examples."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from haven.measures.change import (
+    Change,
+    classify,
+    jacobson_cutoff,
+    reliable_change_index,
+    s_diff,
+    standard_error,
+    summarize,
+)
+
+# Worked by hand with SD_pre 10 and r .88:
+#   SE     = 10 x sqrt(1 - .88) = 10 x sqrt(.12) = 10 x 0.346410 = 3.4641
+#   S_diff = sqrt(2) x 3.4641 = 1.414214 x 3.4641 = 4.8990
+#   pre 40 -> post 25: RC = (25 - 40) / 4.8990 = -15 / 4.8990 = -3.062: below -1.96, reliably improved;
+#   25 is not below the cut-off 21, so improved, not recovered.
+SD, R, CUTOFF = 10.0, 0.88, 21
+
+
+def test_the_worked_example() -> None:
+    assert standard_error(SD, R) == pytest.approx(3.4641, abs=1e-4)
+    assert s_diff(SD, R) == pytest.approx(4.8990, abs=1e-4)
+    assert reliable_change_index(40, 25, SD, R) == pytest.approx(-3.0619, abs=1e-4)
+    assert classify(40, 25, sd_pre=SD, reliability=R, cutoff=CUTOFF) == Change.IMPROVED
+
+
+@pytest.mark.parametrize(
+    ("pre", "post", "change"),
+    [
+        (40, 20, Change.RECOVERED),  # RC = -20 / 4.899 = -4.08, and 20 is below 21
+        (30, 10, Change.RECOVERED),  # RC = -4.08
+        (15, 5, Change.IMPROVED),  # RC = -10 / 4.899 = -2.04, but 15 was already below the cut-off
+        (40, 31, Change.UNCHANGED),  # RC = -9 / 4.899 = -1.84
+        (22, 20, Change.UNCHANGED),  # crosses the cut-off without reliable change: not recovered
+        (20, 30, Change.DETERIORATED),  # RC = +10 / 4.899 = +2.04
+        (20, 29, Change.UNCHANGED),  # RC = +1.84
+        (21, 11, Change.RECOVERED),  # at the cut-off at pre counts as above it: RC = -2.04
+    ],
+)
+def test_classification_of_hand_worked_pairs(pre: int, post: int, change: Change) -> None:
+    assert classify(pre, post, sd_pre=SD, reliability=R, cutoff=CUTOFF) == change
+
+
+def test_jacobson_cutoff_weights_the_means_by_the_other_sd() -> None:
+    # (5 x 30 + 10 x 10) / (5 + 10) = 250 / 15 = 16.667
+    assert jacobson_cutoff(10, 5, 30, 10) == pytest.approx(16.6667, abs=1e-4)
+    # Equal SDs: the midpoint.
+    assert jacobson_cutoff(4, 3, 14, 3) == pytest.approx(9)
+
+
+def test_impossible_norms_are_refused() -> None:
+    with pytest.raises(ValueError, match="SD"):
+        standard_error(0, R)
+    with pytest.raises(ValueError, match="reliability"):
+        s_diff(SD, 1.0)
+    with pytest.raises(ValueError, match="SDs"):
+        jacobson_cutoff(10, 0, 30, 10)
+
+
+ORDER = [Change.RECOVERED, Change.IMPROVED, Change.UNCHANGED, Change.DETERIORATED]
+scores = st.integers(0, 60)
+sds = st.floats(1, 30)
+reliabilities = st.floats(0, 0.99)
+
+
+@given(scores, scores, scores, sds, reliabilities, scores)
+def test_a_higher_post_score_never_classifies_better(
+    pre: int, post: int, other: int, sd: float, r: float, cutoff: int
+) -> None:
+    low, high = sorted((post, other))
+    at_low = classify(pre, low, sd_pre=sd, reliability=r, cutoff=cutoff)
+    at_high = classify(pre, high, sd_pre=sd, reliability=r, cutoff=cutoff)
+    assert ORDER.index(at_low) <= ORDER.index(at_high)
+
+
+@given(scores, scores, sds, reliabilities, scores)
+def test_swapping_pre_and_post_flips_the_sign(pre: int, post: int, sd: float, r: float, cutoff: int) -> None:
+    assert reliable_change_index(pre, post, sd, r) == pytest.approx(-reliable_change_index(post, pre, sd, r))
+    forward = classify(pre, post, sd_pre=sd, reliability=r, cutoff=cutoff)
+    backward = classify(post, pre, sd_pre=sd, reliability=r, cutoff=cutoff)
+    assert (forward == Change.DETERIORATED) == (backward in (Change.IMPROVED, Change.RECOVERED))
+    assert (forward == Change.UNCHANGED) == (backward == Change.UNCHANGED)
+
+
+@given(scores, scores, sds, reliabilities, scores)
+def test_recovery_needs_reliable_improvement_from_at_or_above_the_cutoff_to_below_it(
+    pre: int, post: int, sd: float, r: float, cutoff: int
+) -> None:
+    change = classify(pre, post, sd_pre=sd, reliability=r, cutoff=cutoff)
+    index = (post - pre) / (math.sqrt(2) * (sd * math.sqrt(1 - r)))
+    assert (change == Change.RECOVERED) == (index < -1.96 and pre >= cutoff and post < cutoff)
+    assert (change == Change.DETERIORATED) == (index > 1.96)
+
+
+# Pairs classified above with SD 10: improved, recovered, improved (pre below the cut-off), deteriorated,
+# unchanged.
+PAIRS = [(40, 25), (30, 10), (15, 5), (20, 30), (40, 31)]
+
+
+def test_summary_with_the_published_sd() -> None:
+    outcomes = summarize(PAIRS, sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    assert outcomes.n == 5
+    assert outcomes.counts == {
+        Change.IMPROVED: 2,
+        Change.RECOVERED: 1,
+        Change.DETERIORATED: 1,
+        Change.UNCHANGED: 1,
+    }
+    assert (outcomes.eligible_for_recovery, outcomes.recovered) == (3, 1)  # pre 40, 30, 40 are at or above 21
+    assert outcomes.recovery_rate == pytest.approx(1 / 3)
+    assert outcomes.mean_pre == pytest.approx(29)  # 145 / 5
+    assert outcomes.mean_post == pytest.approx(20.2)  # 101 / 5
+    assert outcomes.mean_change == pytest.approx(-8.8)
+    # SD of the pre scores: deviations 11, 1, -14, -9, 11; squares sum to 520; 520 / 4 = 130; sqrt = 11.402.
+    # d = -8.8 / 11.402 = -0.772.
+    assert outcomes.effect_size == pytest.approx(-0.7718, abs=1e-4)
+    assert (outcomes.sd_pre, outcomes.sd_source) == (SD, "published")
+
+
+def test_summary_falls_back_on_the_programs_baseline_sd() -> None:
+    outcomes = summarize(PAIRS, sd_pre=None, reliability=R, cutoff=CUTOFF)
+    # SD 11.402: S_diff = sqrt(2) x 11.402 x sqrt(.12) = 5.586. RCs: -2.69 improved, -3.58 recovered,
+    # -1.79 unchanged, +1.79 unchanged, -1.61 unchanged.
+    assert outcomes.sd_source == "program baseline"
+    assert outcomes.sd_pre == pytest.approx(math.sqrt(130))
+    assert outcomes.counts == {
+        Change.IMPROVED: 1,
+        Change.RECOVERED: 1,
+        Change.DETERIORATED: 0,
+        Change.UNCHANGED: 3,
+    }
+
+
+def test_summary_gives_what_it_can_with_too_little_data() -> None:
+    one = summarize([(30, 20)], sd_pre=None, reliability=R, cutoff=CUTOFF)
+    assert (one.n, one.mean_pre, one.mean_post, one.mean_change) == (1, 30, 20, -10)
+    assert (one.counts, one.recovered, one.effect_size, one.sd_source, one.recovery_rate) == (None,) * 5
+    assert one.eligible_for_recovery == 1
+    published = summarize([(30, 20)], sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    assert published.counts is not None and published.counts[Change.RECOVERED] == 1  # RC -2.04, 20 < 21
+    assert published.effect_size is None
+    same_baseline = summarize([(30, 20), (30, 35)], sd_pre=None, reliability=R, cutoff=CUTOFF)
+    assert (same_baseline.counts, same_baseline.effect_size) == (None, None)
+    assert same_baseline.mean_change == pytest.approx(-2.5)
+    empty = summarize([], sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    assert (empty.n, empty.mean_pre, empty.mean_change, empty.eligible_for_recovery) == (0, None, None, 0)
+    assert empty.counts == dict.fromkeys(Change, 0)
+
+
+@given(st.lists(st.tuples(scores, scores), max_size=30), st.one_of(st.none(), sds), reliabilities, scores)
+def test_summary_counts_every_pair_once(pairs: list[tuple[int, int]], sd: float | None, r: float, cutoff: int) -> None:
+    outcomes = summarize(iter(pairs), sd_pre=sd, reliability=r, cutoff=cutoff)
+    assert outcomes.n == len(pairs)
+    if outcomes.counts is not None:
+        assert sum(outcomes.counts.values()) == len(pairs)
+        assert outcomes.recovered is not None and outcomes.recovered <= outcomes.eligible_for_recovery
+    else:
+        assert sd is None

@@ -105,9 +105,10 @@ def _drop_if_stale(path: Path) -> None:
     if not path.exists():
         return
     with sqlite3.connect(path) as db:
-        has_children = db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'care_child'"
-        ).fetchone()[0] and db.execute("SELECT EXISTS (SELECT 1 FROM care_child)").fetchone()[0]
+        has_children = (
+            db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'care_child'").fetchone()[0]
+            and db.execute("SELECT EXISTS (SELECT 1 FROM care_child)").fetchone()[0]
+        )
     if not has_children:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)

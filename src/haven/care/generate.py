@@ -24,6 +24,7 @@ from haven.training.models import Enrollment, Milestone, MilestoneKind, Placemen
 from . import identity, served
 from .models import (
     CAREGIVER_KINDS,
+    SHIPPED_TREATMENT_MODELS,
     Assessment,
     Child,
     ChildServed,
@@ -150,6 +151,8 @@ def run(ctx: GenerationContext) -> None:
     rng = ctx.rng
     today = timezone.now().date()
     program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
+    for shipped in SHIPPED_TREATMENT_MODELS:
+        TreatmentModel.objects.get_or_create(code=shipped["code"], defaults=shipped)
     models = {m.code: m for m in TreatmentModel.objects.all()}
     tf_cbt, cftsi = models["tf-cbt"], models["cftsi"]
     # The clinicians who treat: placed in a cohort, from a couple of weeks after their live training.

@@ -251,8 +251,8 @@ def _episodes_by_key(organization_id: int, keys: set[str]) -> dict[str, list[Epi
     return episodes
 
 
-def _episode_on(candidates: list[Episode], day: date) -> Episode:
-    """The child's episode that was open on that day."""
+def _episode_on(candidates: list[Episode], day: date, *, follow_up: bool = False) -> Episode:
+    """The child's episode that was open on that day (for a follow-up measure: or the last one closed before)."""
     matching = [
         e
         for e in candidates
@@ -260,6 +260,9 @@ def _episode_on(candidates: list[Episode], day: date) -> Episode:
     ]
     if not candidates:
         raise RowError(_("No child with this case number at your CAC: register the child first."))
+    if not matching and follow_up:
+        closed = [e for e in candidates if e.closed_on is not None and e.closed_on < day]
+        matching = closed[-1:]
     if not matching:
         raise RowError(_("The child has no episode open on this date."))
     if len(matching) > 1:
@@ -291,7 +294,10 @@ def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor
             if candidates:
                 child_code = candidates[0].child.display_code
             day = _date(row["date"])
-            episode = _episode_on(candidates, day)
+            follow_up = (
+                kind == MEASURES and TIMEPOINT_WORDS.get(row["timepoint"].strip().lower()) == Timepoint.FOLLOW_UP
+            )
+            episode = _episode_on(candidates, day, follow_up=follow_up)
             if kind == SESSIONS:
                 outcome = _plan_session(result, row, episode, day, existing, actor)
             else:

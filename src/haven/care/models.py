@@ -49,6 +49,14 @@ class TreatmentModel(models.Model):
         return self.name
 
 
+# The treatment models Haven ships (migration care/0002 installs them; the generator restores them if missing).
+SHIPPED_TREATMENT_MODELS = (
+    {"code": "tf-cbt", "name": "TF-CBT", "counts_for_certification": True, "uses_practice": True, "remeasure_days": 90},
+    # Child and Family Traumatic Stress Intervention: a brief (4-6 session) model used soon after a disclosure.
+    {"code": "cftsi", "name": "CFTSI", "counts_for_certification": False, "uses_practice": False, "remeasure_days": 30},
+)
+
+
 class Gender(models.TextChoices):
     GIRL = "girl", _("Girl")
     BOY = "boy", _("Boy")

@@ -15,7 +15,8 @@ from datetime import date
 
 from django.db.models import Min, Q, QuerySet
 
-from haven.organizations.models import Organization
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.training.models import Enrollment
 
@@ -104,19 +105,36 @@ def row_for(program: Program, child: Child, state: str, served: Served) -> Child
 
 
 def refresh_clinicians(program: Program, enrollments: Iterable[tuple[int, int]]) -> None:
-    """Clinicians (CAC id, user id) were placed in a cohort: the sessions they already gave may now count."""
-    enrollments = set(enrollments)
-    if not enrollments:
+    """Clinicians (CAC id, user id) were placed in a cohort: the sessions they already gave, at any CAC they
+    work for, may now count."""
+    clinician_ids = {user for _org, user in enrollments}
+    if not clinician_ids:
         return
+    org_ids = set(
+        Membership.objects.dangerously_unscoped()
+        .filter(user_id__in=clinician_ids, role=Role.CLINICIAN)
+        .values_list("organization_id", flat=True)
+    )
     touched = (
-        Session.objects.in_orgs({org for org, _user in enrollments})
-        .filter(clinician_id__in={user for _org, user in enrollments}, episode__program=program)
-        .values_list("organization_id", "clinician_id", "episode__child_id")
+        Session.objects.in_orgs(org_ids)
+        .filter(clinician_id__in=clinician_ids, episode__program=program)
+        .values_list("organization_id", "episode__child_id")
         .distinct()
     )
     by_org: dict[int, set[int]] = {}
-    for org_id, clinician_id, child_id in touched:
-        if (org_id, clinician_id) in enrollments:
-            by_org.setdefault(org_id, set()).add(child_id)
+    for org_id, child_id in touched:
+        by_org.setdefault(org_id, set()).add(child_id)
     for org_id, child_ids in by_org.items():
         refresh(program, org_id, child_ids)
+
+
+def rebuild(program: Program) -> None:
+    """The program's period changed: every served row is recomputed from the raw rows."""
+    fresh = recompute(program)
+    ChildServed.objects.of_program(program).delete()
+    children = Child.objects.dangerously_unscoped().filter(pk__in=list(fresh))
+    states = dict(Organization.objects.filter(pk__in=children.values("organization_id")).values_list("pk", "state"))
+    ChildServed.objects.bulk_create(
+        (row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()),
+        batch_size=5000,
+    )

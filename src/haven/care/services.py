@@ -446,6 +446,7 @@ def rescore(instrument_code: str) -> tuple[int, int]:
     cac_ids = (
         Assessment.objects.dangerously_unscoped()
         .filter(instrument=instrument.code)
+        .order_by()
         .values_list("organization_id", flat=True)
         .distinct()
     )

@@ -3,6 +3,7 @@ from typing import Any
 from django.db import transaction
 
 from haven.audit import services as audit
+from haven.care import served
 from haven.organizations.models import Organization
 
 from .models import Program, ProgramFunder, ProgramTarget
@@ -25,6 +26,7 @@ def program_save(
     created = program is None
     if program is None:
         program = Program(organization=organization)
+    period = (program.starts_on, program.ends_on)
     program.name, program.description, program.starts_on, program.ends_on = (
         name,
         description,
@@ -33,6 +35,9 @@ def program_save(
     )
     program.full_clean()
     program.save()
+    if not created and period != (program.starts_on, program.ends_on):
+        # Children served are counted within the program's period.
+        served.rebuild(program)
 
     funder_rows = ProgramFunder.objects.in_org(organization).filter(program=program)
     funder_rows.exclude(funder__in=funders).delete()

@@ -5,7 +5,7 @@ A URL pattern missing from ``POLICY`` fails the suite, so a new page cannot ship
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -228,7 +228,12 @@ POLICY: dict[str, Rule] = {
         "POST",
         CARE,
         kwargs=lambda w: {"episode_id": w.episode.pk},
-        data=lambda w, u: {"held_on": "2025-04-01", "minutes": 50, "kind": "child", "modality": "in_person"},
+        data=lambda w, u: {
+            "held_on": (w.episode.referred_on + timedelta(days=14)).isoformat(),
+            "minutes": 50,
+            "kind": "child",
+            "modality": "in_person",
+        },
         ok=302,
         scoped=True,
     ),
@@ -374,7 +379,7 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         episode=episode,
         instrument_code="phq_a",
         timepoint="baseline",
-        administered_on=date(2025, 3, 10),
+        administered_on=episode.referred_on + timedelta(days=7),
         responses={str(n): 1 for n in range(1, 10)},
     )
     alert = CriticalAlert.objects.in_org(cac).get(assessment=assessment)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import User
+from haven.core.forms import clean_table_file
 from haven.measures import instruments, labels
 
 from .models import (
@@ -179,7 +180,4 @@ class ImportForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
+        return clean_table_file(self.cleaned_data["file"])

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from haven.core.generation import GenerationContext, insert_rows, next_id, reset_sequences
 from haven.measures import instruments, scoring
-from haven.organizations.models import Organization
 from haven.programs.models import Program
 from haven.training import figures
 from haven.training.models import Enrollment, Milestone, MilestoneKind, Placement
@@ -27,7 +26,6 @@ from .models import (
     SHIPPED_TREATMENT_MODELS,
     Assessment,
     Child,
-    ChildServed,
     CriticalAlert,
     EndReason,
     Episode,
@@ -182,7 +180,7 @@ def run(ctx: GenerationContext) -> None:
         plans.append(_episode(rng, program, user_id, cac_id, referred, today, tf_cbt, cftsi, codes))
 
     _write(plans)
-    _serve(program)
+    served.rebuild(program)
     certified = _certify(rng, program, plans, today)
     figures.changed(program)
     ctx.count("children", len(plans))
@@ -474,21 +472,6 @@ def _counters(plan: Plan) -> None:
     episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in scored)
     episode.has_post = any(t == Timepoint.POST for t, _d in scored)
     episode.last_assessed_on = max((d for _t, d in scored), default=None)
-
-
-def _serve(program: Program) -> None:
-    """Children served, from the raw rows by the same query ``served_verify`` checks against."""
-    fresh = served.recompute(program)
-    children = (
-        Child.objects.dangerously_unscoped()
-        .filter(pk__in=list(fresh))
-        .only("pk", "organization_id", "age_at_referral", "gender", "race_ethnicity")
-    )
-    states = dict(Organization.objects.filter(kind="cac").values_list("pk", "state"))
-    rows = (
-        served.row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()
-    )
-    ChildServed.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def _certify(rng: Any, program: Program, plans: list[Plan], today: date) -> int:

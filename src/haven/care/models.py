@@ -192,6 +192,12 @@ class Episode(TenantModel):
         return self.caregiver_sessions > 0
 
     @property
+    def practice_progress(self) -> list[tuple[str, bool]]:
+        """Each PRACTICE component, in order, with whether a session covered it."""
+        covered = set(self.practice)
+        return [(code, code in covered) for code in Practice.values]
+
+    @property
     def counts_as_case(self) -> bool:
         """A completed case for the certification path: completed, with pre and post measures."""
         return self.status == EpisodeStatus.COMPLETED and self.has_baseline and self.has_post

@@ -19,12 +19,6 @@ from .models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, T
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    label: str
-    rows: list[tuple[Any, int]]
-
-
-@dataclass(frozen=True)
 class InstrumentOutcome:
     instrument: instruments.Instrument
     outcome: change.Outcomes

@@ -26,7 +26,6 @@ from .models import (
     Episode,
     EpisodeStatus,
     Handover,
-    Practice,
     Session,
     TreatmentModel,
 )
@@ -158,8 +157,7 @@ class CaseloadRow:
 
     @property
     def practice(self) -> list[tuple[str, bool]]:
-        covered = set(self.episode.practice)
-        return [(code, code in covered) for code in Practice.values]
+        return self.episode.practice_progress
 
 
 def caseload(

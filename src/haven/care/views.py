@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.measures import instruments
 from haven.organizations.models import Membership
@@ -39,14 +40,6 @@ def _membership(request: HttpRequest) -> Membership:
     if not selectors.sees_children(membership):
         raise Http404
     return membership
-
-
-def _errors_to_form(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -123,7 +116,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 else _("This case number is already registered at your CAC. Ask your clinical supervisor."),
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Child %(code)s registered.") % {"code": episode.child.display_code})
             return redirect("care:episode", episode_id=episode.pk)
@@ -161,7 +154,7 @@ def episode_create(request: HttpRequest, child_id: int) -> HttpResponse:
                 referred_on=form.cleaned_data["referred_on"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             return redirect("care:episode", episode_id=episode.pk)
     return TemplateResponse(request, "care/episode_create.html", {"form": form, "child": child})
@@ -196,7 +189,7 @@ def session_create(request: HttpRequest, episode_id: int) -> HttpResponse:
         try:
             services.session_record(actor=request.user, episode=episode, **_session_fields(form.cleaned_data))
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             if _htmx(request):
                 episode.refresh_from_db()
@@ -258,7 +251,7 @@ def assessment_create(request: HttpRequest, episode_id: int) -> HttpResponse:
                 responses=form.responses(),
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             return redirect("care:assessment", assessment_id=assessment.pk)
     return TemplateResponse(
@@ -307,7 +300,7 @@ def episode_close(request: HttpRequest, episode_id: int) -> HttpResponse:
                 reason=form.cleaned_data["end_reason"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Episode closed."))
             return redirect("care:episode", episode_id=episode.pk)
@@ -336,7 +329,7 @@ def episode_handover(request: HttpRequest, episode_id: int) -> HttpResponse:
         try:
             services.episode_handover(actor=request.user, episode=episode, to_clinician=form.cleaned_data["clinician"])
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Episode handed over."))
             if membership.role == Role.CLINICIAN:
@@ -365,7 +358,7 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
         try:
             services.alert_acknowledge(actor=request.user, alert=alert, follow_up=form.cleaned_data["follow_up"])
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Alert acknowledged and follow-up recorded."))
             return redirect("care:episode", episode_id=alert.episode_id)

@@ -23,5 +23,7 @@ class ActiveMembershipMiddleware:
         if request.user.is_authenticated:
             memberships, chosen = active_membership_for(request.user, request.session.get(SESSION_KEY))
             request.memberships = memberships  # type: ignore[attr-defined]
+            if chosen is not None:
+                chosen.user = request.user  # already loaded: reading membership.user costs no query
             request.membership = chosen  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import User
+from haven.core.forms import clean_table_file
 from haven.organizations.models import US_STATES
 from haven.organizations.roles import Role
 
@@ -106,7 +107,4 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (CSV UTF-8 or XLSX)"))
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        return upload
+        return clean_table_file(self.cleaned_data["file"])

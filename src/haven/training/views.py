@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
@@ -35,14 +36,6 @@ def _program(request: HttpRequest) -> Program:
     if program is None:
         raise Http404
     return program
-
-
-def _errors_to_form(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -85,7 +78,7 @@ def cohort_edit(request: HttpRequest, cohort_id: int | None = None) -> HttpRespo
         try:
             cohort = services.cohort_save(actor=request.user, program=program, cohort=cohort, trainers=trainers, **data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             return redirect("training:cohort", cohort_id=cohort.pk)
     return TemplateResponse(request, "training/cohort_edit.html", {"form": form, "cohort": cohort})
@@ -173,7 +166,7 @@ def nominate(request: HttpRequest) -> HttpResponse:
                 actor=request.user, cac=membership.organization, program=program, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("%(name)s was nominated.") % {"name": form.cleaned_data["clinician"].full_name})
             return redirect("training:staff")
@@ -227,7 +220,7 @@ def _enrollment_action(
         try:
             act(enrollment, form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, done)
             return redirect("training:enrollment", enrollment_id=enrollment.pk)

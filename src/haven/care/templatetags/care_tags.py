@@ -26,12 +26,6 @@ def practice_label(code: str) -> str:
 
 
 @register.filter
-def practice_progress(episode: Any) -> list[tuple[str, bool]]:
-    covered = set(episode.practice)
-    return [(code, code in covered) for code in Practice.values]
-
-
-@register.filter
 def covered_count(practice: list[tuple[str, bool]]) -> int:
     return sum(1 for _code, done in practice if done)
 

@@ -169,6 +169,8 @@ class RowOutcome:
     child: str
     outcome: str
     message: str = ""
+    child_id: int | None = None
+    episode_id: int | None = None
 
 
 @dataclass
@@ -184,6 +186,14 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         return any(row.outcome == ERROR for row in self.outcomes)
+
+    @property
+    def child_ids(self) -> list[int]:
+        return sorted({row.child_id for row in self.outcomes if row.child_id is not None})
+
+    @property
+    def episode_ids(self) -> list[int]:
+        return sorted({row.episode_id for row in self.outcomes if row.episode_id is not None})
 
     @property
     def count_create(self) -> int:
@@ -286,26 +296,27 @@ def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor
             .values_list("episode_id", "instrument", "administered_on", "timepoint")
         )
     for row in rows:
-        child_code = ""
+        child_code, child_id, episode_id = "", None, None
         try:
             if not row["case_key"]:
                 raise RowError(_("The case number is empty."))
             candidates = by_key.get(row["case_key"], [])
             if candidates:
-                child_code = candidates[0].child.display_code
+                child_code, child_id = candidates[0].child.display_code, candidates[0].child_id
             day = _date(row["date"])
             follow_up = (
                 kind == MEASURES and TIMEPOINT_WORDS.get(row["timepoint"].strip().lower()) == Timepoint.FOLLOW_UP
             )
             episode = _episode_on(candidates, day, follow_up=follow_up)
+            episode_id = episode.pk
             if kind == SESSIONS:
                 outcome = _plan_session(result, row, episode, day, existing, actor)
             else:
                 outcome = _plan_measure(result, row, episode, day, existing, actor)
         except RowError as error:
-            result.outcomes.append(RowOutcome(row["line"], child_code, ERROR, str(error)))
+            result.outcomes.append(RowOutcome(row["line"], child_code, ERROR, str(error), child_id, episode_id))
         else:
-            result.outcomes.append(RowOutcome(row["line"], child_code, outcome))
+            result.outcomes.append(RowOutcome(row["line"], child_code, outcome, "", child_id, episode_id))
     return result
 
 

@@ -183,7 +183,7 @@ def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
 @require_POST
 @role_required(*CARE)
 def session_create(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     form = SessionForm(request.POST, uses_practice=episode.treatment_model.uses_practice)
     if form.is_valid():
         try:
@@ -230,7 +230,7 @@ def session_delete(request: HttpRequest, episode_id: int, session_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
 def assessment_create(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     code = request.POST.get("instrument") or request.GET.get("instrument", "")
     if not code:
         context = {"episode": episode, "instruments": selectors.instruments_for(episode.child)}
@@ -288,7 +288,7 @@ def assessment_delete(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
 def episode_close(request: HttpRequest, episode_id: int) -> HttpResponse:
-    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     form = CloseForm(request.POST or None, initial={"closed_on": episode.last_session_on})
     if request.method == "POST" and form.is_valid():
         try:
@@ -322,7 +322,7 @@ def episode_reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
 @role_required(*CARE)
 def episode_handover(request: HttpRequest, episode_id: int) -> HttpResponse:
     membership = _membership(request)
-    episode = selectors.access_episode(membership=membership, episode_id=episode_id, audit_read=False)
+    episode = selectors.access_episode(membership=membership, episode_id=episode_id)
     clinicians = selectors.clinicians_of(membership.organization_id).exclude(pk=episode.clinician_id)
     form = HandoverForm(request.POST or None, clinicians=clinicians)
     if request.method == "POST" and form.is_valid():
@@ -421,6 +421,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         if not context["mapping_errors"]:
             prepared = imports.prepare(membership.organization_id, kind, rows, mapping)
             plan = imports.plan(membership=membership, kind=kind, rows=prepared, actor=request.user)
+            # The dry run lists children by their code: one audit event naming them.
+            selectors.audit_list(membership, episodes=plan.episode_ids, children=plan.child_ids)
             context["plan"] = plan
             context["payload"] = signing.dumps(
                 {

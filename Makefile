@@ -1,4 +1,4 @@
-# Haven: `make demo` runs the demo on SQLite; `make test` runs every check.
+# Haven: `make demo` runs the demo on SQLite (web server and task worker); `make test` runs every check.
 PYTHON_VERSION := $(shell cat .python-version)
 # The pyenv build named in .python-version (found even when pyenv is not on PATH), else python3.12, else python3.
 PYENV_DIR := $(shell pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")
@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_ALLOWED_HOSTS=haven.invalid
 SCALE ?= program
 
-.PHONY: demo test lint typecheck checks pytest messages vendor bench clean
+.PHONY: demo worker test lint typecheck checks pytest messages vendor bench clean
 
 # var/ (git-ignored) holds the SQLite databases, the test database included; a fresh clone has none.
 var:
@@ -27,7 +27,17 @@ demo: $(BIN)/.installed
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) generate --scale demo --seed 1 --if-empty
 	@$(MANAGE) demo_logins
-	$(MANAGE) runserver 127.0.0.1:8000
+	@# The task worker (report PDFs and other background work) runs beside the web server and stops with it: Ctrl+C
+	@# reaches both (the worker finishes its current task); if the server stops by itself, the worker is sent TERM.
+	@# No --reload: an autoreloading worker's child would outlive that kill (`make worker` reloads on changes).
+	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+		trap 'interrupted=1' INT; trap 'interrupted=1; exit 143' TERM; \
+		trap '[ -n "$$interrupted" ] || kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(MANAGE) runserver 127.0.0.1:8000
+
+# The task worker alone (reloads on code changes under DEBUG), for when the web server runs on its own.
+worker: $(BIN)/.installed
+	$(MANAGE) db_worker
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -56,6 +66,9 @@ bench: $(BIN)/.installed
 vendor:
 	npm ci --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js src/haven/core/static/vendor/htmx.min.js
+	@# Chart.js's UMD build without its last line, a sourceMappingURL to a .map file that is not vendored.
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.min.js \
+		>src/haven/core/static/vendor/chart.umd.min.js
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

@@ -1,6 +1,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from haven.reporting import views as reporting_views
+
 urlpatterns = [
     path("", include("haven.core.urls")),
     path("account/", include("haven.accounts.urls")),
@@ -8,6 +10,9 @@ urlpatterns = [
     path("programs/", include("haven.programs.urls")),
     path("training/", include("haven.training.urls")),
     path("care/", include("haven.care.urls")),
+    path("reporting/", include("haven.reporting.urls")),
+    path("impact/", reporting_views.impact, name="impact"),
+    path("impact/fr/", reporting_views.impact, {"language": "fr"}, name="impact_fr"),
     path("audit/", include("haven.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -18,6 +18,7 @@ from django.db.models import Min, Q, QuerySet
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.reporting import kept as cells
 from haven.training.models import Enrollment
 
 from .models import CAREGIVER_KINDS, Child, ChildServed, Session, age_band
@@ -126,6 +127,7 @@ def refresh_clinicians(program: Program, enrollments: Iterable[tuple[int, int]])
         by_org.setdefault(org_id, set()).add(child_id)
     for org_id, child_ids in by_org.items():
         refresh(program, org_id, child_ids)
+        cells.refresh(program, org_id)
 
 
 def rebuild(program: Program) -> None:
@@ -138,3 +140,4 @@ def rebuild(program: Program) -> None:
         (row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()),
         batch_size=5000,
     )
+    cells.refresh_all(program)

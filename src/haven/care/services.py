@@ -17,6 +17,7 @@ from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.reporting import kept
 from haven.training import figures
 
 from . import identity, served
@@ -136,6 +137,7 @@ def episode_open(
         treatment_model=treatment_model,
         referred_on=referred_on,
     )
+    kept.refresh(program, child.organization_id)
     audit.record(
         actor=actor,
         action="episode.open",
@@ -326,6 +328,7 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
     episode.save(update_fields=["status", "closed_on", "end_reason"])
     if episode.counts_as_case:
         figures.changed(episode.program)
+    kept.refresh(episode.program, episode.organization_id)
     audit.record(
         actor=actor,
         action="episode.close",
@@ -346,6 +349,7 @@ def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
     episode.save(update_fields=["status", "closed_on", "end_reason"])
     if was_case:
         figures.changed(episode.program)
+    kept.refresh(episode.program, episode.organization_id)
     audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
     return episode
 
@@ -434,6 +438,7 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
         if any(e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program):
             figures.changed(program)
         served.refresh(program, organization_id, {e.child_id for e in of_program})
+        kept.refresh(program, organization_id)
 
 
 def rescore(instrument_code: str) -> tuple[int, int]:

@@ -22,6 +22,10 @@ CAC_ONLY = frozenset({OrganizationKind.CAC})
 NAVIGATION = (
     NavItem(_("Home"), "core:home", frozenset(Role.values)),
     NavItem(_("Programs"), "programs:list", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
+    NavItem(_("Dashboard"), "reporting:dashboard", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Program figures"), "reporting:funder", frozenset({Role.FUNDER_VIEWER})),
+    NavItem(_("Forecast"), "reporting:forecast", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Funder reports"), "reporting:reports", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Workforce"), "training:workforce", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
     NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN})),

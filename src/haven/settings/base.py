@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks_db",
     "haven.core",
     "haven.organizations",
     "haven.accounts",
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "haven.programs",
     "haven.training",
     "haven.care",
+    "haven.reporting",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +179,12 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # An import's confirmation carries its signed rows back; 10,000 rows fit well within this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
+# Background work (report PDFs, imports, forecasts): Django's tasks framework, queued in the database by
+# django-tasks-db and run by `manage.py db_worker` (`make worker`). A task is enqueued in the caller's transaction,
+# so it exists only if that transaction commits. Its arguments are stored as plain JSON in an unscoped table:
+# pass ids, never child-level values.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Per-process memory cache: cached figures are keyed by their program's write token (training.figures), so
 # every process sees a change as soon as it is committed, whatever the cache backend.

@@ -9,3 +9,7 @@ HAVEN_HMAC_KEY = "test-only-hmac-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HAVEN_ALLOW_AUDIT_FLUSH = True
 HAVEN_ALLOW_DEMO_DATA = True
+# Tasks run inline, inside enqueue(), so a test sees their effects at once. The immediate backend keeps no results
+# (get_result is not supported): a task's outcome belongs in our own models. To exercise the database backend
+# itself: TASKS from base, a transactional test, and `call_command("db_worker", "--batch", "--no-reload")`.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}

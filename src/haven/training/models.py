@@ -6,6 +6,7 @@ their staff and a program admin the CACs of their tree.
 """
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -177,6 +178,11 @@ class CohortScopedQuerySet(TenantQuerySet):
         """Rows of several cohorts. The cohorts must come from a scoped query."""
         field = "cohort__in" if self.model is Enrollment else "call__cohort__in"
         return self.filter(**{field: cohorts})._scoped()
+
+    def of_program(self, program: Any) -> "CohortScopedQuerySet":
+        """Every CAC's rows of one program: for the program's own figures, never for a person's page."""
+        field = "program" if self.model is Enrollment else "call__cohort__program"
+        return self.filter(**{field: program})._scoped()
 
     def trained_by(self, user_id: int) -> "CohortScopedQuerySet":
         """Rows of the cohorts a trainer leads: the trainer is the scope."""

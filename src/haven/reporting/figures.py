@@ -1,0 +1,452 @@
+"""Every program figure, defined once (DESIGN section 4): the program dashboard, the funder's, the downloads, the
+quarterly PDF and the public page all read these.
+
+Care figures come from the kept cells (``kept``), a few queries over small rows whatever the number of children;
+workforce figures from each clinician's derived path, cached under the program's workforce version
+(``training.figures``), so they are never older than the last write.
+
+What the figures here are is unsuppressed: they are for program staff. Anything for a funder or the public goes
+through ``tables`` and disclosure control first.
+"""
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+
+from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.measures import change, instruments
+from haven.programs.models import Program, ProgramTarget
+from haven.training import figures as training_figures
+from haven.training import selectors as training_selectors
+from haven.training.models import Enrollment
+from haven.training.path import Status, add_months
+
+from .kept import month_of
+from .models import StateCell
+
+METRICS = ("clinicians_trained", "clinicians_certified", "children_served", "caregivers_served")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the program dashboard narrows to: months (first days, inclusive), a state, a cohort."""
+
+    start: date | None = None
+    end: date | None = None
+    state: str = ""
+    cohort_id: int | None = None
+
+    @property
+    def is_whole_program(self) -> bool:
+        return self == Filters()
+
+    def months(self, program: Program) -> tuple[date, date]:
+        return (self.start or month_of(program.starts_on), self.end or month_of(program.ends_on))
+
+
+def program_months(program: Program, until: date | None = None) -> list[date]:
+    """The program's months, from its first to its last (or ``until``)."""
+    last = month_of(min(program.ends_on, until) if until else program.ends_on)
+    months, current = [], month_of(program.starts_on)
+    while current <= last:
+        months.append(current)
+        current = add_months(current, 1)
+    return months
+
+
+def quarter_of(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+# -- Workforce ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clinician:
+    """One enrollment's place on the path, as the figures need it (no name)."""
+
+    state: str
+    cohort_id: int | None
+    status: str
+    placed_on: date | None
+    trained_on: date | None
+    certified_on: date | None
+    cohort_start: date | None
+
+
+def clinicians(program: Program) -> list[Clinician]:
+    """Every enrollment of the program on its derived path, cached until the next workforce write."""
+    key = f"reporting:clinicians:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}"
+    value: list[Clinician] | None = cache.get(key)
+    if value is None:
+        value = _clinicians(program)
+        cache.set(key, value, training_figures.TIMEOUT)
+    return value
+
+
+def _clinicians(program: Program) -> list[Clinician]:
+    enrollments = (
+        Enrollment.objects.of_program(program)
+        .select_related("cohort", "organization")
+        .only(
+            "organization_id",
+            "program_id",
+            "clinician_id",
+            "cohort_id",
+            "placement",
+            "placed_at",
+            "degree",
+            "license_status",
+            "live_training_on",
+            "live_training_days",
+            "organization__state",
+            "cohort__name",
+            "cohort__organization_id",
+            "cohort__starts_on",
+            "cohort__ends_on",
+            "cohort__live_training_on",
+            "cohort__live_training_days",
+            "cohort__capacity",
+        )
+    )
+    result = []
+    for path in training_selectors.paths_for(enrollments, training_selectors.path_rules(program)):
+        enrollment, state = path.enrollment, path.state
+        result.append(
+            Clinician(
+                state=enrollment.organization.state,
+                cohort_id=enrollment.cohort_id,
+                status=state.status,
+                placed_on=enrollment.live_training_on,
+                trained_on=state.trained_on,
+                certified_on=state.certified_on,
+                cohort_start=enrollment.cohort.starts_on if enrollment.cohort else None,
+            )
+        )
+    return result
+
+
+PLACED = frozenset({Status.ENROLLED, Status.TRAINED, Status.CERTIFIED, Status.WITHDRAWN})
+
+
+@dataclass
+class Workforce:
+    nominated: int = 0
+    placed: int = 0
+    trained: int = 0
+    certified: int = 0
+    withdrawn: int = 0
+    by_state: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_month: list[tuple[date, int, int]] = field(default_factory=list)  # cumulative trained, certified
+    median_months_to_certified: float | None = None
+
+
+def workforce(program: Program, filters: Filters, today: date | None = None) -> Workforce:
+    """The funnel (nominated > placed in a cohort > trained > certified), by state and over time. The period
+    counts clinicians trained or certified within it; the funnel's first steps are as of today."""
+    today = today or timezone.now().date()
+    start, end = filters.months(program)
+    rows = [
+        c
+        for c in clinicians(program)
+        if (not filters.state or c.state == filters.state)
+        and (filters.cohort_id is None or c.cohort_id == filters.cohort_id)
+    ]
+
+    def within(day: date | None) -> bool:
+        return day is not None and start <= month_of(day) <= end
+
+    result = Workforce()
+    result.nominated = len(rows)
+    result.placed = sum(1 for c in rows if c.status in PLACED)
+    result.withdrawn = sum(1 for c in rows if c.status == Status.WITHDRAWN)
+    result.trained = sum(1 for c in rows if within(c.trained_on))
+    result.certified = sum(1 for c in rows if within(c.certified_on))
+    states: dict[str, Counter[str]] = {}
+    for c in rows:
+        counts = states.setdefault(c.state, Counter())
+        counts["placed"] += c.status in PLACED
+        counts["trained"] += within(c.trained_on)
+        counts["certified"] += within(c.certified_on)
+    result.by_state = {state: dict(counts) for state, counts in sorted(states.items())}
+    trained = Counter(month_of(c.trained_on) for c in rows if c.trained_on)
+    certified = Counter(month_of(c.certified_on) for c in rows if c.certified_on)
+    running_t = running_c = 0
+    for month in program_months(program, until=today):
+        running_t += trained[month]
+        running_c += certified[month]
+        result.by_month.append((month, running_t, running_c))
+    spans = [
+        _months_between(c.cohort_start, c.certified_on)
+        for c in rows
+        if c.cohort_start and c.certified_on and within(c.certified_on)
+    ]
+    result.median_months_to_certified = statistics.median(spans) if spans else None
+    return result
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+# -- Care --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstrumentOutcome:
+    code: str
+    outcome: change.Outcomes
+
+    @property
+    def label(self) -> str:
+        from haven.measures.labels import INSTRUMENT_LABELS
+
+        return str(INSTRUMENT_LABELS.get(self.code, self.code))
+
+
+@dataclass
+class Care:
+    children: int = 0
+    caregivers: int = 0
+    sessions: int = 0
+    referred: int = 0
+    started: int = 0
+    completed: int = 0
+    ended: int = 0
+    pre_post: int = 0
+    median_sessions: float | None = None
+    median_wait_days: float | None = None
+    by_month: list[tuple[date, int, int]] = field(default_factory=list)  # cumulative children, caregivers
+    by_state: dict[str, dict[str, int]] = field(default_factory=dict)
+    age_band: list[tuple[str, int]] = field(default_factory=list)
+    gender: list[tuple[str, int]] = field(default_factory=list)
+    race: list[tuple[str, int]] = field(default_factory=list)
+    outcomes: list[InstrumentOutcome] = field(default_factory=list)
+    practice_episodes: int = 0
+    practice_all: int = 0
+    practice_components: int = 0
+    practice: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def completion_rate(self) -> float | None:
+        closed = self.completed + self.ended
+        return self.completed / closed if closed else None
+
+    @property
+    def practice_mean(self) -> float | None:
+        return self.practice_components / self.practice_episodes if self.practice_episodes else None
+
+
+STATE_FIGURES = ("children", "caregivers", "referred", "started", "completed")
+
+
+def care(program: Program, filters: Filters, today: date | None = None) -> Care:
+    """The care figures of the period and state (a cohort does not narrow them: children are counted by CAC)."""
+    today = today or timezone.now().date()
+    start, end = filters.months(program)
+    cells = StateCell.objects.of_program(program)
+    if filters.state:
+        cells = cells.filter(state=filters.state)
+    in_period = cells.filter(month__gte=start, month__lte=end)
+    totals: dict[str, dict[str, int]] = {}
+    for figure, key, n in (
+        in_period.values("figure", "key").annotate(total=Sum("n")).values_list("figure", "key", "total").order_by()
+    ):
+        totals.setdefault(figure, {})[key] = n
+
+    def one(figure: str) -> int:
+        return totals.get(figure, {}).get("", 0)
+
+    result = Care(
+        children=one("children"),
+        caregivers=one("caregivers"),
+        sessions=one("sessions"),
+        referred=one("referred"),
+        started=one("started"),
+        completed=one("completed"),
+        ended=one("ended"),
+        pre_post=one("pre_post"),
+        practice_episodes=one("practice_episodes"),
+        practice_all=one("practice_all"),
+    )
+    result.median_sessions = _median(totals.get("length", {}))
+    result.median_wait_days = _median(totals.get("wait", {}))
+    result.age_band = [(band, totals.get("age_band", {}).get(band, 0)) for band in AgeBand.values]
+    result.gender = [(g, totals.get("gender", {}).get(g, 0)) for g in Gender.values]
+    result.race = [(r, totals.get("race", {}).get(r, 0)) for r in RaceEthnicity.values]
+    practice = totals.get("practice", {})
+    result.practice = [(code, practice.get(code, 0)) for code in Practice.values]
+    result.practice_components = sum(practice.values())
+    result.outcomes = outcomes(totals.get("change", {}), totals.get("pre", {}))
+
+    monthly: dict[date, Counter[str]] = {}
+    for month, figure, n in (
+        cells.filter(figure__in=["children", "caregivers"], key="")
+        .values("month", "figure")
+        .annotate(total=Sum("n"))
+        .values_list("month", "figure", "total")
+        .order_by()
+    ):
+        monthly.setdefault(month, Counter())[figure] = n
+    running_children = running_caregivers = 0
+    for month in program_months(program, until=today):
+        counts = monthly.get(month, Counter())
+        running_children += counts["children"]
+        running_caregivers += counts["caregivers"]
+        result.by_month.append((month, running_children, running_caregivers))
+
+    for state, figure, n in (
+        in_period.filter(figure__in=STATE_FIGURES, key="")
+        .values("state", "figure")
+        .annotate(total=Sum("n"))
+        .values_list("state", "figure", "total")
+        .order_by()
+    ):
+        result.by_state.setdefault(state, dict.fromkeys(STATE_FIGURES, 0))[figure] = n
+    result.by_state = dict(sorted(result.by_state.items()))
+    return result
+
+
+def _median(histogram: dict[str, int]) -> float | None:
+    """The median of values kept as {value: count}."""
+    values = sorted((int(value), n) for value, n in histogram.items() if n)
+    total = sum(n for _v, n in values)
+    if not total:
+        return None
+
+    def at(index: int) -> int:
+        seen = 0
+        for value, n in values:
+            seen += n
+            if index < seen:
+                return value
+        raise AssertionError("index beyond the histogram")
+
+    if total % 2:
+        return float(at(total // 2))
+    return (at(total // 2 - 1) + at(total // 2)) / 2
+
+
+def outcomes(changes: dict[str, int], pres: dict[str, int]) -> list[InstrumentOutcome]:
+    """Reliable and clinically significant change per instrument from the kept cells: the same figures
+    ``measures.change.summarize`` gives over the (pre, post) pairs themselves."""
+    by_code: dict[str, list[tuple[int, bool, bool, int]]] = {}
+    for key, n in changes.items():
+        code, delta, eligible, below = key.split("|")
+        by_code.setdefault(code, []).append((int(delta), eligible == "1", below == "1", n))
+    pre_scores: dict[str, list[tuple[int, int]]] = {}
+    for key, n in pres.items():
+        code, score = key.split("|")
+        pre_scores.setdefault(code, []).append((int(score), n))
+    result = []
+    for instrument in instruments.all_instruments():
+        rows = by_code.get(instrument.code)
+        if not rows:
+            continue
+        result.append(
+            InstrumentOutcome(
+                instrument.code,
+                summarize(rows, pre_scores.get(instrument.code, []), instrument=instrument),
+            )
+        )
+    return result
+
+
+def summarize(
+    rows: list[tuple[int, bool, bool, int]], pres: list[tuple[int, int]], *, instrument: instruments.Instrument
+) -> change.Outcomes:
+    """``change.summarize`` over counts: rows of (post - pre, pre at or above the cut-off, post below it, n)
+    and the baseline scores as (score, n)."""
+    n = sum(count for *_rest, count in rows)
+    total_pre = sum(score * count for score, count in pres)
+    mean_pre = total_pre / n if n else None
+    baseline_sd = None
+    if n >= 2 and mean_pre is not None:
+        variance = sum(count * (score - mean_pre) ** 2 for score, count in pres) / (n - 1)
+        baseline_sd = math.sqrt(variance) if variance > 0 else None
+    norms = instrument.norms
+    used_sd, source = (
+        (norms.sd_pre, change.PUBLISHED) if norms.sd_pre is not None else (baseline_sd, change.PROGRAM_BASELINE)
+    )
+    counts: dict[change.Change, int] | None = None
+    if used_sd is not None:
+        counts = dict.fromkeys(change.Change, 0)
+        s_diff = change.s_diff(used_sd, norms.reliability)
+        for delta, eligible, below, count in rows:
+            # As change.classify: the index (post - pre) / S_diff beyond 1.96 either way.
+            index = delta / s_diff
+            if index > change.RELIABLE:
+                counts[change.Change.DETERIORATED] += count
+            elif index < -change.RELIABLE:
+                counts[change.Change.RECOVERED if eligible and below else change.Change.IMPROVED] += count
+            else:
+                counts[change.Change.UNCHANGED] += count
+    mean_change = sum(delta * count for delta, *_rest, count in rows) / n if n else None
+    return change.Outcomes(
+        n=n,
+        counts=counts,
+        eligible_for_recovery=sum(count for _d, eligible, _b, count in rows if eligible),
+        recovered=counts[change.Change.RECOVERED] if counts is not None else None,
+        mean_pre=mean_pre,
+        mean_post=mean_pre + mean_change if mean_pre is not None and mean_change is not None else None,
+        mean_change=mean_change,
+        effect_size=mean_change / baseline_sd if mean_change is not None and baseline_sd is not None else None,
+        sd_pre=used_sd,
+        sd_source=source if used_sd is not None else None,
+    )
+
+
+# -- Targets -----------------------------------------------------------------------------------------------------
+
+
+def targets(program: Program) -> dict[str, int]:
+    return dict(
+        ProgramTarget.objects.in_org(program.organization_id).filter(program=program).values_list("metric", "value")
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    metric: str
+    target: int | None
+    actual: int
+
+    @property
+    def share(self) -> float | None:
+        return self.actual / self.target if self.target else None
+
+
+def progress(program: Program, work: Workforce, reached: Care) -> list[Progress]:
+    """Each target against the program's actual to date (whole program, every state)."""
+    goal = targets(program)
+    actual = {
+        "clinicians_trained": work.by_month[-1][1] if work.by_month else 0,
+        "clinicians_certified": work.by_month[-1][2] if work.by_month else 0,
+        "children_served": reached.by_month[-1][1] if reached.by_month else 0,
+        "caregivers_served": reached.by_month[-1][2] if reached.by_month else 0,
+    }
+    return [Progress(metric, goal.get(metric), actual[metric]) for metric in METRICS]
+
+
+def series(work: Workforce, reached: Care) -> list[tuple[date, int, int, int, int]]:
+    """Month by month, cumulative: trained, certified, children served, caregivers served."""
+    children = {month: (c, g) for month, c, g in reached.by_month}
+    return [(month, t, c, *children.get(month, (0, 0))) for month, t, c in work.by_month]
+
+
+def as_json(value: Any) -> Any:
+    """Dates as ISO strings, for charts."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,293 @@
+"""The care figures kept up to date as records are written (DESIGN section 6).
+
+A dashboard that scans 55,000 children's sessions and measures on every view takes seconds. Instead each CAC's
+care records are summed into :class:`CacCell` rows: one count per (month, figure, key), e.g. children first
+served in March, or completed episodes whose CATS score fell by 12 points. The rows of one state are summed into
+:class:`StateCell` rows, which is all a dashboard reads: some tens of thousands of small rows at program scale,
+however many children there are.
+
+Every care write calls :func:`refresh` for its CAC inside its own transaction. ``refresh`` computes the CAC's
+cells from its raw rows with :func:`compute`, the same function a full recomputation uses over every CAC, and
+writes only the cells that changed; then it sums the state again. So the kept cells always equal
+:func:`recompute` (``manage.py reporting_verify`` checks a live database).
+
+The cells (``figure``, ``key``), by month:
+
+- ``children`` / ``caregivers``: children (caregivers) first served that month (``care.served``);
+  ``age_band``, ``gender``, ``race``: the children first served that month, by group.
+- ``referred``, ``started``, ``completed``, ``ended``: episodes referred, with a first session, completed or
+  ended early that month; ``pre_post``: completed that month with a baseline and a post measure.
+- ``sessions``: sessions held that month.
+- ``wait``: days from referral to the first session, per started episode (key: the days, capped at 365).
+- ``length``: sessions per completed episode (key: the number).
+- ``practice_episodes``, ``practice_all``, ``practice``: completed TF-CBT episodes, those covering all eight
+  PRACTICE components, and the episodes covering each component (key: the component).
+- ``change``: completed episodes with a baseline and a post score, per instrument (key:
+  ``instrument|post - pre|at or above the cut-off at baseline|below it at post``), and ``pre``: their baseline
+  scores (key: ``instrument|score``). Reliable change needs the SD of the baseline scores of the group a figure is
+  about, so the cells keep what classifying each pair needs rather than a classification.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+
+from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session, Timepoint
+from haven.measures import instruments
+from haven.organizations.models import Organization
+from haven.programs.models import Program
+
+from .models import CacCell, StateCell
+
+type CellKey = tuple[int, date, str, str]  # (CAC, month, figure, key)
+
+WAIT_CAP = 365
+
+
+def month_of(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def _scope(manager: Any, program: Program, cac_ids: set[int] | None) -> Any:
+    if cac_ids is None:
+        return manager.of_program(program)
+    return manager.in_orgs(cac_ids).filter(program=program)
+
+
+def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[CellKey]:
+    """The cells of some CACs (every CAC when ``cac_ids`` is None), from the raw rows."""
+    cacs = set(cac_ids) if cac_ids is not None else None
+    cells: Counter[CellKey] = Counter()
+
+    for org, first, caregiver_first, band, gender, race in _scope(ChildServed.objects, program, cacs).values_list(
+        "organization_id", "first_session_on", "caregiver_first_on", "age_band", "gender", "race_ethnicity"
+    ):
+        month = month_of(first)
+        cells[org, month, "children", ""] += 1
+        cells[org, month, "age_band", band] += 1
+        cells[org, month, "gender", gender] += 1
+        cells[org, month, "race", race] += 1
+        if caregiver_first is not None:
+            cells[org, month_of(caregiver_first), "caregivers", ""] += 1
+
+    episodes = _scope(Episode.objects, program, cacs).values_list(
+        "pk",
+        "organization_id",
+        "status",
+        "referred_on",
+        "first_session_on",
+        "closed_on",
+        "sessions_count",
+        "has_baseline",
+        "has_post",
+        "practice",
+        "treatment_model__uses_practice",
+    )
+    completed_on: dict[int, tuple[int, date]] = {}
+    for pk, org, status, referred, first, closed, length, baseline, post, practice, uses_practice in episodes:
+        cells[org, month_of(referred), "referred", ""] += 1
+        if first is not None:
+            cells[org, month_of(first), "started", ""] += 1
+            cells[org, month_of(first), "wait", str(min(WAIT_CAP, (first - referred).days))] += 1
+        if status == EpisodeStatus.ENDED and closed is not None:
+            cells[org, month_of(closed), "ended", ""] += 1
+        if status != EpisodeStatus.COMPLETED or closed is None:
+            continue
+        month = month_of(closed)
+        completed_on[pk] = (org, month)
+        cells[org, month, "completed", ""] += 1
+        cells[org, month, "length", str(length)] += 1
+        if baseline and post:
+            cells[org, month, "pre_post", ""] += 1
+        if uses_practice:
+            cells[org, month, "practice_episodes", ""] += 1
+            if len(practice) == len(Practice.values):
+                cells[org, month, "practice_all", ""] += 1
+            for code in practice:
+                cells[org, month, "practice", code] += 1
+
+    sessions = Session.objects.dangerously_unscoped() if cacs is None else Session.objects.in_orgs(cacs)
+    for org, month, n in (
+        sessions.filter(episode__program=program)
+        .annotate(m=TruncMonth("held_on"))
+        .values("organization_id", "m")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "m", "n")
+    ):
+        cells[org, month, "sessions", ""] += n
+
+    for ((org, month), (code, pre, post)), n in _pairs(program, cacs, completed_on).items():
+        cutoff = instruments.load(code).cutoff
+        cells[org, month, "change", f"{code}|{post - pre}|{int(pre >= cutoff)}|{int(post < cutoff)}"] += n
+        cells[org, month, "pre", f"{code}|{pre}"] += n
+    return cells
+
+
+def _pairs(
+    program: Program, cacs: set[int] | None, completed_on: dict[int, tuple[int, date]]
+) -> Counter[tuple[tuple[int, date], tuple[str, int, int]]]:
+    """Per completed episode and instrument: the first baseline and the last post score."""
+    assessments = Assessment.objects.of_program(program) if cacs is None else Assessment.objects.in_orgs(cacs)
+    rows = (
+        assessments.filter(
+            episode__program=program,
+            episode__status=EpisodeStatus.COMPLETED,
+            timepoint__in=[Timepoint.BASELINE, Timepoint.POST],
+            total__isnull=False,
+        )
+        .order_by("administered_on", "pk")
+        .values_list("episode_id", "instrument", "timepoint", "total")
+    )
+    pre: dict[tuple[int, str], int] = {}
+    post: dict[tuple[int, str], int] = {}
+    for episode_id, code, timepoint, total in rows:
+        if total is None:
+            continue
+        if timepoint == Timepoint.BASELINE:
+            pre.setdefault((episode_id, code), total)
+        else:
+            post[episode_id, code] = total
+    pairs: Counter[tuple[tuple[int, date], tuple[str, int, int]]] = Counter()
+    for (episode_id, code), before in pre.items():
+        if (episode_id, code) in post and episode_id in completed_on:
+            pairs[completed_on[episode_id], (code, before, post[episode_id, code])] += 1
+    return pairs
+
+
+@transaction.atomic
+def refresh(program: Program, cac_id: int) -> None:
+    """Bring one CAC's cells, and its state's, in line with its raw rows (call inside the writing transaction)."""
+    # One refresh of a program at a time: two CACs of one state summing the state at once could each miss the
+    # other's cells. Writes are short, and SQLite serializes them anyway.
+    Program.objects.in_org(program.organization_id).select_for_update().filter(pk=program.pk).values_list(
+        "pk", flat=True
+    ).first()
+    state = Organization.objects.values_list("state", flat=True).get(pk=cac_id)
+    fresh = {(month, figure, key): n for (_org, month, figure, key), n in compute(program, [cac_id]).items() if n}
+    rows = CacCell.objects.in_org(cac_id).filter(program=program)
+    moved = set(rows.exclude(state=state).values_list("state", flat=True).distinct())
+    if moved:  # the CAC is now in another state: its cells move with it
+        rows.delete()
+    stored = {(row.month, row.figure, row.key): row for row in rows.only("pk", "month", "figure", "key", "n")}
+    gone = [row.pk for cell, row in stored.items() if cell not in fresh]
+    changed = []
+    for cell, row in stored.items():
+        if cell in fresh and row.n != fresh[cell]:
+            row.n = fresh[cell]
+            changed.append(row)
+    added = [
+        CacCell(organization_id=cac_id, program=program, state=state, month=m, figure=f, key=k, n=n)
+        for (m, f, k), n in fresh.items()
+        if (m, f, k) not in stored
+    ]
+    if not (gone or changed or added or moved):
+        return
+    CacCell.objects.in_org(cac_id).filter(pk__in=gone).delete()
+    CacCell.objects.in_org(cac_id).bulk_update(changed, ["n"], batch_size=500)
+    CacCell.objects.bulk_create(added, batch_size=1000)
+    for changed_state in {state} | moved:
+        _sum_state(program, changed_state)
+
+
+def refresh_all(program: Program) -> None:
+    """Every CAC's cells again (after the program's period changed, and by the generator)."""
+    with transaction.atomic():
+        CacCell.objects.of_program(program).delete()
+        StateCell.objects.of_program(program).delete()
+        states = dict(
+            Organization.objects.filter(pk__in=_cacs_with_records(program)).values_list("pk", "state").order_by()
+        )
+        CacCell.objects.bulk_create(
+            (
+                CacCell(organization_id=org, program=program, state=states[org], month=m, figure=f, key=k, n=n)
+                for (org, m, f, k), n in compute(program).items()
+                if n
+            ),
+            batch_size=5000,
+        )
+        for state in sorted(set(states.values())):
+            _sum_state(program, state)
+
+
+def _cacs_with_records(program: Program) -> set[int]:
+    return set(Episode.objects.of_program(program).order_by().values_list("organization_id", flat=True).distinct())
+
+
+def _sum_state(program: Program, state: str) -> None:
+    fresh = {
+        (month, figure, key): n
+        for month, figure, key, n in CacCell.objects.of_program(program)
+        .filter(state=state)
+        .values("month", "figure", "key")
+        .annotate(total=Sum("n"))
+        .values_list("month", "figure", "key", "total")
+        .order_by()
+    }
+    stored = {
+        (row.month, row.figure, row.key): row
+        for row in StateCell.objects.of_program(program).filter(state=state).only("pk", "month", "figure", "key", "n")
+    }
+    StateCell.objects.of_program(program).filter(pk__in=[r.pk for c, r in stored.items() if c not in fresh]).delete()
+    changed = []
+    for cell, row in stored.items():
+        if cell in fresh and row.n != fresh[cell]:
+            row.n = fresh[cell]
+            changed.append(row)
+    StateCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
+    StateCell.objects.bulk_create(
+        (
+            StateCell(
+                organization_id=program.organization_id, program=program, state=state, month=m, figure=f, key=k, n=n
+            )
+            for (m, f, k), n in fresh.items()
+            if (m, f, k) not in stored
+        ),
+        batch_size=1000,
+    )
+
+
+def differences(program: Program) -> list[str]:
+    """Where the kept cells differ from a full recomputation from the raw rows (empty when they agree)."""
+    problems = []
+    fresh = {cell: n for cell, n in compute(program).items() if n}
+    kept_cells = {
+        (org, month, figure, key): n
+        for org, month, figure, key, n in CacCell.objects.of_program(program).values_list(
+            "organization_id", "month", "figure", "key", "n"
+        )
+    }
+    for cell in sorted(set(fresh) | set(kept_cells), key=str):
+        if fresh.get(cell, 0) != kept_cells.get(cell, 0):
+            org, month, figure, key = cell
+            problems.append(
+                f"CAC {org} {month:%Y-%m} {figure}:{key}: kept {kept_cells.get(cell, 0)}, raw rows {fresh.get(cell, 0)}"
+            )
+    states = dict(Organization.objects.filter(pk__in={c[0] for c in fresh}).values_list("pk", "state"))
+    by_state: Counter[tuple[str, date, str, str]] = Counter()
+    for (org, month, figure, key), n in fresh.items():
+        by_state[states[org], month, figure, key] += n
+    kept_states = {
+        (state, month, figure, key): n
+        for state, month, figure, key, n in StateCell.objects.of_program(program).values_list(
+            "state", "month", "figure", "key", "n"
+        )
+    }
+    for state_cell in sorted(set(by_state) | set(kept_states), key=str):
+        want, have = by_state.get(state_cell, 0), kept_states.get(state_cell, 0)
+        if want != have:
+            state, month, figure, key = state_cell
+            problems.append(f"{state} {month:%Y-%m} {figure}:{key}: kept {have}, raw rows {want}")
+    return problems
+
+
+def by_key(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
+    """(figure, key, n) rows as {figure: {key: n}}."""
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for figure, key, n in rows:
+        result[figure][key] = result[figure].get(key, 0) + n
+    return dict(result)

@@ -1,0 +1,475 @@
+"""The figures as they leave the care team: for the funder (dashboard, CSV, XLSX, PDF report) and the public.
+
+Every table is built from ``figures`` and protected as ONE set of cells with every relation between them
+(totals and their parts, states, groups, quarters, funnels), so no slice, download or later view can be
+differenced against another to recover a small count (``disclosure``). The funder sees the program as of the end
+of a closed quarter, with each quarter before it; there are no finer filters to difference. The values in a
+:class:`Rendered` table are what may be shown: a published count, ``"<11"``, or a percentage allowed by the rules.
+Nothing else from ``figures`` reaches these audiences.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.measures import change
+from haven.measures.labels import INSTRUMENT_LABELS
+from haven.programs.models import Program
+
+from . import disclosure, figures
+from .figures import Filters, month_of, quarter_of
+from .models import StateCell
+
+type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str | Promise
+    percent: bool = False
+
+
+@dataclass
+class Rendered:
+    slug: str
+    title: str | Promise
+    explanation: str | Promise
+    columns: list[Column]
+    rows: list[tuple[str | Promise, list[Value]]] = field(default_factory=list)
+
+
+@dataclass
+class FunderReport:
+    program: Program
+    quarter: date  # the first day of the last quarter included
+    until: date  # its last day
+    tables: list[Rendered]
+    protected: disclosure.Protected
+    quarters: list[date]
+
+    def table(self, slug: str) -> Rendered:
+        return next(t for t in self.tables if t.slug == slug)
+
+
+def last_closed_quarter(program: Program, today: date) -> date | None:
+    """The first day of the newest quarter that has ended, within the program (None before the first ends)."""
+    quarter = quarter_of(today)
+    previous = quarter_of(quarter - timedelta(days=1))
+    if previous < quarter_of(program.starts_on):
+        return None
+    return min(previous, quarter_of(program.ends_on))
+
+
+def quarter_end(quarter: date) -> date:
+    month = quarter.month + 3
+    nxt = date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def program_quarters(program: Program, until: date) -> list[date]:
+    quarters, current = [], quarter_of(program.starts_on)
+    while current <= until:
+        quarters.append(current)
+        current = quarter_end(current) + timedelta(days=1)
+    return quarters
+
+
+class _Cells:
+    """Collects cells (key -> true value) and the relations between them."""
+
+    def __init__(self) -> None:
+        self.values: dict[Hashable, int] = {}
+        self.relations: list[disclosure.Relation] = []
+        self.hidden: set[Hashable] = set()
+
+    def add(self, key: Hashable, value: int) -> Hashable:
+        self.values[key] = value
+        return key
+
+    def whole(self, total: Hashable, parts: list[Hashable]) -> None:
+        """``total`` equals the sum of ``parts``; a remainder cell is added (hidden) when they fall short."""
+        rest = self.values[total] - sum(self.values[p] for p in parts)
+        if rest:
+            self.hidden.add(self.add((*_as_tuple(total), "rest"), rest))
+            parts = [*parts, (*_as_tuple(total), "rest")]
+        self.relations.extend(disclosure.one_way(total, parts))
+
+
+def _as_tuple(key: Hashable) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def funder_report(program: Program, quarter: date) -> FunderReport:
+    """The funder's figures as of the end of ``quarter`` (its first day), protected together."""
+    until = quarter_end(quarter)
+    filters = Filters(end=month_of(until))
+    work = figures.workforce(program, filters, today=until)
+    reached = figures.care(program, filters, today=until)
+    quarters = program_quarters(program, quarter)
+    cells = _Cells()
+    tables: list[Rendered] = []
+
+    # Targets and progress (cumulative to the quarter's end).
+    goal = figures.targets(program)
+    totals = {
+        "clinicians_trained": cells.add("trained", work.trained),
+        "clinicians_certified": cells.add("certified", work.certified),
+        "children_served": cells.add("children", reached.children),
+        "caregivers_served": cells.add("caregivers", reached.caregivers),
+    }
+    cells.add("placed", work.placed)
+    cells.whole("placed", ["trained"])
+    cells.whole("trained", ["certified"])
+
+    # By quarter: what was new in each, and the running total.
+    by_quarter = _quarterly(program, quarters, work, reached)
+    for metric, key in (("trained", "trained"), ("certified", "certified")):
+        running = [cells.add(("q", q, key, "cum"), by_quarter[q][metric][1]) for q in quarters]
+        new = [cells.add(("q", q, key, "new"), by_quarter[q][metric][0]) for q in quarters]
+        _chain(cells, running, new)
+    for metric in ("children", "caregivers"):
+        running = [cells.add(("q", q, metric, "cum"), by_quarter[q][metric][1]) for q in quarters]
+        new = [cells.add(("q", q, metric, "new"), by_quarter[q][metric][0]) for q in quarters]
+        _chain(cells, running, new)
+    # The last running total is the program-to-date total: the same count under two keys, tied together.
+    for metric in ("trained", "certified", "children", "caregivers"):
+        cells.relations.extend(disclosure.one_way(metric, [("q", quarters[-1], metric, "cum")]))
+
+    # By state: clinicians trained, children and caregivers served.
+    states = sorted(set(work.by_state) | set(reached.by_state))
+    for metric, source in (
+        ("trained", lambda s: work.by_state.get(s, {}).get("trained", 0)),
+        ("certified", lambda s: work.by_state.get(s, {}).get("certified", 0)),
+        ("children", lambda s: reached.by_state.get(s, {}).get("children", 0)),
+        ("caregivers", lambda s: reached.by_state.get(s, {}).get("caregivers", 0)),
+    ):
+        parts = [cells.add(("state", s, metric), source(s)) for s in states]
+        cells.whole(metric, parts)
+
+    # Children by group.
+    for group, rows in (("age_band", reached.age_band), ("gender", reached.gender), ("race", reached.race)):
+        cells.whole("children", [cells.add((group, value), n) for value, n in rows])
+
+    # Engagement: referred > first session > completed (or ended early).
+    cells.add("referred", reached.referred)
+    cells.add("started", reached.started)
+    cells.add("completed", reached.completed)
+    cells.add("ended", reached.ended)
+    cells.add("pre_post", reached.pre_post)
+    cells.add("sessions", reached.sessions)
+    cells.whole("referred", ["started"])
+    cells.whole("started", ["completed", "ended"])
+    cells.whole("completed", ["pre_post"])
+
+    # Outcomes per instrument.
+    for item in reached.outcomes:
+        out, code = item.outcome, item.code
+        counts = out.counts or {}
+        cells.add(("outcome", code, "n"), out.n)
+        keys = [cells.add(("outcome", code, c.value), counts.get(c, 0)) for c in change.Change]
+        if out.counts is not None:
+            cells.whole(("outcome", code, "n"), keys)
+        cells.add(("outcome", code, "eligible"), out.eligible_for_recovery)
+        cells.whole(("outcome", code, "eligible"), [("outcome", code, change.Change.RECOVERED.value)])
+
+    # Fidelity.
+    cells.add("practice_episodes", reached.practice_episodes)
+    cells.add("practice_all", reached.practice_all)
+    cells.whole("practice_episodes", ["practice_all"])
+    for code, n in reached.practice:
+        cells.add(("practice", code), n)
+        cells.whole("practice_episodes", [("practice", code)])
+
+    protected = disclosure.protect(cells.values, cells.relations, hidden=cells.hidden)
+    pct = protected.percent
+
+    def shown(key: Hashable) -> int | str:
+        value = protected.value(key)
+        return disclosure.SUPPRESSED if value is None else value
+
+    tables.append(
+        Rendered(
+            "targets",
+            _("Progress toward the targets"),
+            _(
+                "What the program has achieved since it began, against what the funder asked for. A clinician is "
+                "trained once they finished live training and the consultation calls; certified once the national "
+                "certification was awarded. A child (or a caregiver) is served from their first treatment session "
+                "with a clinician of the program."
+            ),
+            [Column(_("Target")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
+            [
+                (
+                    _METRIC_LABELS[metric],
+                    [goal.get(metric), shown(key), _share(shown(key), goal.get(metric))],
+                )
+                for metric, key in totals.items()
+            ],
+        )
+    )
+    tables.append(
+        Rendered(
+            "workforce",
+            _("Clinicians on the path to certification"),
+            _(
+                "Clinicians placed in a training cohort, how many finished training, and how many are certified. "
+                "Shares are of the clinicians placed."
+            ),
+            [Column(_("Clinicians")), Column(_("Share"), percent=True)],
+            [
+                (_("Placed in a cohort"), [shown("placed"), None]),
+                (_("Trained"), [shown("trained"), pct("trained", "placed")]),
+                (_("Certified"), [shown("certified"), pct("certified", "placed")]),
+            ],
+        )
+    )
+    tables.append(
+        Rendered(
+            "quarters",
+            _("Quarter by quarter"),
+            _("New in each quarter, and the running total since the program began."),
+            [
+                Column(_("Clinicians trained")),
+                Column(_("Trained to date")),
+                Column(_("Children served")),
+                Column(_("Children to date")),
+                Column(_("Caregivers served")),
+                Column(_("Caregivers to date")),
+            ],
+            [
+                (
+                    quarter_label(q),
+                    [
+                        shown(("q", q, "trained", "new")),
+                        shown(("q", q, "trained", "cum")),
+                        shown(("q", q, "children", "new")),
+                        shown(("q", q, "children", "cum")),
+                        shown(("q", q, "caregivers", "new")),
+                        shown(("q", q, "caregivers", "cum")),
+                    ],
+                )
+                for q in quarters
+            ],
+        )
+    )
+    tables.append(
+        Rendered(
+            "states",
+            _("Reach by state"),
+            _(
+                "Where the clinicians work and the children were served. States are the finest geography shown; "
+                "counts from 1 to 10, and any count that would reveal one, are shown as <11."
+            ),
+            [
+                Column(_("Clinicians trained")),
+                Column(_("Clinicians certified")),
+                Column(_("Children served")),
+                Column(_("Caregivers served")),
+            ],
+            [
+                (
+                    s,
+                    [shown(("state", s, m)) for m in ("trained", "certified", "children", "caregivers")],
+                )
+                for s in states
+            ],
+        )
+    )
+    for group, title, labels in (
+        ("age_band", _("Children served by age"), dict(AgeBand.choices)),
+        ("gender", _("Children served by gender"), dict(Gender.choices)),
+        ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
+    ):
+        tables.append(
+            Rendered(
+                group,
+                title,
+                _("Age at referral, gender and race or ethnicity as the CAC recorded them."),
+                [Column(_("Children")), Column(_("Share"), percent=True)],
+                [
+                    (labels[value], [shown((group, value)), pct((group, value), "children")])
+                    for value, _n in getattr(reached, group)
+                ],
+            )
+        )
+    tables.append(
+        Rendered(
+            "engagement",
+            _("From referral to completed treatment"),
+            _(
+                "Treatment episodes referred to a clinician of the program, those that began (a first session), and "
+                "how they closed: completed, or ended early. The completion rate is completed episodes among those "
+                "closed."
+            ),
+            [Column(_("Episodes")), Column(_("Share"), percent=True)],
+            [
+                (_("Referred"), [shown("referred"), None]),
+                (_("Began treatment"), [shown("started"), pct("started", "referred")]),
+                (_("Completed"), [shown("completed"), pct("completed", "started")]),
+                (_("Ended early"), [shown("ended"), pct("ended", "started")]),
+                (_("Completed with a baseline and a post measure"), [shown("pre_post"), pct("pre_post", "completed")]),
+                (_("Sessions held"), [shown("sessions"), None]),
+            ],
+        )
+    )
+    outcome_rows: list[tuple[str | Promise, list[Value]]] = []
+    for item in reached.outcomes:
+        code = item.code
+        n_key = ("outcome", code, "n")
+        outcome_rows.append(
+            (
+                INSTRUMENT_LABELS.get(code, code),
+                [
+                    shown(n_key),
+                    pct(("outcome", code, "improved"), n_key),
+                    pct(("outcome", code, "recovered"), ("outcome", code, "eligible")),
+                    pct(("outcome", code, "unchanged"), n_key),
+                    pct(("outcome", code, "deteriorated"), n_key),
+                ],
+            )
+        )
+    tables.append(
+        Rendered(
+            "outcomes",
+            _("How children's symptoms changed"),
+            _(
+                "For completed treatments with a score before and after, per questionnaire. A change is reliable "
+                "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
+                "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
+                "improvement to below the clinical cut-off, among children who started above it."
+            ),
+            [
+                Column(_("Children measured")),
+                Column(_("Improved"), percent=True),
+                Column(_("Recovered"), percent=True),
+                Column(_("Unchanged"), percent=True),
+                Column(_("Worse"), percent=True),
+            ],
+            outcome_rows,
+        )
+    )
+    tables.append(
+        Rendered(
+            "fidelity",
+            _("Treatment as designed"),
+            _(
+                "TF-CBT has eight components (PRACTICE). For completed TF-CBT treatments: how many covered each "
+                "component, and all eight."
+            ),
+            [Column(_("Episodes")), Column(_("Share"), percent=True)],
+            [
+                (_("Completed TF-CBT episodes"), [shown("practice_episodes"), None]),
+                (_("Covered all eight components"), [shown("practice_all"), pct("practice_all", "practice_episodes")]),
+                *[
+                    (label, [shown(("practice", code)), pct(("practice", code), "practice_episodes")])
+                    for code, label in Practice.choices
+                ],
+            ],
+        )
+    )
+    return FunderReport(program, quarter, until, tables, protected, quarters)
+
+
+def _chain(cells: _Cells, running: list[Hashable], new: list[Hashable]) -> None:
+    """Running totals: each quarter's total is the previous total plus the quarter's new count."""
+    for index, (total, added) in enumerate(zip(running, new, strict=True)):
+        parts = [added] if index == 0 else [running[index - 1], added]
+        cells.relations.extend(disclosure.one_way(total, parts))
+
+
+def _quarterly(
+    program: Program, quarters: list[date], work: figures.Workforce, reached: figures.Care
+) -> dict[date, dict[str, tuple[int, int]]]:
+    """Per quarter and metric: (new in the quarter, running total at its end)."""
+    monthly: dict[str, dict[date, int]] = {"trained": {}, "certified": {}, "children": {}, "caregivers": {}}
+    for month, trained, certified in work.by_month:
+        monthly["trained"][month], monthly["certified"][month] = trained, certified
+    for month, children, caregivers in reached.by_month:
+        monthly["children"][month], monthly["caregivers"][month] = children, caregivers
+    result: dict[date, dict[str, tuple[int, int]]] = {}
+    for q in quarters:
+        result[q] = {}
+        last = month_of(quarter_end(q))
+        before = month_of(q - timedelta(days=1))
+        for metric, series in monthly.items():
+            running = _at(series, last)
+            result[q][metric] = (running - _at(series, before), running)
+    return result
+
+
+def _at(series: dict[date, int], month: date) -> int:
+    """The running total at the end of ``month`` (the last month before it when missing; 0 before any)."""
+    known = [m for m in series if m <= month]
+    return series[max(known)] if known else 0
+
+
+def _share(value: Value, target: int | None) -> float | None:
+    return 100 * value / target if isinstance(value, int) and target else None
+
+
+def quarter_label(quarter: date) -> str:
+    return f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
+
+
+_METRIC_LABELS: dict[str, str | Promise] = {
+    "clinicians_trained": _("Clinicians trained"),
+    "clinicians_certified": _("Clinicians certified"),
+    "children_served": _("Children served"),
+    "caregivers_served": _("Caregivers served"),
+}
+
+
+# -- The public page ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicFigures:
+    program: Program
+    until: date
+    trained: int | None
+    certified: int | None
+    children: int | None
+    caregivers: int | None
+    states: int | None
+    target_trained: int | None
+    target_children: int | None
+
+
+def public_figures(program: Program, today: date) -> PublicFigures | None:
+    """The funder's protected totals as of the last closed quarter, rounded to the nearest 10."""
+    quarter = last_closed_quarter(program, today)
+    if quarter is None:
+        return None
+    report = funder_report(program, quarter)
+    rounded = report.protected.rounded(10)
+    states = StateCell.objects.of_program(program).filter(figure="children", month__lte=report.until)
+    reached = len(set(states.values_list("state", flat=True)))
+    goal = figures.targets(program)
+    return PublicFigures(
+        program=program,
+        until=report.until,
+        trained=rounded.value("trained"),
+        certified=rounded.value("certified"),
+        children=rounded.value("children"),
+        caregivers=rounded.value("caregivers"),
+        states=reached,
+        target_trained=goal.get("clinicians_trained"),
+        target_children=goal.get("children_served"),
+    )
+
+
+def flat_rows(report: FunderReport, formatter: Callable[[Value, Column], Any]) -> list[list[Any]]:
+    """Every table one after another, as rows for a CSV or a sheet: a title row, a header row, the rows."""
+    rows: list[list[Any]] = [[str(_("As of")), report.until.isoformat()]]
+    for table in report.tables:
+        rows.append([])
+        rows.append([str(table.title)])
+        rows.append(["", *[str(c.label) for c in table.columns]])
+        for label, values in table.rows:
+            rows.append([str(label), *[formatter(v, c) for v, c in zip(values, table.columns, strict=True)]])
+    return rows

@@ -1,0 +1,110 @@
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def count(value: Any) -> str:
+    """A count with the locale's grouping; "<11" and other text as it is; a dash for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    return str(value)
+
+
+@register.filter
+def share(value: Any, digits: int = 0) -> str:
+    """A percentage (0-100) as text, or a dash when it may not be shown or does not apply."""
+    if value is None or isinstance(value, str):
+        return "—"
+    return _("%(value)s%%") % {"value": number_format(value, decimal_pos=digits)}
+
+
+@register.filter
+def ratio(part: Any, whole: Any) -> float | None:
+    """100 x part / whole, for program staff's unsuppressed figures."""
+    if not isinstance(part, int | float) or not whole:
+        return None
+    return 100 * part / whole
+
+
+@register.filter
+def cell(value: Any, column: Any) -> str:
+    return share(value, 0) if getattr(column, "percent", False) else count(value)
+
+
+@register.filter
+def decimal(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return number_format(value, decimal_pos=digits)
+
+
+@register.filter
+def metric_label(metric: str) -> str:
+    from haven.programs.models import TargetMetric
+
+    return str(dict(TargetMetric.choices).get(metric, metric))
+
+
+@register.filter
+def practice_label(code: str) -> str:
+    from haven.care.models import Practice
+
+    return str(dict(Practice.choices).get(code, code))
+
+
+@register.filter
+def state_figure(by_state: dict[str, dict[str, int]], state: str) -> int:
+    return by_state.get(state, {}).get("trained", 0)
+
+
+@register.filter
+def groups(care: Any) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The children's groups with their labels: age band, gender, race and ethnicity."""
+    from haven.care.models import AgeBand, Gender, RaceEthnicity
+
+    result = []
+    for title, rows, labels in (
+        (_("Age at referral"), care.age_band, dict(AgeBand.choices)),
+        (_("Gender"), care.gender, dict(Gender.choices)),
+        (_("Race and ethnicity"), care.race, dict(RaceEthnicity.choices)),
+    ):
+        result.append((title, [(str(labels.get(key, key)), n) for key, n in rows]))
+    return result
+
+
+@register.filter
+def change_share(outcome: Any, category: str) -> float | None:
+    if not outcome.counts or not outcome.n:
+        return None
+    from haven.measures.change import Change
+
+    return 100 * outcome.counts[Change(category)] / outcome.n
+
+
+@register.filter
+def index(items: Any, position: int) -> Any:
+    return items[position]
+
+
+@register.filter
+def quarter(day: Any) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+@register.filter
+def forecast_rows(metric: Any, months: Any) -> list[tuple[Any, Any, Any, Any, Any]]:
+    """Month, actual, then the forecast's 10th, 50th and 90th percentiles (blank where not applicable)."""
+    bands = {band.month: band for band in metric.bands}
+    rows = []
+    for position, month in enumerate(months):
+        actual = metric.actual[position] if position < len(metric.actual) else None
+        band = bands.get(position)
+        rows.append((month, actual, *((band.p10, band.p50, band.p90) if band else (None, None, None))))
+    return rows

@@ -1,0 +1,466 @@
+"""Disclosure control (reference/privacy.md) against its promises: hand-worked tables, then random ones.
+
+The random tables are one-way breakdowns, two-way tables with margins, linked tables (a breakdown of a two-way
+table's grand total, and of one of its cells) and funnels whose drop-outs are hidden, with many counts of 1 to 10.
+Whether a withheld count can be worked out is checked here independently of the module: by finding another table
+of whole numbers of at least 0 that satisfies every relation and shows the same published cells, but differs in
+that count. If one exists, no reader can tell the two apart.
+"""
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haven.reporting.disclosure import SUPPRESSED, Protected, Relation, one_way, protect, two_way
+
+SMALL = range(1, 11)
+COUNTS = st.one_of(st.just(0), st.integers(1, 10), st.integers(1, 10), st.integers(11, 40))
+SAFE_COUNTS = st.one_of(st.just(0), st.integers(11, 40))  # nothing from 1 to 10, and so no sum either
+
+
+@dataclass(frozen=True)
+class Case:
+    values: dict[Hashable, int]
+    relations: list[Relation]
+    hidden: frozenset[Hashable] = field(default_factory=frozenset)
+
+    def protect(self) -> Protected:
+        return protect(self.values, self.relations, self.hidden)
+
+    def unpublished(self, table: Protected) -> list[Hashable]:
+        return [key for key in self.values if not table.published(key)]
+
+
+# Hand-worked tables
+
+
+def row(*parts: int) -> tuple[dict[Hashable, int], list[Relation]]:
+    values: dict[Hashable, int] = {f"p{index}": count for index, count in enumerate(parts)}
+    values["total"] = sum(parts)
+    return values, one_way("total", [f"p{index}" for index in range(len(parts))])
+
+
+@pytest.mark.parametrize(
+    ("parts", "withheld"),
+    [
+        # 3 is small; alone it would be 53 - 20 - 30, so the next smallest, 20, goes too (3 + 20 = 23 >= 11).
+        ((3, 20, 30), {"p0", "p1"}),
+        # Nothing from 1 to 10: all shown, the zero as 0.
+        ((0, 25, 30), set()),
+        # 3 and 4 are small and sum to 7, which would say both are at most 7: 30 goes too; the total stays.
+        ((3, 4, 30), {"p0", "p1", "p2"}),
+        # 5 and 6 sum to 11: enough.
+        ((5, 6, 40), {"p0", "p1"}),
+        # The total is 3 as well; nothing else is non-zero, so nothing more can help, and the zeros stay shown.
+        ((3, 0, 0), {"p0", "total"}),
+    ],
+)
+def test_a_row_and_its_total(parts: tuple[int, ...], withheld: set[str]) -> None:
+    values, relations = row(*parts)
+    table = protect(values, relations)
+    assert table.suppressed == withheld
+    for key, count in values.items():
+        assert table.display(key) == (SUPPRESSED if key in withheld else str(count))
+
+
+def test_the_first_worked_row_as_displayed() -> None:
+    table = protect(*row(3, 20, 30))
+    assert [table.display(key) for key in ("p0", "p1", "p2", "total")] == ["<11", "<11", "30", "53"]
+    assert [table.value(key) for key in ("p0", "p1", "p2", "total")] == [None, None, 30, 53]
+
+
+# State x quarter, with margins:
+#          q1   q2   q3 | total
+#   A       4   30   25 |  59
+#   B      20   15   40 |  75
+#   total  24   45   65 | 134
+# 4 is small. Row A: its next smallest, 25, goes; column q1: 20 goes. Every row and column now withholds none, or
+# two or more summing to 11 or more, yet B1 = 75 - 15 - 40 = 20, and then A1 = 24 - 20 = 4. Withholding 15 would
+# not help (B2 = 45 - 30), nor 24 (= 134 - 45 - 65), nor 75 (= 134 - 59); 40 does: the rectangle A1 A3 B1 B3.
+STATE_QUARTER = {
+    "A1": 4, "A2": 30, "A3": 25, "A": 59,
+    "B1": 20, "B2": 15, "B3": 40, "B": 75,
+    "Q1": 24, "Q2": 45, "Q3": 65, "all": 134,
+}  # fmt: skip
+STATE_QUARTER_RELATIONS = two_way(["A", "B"], ["1", "2", "3"], lambda s, q: s + q, lambda s: s, "Q{}".format, "all")
+
+
+def test_a_two_way_table_withholds_a_rectangle() -> None:
+    table = protect(STATE_QUARTER, STATE_QUARTER_RELATIONS)
+    assert table.suppressed == {"A1", "A3", "B1", "B3"}
+    assert [table.display(key) for key in ("A1", "A2", "A3", "A")] == ["<11", "30", "<11", "59"]
+
+
+def test_a_breakdown_of_the_grand_total_links_in() -> None:
+    # The same 134 children by age band: 0-5 is small, and the next smallest band goes with it.
+    values = {**STATE_QUARTER, "0-5": 6, "6-12": 60, "13-17": 68}
+    relations = [*STATE_QUARTER_RELATIONS, *one_way("all", ["0-5", "6-12", "13-17"])]
+    table = protect(values, relations)
+    assert table.suppressed == {"A1", "A3", "B1", "B3", "0-5", "6-12"}
+    assert table.display("all") == "134"
+
+
+def test_a_funnel_hides_a_small_drop_out() -> None:
+    # 40 referred, 35 started: the 5 who did not start would be 40 - 35, so 35 is withheld.
+    values = {"referred": 40, "started": 35, "not started": 5}
+    table = protect(values, one_way("referred", ["started", "not started"]), hidden={"not started"})
+    assert table.suppressed == {"started"}
+    assert table.value("not started") is None
+    assert (table.display("referred"), table.display("started")) == ("40", "<11")
+    assert table.percent("started", "referred") is None
+
+
+def test_a_funnel_with_no_drop_out_is_shown_whole() -> None:
+    values = {"referred": 30, "started": 30, "not started": 0}
+    table = protect(values, one_way("referred", ["started", "not started"]), hidden={"not started"})
+    assert table.suppressed == set()
+    assert (table.value("referred"), table.value("started"), table.value("not started")) == (30, 30, None)
+
+
+def test_percentages() -> None:
+    values = {"a": 3, "b": 20, "c": 30, "d": 0, "total": 53, "small total": 0}
+    relations = [*one_way("total", ["a", "b", "c"]), *one_way("small total", ["d"])]
+    table = protect(values, relations)
+    assert table.percent("c", "total") == pytest.approx(100 * 30 / 53)  # 56.60...
+    assert table.percent("a", "total") is None  # withheld numerator
+    assert table.percent("total", "b") is None  # withheld denominator
+    assert table.percent("d", "small total") is None  # a denominator under 11
+    assert table.rounded().percent("c", "total") == 57.0  # to a whole percent once rounded
+
+
+def test_a_denominator_of_eleven_is_enough() -> None:
+    table = protect({"yes": 0, "no": 11, "all": 11}, one_way("all", ["yes", "no"]))
+    assert table.percent("yes", "all") == 0.0
+    assert table.percent("no", "all") == 100.0
+
+
+def test_rounding_for_the_public() -> None:
+    values, relations = row(3, 12, 0, 14, 15, 155)  # total 199; 3 and the next smallest, 12, are withheld
+    public = protect(values, relations).rounded()
+    assert [public.display(key) for key in values] == ["<11", "<11", "0", "10", "20", "160", "200"]
+    assert public.rounded(base=5).value("p3") == 15  # 14 to the nearest 5
+
+
+def test_another_threshold() -> None:
+    table = protect({"a": 3, "b": 20, "total": 23}, one_way("total", ["a", "b"]), threshold=3)
+    assert table.suppressed == set()
+    table = protect({"a": 2, "b": 20, "total": 22}, one_way("total", ["a", "b"]), threshold=3)
+    assert table.display("a") == "<3"
+
+
+def test_slice_the_protected_table_not_the_other_way_round() -> None:
+    # Children by state, and the figure filtered to Ohio and Texas only. Protected one at a time, the filtered
+    # view shows Ohio 30, the whole shows Texas 40 and the total 75: Kentucky = 75 - 30 - 40 = 5 from the two
+    # answers, though neither shows it. Sliced from one protection of the whole, Ohio is withheld in both.
+    values = {"OH": 30, "TX": 40, "KY": 5, "all": 75}
+    whole = protect(values, one_way("all", ["OH", "TX", "KY"]))
+    assert whole.suppressed == {"OH", "KY"}
+    filtered_alone = protect({"OH": 30, "TX": 40, "OH+TX": 70}, one_way("OH+TX", ["OH", "TX"]))
+    assert filtered_alone.value("OH") == 30  # the leak that slicing the whole avoids
+    assert [whole.display(state) for state in ("OH", "TX")] == ["<11", "40"]
+
+
+@pytest.mark.parametrize(
+    ("values", "relations", "hidden"),
+    [
+        ({"a": -1, "total": -1}, one_way("total", ["a"]), ()),
+        ({"a": 1, "b": 2, "total": 4}, one_way("total", ["a", "b"]), ()),
+        ({"a": 1}, one_way("total", ["a"]), ()),
+        ({"a": 1, "total": 1}, one_way("total", ["a"]), ("b",)),
+    ],
+)
+def test_bad_tables_are_refused(
+    values: dict[Hashable, int], relations: list[Relation], hidden: tuple[Hashable, ...]
+) -> None:
+    with pytest.raises(ValueError):
+        protect(values, relations, hidden)
+
+
+def test_a_key_outside_the_table_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        protect(*row(3, 20)).value("elsewhere")
+
+
+# Random tables
+
+
+def _split(draw: st.DrawFn, total: int, parts: int, counts: st.SearchStrategy[int]) -> list[int]:
+    """``parts`` counts summing to ``total``, often small (or, with SAFE_COUNTS, never from 1 to 10)."""
+    safe = counts is SAFE_COUNTS
+    out = []
+    left = total
+    for _ in range(parts - 1):
+        if safe:
+            share = draw(st.integers(11, left)) if left >= 11 and draw(st.booleans()) else 0
+        else:
+            share = draw(st.one_of(st.integers(0, min(left, 10)), st.integers(0, left)))
+        out.append(share)
+        left -= share
+    out.append(left)
+    if safe and left in SMALL:  # total and the shares are 0 or 11+, so a larger share exists to take it
+        biggest = max(range(parts - 1), key=out.__getitem__)
+        out[biggest] += left
+        out[-1] = 0
+    return out
+
+
+def _grid(
+    draw: st.DrawFn, counts: st.SearchStrategy[int], rows: int, cols: int, first: int | None = None
+) -> tuple[dict[Hashable, int], list[Relation]]:
+    values: dict[Hashable, int] = {}
+    for r in range(rows):
+        for c in range(cols):
+            values[("cell", r, c)] = first if first is not None and (r, c) == (0, 0) else draw(counts)
+    for r in range(rows):
+        values[("row", r)] = sum(values[("cell", r, c)] for c in range(cols))
+    for c in range(cols):
+        values[("col", c)] = sum(values[("cell", r, c)] for r in range(rows))
+    values["all"] = sum(values[("row", r)] for r in range(rows))
+    relations = two_way(
+        range(rows), range(cols), lambda r, c: ("cell", r, c), lambda r: ("row", r), lambda c: ("col", c), "all"
+    )
+    return values, relations
+
+
+@st.composite
+def one_way_cases(draw: st.DrawFn, counts: st.SearchStrategy[int] = COUNTS) -> Case:
+    values, relations = row(*draw(st.lists(counts, min_size=1, max_size=6)))
+    return Case(values, relations)
+
+
+@st.composite
+def two_way_cases(draw: st.DrawFn, counts: st.SearchStrategy[int] = COUNTS) -> Case:
+    return Case(*_grid(draw, counts, draw(st.integers(1, 3)), draw(st.integers(1, 4))))
+
+
+@st.composite
+def linked_cases(draw: st.DrawFn, counts: st.SearchStrategy[int] = COUNTS) -> Case:
+    """A two-way table whose first cell is broken down by sex, and whose grand total is broken down by age."""
+    by_sex = draw(st.lists(counts, min_size=2, max_size=2))
+    values, relations = _grid(draw, counts, draw(st.integers(1, 3)), draw(st.integers(2, 3)), first=sum(by_sex))
+    values |= {("sex", index): count for index, count in enumerate(by_sex)}
+    relations += one_way(("cell", 0, 0), [("sex", 0), ("sex", 1)])
+    by_age = _split(draw, values["all"], draw(st.integers(2, 3)), counts)
+    values |= {("age", index): count for index, count in enumerate(by_age)}
+    relations += one_way("all", [("age", index) for index in range(len(by_age))])
+    return Case(values, relations)
+
+
+@st.composite
+def funnel_cases(draw: st.DrawFn, counts: st.SearchStrategy[int] = COUNTS) -> Case:
+    """Stages (referred, started, ...) by state, with stage totals; the drop-out between two stages is hidden, by
+    state and in total."""
+    states, stages = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    values: dict[Hashable, int] = {}
+    relations: list[Relation] = []
+    hidden: set[Hashable] = set()
+    for state in range(states):
+        values[(state, stages - 1)] = draw(counts)
+        for stage in reversed(range(stages - 1)):
+            values[(state, "drop", stage)] = draw(counts)
+            values[(state, stage)] = values[(state, stage + 1)] + values[(state, "drop", stage)]
+    for stage in range(stages):
+        values[("all", stage)] = sum(values[(state, stage)] for state in range(states))
+        relations += one_way(("all", stage), [(state, stage) for state in range(states)])
+    for stage in range(stages - 1):
+        drops = [(state, "drop", stage) for state in range(states)]
+        values[("all", "drop", stage)] = sum(values[drop] for drop in drops)
+        relations += one_way(("all", "drop", stage), drops)
+        relations += one_way(("all", stage), [("all", stage + 1), ("all", "drop", stage)])
+        for state in range(states):
+            relations += one_way((state, stage), [(state, stage + 1), (state, "drop", stage)])
+        hidden |= {*drops, ("all", "drop", stage)}
+    return Case(values, relations, frozenset(hidden))
+
+
+KINDS = {"one-way": one_way_cases, "two-way": two_way_cases, "linked": linked_cases, "funnel": funnel_cases}
+ANY_CASE = st.one_of([kind() for kind in KINDS.values()])
+
+
+# An independent check that a count cannot be worked out: look for another table near the true one.
+
+REACH = 2  # how far from its true count each withheld cell may move in the other table
+
+
+def another_table(case: Case, table: Protected, key: Hashable) -> dict[Hashable, int] | None:
+    """Counts that satisfy every relation, are at least 0, agree with every published cell, and differ from the
+    true ones at ``key``; or None when there are none within REACH of the true counts."""
+    unknown = case.unpublished(table)
+    position = {cell: index for index, cell in enumerate(unknown)}
+    # Each relation as sum(sign x unknown) == constant, the published cells moved to the right.
+    equations: list[tuple[dict[int, int], int]] = []
+    for relation in case.relations:
+        terms: dict[int, int] = {}
+        constant = 0
+        for cell, sign in [(relation.total, 1), *((part, -1) for part in relation.parts)]:
+            if cell in position:
+                terms[position[cell]] = sign
+            else:
+                constant -= sign * case.values[cell]
+        if terms:
+            equations.append((terms, constant))
+    true = [case.values[cell] for cell in unknown]
+    target = position[key]
+    for low, high in ((max(0, true[target] - REACH), true[target] - 1), (true[target] + 1, true[target] + REACH)):
+        if low > high:
+            continue
+        lows = [max(0, count - REACH) for count in true]
+        highs = [count + REACH for count in true]
+        lows[target], highs[target] = low, high
+        found = _search(equations, lows, highs, budget=[20_000])
+        if found is not None:
+            return case.values | {cell: found[index] for cell, index in position.items()}
+    return None
+
+
+def _narrow(equations: list[tuple[dict[int, int], int]], lows: list[int], highs: list[int]) -> bool:
+    """Shrink each unknown's range to what the equations allow given the others' ranges; False if one empties."""
+    changed = True
+    while changed:
+        changed = False
+        for terms, constant in equations:
+            least = sum(lows[i] if sign > 0 else -highs[i] for i, sign in terms.items())
+            most = sum(highs[i] if sign > 0 else -lows[i] for i, sign in terms.items())
+            if not least <= constant <= most:
+                return False
+            for i, sign in terms.items():
+                # sign x value_i == constant - (the others), whose range is the sum's range less this term's own
+                others_least = least - (lows[i] if sign > 0 else -highs[i])
+                others_most = most - (highs[i] if sign > 0 else -lows[i])
+                low, high = constant - others_most, constant - others_least
+                if sign < 0:
+                    low, high = -high, -low
+                if low > lows[i]:
+                    lows[i], changed = low, True
+                if high < highs[i]:
+                    highs[i], changed = high, True
+                if lows[i] > highs[i]:
+                    return False
+    return True
+
+
+def _search(
+    equations: list[tuple[dict[int, int], int]], lows: list[int], highs: list[int], budget: list[int]
+) -> list[int] | None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise AssertionError("the search for another table ran out of steps")
+    if not _narrow(equations, lows, highs):
+        return None
+    open_ = [i for i in range(len(lows)) if lows[i] < highs[i]]
+    if not open_:
+        return lows
+    i = min(open_, key=lambda i: highs[i] - lows[i])
+    for value in range(lows[i], highs[i] + 1):
+        found = _search(equations, [*lows[:i], value, *lows[i + 1 :]], [*highs[:i], value, *highs[i + 1 :]], budget)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_search_finds_a_determined_count_determined() -> None:
+    # The search itself: with only 3 withheld in 3 + 20 + 30 = 53, no other table exists.
+    values, relations = row(3, 20, 30)
+    case = Case(values, relations)
+    careless = Protected(values=values, suppressed=frozenset({"p0"}))
+    assert another_table(case, careless, "p0") is None
+    other = another_table(case, protect(values, relations), "p0")
+    assert other is not None
+    assert other["p0"] != 3 and other["p0"] + other["p1"] == 23
+
+
+# Properties
+
+
+@settings(deadline=None, max_examples=150)
+@given(case=ANY_CASE)
+def test_no_published_count_is_from_1_to_10(case: Case) -> None:
+    table = case.protect()
+    for key in case.values:
+        assert table.value(key) not in SMALL
+        if key in case.hidden:
+            assert table.value(key) is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(deadline=None, max_examples=120)
+@given(data=st.data())
+def test_no_small_count_can_be_worked_out(kind: str, data: st.DataObject) -> None:
+    case = data.draw(KINDS[kind]())
+    table = case.protect()
+    for key in case.unpublished(table):
+        if case.values[key] not in SMALL:
+            continue
+        other = another_table(case, table, key)
+        assert other is not None, f"{key!r} = {case.values[key]} can be worked out"
+        # Check the other table directly against what a reader knows.
+        assert other[key] != case.values[key]
+        assert all(count >= 0 for count in other.values())
+        assert all(other[r.total] == sum(other[part] for part in r.parts) for r in case.relations)
+        assert all(other[cell] == case.values[cell] for cell in case.values if table.published(cell))
+
+
+@settings(deadline=None, max_examples=200)
+@given(case=ANY_CASE)
+def test_a_relation_withholds_two_or_more_cells_summing_to_11(case: Case) -> None:
+    table = case.protect()
+    for relation in case.relations:
+        unpublished = [key for key in relation.cells if not table.published(key)]
+        if not any(case.values[key] in SMALL for key in unpublished):
+            continue
+        assert len(unpublished) >= 2
+        # Short of 11 only when no published count is left that could add to the sum.
+        assert sum(case.values[key] for key in unpublished) >= 11 or all(
+            case.values[key] == 0 for key in relation.cells if table.published(key)
+        )
+
+
+@settings(deadline=None, max_examples=100)
+@given(case=ANY_CASE)
+def test_percentages_only_over_published_counts_of_11_or_more(case: Case) -> None:
+    table = case.protect()
+    for numerator in case.values:
+        for denominator in case.values:
+            share = table.percent(numerator, denominator)
+            allowed = table.published(numerator) and table.published(denominator) and case.values[denominator] >= 11
+            if not allowed:
+                assert share is None
+            else:
+                assert share == pytest.approx(100 * case.values[numerator] / case.values[denominator])
+
+
+@settings(deadline=None, max_examples=100)
+@given(case=ANY_CASE, base=st.sampled_from([5, 10, 100]))
+def test_rounding_keeps_suppression(case: Case, base: int) -> None:
+    table = case.protect()
+    public = table.rounded(base)
+    for key, count in case.values.items():
+        shown = public.value(key)
+        if table.value(key) is None:
+            assert shown is None
+            assert public.display(key) == SUPPRESSED
+        else:
+            assert shown is not None
+            assert shown % base == 0
+            assert abs(shown - count) <= base / 2
+            assert public.display(key) == str(shown)
+
+
+@settings(deadline=None, max_examples=100)
+@given(case=ANY_CASE)
+def test_the_same_table_is_protected_the_same_way(case: Case) -> None:
+    first = case.protect()
+    again = protect(dict(case.values), list(case.relations), set(case.hidden))
+    assert first.suppressed == again.suppressed
+
+
+@settings(deadline=None, max_examples=100)
+@given(case=st.one_of([kind(SAFE_COUNTS) for kind in KINDS.values()]))
+def test_a_table_without_small_counts_is_published_whole(case: Case) -> None:
+    assert all(count not in SMALL for count in case.values.values())
+    table = case.protect()
+    assert table.suppressed == set()
+    assert all(table.value(key) == count for key, count in case.values.items() if key not in case.hidden)

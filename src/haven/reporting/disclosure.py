@@ -12,13 +12,15 @@ The promises:
 
 1. No published count is from 1 to 10 (0 may be shown): those cells are suppressed (primary suppression).
 2. No suppressed count of 1 to 10 can be worked out from the published ones. In every relation that holds one, the
-   withheld cells number at least two and sum to at least 11 (the next smallest cells are withheld too); and since
-   linked relations can still pin a cell down together (two suppressed rectangles of a two-way table joined by a
-   single cell), each sensitive cell is then checked exactly: it must not be a linear consequence of the relations
-   and the published values, or a further cell is withheld. Zeros are never withheld: a zero hides nothing, and
-   as the lowest count possible it would pin its neighbours down rather than hide them.
-   *Hidden* cells are never published (e.g. referred minus started in a funnel, which a reader can compute from
-   the two published stages): one of 1 to 10 is protected like a suppressed cell.
+   withheld cells number at least two and sum to at least 11 (the next smallest cells are withheld too; short of
+   11 only when every non-zero cell of the relation is withheld already). Linked relations can still pin a cell
+   down together (in a two-way table, a row whose one withheld cell is not small gives that cell away, and with
+   it the small one in its column), so each small cell is then checked exactly, by elimination over the relations
+   with the published values known: while one is determined, a cell its derivation uses is withheld too.
+   Zeros are never withheld: a zero hides nothing, and since a count cannot go below it, a withheld zero would
+   pin its neighbours rather than hide them. *Hidden* cells are never published (e.g. referred minus started in
+   a funnel, which a reader can compute from the two published stages): one of 1 to 10 is protected like a
+   suppressed cell, and a hidden zero is treated as known.
 3. A percentage only when its numerator and denominator are both published and the denominator is at least 11.
 4. **Protect the whole table once, then slice it.** Put every slice a reader can reach (all states, all quarters,
    the margins, and any other breakdown that shares a total) into one :func:`protect` call, and serve each filtered

@@ -134,7 +134,7 @@ def forecast_data(result: Any) -> dict[str, Any]:
             {**_line(_("90th percentile"), p90, "#e8b3ad"), "fill": "-1", "backgroundColor": "rgba(192,57,43,0.15)"},
         ]
         if item.target:
-            datasets.append(_line(_("Target"), [item.target] * len(months), "#555555", dashed=True))
+            datasets.append(_line(_("Goal"), [item.target] * len(months), "#555555", dashed=True))
         charts[item.metric] = {
             "type": "line",
             "data": {"labels": [m.strftime("%Y-%m") for m in months], "datasets": datasets},

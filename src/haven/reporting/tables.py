@@ -202,7 +202,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 "certification was awarded. A child (or a caregiver) is served from their first treatment session "
                 "with a clinician of the program."
             ),
-            [Column(_("Target")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
+            [Column(_("Goal")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
             [
                 (
                     _METRIC_LABELS[metric],

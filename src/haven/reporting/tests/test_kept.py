@@ -1,0 +1,469 @@
+"""The kept care cells (``reporting.kept``) always equal a full recomputation from the raw rows.
+
+A stateful property test drives random sequences of care writes through the real services at two CACs in two
+states and compares after every step; ``reporting_verify`` is shown to pass on such a database and to catch a
+tampered cell; and reliable change read from the kept histograms equals ``measures.change.summarize`` over the
+(pre, post) pairs themselves.
+"""
+
+import dataclasses
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from haven.accounts.models import User
+from haven.care import served, services
+from haven.care.models import Assessment, Episode, EpisodeStatus, Session, TreatmentModel
+from haven.care.tests.factories import completed_case
+from haven.measures import change, instruments
+from haven.organizations.models import Organization
+from haven.organizations.roles import Role
+from haven.programs import services as program_services
+from haven.programs.models import Program
+from haven.reporting import figures, kept
+from haven.reporting.models import CacCell, StateCell
+from haven.training import services as training_services
+from haven.training.models import Cohort, Enrollment
+from haven.training.tests.factories import nominate
+
+CATS = "cats_7_17_self"
+SMFQ = "smfq_child"
+
+
+def _today() -> date:
+    return timezone.now().date()
+
+
+def _answers(code: str, items: list[int]) -> dict[str, int | None]:
+    """Answers giving the instrument a total of ``sum(items)`` (CATS: one trauma event endorsed, no impairment)."""
+    if code == CATS:
+        answers: dict[str, int | None] = {f"t{n}": 0 for n in range(1, 16)}
+        answers["t1"] = 1
+        answers.update({str(n): min(3, value) for n, value in enumerate(items[:20], start=1)})
+        answers.update({f"i{n}": 0 for n in range(1, 6)})
+        return answers
+    return {str(n): min(2, value) for n, value in enumerate(items[:13], start=1)}
+
+
+# --- The kept cells equal a recomputation, whatever the sequence of care writes -----------------------------------
+
+
+@pytest.fixture
+def nominee(program: Program, cac: Organization, program_admin: User, make_member: Callable[..., User]) -> User:
+    """A clinician of the first CAC nominated for the program but not placed in a cohort yet."""
+    user = make_member(Role.CLINICIAN, cac, full_name="Noor Nominee")
+    nominate(program=program, cac=cac, clinician=user, actor=program_admin)
+    return user
+
+
+def test_kept_cells_equal_a_recomputation_after_any_sequence_of_care_writes(
+    cac: Organization,
+    other_cac: Organization,
+    national: Organization,
+    program: Program,
+    cohort: Cohort,
+    program_admin: User,
+    clinician: User,
+    colleague: User,
+    other_clinician: User,
+    nominee: User,
+) -> None:
+    assert cac.state != other_cac.state
+    today = _today()
+    models = {m.code: m for m in TreatmentModel.objects.all()}
+    staff = {cac.pk: [clinician, colleague, nominee], other_cac.pk: [other_clinician]}
+    original_period = (program.starts_on, program.ends_on)
+    periods = [
+        original_period,
+        (program.starts_on, today - timedelta(days=90)),  # ended: later sessions no longer serve a child
+        (today - timedelta(days=300), program.ends_on),  # started later: earlier sessions no longer serve one
+    ]
+    case_numbers = itertools.count(1)
+
+    def episode(episode_id: int) -> Episode:
+        return (
+            Episode.objects.dangerously_unscoped()
+            .select_related("program", "treatment_model", "child")
+            .get(pk=episode_id)
+        )
+
+    def latest(start: date, offset: int, cap: date) -> date:
+        """A day from ``start`` to ``cap``, ``offset`` days in (clamped)."""
+        return min(cap, start + timedelta(days=offset))
+
+    class KeptMachine(RuleBasedStateMachine):
+        episodes = Bundle("episodes")
+        sessions = Bundle("sessions")
+        assessments = Bundle("assessments")
+
+        def __init__(self) -> None:
+            super().__init__()
+            # Each run works inside a savepoint rolled back at teardown: every run starts from the same rows.
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.placed = False
+
+        def teardown(self) -> None:
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+        @rule(
+            target=episodes,
+            at_other_cac=st.booleans(),
+            days_ago=st.integers(0, 800),
+            age=st.integers(3, 17),
+            gender=st.sampled_from(["girl", "boy", "not_recorded"]),
+            race=st.sampled_from(["white", "black", "not_recorded"]),
+            model=st.sampled_from(["tf-cbt", "cftsi"]),
+        )
+        def register_child(
+            self, at_other_cac: bool, days_ago: int, age: int, gender: str, race: str, model: str
+        ) -> int:
+            where = other_cac if at_other_cac else cac
+            return services.child_register(
+                actor=staff[where.pk][0],
+                cac=where,
+                program=program,
+                case_number=f"K-{next(case_numbers)}",
+                clinician=staff[where.pk][0],
+                treatment_model=models[model],
+                age_at_referral=age,
+                gender=gender,
+                race_ethnicity=race,
+                trauma_types=["physical_abuse"],
+                referred_on=today - timedelta(days=days_ago),
+            ).pk
+
+        @rule(target=episodes, of=episodes, later=st.integers(0, 200))
+        def open_another_episode(self, of: int, later: int) -> int:
+            first = episode(of)
+            model = models["cftsi" if first.treatment_model.code == "tf-cbt" else "tf-cbt"]
+            assume(
+                not Episode.objects.in_org(first.organization_id)
+                .filter(child=first.child, treatment_model=model, status=EpisodeStatus.OPEN)
+                .exists()
+            )
+            return services.episode_open(
+                actor=first.clinician,
+                child=first.child,
+                program=program,
+                clinician=first.clinician,
+                treatment_model=model,
+                referred_on=latest(first.referred_on, later, today),
+            ).pk
+
+        @rule(
+            target=sessions,
+            of=episodes,
+            offset=st.integers(0, 400),
+            kind=st.sampled_from(["child", "caregiver", "conjoint"]),
+            present=st.booleans(),
+            components=st.sets(st.sampled_from(["p", "r", "a", "c", "t", "i", "c2", "e"])),
+        )
+        def record_session(self, of: int, offset: int, kind: str, present: bool, components: set[str]) -> int:
+            current = episode(of)
+            return services.session_record(
+                actor=current.clinician,
+                episode=current,
+                held_on=latest(current.referred_on, offset, current.closed_on or today),
+                minutes=50,
+                kind=kind,
+                components=components if current.treatment_model.uses_practice else [],
+                caregiver_present=present,
+                modality="in_person",
+            ).pk
+
+        @rule(session_id=consumes(sessions))
+        def delete_session(self, session_id: int) -> None:
+            session = Session.objects.dangerously_unscoped().select_related("episode__program").get(pk=session_id)
+            services.session_delete(actor=session.clinician, session=session)
+
+        @rule(
+            target=assessments,
+            of=episodes,
+            code=st.sampled_from([CATS, SMFQ]),
+            timepoint=st.sampled_from(["baseline", "post", "periodic"]),
+            items=st.lists(st.integers(0, 3), min_size=20, max_size=20),
+            offset=st.integers(0, 400),
+        )
+        def record_measure(self, of: int, code: str, timepoint: str, items: list[int], offset: int) -> int:
+            current = episode(of)
+            return services.assessment_record(
+                actor=current.clinician,
+                episode=current,
+                instrument_code=code,
+                timepoint=timepoint,
+                administered_on=latest(current.referred_on, offset, current.closed_on or today),
+                responses=_answers(code, items),
+            ).pk
+
+        @rule(assessment_id=consumes(assessments))
+        def delete_measure(self, assessment_id: int) -> None:
+            assessment = Assessment.objects.dangerously_unscoped().select_related("episode__program").get(
+                pk=assessment_id
+            )
+            services.assessment_delete(actor=assessment.recorded_by, assessment=assessment)
+
+        @rule(of=episodes, completed=st.booleans(), offset=st.integers(0, 100))
+        def close(self, of: int, completed: bool, offset: int) -> None:
+            current = episode(of)
+            assume(current.status == EpisodeStatus.OPEN)
+            start = max(current.referred_on, current.last_session_on or current.referred_on)
+            services.episode_close(
+                actor=current.clinician,
+                episode=current,
+                status=EpisodeStatus.COMPLETED if completed else EpisodeStatus.ENDED,
+                closed_on=latest(start, offset, today),
+                reason="" if completed else "stopped_attending",
+            )
+
+        @rule(of=episodes)
+        def reopen(self, of: int) -> None:
+            current = episode(of)
+            assume(current.status != EpisodeStatus.OPEN)
+            services.episode_reopen(actor=current.clinician, episode=current)
+
+        @rule(of=episodes, to=st.integers(0, 2))
+        def hand_over(self, of: int, to: int) -> None:
+            current = episode(of)
+            receiver = staff[current.organization_id][to % len(staff[current.organization_id])]
+            assume(current.status == EpisodeStatus.OPEN and receiver.pk != current.clinician_id)
+            services.episode_handover(actor=current.clinician, episode=current, to_clinician=receiver)
+
+        @precondition(lambda self: not self.placed)
+        @rule()
+        def place_the_nominee(self) -> None:
+            enrollment = Enrollment.objects.in_org(cac).get(clinician=nominee)
+            training_services.enrollment_place(actor=program_admin, enrollment=enrollment, cohort=cohort)
+            self.placed = True
+
+        @rule(period=st.sampled_from(periods))
+        def change_the_programs_period(self, period: tuple[date, date]) -> None:
+            program.refresh_from_db()
+            program_services.program_save(
+                actor=program_admin,
+                organization=national,
+                program=program,
+                name=program.name,
+                description=program.description,
+                starts_on=period[0],
+                ends_on=period[1],
+                funders=[],
+                targets={},
+            )
+
+        @invariant()
+        def kept_equals_recomputed(self) -> None:
+            program.refresh_from_db()
+            assert kept.differences(program) == []
+            assert served.kept(program) == served.recompute(program)
+
+    run_state_machine_as_test(KeptMachine, settings=settings(max_examples=12, deadline=None, stateful_step_count=15))
+    # Every run was rolled back.
+    assert not Episode.objects.of_program(program).exists()
+    assert not CacCell.objects.of_program(program).exists()
+
+
+def test_a_cacs_cells_and_its_states_sum_are_written_as_records_are(
+    cac: Organization, other_cac: Organization, program: Program, clinician: User, other_clinician: User
+) -> None:
+    """By example: two completed cases in one state and one in the other, each state summing its CACs."""
+    for n in range(2):
+        completed_case(cac=cac, program=program, clinician=clinician, case_number=f"E-{n}")
+    completed_case(cac=other_cac, program=program, clinician=other_clinician, case_number="E-9")
+
+    def by_state(figure: str) -> dict[str, int]:
+        rows = StateCell.objects.of_program(program).filter(figure=figure, key="").values_list("state", "n")
+        result: Counter[str] = Counter()
+        for state, n in rows:
+            result[state] += n
+        return dict(result)
+
+    for figure in ("children", "caregivers", "referred", "started", "completed", "pre_post", "practice_episodes"):
+        assert by_state(figure) == {cac.state: 2, other_cac.state: 1}, figure
+    assert by_state("sessions") == {cac.state: 8, other_cac.state: 4}
+    assert kept.differences(program) == []
+
+
+# --- reporting_verify -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cases(cac: Organization, other_cac: Organization, program: Program, clinician: User, other_clinician: User) -> None:
+    completed_case(cac=cac, program=program, clinician=clinician, case_number="V-1")
+    completed_case(cac=other_cac, program=program, clinician=other_clinician, case_number="V-2", caregiver=False)
+
+
+def test_reporting_verify_passes_on_kept_figures(cases: None, program: Program) -> None:
+    out = StringIO()
+    call_command("reporting_verify", stdout=out, stderr=StringIO())
+    assert out.getvalue() == (
+        f"Program {program.pk}: 2 children served and every figure cell equal the raw rows.\n"
+    )
+
+
+def test_reporting_verify_fails_on_a_tampered_cac_cell(cases: None, program: Program, cac: Organization) -> None:
+    cell = CacCell.objects.in_org(cac).get(program=program, figure="children", key="")
+    assert cell.n == 1
+    CacCell.objects.in_org(cac).filter(pk=cell.pk).update(n=5)
+    err = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("reporting_verify", stdout=StringIO(), stderr=err)
+    assert str(failed.value) == "1 kept figures differ from the raw rows."
+    assert err.getvalue() == (
+        f"Program {program.pk}: CAC {cac.pk} {cell.month:%Y-%m} children:: kept 5, raw rows 1\n"
+    )
+
+
+def test_reporting_verify_fails_on_a_missing_state_cell(
+    cases: None, program: Program, other_cac: Organization
+) -> None:
+    StateCell.objects.of_program(program).filter(state=other_cac.state, figure="completed").delete()
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("reporting_verify", stdout=StringIO(), stderr=err)
+    assert f"{other_cac.state} " in err.getvalue()
+    assert "completed:: kept 0, raw rows 1" in err.getvalue()
+
+
+# --- Reliable change from the kept histograms -------------------------------------------------------------------
+
+
+def _histograms(code: str, cutoff: int, pairs: list[tuple[int, int]]) -> tuple[dict[str, int], dict[str, int]]:
+    """The ``change`` and ``pre`` cells of ``pairs``, keyed as ``kept.compute`` keys them."""
+    changes: Counter[str] = Counter()
+    pres: Counter[str] = Counter()
+    for pre, post in pairs:
+        changes[f"{code}|{post - pre}|{int(pre >= cutoff)}|{int(post < cutoff)}"] += 1
+        pres[f"{code}|{pre}"] += 1
+    return dict(changes), dict(pres)
+
+
+def _assert_same(from_cells: change.Outcomes, from_pairs: change.Outcomes) -> None:
+    assert from_cells.n == from_pairs.n
+    assert from_cells.counts == from_pairs.counts
+    assert from_cells.eligible_for_recovery == from_pairs.eligible_for_recovery
+    assert from_cells.recovered == from_pairs.recovered
+    assert from_cells.sd_source == from_pairs.sd_source
+    for name in ("mean_pre", "mean_post", "mean_change", "effect_size", "sd_pre"):
+        mine, theirs = getattr(from_cells, name), getattr(from_pairs, name)
+        assert (mine is None) == (theirs is None), name
+        if mine is not None:
+            assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-9), name
+
+
+@st.composite
+def instrument_and_pairs(draw: Any) -> tuple[instruments.Instrument, list[tuple[int, int]]]:
+    instrument = draw(st.sampled_from(instruments.all_instruments()))
+    score = st.integers(instrument.total_minimum, instrument.total_maximum)
+    pairs = draw(st.lists(st.tuples(score, score), min_size=1, max_size=40))
+    return instrument, pairs
+
+
+@settings(max_examples=150, deadline=None)
+@given(instrument_and_pairs())
+def test_reliable_change_from_the_kept_histograms_equals_the_pairs(
+    case: tuple[instruments.Instrument, list[tuple[int, int]]],
+) -> None:
+    instrument, pairs = case
+    changes, pres = _histograms(instrument.code, instrument.cutoff, pairs)
+    [outcome] = figures.outcomes(changes, pres)
+    assert outcome.code == instrument.code
+    expected = change.summarize(
+        pairs, sd_pre=instrument.norms.sd_pre, reliability=instrument.norms.reliability, cutoff=instrument.cutoff
+    )
+    _assert_same(outcome.outcome, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    instrument_and_pairs(),
+    st.floats(min_value=0.5, max_value=20, allow_nan=False, allow_infinity=False),
+)
+def test_reliable_change_with_a_published_sd_equals_the_pairs(
+    case: tuple[instruments.Instrument, list[tuple[int, int]]], sd: float
+) -> None:
+    """An instrument whose norms publish the baseline SD: both sides judge change with it."""
+    base, pairs = case
+    instrument = dataclasses.replace(base, norms=dataclasses.replace(base.norms, sd_pre=sd))
+    changes, pres = _histograms(instrument.code, instrument.cutoff, pairs)
+    rows = []
+    for key, n in changes.items():
+        _code, delta, eligible, below = key.split("|")
+        rows.append((int(delta), eligible == "1", below == "1", n))
+    scores = [(int(key.split("|")[1]), n) for key, n in pres.items()]
+    from_cells = figures.summarize(rows, scores, instrument=instrument)
+    expected = change.summarize(pairs, sd_pre=sd, reliability=instrument.norms.reliability, cutoff=instrument.cutoff)
+    assert from_cells.sd_source == change.PUBLISHED
+    _assert_same(from_cells, expected)
+
+
+def test_the_kept_pairs_of_a_program_give_its_outcomes(
+    cac: Organization, program: Program, clinician: User
+) -> None:
+    """End to end: completed cases' first baseline and last post, read back from the cells, as from the pairs."""
+    pairs = [(40, 0), (40, 20), (20, 40), (60, 20)]
+    for n, (pre, post) in enumerate(pairs):
+        episode = services.child_register(
+            actor=clinician,
+            cac=cac,
+            program=program,
+            case_number=f"O-{n}",
+            clinician=clinician,
+            treatment_model=TreatmentModel.objects.get(code="tf-cbt"),
+            age_at_referral=12,
+            gender="boy",
+            race_ethnicity="white",
+            trauma_types=["sexual_abuse"],
+            referred_on=_today() - timedelta(days=120),
+        )
+        day = episode.referred_on + timedelta(days=7)
+        services.session_record(
+            actor=clinician,
+            episode=episode,
+            held_on=day,
+            minutes=60,
+            kind="child",
+            components=[],
+            caregiver_present=False,
+            modality="in_person",
+        )
+        for timepoint, total in (("baseline", pre), ("post", post)):
+            services.assessment_record(
+                actor=clinician,
+                episode=episode,
+                instrument_code=CATS,
+                timepoint=timepoint,
+                administered_on=day,
+                responses=_answers(CATS, [total // 20] * 20),
+            )
+        episode.refresh_from_db()
+        services.episode_close(actor=clinician, episode=episode, status=EpisodeStatus.COMPLETED, closed_on=day)
+    reached = figures.care(program, figures.Filters())
+    [outcome] = reached.outcomes
+    instrument = instruments.load(CATS)
+    expected = change.summarize(
+        pairs, sd_pre=None, reliability=instrument.norms.reliability, cutoff=instrument.cutoff
+    )
+    _assert_same(outcome.outcome, expected)
+    assert reached.pre_post == 4

@@ -29,7 +29,7 @@ from haven.training.models import Enrollment
 from haven.training.path import Status, add_months
 
 from .kept import month_of
-from .models import StateCell
+from .models import ProgramCell, StateCell
 
 METRICS = ("clinicians_trained", "clinicians_certified", "children_served", "caregivers_served")
 
@@ -251,9 +251,12 @@ def care(program: Program, filters: Filters, today: date | None = None) -> Care:
     """The care figures of the period and state (a cohort does not narrow them: children are counted by CAC)."""
     today = today or timezone.now().date()
     start, end = filters.months(program)
-    cells = StateCell.objects.of_program(program)
-    if filters.state:
-        cells = cells.filter(state=filters.state)
+    # The whole program reads the program's cells; a state, that state's.
+    cells = (
+        StateCell.objects.of_program(program).filter(state=filters.state)
+        if filters.state
+        else ProgramCell.objects.of_program(program)
+    )
     in_period = cells.filter(month__gte=start, month__lte=end)
     totals: dict[str, dict[str, int]] = {}
     for figure, key, n in (
@@ -302,8 +305,11 @@ def care(program: Program, filters: Filters, today: date | None = None) -> Care:
         running_caregivers += counts["caregivers"]
         result.by_month.append((month, running_children, running_caregivers))
 
+    by_state = StateCell.objects.of_program(program).filter(month__gte=start, month__lte=end)
+    if filters.state:
+        by_state = by_state.filter(state=filters.state)
     for state, figure, n in (
-        in_period.filter(figure__in=STATE_FIGURES, key="")
+        by_state.filter(figure__in=STATE_FIGURES, key="")
         .values("state", "figure")
         .annotate(total=Sum("n"))
         .values_list("state", "figure", "total")

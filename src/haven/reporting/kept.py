@@ -42,7 +42,7 @@ from haven.measures import instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
-from .models import CacCell, StateCell
+from .models import CacCell, ProgramCell, StateCell
 
 type CellKey = tuple[int, date, str, str]  # (CAC, month, figure, key)
 
@@ -199,6 +199,7 @@ def refresh_all(program: Program) -> None:
     with transaction.atomic():
         CacCell.objects.of_program(program).delete()
         StateCell.objects.of_program(program).delete()
+        ProgramCell.objects.of_program(program).delete()
         states = dict(
             Organization.objects.filter(pk__in=_cacs_with_records(program)).values_list("pk", "state").order_by()
         )
@@ -211,14 +212,25 @@ def refresh_all(program: Program) -> None:
             batch_size=5000,
         )
         for state in sorted(set(states.values())):
-            _sum_state(program, state)
+            _sum_state(program, state, keep_program=False)
+        ProgramCell.objects.bulk_create(
+            (
+                ProgramCell(organization_id=program.organization_id, program=program, month=m, figure=f, key=k, n=n)
+                for m, f, k, n in StateCell.objects.of_program(program)
+                .values("month", "figure", "key")
+                .annotate(total=Sum("n"))
+                .values_list("month", "figure", "key", "total")
+                .order_by()
+            ),
+            batch_size=5000,
+        )
 
 
 def _cacs_with_records(program: Program) -> set[int]:
     return set(Episode.objects.of_program(program).order_by().values_list("organization_id", flat=True).distinct())
 
 
-def _sum_state(program: Program, state: str) -> None:
+def _sum_state(program: Program, state: str, *, keep_program: bool = True) -> None:
     fresh = {
         (month, figure, key): n
         for month, figure, key, n in CacCell.objects.of_program(program)
@@ -232,6 +244,12 @@ def _sum_state(program: Program, state: str) -> None:
         (row.month, row.figure, row.key): row
         for row in StateCell.objects.of_program(program).filter(state=state).only("pk", "month", "figure", "key", "n")
     }
+    deltas: Counter[tuple[date, str, str]] = Counter()
+    for cell, row in stored.items():
+        deltas[cell] += fresh.get(cell, 0) - row.n
+    for cell, n in fresh.items():
+        if cell not in stored:
+            deltas[cell] += n
     StateCell.objects.of_program(program).filter(pk__in=[r.pk for c, r in stored.items() if c not in fresh]).delete()
     changed = []
     for cell, row in stored.items():
@@ -239,6 +257,8 @@ def _sum_state(program: Program, state: str) -> None:
             row.n = fresh[cell]
             changed.append(row)
     StateCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
+    if keep_program:
+        _apply_to_program(program, {cell: d for cell, d in deltas.items() if d})
     StateCell.objects.bulk_create(
         (
             StateCell(
@@ -249,6 +269,39 @@ def _sum_state(program: Program, state: str) -> None:
         ),
         batch_size=1000,
     )
+
+
+def _apply_to_program(program: Program, deltas: dict[tuple[date, str, str], int]) -> None:
+    """Add a state's changes to the program's cells."""
+    if not deltas:
+        return
+    rows = ProgramCell.objects.of_program(program).filter(
+        month__in={m for m, _f, _k in deltas}, figure__in={f for _m, f, _k in deltas}
+    )
+    current = {(row.month, row.figure, row.key): row for row in rows.only("pk", "month", "figure", "key", "n")}
+    gone, changed, added = [], [], []
+    for cell, delta in deltas.items():
+        row = current.get(cell)
+        if row is None:
+            month, figure, key = cell
+            added.append(
+                ProgramCell(
+                    organization_id=program.organization_id,
+                    program=program,
+                    month=month,
+                    figure=figure,
+                    key=key,
+                    n=delta,
+                )
+            )
+        elif row.n + delta == 0:
+            gone.append(row.pk)
+        else:
+            row.n += delta
+            changed.append(row)
+    ProgramCell.objects.of_program(program).filter(pk__in=gone).delete()
+    ProgramCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
+    ProgramCell.objects.bulk_create(added, batch_size=1000)
 
 
 def differences(program: Program) -> list[str]:
@@ -277,6 +330,18 @@ def differences(program: Program) -> list[str]:
             "state", "month", "figure", "key", "n"
         )
     }
+    by_month: Counter[tuple[date, str, str]] = Counter()
+    for (_state, month, figure, key), n in by_state.items():
+        by_month[month, figure, key] += n
+    kept_program = {
+        (month, figure, key): n
+        for month, figure, key, n in ProgramCell.objects.of_program(program).values_list("month", "figure", "key", "n")
+    }
+    for program_cell in sorted(set(by_month) | set(kept_program), key=str):
+        want, have = by_month.get(program_cell, 0), kept_program.get(program_cell, 0)
+        if want != have:
+            month, figure, key = program_cell
+            problems.append(f"program {month:%Y-%m} {figure}:{key}: kept {have}, raw rows {want}")
     for state_cell in sorted(set(by_state) | set(kept_states), key=str):
         want, have = by_state.get(state_cell, 0), kept_states.get(state_cell, 0)
         if want != have:

@@ -58,6 +58,26 @@ class StateCell(TenantModel):
         return f"{self.state} {self.month:%Y-%m} {self.figure}:{self.key}={self.n}"
 
 
+class ProgramCell(TenantModel):
+    """The sum of every state's cells: what the whole-program dashboard reads. Kept by applying each state's
+    change. The organization is the program's."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    figure = models.CharField(max_length=24)
+    key = models.CharField(max_length=48, blank=True)
+    n = models.PositiveIntegerField()
+
+    objects = models.Manager.from_queryset(CellQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "month", "figure", "key"], name="program_cell_once")]
+        indexes = [models.Index(fields=["program", "month", "figure", "key", "n"], name="program_cell_read")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.figure}:{self.key}={self.n}"
+
+
 class ReportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     READY = "ready", _("Ready")

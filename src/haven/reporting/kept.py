@@ -89,11 +89,15 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
         "treatment_model__uses_practice",
     )
     completed_on: dict[int, tuple[int, date]] = {}
+    # An episode referred (or begun) before the program started enters the program's figures in its first month.
+    starts = program.starts_on
+    opening = month_of(starts if isinstance(starts, date) else date.fromisoformat(str(starts)))
     for pk, org, status, referred, first, closed, length, baseline, post, practice, uses_practice in episodes:
-        cells[org, month_of(referred), "referred", ""] += 1
+        cells[org, max(opening, month_of(referred)), "referred", ""] += 1
         if first is not None:
-            cells[org, month_of(first), "started", ""] += 1
-            cells[org, month_of(first), "wait", str(min(WAIT_CAP, (first - referred).days))] += 1
+            began = max(opening, month_of(first))
+            cells[org, began, "started", ""] += 1
+            cells[org, began, "wait", str(min(WAIT_CAP, (first - referred).days))] += 1
         if status == EpisodeStatus.ENDED and closed is not None:
             cells[org, month_of(closed), "ended", ""] += 1
         if status != EpisodeStatus.COMPLETED or closed is None:

@@ -94,6 +94,9 @@ class _Cells:
     def whole(self, total: Hashable, parts: list[Hashable]) -> None:
         """``total`` equals the sum of ``parts``; a remainder cell is added (hidden) when they fall short."""
         rest = self.values[total] - sum(self.values[p] for p in parts)
+        if rest < 0 or (not parts and not rest):
+            # Not a sum: the parts count things the total does not (nothing to derive), or there are none.
+            return
         if rest:
             self.hidden.add(self.add((*_as_tuple(total), "rest"), rest))
             parts = [*parts, (*_as_tuple(total), "rest")]

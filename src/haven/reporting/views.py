@@ -271,4 +271,6 @@ def impact(request: HttpRequest, language: str = "en", program_id: int | None = 
             "reporting/impact.html",
             {"program": program, "public": tables.public_figures(program, timezone.now().date()), "language": language},
         )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    response["Content-Language"] = language
+    return response

@@ -24,6 +24,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
 from haven.programs.models import Program, ProgramFunder
+from haven.reporting.models import QuarterlyReport, ReportStatus
 from haven.training import services as training_services
 from haven.training.models import Cohort, ConsultationCall, Enrollment
 
@@ -32,6 +33,7 @@ ALL_ROLES = frozenset(Role.values)
 ADMINS = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
 COHORT_ROLES = frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})
 CARE = frozenset({Role.CLINICIAN, Role.ORG_ADMIN})
+FUNDER_AUDIENCE = frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})
 
 
 @dataclass
@@ -254,7 +256,32 @@ POLICY: dict[str, Rule] = {
     "care:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     "care:import": Rule("GET", frozenset({Role.ORG_ADMIN})),
     "care:import_confirm": Rule("POST", frozenset({Role.ORG_ADMIN}), ok=302),
+    # Figures: the program team's unsuppressed dashboard and forecast; the funder's protected view, its downloads
+    # and the quarterly reports for the program admin and the funder's viewers; the public page for anyone.
+    "reporting:dashboard": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "reporting:funder": Rule("GET", FUNDER_AUDIENCE),
+    "reporting:funder_export": Rule("GET", FUNDER_AUDIENCE, kwargs=lambda w: {"fmt": "csv"}),
+    "reporting:forecast": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "reporting:reports": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "reporting:report_download": Rule(
+        "GET", FUNDER_AUDIENCE, kwargs=lambda w: {"report_id": _ready_report(w)}, scoped=True
+    ),
+    "impact": Rule("GET", ALL_ROLES, anonymous=200),
+    "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
 }
+
+
+def _ready_report(world: World) -> int:
+    """A quarterly report of the world's program, made and ready to download."""
+    return QuarterlyReport.objects.create(
+        organization=world.national,
+        program=world.program,
+        quarter=date(2025, 1, 1),
+        language="en",
+        status=ReportStatus.READY,
+        pdf=b"%PDF-1.7\n",
+        requested_by=world.members[Role.PROGRAM_ADMIN],
+    ).pk
 
 
 def _first_call(cohort: Cohort) -> int:

@@ -38,6 +38,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
 from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session, Timepoint
+from haven.core.generation import insert_rows
 from haven.measures import instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
@@ -199,7 +200,9 @@ def refresh(program: Program, cac_id: int) -> None:
 
 
 def refresh_all(program: Program) -> None:
-    """Every CAC's cells again (after the program's period changed, and by the generator)."""
+    """Every CAC's cells again (after the program's period changed, and by the generator). Written as plain rows
+    (``insert_rows``): at program scale there are hundreds of thousands."""
+    columns = ["organization_id", "program_id", "state", "month", "figure", "key", "n"]
     with transaction.atomic():
         CacCell.objects.of_program(program).delete()
         StateCell.objects.of_program(program).delete()
@@ -207,26 +210,27 @@ def refresh_all(program: Program) -> None:
         states = dict(
             Organization.objects.filter(pk__in=_cacs_with_records(program)).values_list("pk", "state").order_by()
         )
-        CacCell.objects.bulk_create(
-            (
-                CacCell(organization_id=org, program=program, state=states[org], month=m, figure=f, key=k, n=n)
-                for (org, m, f, k), n in compute(program).items()
-                if n
-            ),
-            batch_size=5000,
+        fresh = compute(program)
+        insert_rows(
+            CacCell,
+            columns,
+            ((org, program.pk, states[org], m, f, k, n) for (org, m, f, k), n in fresh.items() if n),
         )
-        for state in sorted(set(states.values())):
-            _sum_state(program, state, keep_program=False)
-        ProgramCell.objects.bulk_create(
-            (
-                ProgramCell(organization_id=program.organization_id, program=program, month=m, figure=f, key=k, n=n)
-                for m, f, k, n in StateCell.objects.of_program(program)
-                .values("month", "figure", "key")
-                .annotate(total=Sum("n"))
-                .values_list("month", "figure", "key", "total")
-                .order_by()
-            ),
-            batch_size=5000,
+        by_state: Counter[tuple[str, date, str, str]] = Counter()
+        for (org, month, figure, key), n in fresh.items():
+            by_state[states[org], month, figure, key] += n
+        insert_rows(
+            StateCell,
+            columns,
+            ((program.organization_id, program.pk, *cell, n) for cell, n in by_state.items() if n),
+        )
+        by_month: Counter[tuple[date, str, str]] = Counter()
+        for (_state, month, figure, key), n in by_state.items():
+            by_month[month, figure, key] += n
+        insert_rows(
+            ProgramCell,
+            ["organization_id", "program_id", "month", "figure", "key", "n"],
+            ((program.organization_id, program.pk, *cell, n) for cell, n in by_month.items() if n),
         )
 
 

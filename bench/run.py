@@ -2,9 +2,16 @@
 
     make bench SCALE=program        (or demo, national)
 
-Generates `var/bench-<scale>.sqlite3` once (timing the generator), then, warm, takes the median of several
-requests of each page through Django's test client with the program admin (or a trainer) signed in.
-Prints a table, then one JSON object with every figure as the last line.
+Generates `var/bench-<scale>.sqlite3` when missing or stale (timing the generator and keeping the time in
+`var/bench-<scale>.json`), then, warm (one untimed request first), takes the median of several requests of each
+page through Django's test client with its user signed in: the program dashboard (`/reporting/`, program admin)
+and its floor (the bare SQL for the same figures over the raw rows, `bench/floor.py`, median of a few runs), the
+funder dashboard (funder viewer), the clinician's caseload and session page (with their query counts), the
+workforce pages, and the import's rows per second.
+
+Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
+`funder_ms`, `caseload_ms`, `caseload_queries`, `import_rows_per_s`, `generate_s`, `scale`, then the other figures.
+Environment: SCALE, RUNS (requests per page, default 15), FLOOR_RUNS (default 5).
 """
 
 import json
@@ -12,22 +19,30 @@ import os
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
     scale = os.environ.get("SCALE", "program")
-    runs = int(os.environ.get("RUNS", "7"))
+    runs = int(os.environ.get("RUNS", "15"))
+    floor_runs = int(os.environ.get("FLOOR_RUNS", "5"))
     db_name = f"bench-{scale}.sqlite3"
-    _drop_if_stale(ROOT / "var" / db_name)
+    db_path = ROOT / "var" / db_name
     os.environ["DATABASE_URL"] = f"sqlite:///{db_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings.demo")
     import django
 
-    django.setup()
+    django.setup()  # opens no database connection: the file may still be replaced
+    from django.apps import apps
+
+    kept = [m._meta.db_table for m in apps.get_app_config("reporting").get_models() if m.__name__.endswith("Cell")]
+    _drop_if_stale(db_path, ["care_child", *kept])
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -40,93 +55,196 @@ def main() -> None:
     from haven.training.models import Cohort
 
     call_command("migrate", verbosity=0)
-    generate_s = None
-    if not Organization.objects.exists():
+    generated = not Organization.objects.exists()
+    if generated:
+        print(f"Generating {scale} scale into var/{db_name} ...", flush=True)
         began = time.perf_counter()
         call_command("generate", f"--scale={scale}", "--seed=1", stdout=open(os.devnull, "w"))  # noqa: SIM115
-        generate_s = time.perf_counter() - began
+        generate_s: float | None = round(time.perf_counter() - began, 2)
+        _stored(db_path).write_text(
+            json.dumps({"generate_s": generate_s, "generated_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        )
+    else:
+        generate_s = _stored_generate_s(db_path)
 
-    admin = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="program.admin@haven.example"))
-    trainer = sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email="trainer@haven.example"))
+    def client_of(email: str) -> Client:
+        return sign_in_client(Client(HTTP_HOST="127.0.0.1"), User.objects.get(email=email))
+
+    admin = client_of("program.admin@haven.example")
+    funder = client_of("funder@haven.example")
+    trainer = client_of("trainer@haven.example")
     clinician_user = User.objects.get(email="clinician@haven.example")
     clinician = sign_in_client(Client(HTTP_HOST="127.0.0.1"), clinician_user)
     cohort = Cohort.objects.dangerously_unscoped().order_by("pk").first()
     episode = (
         Episode.objects.dangerously_unscoped().filter(clinician=clinician_user, status="open").order_by("pk").first()
     )
+    # (client, address, requests timed): the pages that scan raw rows on every view get fewer.
     pages = {
-        "workforce": (admin, "/training/"),
-        "capacity": (admin, "/training/capacity/"),
-        "cohorts": (admin, "/training/cohorts/"),
-        "cohort": (trainer, f"/training/cohorts/{cohort.pk}/"),
+        "dashboard": (admin, "/reporting/", runs),
+        "funder": (funder, "/reporting/funder/", runs),
         # The clinician's pages: their caseload and one episode's session page (each read is audited).
-        "caseload": (clinician, "/care/"),
-        "session_page": (clinician, f"/care/episodes/{episode.pk}/"),
-        "outcomes": (admin, "/care/outcomes/"),
+        "caseload": (clinician, "/care/", runs),
+        "session_page": (clinician, f"/care/episodes/{episode.pk}/", runs),
+        "workforce": (admin, "/training/", runs),
+        "capacity": (admin, "/training/capacity/", runs),
+        "cohorts": (admin, "/training/cohorts/", 7),
+        "cohort": (trainer, f"/training/cohorts/{cohort.pk}/", 7),
+        "outcomes": (admin, "/care/outcomes/", 5),  # the care app's own page, computed from the raw rows
     }
-    results: dict[str, object] = {"scale": scale, "generate_s": round(generate_s, 2) if generate_s else None}
-    print(f"{'page':<12}{'median ms':>12}{'queries':>10}")
-    for name, (client, url) in pages.items():
-        if client.get(url).status_code != 200:  # the first request also warms the caches
-            raise SystemExit(f"{url} did not answer 200")
-        times = []
-        for _ in range(runs):
-            began = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        median = statistics.median(times)
-        results[f"{name}_ms"] = round(median, 1)
-        results[f"{name}_queries"] = len(queries)
-        print(f"{name:<12}{median:>12.1f}{len(queries):>10}")
-    # Cold: the first view after a write, which derives every path again (the figures' cache is keyed by writes).
-    from haven.programs.models import Program
-    from haven.training import figures
+    timed: dict[str, tuple[float, int, float]] = {}
+    print(f"{'page':<44}{'median ms':>12}{'queries':>10}")
+    for name, (client, url, count) in pages.items():
+        timed[name] = _time_page(client, url, count, connection, CaptureQueriesContext)
+        print(f"{name + ' ' + url:<44}{timed[name][0]:>12.1f}{timed[name][1]:>10}", flush=True)
 
-    program = Program.objects.dangerously_unscoped().get()
-    cold = []
-    for _ in range(3):
-        figures.changed(program)
+    # The floor: the dashboard's figures straight from the raw rows, with a raw SQLite cursor.
+    import floor
+    from django.utils import timezone
+
+    from haven.programs.models import Program
+    from haven.reporting import figures as reporting_figures
+    from haven.training import figures as training_figures
+
+    program = Program.objects.dangerously_unscoped().order_by("-starts_on").first()
+    today = timezone.now().date()
+    start, end = reporting_figures.Filters().months(program)
+    values = floor.params(program, start, end, today)
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    rows = floor.run(cursor, values)  # warm
+    floor_times: list[float] = []
+    part_times: dict[str, list[float]] = {name: [] for name in floor.QUERIES}
+    for _ in range(floor_runs):
         began = time.perf_counter()
-        admin.get("/training/")
-        cold.append((time.perf_counter() - began) * 1000)
-    results["workforce_cold_ms"] = round(statistics.median(cold), 1)
-    print(f"{'workforce, first view after a write':<12}{results['workforce_cold_ms']:>12.1f}")
-    results.update(_import_speed(scale))
-    print(f"{'import':<12}{results['import_rows_per_s']:>12.0f} rows/s ({results['import_rows']} rows)")
+        for name, sql in floor.QUERIES.items():
+            part_began = time.perf_counter()
+            cursor.execute(sql, values).fetchall()
+            part_times[name].append((time.perf_counter() - part_began) * 1000)
+        floor_times.append((time.perf_counter() - began) * 1000)
+    floor_ms = statistics.median(floor_times)
+    parts = {name: round(statistics.median(t), 1) for name, t in part_times.items()}
+    problems = floor.agree(rows, program, today)
+    print(f"{'floor (bare SQL, ' + str(len(floor.QUERIES)) + ' queries)':<44}{floor_ms:>12.1f}")
+    for name, ms in parts.items():
+        print(f"{'  ' + name:<44}{ms:>12.1f}")
+    print(f"{'  floor figures equal the dashboard':<44}{'yes' if not problems else 'NO':>12}")
+    for problem in problems:
+        print(f"    {problem}")
+
+    # Cold: the first view after a workforce write derives every clinician's path again.
+    cold = {}
+    for name, url in (("dashboard", "/reporting/"), ("workforce", "/training/")):
+        samples = []
+        for _ in range(3):
+            training_figures.changed(program)
+            began = time.perf_counter()
+            admin.get(url)
+            samples.append((time.perf_counter() - began) * 1000)
+        cold[name] = statistics.median(samples)
+        print(f"{name + ', first view after a write':<44}{cold[name]:>12.1f}")
+    admin.get("/reporting/")  # leave the caches warm
+
+    speed = _import_speed()
+    print(f"{'import':<44}{speed['import_rows_per_s']:>12.0f} rows/s ({speed['import_rows']} rows)")
+    gen_text = "n/a" if generate_s is None else f"{generate_s:.1f} s" + ("" if generated else " (stored)")
+    print(f"{'generation':<44}{gen_text:>12}")
+
+    dashboard_ms = timed["dashboard"][0]
+    results: dict[str, object] = {
+        "dashboard_ms": round(dashboard_ms, 1),
+        "floor_ms": round(floor_ms, 1),
+        "ratio": round(floor_ms / dashboard_ms, 1),
+        "funder_ms": round(timed["funder"][0], 1),
+        "caseload_ms": round(timed["caseload"][0], 1),
+        "caseload_queries": timed["caseload"][1],
+        "import_rows_per_s": speed["import_rows_per_s"],
+        "generate_s": generate_s,
+        "scale": scale,
+        "generated": generated,
+        "dashboard_queries": timed["dashboard"][1],
+        "dashboard_min_ms": round(timed["dashboard"][2], 1),
+        "floor_min_ms": round(min(floor_times), 1),
+        "funder_queries": timed["funder"][1],
+        "dashboard_cold_ms": round(cold["dashboard"], 1),
+        "floor_agrees": not problems,
+        "floor_parts_ms": parts,
+        "runs": runs,
+        "floor_runs": floor_runs,
+    }
+    for name, (ms, queries, _fastest) in timed.items():
+        if name not in ("dashboard", "funder", "caseload"):
+            results[f"{name}_ms"] = round(ms, 1)
+            results[f"{name}_queries"] = queries
+    results["workforce_cold_ms"] = round(cold["workforce"], 1)
+    results["import_rows"] = speed["import_rows"]
+    results["import_errors"] = speed["import_errors"]
+    results["load_avg"] = round(os.getloadavg()[0], 2)
     print(json.dumps(results))
 
 
-def _drop_if_stale(path: Path) -> None:
-    """A bench database made before the care records existed is generated again."""
+def _time_page(client: Any, url: str, count: int, connection: Any, capture: Any) -> tuple[float, int, float]:
+    """The median ms of ``count`` requests after one untimed request (which warms the caches), the queries of
+    one more, and the fastest request (the least disturbed by other work on the machine)."""
+    if client.get(url).status_code != 200:
+        raise SystemExit(f"{url} did not answer 200")
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    with capture(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries), min(times)
+
+
+def _stored(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def _stored_generate_s(path: Path) -> float | None:
+    """The generation time kept beside the database when it was made (None for a database made before)."""
+    try:
+        return json.loads(_stored(path).read_text())["generate_s"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _drop_if_stale(path: Path, tables: list[str]) -> None:
+    """A bench database without rows in one of ``tables`` (the care records, every table of kept reporting cells)
+    is generated again: it was made before they existed, or its generation did not finish."""
     import sqlite3
 
     if not path.exists():
         return
     with sqlite3.connect(path) as db:
-        has_children = (
-            db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'care_child'").fetchone()[0]
-            and db.execute("SELECT EXISTS (SELECT 1 FROM care_child)").fetchone()[0]
-        )
-    if not has_children:
+
+        def has_rows(table: str) -> bool:
+            exists = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            if not exists.fetchone()[0]:
+                return False
+            return bool(db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0])  # noqa: S608
+
+        empty = [table for table in tables if not has_rows(table)]
+    if empty:
+        print(f"var/{path.name} is stale (no rows in {', '.join(empty)}): generating it again.")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _stored(path).unlink(missing_ok=True)
 
 
-def _import_speed(scale: str) -> dict[str, object]:
+def _import_speed() -> dict[str, object]:
     """Dry run and apply of a course-completion file naming every clinician of the program (rolled back)."""
     from django.db import transaction
 
     from haven.accounts.models import User
     from haven.organizations.models import Membership
     from haven.training import imports, selectors
+    from haven.training.models import Enrollment, Placement
 
     admin = User.objects.get(email="program.admin@haven.example")
     membership = Membership.objects.of_user(admin).select_related("organization").get()
     program = selectors.program_for(membership)
-    from haven.training.models import Enrollment, Placement
-
     in_program = set(
         Enrollment.objects.dangerously_unscoped()
         .filter(program=program)

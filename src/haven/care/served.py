@@ -23,6 +23,7 @@ from haven.training.models import Enrollment
 
 from .models import CAREGIVER_KINDS, Child, ChildServed, Session, age_band
 
+REBUILD_SLICE = 50_000
 CAREGIVER_INVOLVED = Q(caregiver_present=True) | Q(kind__in=CAREGIVER_KINDS)
 
 
@@ -134,10 +135,13 @@ def rebuild(program: Program) -> None:
     """The program's period changed: every served row is recomputed from the raw rows."""
     fresh = recompute(program)
     ChildServed.objects.of_program(program).delete()
-    children = Child.objects.dangerously_unscoped().filter(pk__in=list(fresh))
-    states = dict(Organization.objects.filter(pk__in=children.values("organization_id")).values_list("pk", "state"))
-    ChildServed.objects.bulk_create(
-        (row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()),
-        batch_size=5000,
-    )
+    ids = sorted(fresh)
+    # In slices: SQLite caps the variables of one statement (half a million children at national scale).
+    for start in range(0, len(ids), REBUILD_SLICE):
+        children = Child.objects.dangerously_unscoped().filter(pk__in=ids[start : start + REBUILD_SLICE])
+        states = dict(Organization.objects.filter(pk__in=children.values("organization_id")).values_list("pk", "state"))
+        ChildServed.objects.bulk_create(
+            (row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()),
+            batch_size=5000,
+        )
     cells.refresh_all(program)

@@ -114,11 +114,9 @@ def care_figures(program: Program, *, organization_id: int | None = None) -> Car
     return figures
 
 
-def _outcomes(program: Program, organization_id: int | None) -> list[InstrumentOutcome]:
-    """Per instrument: the first baseline and the last post score of each completed episode."""
-    assessments = Assessment.objects.of_program(program)
-    if organization_id is not None:
-        assessments = assessments.filter(organization_id=organization_id)
+def baseline_post_pairs(assessments: Any) -> dict[tuple[int, str], tuple[int, int]]:
+    """Per completed episode and instrument of the (scoped) ``assessments``: the first baseline score and the
+    last post score, where both exist. Shared by these figures and the kept reporting cells."""
     rows = (
         assessments.filter(
             episode__status=EpisodeStatus.COMPLETED,
@@ -131,15 +129,21 @@ def _outcomes(program: Program, organization_id: int | None) -> list[InstrumentO
     pre: dict[tuple[int, str], int] = {}
     post: dict[tuple[int, str], int] = {}
     for episode_id, code, timepoint, total in rows:
-        key = (episode_id, code)
         if timepoint == Timepoint.BASELINE:
-            pre.setdefault(key, total)
+            pre.setdefault((episode_id, code), total)
         else:
-            post[key] = total
+            post[episode_id, code] = total
+    return {key: (before, post[key]) for key, before in pre.items() if key in post}
+
+
+def _outcomes(program: Program, organization_id: int | None) -> list[InstrumentOutcome]:
+    """Per instrument: the first baseline and the last post score of each completed episode."""
+    assessments = Assessment.objects.of_program(program)
+    if organization_id is not None:
+        assessments = assessments.filter(organization_id=organization_id)
     pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for key, before in pre.items():
-        if key in post:
-            pairs[key[1]].append((before, post[key]))
+    for (_episode, code), pair in baseline_post_pairs(assessments).items():
+        pairs[code].append(pair)
     result = []
     for instrument in instruments.all_instruments():
         if instrument.code in pairs:

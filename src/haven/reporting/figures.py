@@ -14,7 +14,6 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Sum
@@ -92,32 +91,9 @@ def clinicians(program: Program) -> list[Clinician]:
 
 
 def _clinicians(program: Program) -> list[Clinician]:
-    enrollments = (
-        Enrollment.objects.of_program(program)
-        .select_related("cohort", "organization")
-        .only(
-            "organization_id",
-            "program_id",
-            "clinician_id",
-            "cohort_id",
-            "placement",
-            "placed_at",
-            "degree",
-            "license_status",
-            "live_training_on",
-            "live_training_days",
-            "organization__state",
-            "cohort__name",
-            "cohort__organization_id",
-            "cohort__starts_on",
-            "cohort__ends_on",
-            "cohort__live_training_on",
-            "cohort__live_training_days",
-            "cohort__capacity",
-        )
-    )
+    paths = training_selectors.program_paths(Enrollment.objects.of_program(program), program)
     result = []
-    for path in training_selectors.paths_for(enrollments, training_selectors.path_rules(program)):
+    for path in paths:
         enrollment, state = path.enrollment, path.state
         result.append(
             Clinician(
@@ -445,14 +421,3 @@ def series(work: Workforce, reached: Care) -> list[tuple[date, int, int, int, in
     """Month by month, cumulative: trained, certified, children served, caregivers served."""
     children = {month: (c, g) for month, c, g in reached.by_month}
     return [(month, t, c, *children.get(month, (0, 0))) for month, t, c in work.by_month]
-
-
-def as_json(value: Any) -> Any:
-    """Dates as ISO strings, for charts."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [as_json(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): as_json(v) for k, v in value.items()}
-    return value

@@ -28,7 +28,7 @@ The cells (``figure``, ``key``), by month:
   about, so the cells keep what classifying each pair needs rather than a classification.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -37,7 +37,8 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session, Timepoint
+from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session
+from haven.care.outcomes import baseline_post_pairs
 from haven.core.generation import insert_rows
 from haven.measures import instruments
 from haven.organizations.models import Organization
@@ -136,31 +137,14 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
 def _pairs(
     program: Program, cacs: set[int] | None, completed_on: dict[int, tuple[int, date]]
 ) -> Counter[tuple[tuple[int, date], tuple[str, int, int]]]:
-    """Per completed episode and instrument: the first baseline and the last post score."""
-    assessments = Assessment.objects.of_program(program) if cacs is None else Assessment.objects.in_orgs(cacs)
-    rows = (
-        assessments.filter(
-            episode__program=program,
-            episode__status=EpisodeStatus.COMPLETED,
-            timepoint__in=[Timepoint.BASELINE, Timepoint.POST],
-            total__isnull=False,
-        )
-        .order_by("administered_on", "pk")
-        .values_list("episode_id", "instrument", "timepoint", "total")
-    )
-    pre: dict[tuple[int, str], int] = {}
-    post: dict[tuple[int, str], int] = {}
-    for episode_id, code, timepoint, total in rows:
-        if total is None:
-            continue
-        if timepoint == Timepoint.BASELINE:
-            pre.setdefault((episode_id, code), total)
-        else:
-            post[episode_id, code] = total
+    """(CAC, month completed) and (instrument, baseline, post) of each completed episode's pair of scores."""
+    assessments = Assessment.objects.of_program(program)
+    if cacs is not None:
+        assessments = assessments.filter(organization_id__in=cacs)
     pairs: Counter[tuple[tuple[int, date], tuple[str, int, int]]] = Counter()
-    for (episode_id, code), before in pre.items():
-        if (episode_id, code) in post and episode_id in completed_on:
-            pairs[completed_on[episode_id], (code, before, post[episode_id, code])] += 1
+    for (episode_id, code), (before, after) in baseline_post_pairs(assessments).items():
+        if episode_id in completed_on:
+            pairs[completed_on[episode_id], (code, before, after)] += 1
     return pairs
 
 
@@ -356,11 +340,3 @@ def differences(program: Program) -> list[str]:
             state, month, figure, key = state_cell
             problems.append(f"{state} {month:%Y-%m} {figure}:{key}: kept {have}, raw rows {want}")
     return problems
-
-
-def by_key(rows: Iterable[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
-    """(figure, key, n) rows as {figure: {key: n}}."""
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    for figure, key, n in rows:
-        result[figure][key] = result[figure].get(key, 0) + n
-    return dict(result)

@@ -57,7 +57,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.now().date()
     work = figures.workforce(program, filters, today=today)
     reached = figures.care(program, filters, today=today)
-    whole = filters if filters.is_whole_program else figures.Filters()
+    # Targets are about the whole program, whatever the filters.
+    whole = figures.Filters()
     totals = (
         (work, reached)
         if filters.is_whole_program
@@ -82,12 +83,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _funder_report(request: HttpRequest) -> tables.FunderReport | None:
-    program = _program(request)
+def _funder_report(program: Program) -> tables.FunderReport | None:
+    """The funder's protected figures as of the last closed quarter (None before the first one ends)."""
     quarter = tables.last_closed_quarter(program, timezone.now().date())
-    if quarter is None:
-        return None
-    return tables.funder_report(program, quarter)
+    return tables.funder_report(program, quarter) if quarter else None
 
 
 @require_GET
@@ -95,8 +94,7 @@ def _funder_report(request: HttpRequest) -> tables.FunderReport | None:
 def funder(request: HttpRequest) -> HttpResponse:
     """The funder's dashboard: the program's figures after disclosure control, as of the last closed quarter."""
     program = _program(request)
-    quarter = tables.last_closed_quarter(program, timezone.now().date())
-    report = tables.funder_report(program, quarter) if quarter else None
+    report = _funder_report(program)
     return TemplateResponse(
         request,
         "reporting/funder.html",
@@ -124,7 +122,7 @@ def _cell_text(value: tables.Value, column: tables.Column) -> Any:
 @role_required(*FUNDER_AUDIENCE)
 def funder_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The funder's tables as CSV, XLSX or PDF: exactly what the page shows, each download audited."""
-    report = _funder_report(request)
+    report = _funder_report(_program(request))
     if report is None:
         raise Http404
     name = f"haven-{report.program.pk}-{report.quarter:%Y}-q{(report.quarter.month - 1) // 3 + 1}"

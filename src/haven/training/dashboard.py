@@ -49,33 +49,7 @@ class CohortRisk:
 
 
 def _program_paths(membership: Membership, program: Program) -> list[EnrollmentPath]:
-    # Only what the figures read: loading whole rows for thousands of clinicians costs more than the rules.
-    enrollments = (
-        selectors.enrollments_visible_to(membership)
-        .filter(program=program)
-        .select_related(None)
-        .select_related("cohort", "organization")
-        .only(
-            "organization_id",
-            "program_id",
-            "clinician_id",
-            "cohort_id",
-            "placement",
-            "degree",
-            "license_status",
-            "live_training_on",
-            "live_training_days",
-            "organization__state",
-            "cohort__name",
-            "cohort__organization_id",
-            "cohort__starts_on",
-            "cohort__ends_on",
-            "cohort__live_training_on",
-            "cohort__live_training_days",
-            "cohort__capacity",
-        )
-    )
-    return selectors.paths_for(enrollments, selectors.path_rules(program))
+    return selectors.program_paths(selectors.enrollments_visible_to(membership).filter(program=program), program)
 
 
 def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None = None) -> list[CohortRisk]:

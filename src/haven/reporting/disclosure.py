@@ -28,8 +28,12 @@ The promises:
    answers (all states, and all states but one) and recover a cell that each answer hid. A filter that cannot be
    folded into one protected table (a free date window, a group narrower than the threshold) must be refused or
    coarsened to the buckets that were protected together (months, quarters, states).
-5. Public figures are also rounded, after suppression: :meth:`Protected.rounded`.
-6. Suppressed cells read ``"<11"`` (:data:`SUPPRESSED`), never 0 and never blank; :data:`LEGEND` explains it, since
+5. Tables released at different times (a report each quarter) are differenced too: each one is protected with the
+   earlier ones as context, their cells ``published`` (known, never withheld again) or hidden as they were
+   released, and the differences between the same cell's values in two releases as hidden cells. See
+   ``reporting.release``.
+6. Public figures are also rounded, after suppression: :meth:`Protected.rounded`.
+7. Suppressed cells read ``"<11"`` (:data:`SUPPRESSED`), never 0 and never blank; :data:`LEGEND` explains it, since
    a cell withheld to protect another one may hold more than 10.
 """
 
@@ -144,9 +148,11 @@ def protect(
     relations: Sequence[Relation] = (),
     hidden: Collection[Key] = (),
     threshold: int = THRESHOLD,
+    published: Collection[Key] = (),
 ) -> Protected:
     """Withhold every cell of 1 to ``threshold - 1``, and enough others that none of those can be worked out from
-    what is published. The result depends only on the input, including the order of ``values`` (ties between
+    what is published. ``published`` cells are known already (released earlier) and are never withheld: others
+    are withheld instead. The result depends only on the input, including the order of ``values`` (ties between
     equally small candidates go to the cell listed first)."""
     if threshold < 1:
         raise ValueError(f"the threshold must be at least 1, not {threshold}")
@@ -163,11 +169,16 @@ def protect(
             raise ValueError(f"{relation.total!r} is not the sum of its parts")
     if not unpublished <= counts.keys():
         raise ValueError(f"hidden cells with no value: {list(unpublished - counts.keys())!r}")
+    known = frozenset(published)
+    if not known <= counts.keys():
+        raise ValueError(f"published cells with no value: {list(known - counts.keys())!r}")
+    if known & unpublished or any(0 < counts[key] < threshold for key in known):
+        raise ValueError("a cell published already is hidden, or under the threshold")
 
     # The cells a reader does not see and that may hide something. A hidden zero is left out: it can only grow, so
     # it hides nothing, and the exact check then treats it as known, which can only withhold more.
     masked = {key for key, count in counts.items() if 0 < count < threshold or (key in unpublished and count > 0)}
-    _Suppression(counts, relations, threshold, masked).run()
+    _Suppression(counts, relations, threshold, masked, known).run()
     return Protected(
         values=MappingProxyType(counts),
         suppressed=frozenset(masked - unpublished),
@@ -208,8 +219,16 @@ class _Suppression:
     """Complementary suppression: grows ``masked``, the cells withheld so far, until no sensitive one can be
     worked out."""
 
-    def __init__(self, counts: Mapping[Key, int], relations: Sequence[Relation], threshold: int, masked: set[Key]):
+    def __init__(
+        self,
+        counts: Mapping[Key, int],
+        relations: Sequence[Relation],
+        threshold: int,
+        masked: set[Key],
+        known: Collection[Key] = frozenset(),
+    ):
         self.counts = counts
+        self.known = known
         self.relations = relations
         self.threshold = threshold
         self.masked = masked
@@ -223,8 +242,8 @@ class _Suppression:
         return 0 < self.counts[key] < self.threshold
 
     def smallest(self, keys: Iterable[Key]) -> list[Key]:
-        """The published non-zero cells among ``keys``, smallest first."""
-        candidates = {key for key in keys if key not in self.masked and self.counts[key] > 0}
+        """The published non-zero cells among ``keys`` that may still be withheld, smallest first."""
+        candidates = {key for key in keys if key not in self.masked and key not in self.known and self.counts[key] > 0}
         return sorted(candidates, key=lambda key: (self.counts[key], self.order[key]))
 
     def run(self) -> None:
@@ -341,5 +360,5 @@ class _Suppression:
             used = _combine(1, used, weight, _coefficients(self.relations[index]))
         candidates = self.smallest(used)
         if not candidates:
-            raise RuntimeError(f"{leak!r} is worked out from published zeros: the values break a relation")
+            raise RuntimeError(f"{leak!r} is worked out from zeros and cells published already")
         return next((key for key in candidates if not self.worked_out(leak, self.masked | {key})), candidates[0])

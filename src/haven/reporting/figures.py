@@ -13,7 +13,7 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Sum
@@ -62,6 +62,20 @@ def program_months(program: Program, until: date | None = None) -> list[date]:
 
 def quarter_of(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(quarter: date) -> date:
+    month = quarter.month + 3
+    nxt = date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def program_quarters(program: Program, until: date) -> list[date]:
+    quarters, current = [], quarter_of(program.starts_on)
+    while current <= until:
+        quarters.append(current)
+        current = quarter_end(current) + timedelta(days=1)
+    return quarters
 
 
 # -- Workforce ---------------------------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, program: Program, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         last = tables.last_closed_quarter(program, today)
-        quarters = tables.program_quarters(program, last) if last else []
+        quarters = figures.program_quarters(program, last) if last else []
         _choice(self, "quarter").choices = [(q.isoformat(), tables.quarter_label(q)) for q in reversed(quarters)]
 
 

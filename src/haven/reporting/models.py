@@ -104,3 +104,24 @@ class QuarterlyReport(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.quarter:%Y-%m} {self.language}"
+
+
+class ReleasedQuarter(TenantModel):
+    """The funder's cells as of one closed quarter, as they were first released: the true counts, which of them
+    were published, and the relations between them. Every later view of that quarter serves these, and every later
+    quarter is protected with them as context (``reporting.release``). The organization is the program's."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    quarter = models.DateField()  # the quarter's first day
+    cells = models.JSONField()  # [[key, count, "p" published | "s" suppressed | "h" hidden], ...]
+    relations = models.JSONField()  # [[total, [part, ...]], ...]
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(CellQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "quarter"], name="released_quarter_once")]
+        ordering = ["quarter"]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.quarter:%Y-%m}"

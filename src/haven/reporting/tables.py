@@ -17,12 +17,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
-from haven.measures import change
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, figures
-from .figures import Filters, month_of, quarter_of
+from . import disclosure, figures, release
+from .figures import quarter_end, quarter_of
 from .models import StateCell
 
 type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
@@ -65,130 +64,25 @@ def last_closed_quarter(program: Program, today: date) -> date | None:
     return min(previous, quarter_of(program.ends_on))
 
 
-def quarter_end(quarter: date) -> date:
-    month = quarter.month + 3
-    nxt = date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
-    return nxt - timedelta(days=1)
-
-
-def program_quarters(program: Program, until: date) -> list[date]:
-    quarters, current = [], quarter_of(program.starts_on)
-    while current <= until:
-        quarters.append(current)
-        current = quarter_end(current) + timedelta(days=1)
-    return quarters
-
-
-class _Cells:
-    """Collects cells (key -> true value) and the relations between them."""
-
-    def __init__(self) -> None:
-        self.values: dict[Hashable, int] = {}
-        self.relations: list[disclosure.Relation] = []
-        self.hidden: set[Hashable] = set()
-
-    def add(self, key: Hashable, value: int) -> Hashable:
-        self.values[key] = value
-        return key
-
-    def whole(self, total: Hashable, parts: list[Hashable]) -> None:
-        """``total`` equals the sum of ``parts``; a remainder cell is added (hidden) when they fall short."""
-        rest = self.values[total] - sum(self.values[p] for p in parts)
-        if rest < 0 or (not parts and not rest):
-            # Not a sum: the parts count things the total does not (nothing to derive), or there are none.
-            return
-        if rest:
-            self.hidden.add(self.add((*_as_tuple(total), "rest"), rest))
-            parts = [*parts, (*_as_tuple(total), "rest")]
-        self.relations.extend(disclosure.one_way(total, parts))
-
-
-def _as_tuple(key: Hashable) -> tuple[Any, ...]:
-    return key if isinstance(key, tuple) else (key,)
-
-
 def funder_report(program: Program, quarter: date) -> FunderReport:
-    """The funder's figures as of the end of ``quarter`` (its first day), protected together."""
+    """The funder's figures as of the end of ``quarter`` (its first day), as released (``release``): protected
+    together, and with every quarter released before, and the same each time they are read."""
     until = quarter_end(quarter)
-    filters = Filters(end=month_of(until))
-    work = figures.workforce(program, filters, today=until)
-    reached = figures.care(program, filters, today=until)
-    quarters = program_quarters(program, quarter)
-    cells = _Cells()
-    tables: list[Rendered] = []
-
-    # Targets and progress (cumulative to the quarter's end).
+    protected = release.released(program, quarter)
+    keys = list(protected.values)
+    quarters = [
+        date.fromisoformat(k[1]) for k in keys if isinstance(k, tuple) and k[0] == "q" and k[2:] == ("trained", "cum")
+    ]
+    states = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "state" and k[2] == "trained"]
+    codes = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "outcome" and k[2] == "n"]
     goal = figures.targets(program)
     totals = {
-        "clinicians_trained": cells.add("trained", work.trained),
-        "clinicians_certified": cells.add("certified", work.certified),
-        "children_served": cells.add("children", reached.children),
-        "caregivers_served": cells.add("caregivers", reached.caregivers),
+        "clinicians_trained": "trained",
+        "clinicians_certified": "certified",
+        "children_served": "children",
+        "caregivers_served": "caregivers",
     }
-    cells.add("placed", work.placed)
-    cells.whole("placed", ["trained"])
-    cells.whole("trained", ["certified"])
-
-    # By quarter: what was new in each, and the running total.
-    by_quarter = _quarterly(program, quarters, work, reached)
-    for metric, key in (("trained", "trained"), ("certified", "certified")):
-        running = [cells.add(("q", q, key, "cum"), by_quarter[q][metric][1]) for q in quarters]
-        new = [cells.add(("q", q, key, "new"), by_quarter[q][metric][0]) for q in quarters]
-        _chain(cells, running, new)
-    for metric in ("children", "caregivers"):
-        running = [cells.add(("q", q, metric, "cum"), by_quarter[q][metric][1]) for q in quarters]
-        new = [cells.add(("q", q, metric, "new"), by_quarter[q][metric][0]) for q in quarters]
-        _chain(cells, running, new)
-    # The last running total is the program-to-date total: the same count under two keys, tied together.
-    for metric in ("trained", "certified", "children", "caregivers"):
-        cells.relations.extend(disclosure.one_way(metric, [("q", quarters[-1], metric, "cum")]))
-
-    # By state: clinicians trained, children and caregivers served.
-    states = sorted(set(work.by_state) | set(reached.by_state))
-    for metric, source in (
-        ("trained", lambda s: work.by_state.get(s, {}).get("trained", 0)),
-        ("certified", lambda s: work.by_state.get(s, {}).get("certified", 0)),
-        ("children", lambda s: reached.by_state.get(s, {}).get("children", 0)),
-        ("caregivers", lambda s: reached.by_state.get(s, {}).get("caregivers", 0)),
-    ):
-        parts = [cells.add(("state", s, metric), source(s)) for s in states]
-        cells.whole(metric, parts)
-
-    # Children by group.
-    for group, rows in (("age_band", reached.age_band), ("gender", reached.gender), ("race", reached.race)):
-        cells.whole("children", [cells.add((group, value), n) for value, n in rows])
-
-    # Engagement: referred > first session > completed (or ended early).
-    cells.add("referred", reached.referred)
-    cells.add("started", reached.started)
-    cells.add("completed", reached.completed)
-    cells.add("ended", reached.ended)
-    cells.add("pre_post", reached.pre_post)
-    cells.add("sessions", reached.sessions)
-    cells.whole("referred", ["started"])
-    cells.whole("started", ["completed", "ended"])
-    cells.whole("completed", ["pre_post"])
-
-    # Outcomes per instrument.
-    for item in reached.outcomes:
-        out, code = item.outcome, item.code
-        counts = out.counts or {}
-        cells.add(("outcome", code, "n"), out.n)
-        keys = [cells.add(("outcome", code, c.value), counts.get(c, 0)) for c in change.Change]
-        if out.counts is not None:
-            cells.whole(("outcome", code, "n"), keys)
-        cells.add(("outcome", code, "eligible"), out.eligible_for_recovery)
-        cells.whole(("outcome", code, "eligible"), [("outcome", code, change.Change.RECOVERED.value)])
-
-    # Fidelity.
-    cells.add("practice_episodes", reached.practice_episodes)
-    cells.add("practice_all", reached.practice_all)
-    cells.whole("practice_episodes", ["practice_all"])
-    for code, n in reached.practice:
-        cells.add(("practice", code), n)
-        cells.whole("practice_episodes", [("practice", code)])
-
-    protected = disclosure.protect(cells.values, cells.relations, hidden=cells.hidden)
+    tables: list[Rendered] = []
     pct = protected.percent
 
     def shown(key: Hashable) -> int | str:
@@ -248,12 +142,12 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 (
                     quarter_label(q),
                     [
-                        shown(("q", q, "trained", "new")),
-                        shown(("q", q, "trained", "cum")),
-                        shown(("q", q, "children", "new")),
-                        shown(("q", q, "children", "cum")),
-                        shown(("q", q, "caregivers", "new")),
-                        shown(("q", q, "caregivers", "cum")),
+                        shown(("q", q.isoformat(), "trained", "new")),
+                        shown(("q", q.isoformat(), "trained", "cum")),
+                        shown(("q", q.isoformat(), "children", "new")),
+                        shown(("q", q.isoformat(), "children", "cum")),
+                        shown(("q", q.isoformat(), "caregivers", "new")),
+                        shown(("q", q.isoformat(), "caregivers", "cum")),
                     ],
                 )
                 for q in quarters
@@ -296,7 +190,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 [Column(_("Children")), Column(_("Share"), percent=True)],
                 [
                     (labels[value], [shown((group, value)), pct((group, value), "children")])
-                    for value, _n in getattr(reached, group)
+                    for value in [k[1] for k in keys if isinstance(k, tuple) and len(k) == 2 and k[0] == group]
                 ],
             )
         )
@@ -321,8 +215,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
         )
     )
     outcome_rows: list[tuple[str | Promise, list[Value]]] = []
-    for item in reached.outcomes:
-        code = item.code
+    for code in codes:
         n_key = ("outcome", code, "n")
         outcome_rows.append(
             (
@@ -376,39 +269,6 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
         )
     )
     return FunderReport(program, quarter, until, tables, protected, quarters)
-
-
-def _chain(cells: _Cells, running: list[Hashable], new: list[Hashable]) -> None:
-    """Running totals: each quarter's total is the previous total plus the quarter's new count."""
-    for index, (total, added) in enumerate(zip(running, new, strict=True)):
-        parts = [added] if index == 0 else [running[index - 1], added]
-        cells.relations.extend(disclosure.one_way(total, parts))
-
-
-def _quarterly(
-    program: Program, quarters: list[date], work: figures.Workforce, reached: figures.Care
-) -> dict[date, dict[str, tuple[int, int]]]:
-    """Per quarter and metric: (new in the quarter, running total at its end)."""
-    monthly: dict[str, dict[date, int]] = {"trained": {}, "certified": {}, "children": {}, "caregivers": {}}
-    for month, trained, certified in work.by_month:
-        monthly["trained"][month], monthly["certified"][month] = trained, certified
-    for month, children, caregivers in reached.by_month:
-        monthly["children"][month], monthly["caregivers"][month] = children, caregivers
-    result: dict[date, dict[str, tuple[int, int]]] = {}
-    for q in quarters:
-        result[q] = {}
-        last = month_of(quarter_end(q))
-        before = month_of(q - timedelta(days=1))
-        for metric, series in monthly.items():
-            running = _at(series, last)
-            result[q][metric] = (running - _at(series, before), running)
-    return result
-
-
-def _at(series: dict[date, int], month: date) -> int:
-    """The running total at the end of ``month`` (the last month before it when missing; 0 before any)."""
-    known = [m for m in series if m <= month]
-    return series[max(known)] if known else 0
 
 
 def _share(value: Value, target: int | None) -> float | None:

@@ -263,13 +263,6 @@ def test_a_child_referred_before_the_program_began_is_in_the_funders_figures(
     assert engagement["Began treatment"][0] == SUPPRESSED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tables.funder_report protects each quarter's report on its own (decision 0008's 'known limit'), but the "
-    "funder keeps both: 11 Texas children by the end of one quarter and 12 by the next are each published, so the "
-    "1 child first served in Texas in the later quarter (withheld as that quarter's new count) is recovered by "
-    "subtraction, against reference/privacy.md ('different date windows must not let a small cell be recovered')",
-)
 def test_two_quarterly_reports_do_not_give_a_small_count_away_by_subtraction(
     funded: Program, cac: Organization, other_cac: Organization, clinician: User, other_clinician: User
 ) -> None:
@@ -308,3 +301,30 @@ def test_two_quarterly_reports_do_not_give_a_small_count_away_by_subtraction(
         and 0 < abs(later.protected.value(key) - earlier.protected.value(key)) < disclosure.THRESHOLD  # type: ignore[operator]
     }
     assert recovered == {}
+
+
+def test_a_released_quarter_reads_the_same_after_a_late_record(
+    served: Program, cac: Organization, clinician: User, funder_viewer: User, signed_in: Callable[[User], Client]
+) -> None:
+    """Once the funder has seen a quarter, a record entered late does not change it: the page and the downloads
+    show what was released. The late child counts in the next quarter released instead."""
+    last = tables.last_closed_quarter(served, timezone.now().date())
+    assert last is not None
+    before = tables.last_closed_quarter(served, last)
+    assert before is not None
+    assert tables.funder_report(served, before).protected.values["children"] == 0
+    treat(
+        cac=cac,
+        program=served,
+        clinician=clinician,
+        case_number="LATE-1",
+        referred_on=before + timedelta(days=10),
+        sessions=[before + timedelta(days=20)],
+    )
+    assert tables.funder_report(served, before).protected.values["children"] == 0
+    client = signed_in(funder_viewer)
+    shown = client.get(FUNDER).context["report"]
+    assert shown.quarter == last
+    assert shown.protected.values["children"] == 18
+    assert shown.protected.values[("q", before.isoformat(), "children", "new")] == 1
+    assert shown.protected.value(("q", before.isoformat(), "children", "new")) is None

@@ -1,0 +1,278 @@
+"""The funder's figures, released one closed quarter at a time, so that no two releases can be differenced.
+
+A report as of one quarter's end shows every cell protected together (``tables``). Reports of different quarters
+share cells: a state's children to date in two successive reports, subtracted, give the children first served there
+in between; a quarter's count revised by a late record gives the revision. So the cells of a quarter are released
+once, the first time any report needs them, and kept (:class:`ReleasedQuarter`): that quarter's report shows the
+same numbers ever after, and each quarter released later is protected with every earlier release as context:
+
+* a cell published earlier is known to the reader: it stays published (``disclosure.protect(published=...)``);
+* a cell withheld or hidden earlier stays unknown, and the earlier relations come along, so that the new cells
+  cannot pin it down either;
+* when a cell's values in two releases differ by 1 to 10, the difference is a hidden cell linking them, protected
+  like any small count (it counts the children, say, served in a state between the two quarters).
+
+Revisions still reach the funder: a late record shows up in the next quarter released, protected as above.
+"""
+
+from collections.abc import Hashable, Iterable
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from django.db import transaction
+
+from haven.measures import change
+from haven.programs.models import Program
+
+from . import disclosure, figures
+from .figures import Filters, month_of, program_quarters, quarter_end
+from .models import ReleasedQuarter
+
+PUBLISHED, SUPPRESSED, HIDDEN = "p", "s", "h"
+
+
+def released(program: Program, quarter: date) -> disclosure.Protected:
+    """The protected cells of the report as of ``quarter``, releasing it, and every quarter of the program before
+    it not yet released, first."""
+    rows = {row.quarter: row for row in ReleasedQuarter.objects.of_program(program)}
+    if quarter not in rows:
+        with transaction.atomic():
+            # One release of a program at a time (the same lock as the kept cells' refresh).
+            Program.objects.in_org(program.organization_id).select_for_update().filter(pk=program.pk).values_list(
+                "pk", flat=True
+            ).first()
+            rows = {row.quarter: row for row in ReleasedQuarter.objects.of_program(program)}
+            for q in program_quarters(program, quarter):
+                if q not in rows:
+                    rows[q] = _release(program, q, list(rows.values()))
+    return protected(rows[quarter])
+
+
+def _release(program: Program, quarter: date, earlier: list[ReleasedQuarter]) -> ReleasedQuarter:
+    row = release(quarter, quarter_cells(program, quarter), earlier)
+    row.organization_id, row.program = program.organization_id, program
+    row.save()
+    return row
+
+
+def release(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuarter]) -> ReleasedQuarter:
+    """The release of ``cells`` as of ``quarter``, protected with the ``earlier`` releases (not saved)."""
+    protected = _protect_with(quarter, cells, earlier)
+    return ReleasedQuarter(
+        quarter=quarter,
+        cells=[[_encode(key), n, _status(protected, key)] for key, n in cells.values.items()],
+        relations=[[_encode(r.total), [_encode(p) for p in r.parts]] for r in cells.relations],
+    )
+
+
+def protected(row: ReleasedQuarter) -> disclosure.Protected:
+    """A release's cells as a protected table, for display."""
+    values: dict[Hashable, int] = {}
+    suppressed: set[Hashable] = set()
+    hidden: set[Hashable] = set()
+    for key, n, status in row.cells:
+        key = _decode(key)
+        values[key] = n
+        {SUPPRESSED: suppressed, HIDDEN: hidden}.get(status, set()).add(key)
+    return disclosure.Protected(
+        values=MappingProxyType(values), suppressed=frozenset(suppressed), hidden=frozenset(hidden)
+    )
+
+
+def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuarter]) -> disclosure.Protected:
+    """Protect ``cells`` together with the earlier releases (their published cells fixed), and slice them out."""
+    here = quarter.isoformat()
+    values: dict[Hashable, int] = {(here, key): n for key, n in cells.values.items()}
+    relations = [_prefixed(here, r) for r in cells.relations]
+    hidden: set[Hashable] = {(here, key) for key in cells.hidden}
+    published: set[Hashable] = set()
+    for row in earlier:
+        then = row.quarter.isoformat()
+        for key, n, status in row.cells:
+            key = _decode(key)
+            values[(then, key)] = n
+            (published if status == PUBLISHED else hidden).add((then, key))
+            if key not in cells.values:
+                continue
+            difference = cells.values[key] - n
+            if 0 < abs(difference) < disclosure.THRESHOLD:
+                between = ("between", then, here, key)
+                values[between] = abs(difference)
+                hidden.add(between)
+                newer, older = (here, key), (then, key)
+                total, part = (newer, older) if difference > 0 else (older, newer)
+                relations.append(disclosure.Relation(total, (part, between)))
+        relations += [
+            _prefixed(then, disclosure.Relation(_decode(t), tuple(_decode(p) for p in parts)))
+            for t, parts in row.relations
+        ]
+    together = disclosure.protect(values, relations, hidden=hidden, published=published)
+    return disclosure.Protected(
+        values=MappingProxyType(dict(cells.values)),
+        suppressed=frozenset(key for key in cells.values if (here, key) in together.suppressed),
+        hidden=frozenset(cells.hidden),
+    )
+
+
+def _prefixed(prefix: str, relation: disclosure.Relation) -> disclosure.Relation:
+    return disclosure.Relation((prefix, relation.total), tuple((prefix, part) for part in relation.parts))
+
+
+def _status(protected: disclosure.Protected, key: Hashable) -> str:
+    if key in protected.hidden:
+        return HIDDEN
+    return SUPPRESSED if key in protected.suppressed else PUBLISHED
+
+
+def _encode(key: Hashable) -> Any:
+    """A cell's key (a string, or a tuple of strings) as JSON."""
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _decode(key: Any) -> Hashable:
+    return tuple(key) if isinstance(key, list) else key
+
+
+# -- The cells of one quarter's report ---------------------------------------------------------------------------
+
+
+class Cells:
+    """Collects cells (key -> true value) and the relations between them."""
+
+    def __init__(self) -> None:
+        self.values: dict[Hashable, int] = {}
+        self.relations: list[disclosure.Relation] = []
+        self.hidden: set[Hashable] = set()
+
+    def add(self, key: Hashable, value: int) -> Hashable:
+        self.values[key] = value
+        return key
+
+    def whole(self, total: Hashable, parts: list[Hashable]) -> None:
+        """``total`` equals the sum of ``parts``; a remainder cell is added (hidden) when they fall short."""
+        rest = self.values[total] - sum(self.values[p] for p in parts)
+        if rest < 0 or (not parts and not rest):
+            # Not a sum: the parts count things the total does not (nothing to derive), or there are none.
+            return
+        if rest:
+            self.hidden.add(self.add((*_as_tuple(total), "rest"), rest))
+            parts = [*parts, (*_as_tuple(total), "rest")]
+        self.relations.extend(disclosure.one_way(total, parts))
+
+
+def _as_tuple(key: Hashable) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def quarter_cells(program: Program, quarter: date) -> Cells:
+    """Every cell the funder's report as of the end of ``quarter`` (its first day) can show, from the records as
+    they are now, with the relations between them."""
+    until = quarter_end(quarter)
+    filters = Filters(end=month_of(until))
+    work = figures.workforce(program, filters, today=until)
+    reached = figures.care(program, filters, today=until)
+    quarters = program_quarters(program, quarter)
+    cells = Cells()
+
+    # Targets and progress (cumulative to the quarter's end).
+    cells.add("trained", work.trained)
+    cells.add("certified", work.certified)
+    cells.add("children", reached.children)
+    cells.add("caregivers", reached.caregivers)
+    cells.add("placed", work.placed)
+    cells.whole("placed", ["trained"])
+    cells.whole("trained", ["certified"])
+
+    # By quarter: what was new in each, and the running total.
+    by_quarter = _quarterly(program, quarters, work, reached)
+    for metric, key in (("trained", "trained"), ("certified", "certified")):
+        running = [cells.add(("q", q.isoformat(), key, "cum"), by_quarter[q][metric][1]) for q in quarters]
+        new = [cells.add(("q", q.isoformat(), key, "new"), by_quarter[q][metric][0]) for q in quarters]
+        _chain(cells, running, new)
+    for metric in ("children", "caregivers"):
+        running = [cells.add(("q", q.isoformat(), metric, "cum"), by_quarter[q][metric][1]) for q in quarters]
+        new = [cells.add(("q", q.isoformat(), metric, "new"), by_quarter[q][metric][0]) for q in quarters]
+        _chain(cells, running, new)
+    # The last running total is the program-to-date total: the same count under two keys, tied together.
+    for metric in ("trained", "certified", "children", "caregivers"):
+        cells.relations.extend(disclosure.one_way(metric, [("q", quarters[-1].isoformat(), metric, "cum")]))
+
+    # By state: clinicians trained, children and caregivers served.
+    states = sorted(set(work.by_state) | set(reached.by_state))
+    for metric, source in (
+        ("trained", lambda s: work.by_state.get(s, {}).get("trained", 0)),
+        ("certified", lambda s: work.by_state.get(s, {}).get("certified", 0)),
+        ("children", lambda s: reached.by_state.get(s, {}).get("children", 0)),
+        ("caregivers", lambda s: reached.by_state.get(s, {}).get("caregivers", 0)),
+    ):
+        parts = [cells.add(("state", s, metric), source(s)) for s in states]
+        cells.whole(metric, parts)
+
+    # Children by group.
+    for group, rows in (("age_band", reached.age_band), ("gender", reached.gender), ("race", reached.race)):
+        cells.whole("children", [cells.add((group, value), n) for value, n in rows])
+
+    # Engagement: referred > first session > completed (or ended early).
+    cells.add("referred", reached.referred)
+    cells.add("started", reached.started)
+    cells.add("completed", reached.completed)
+    cells.add("ended", reached.ended)
+    cells.add("pre_post", reached.pre_post)
+    cells.add("sessions", reached.sessions)
+    cells.whole("referred", ["started"])
+    cells.whole("started", ["completed", "ended"])
+    cells.whole("completed", ["pre_post"])
+
+    # Outcomes per instrument.
+    for item in reached.outcomes:
+        out, code = item.outcome, item.code
+        counts = out.counts or {}
+        cells.add(("outcome", code, "n"), out.n)
+        keys = [cells.add(("outcome", code, c.value), counts.get(c, 0)) for c in change.Change]
+        if out.counts is not None:
+            cells.whole(("outcome", code, "n"), keys)
+        cells.add(("outcome", code, "eligible"), out.eligible_for_recovery)
+        cells.whole(("outcome", code, "eligible"), [("outcome", code, change.Change.RECOVERED.value)])
+
+    # Fidelity.
+    cells.add("practice_episodes", reached.practice_episodes)
+    cells.add("practice_all", reached.practice_all)
+    cells.whole("practice_episodes", ["practice_all"])
+    for code, n in reached.practice:
+        cells.add(("practice", code), n)
+        cells.whole("practice_episodes", [("practice", code)])
+    return cells
+
+
+def _chain(cells: Cells, running: list[Hashable], new: list[Hashable]) -> None:
+    """Running totals: each quarter's total is the previous total plus the quarter's new count."""
+    for index, (total, added) in enumerate(zip(running, new, strict=True)):
+        parts = [added] if index == 0 else [running[index - 1], added]
+        cells.relations.extend(disclosure.one_way(total, parts))
+
+
+def _quarterly(
+    program: Program, quarters: list[date], work: figures.Workforce, reached: figures.Care
+) -> dict[date, dict[str, tuple[int, int]]]:
+    """Per quarter and metric: (new in the quarter, running total at its end)."""
+    monthly: dict[str, dict[date, int]] = {"trained": {}, "certified": {}, "children": {}, "caregivers": {}}
+    for month, trained, certified in work.by_month:
+        monthly["trained"][month], monthly["certified"][month] = trained, certified
+    for month, children, caregivers in reached.by_month:
+        monthly["children"][month], monthly["caregivers"][month] = children, caregivers
+    result: dict[date, dict[str, tuple[int, int]]] = {}
+    for q in quarters:
+        result[q] = {}
+        last = month_of(quarter_end(q))
+        before = month_of(q - timedelta(days=1))
+        for metric, series in monthly.items():
+            running = _at(series, last)
+            result[q][metric] = (running - _at(series, before), running)
+    return result
+
+
+def _at(series: dict[date, int], month: date) -> int:
+    """The running total at the end of ``month`` (the last month before it when missing; 0 before any)."""
+    known = [m for m in series if m <= month]
+    return series[max(known)] if known else 0

@@ -1,0 +1,135 @@
+"""Quarterly releases against differencing (reference/privacy.md: "different date windows must not let a small cell
+be recovered"), over plain data: a state breakdown released quarter after quarter, as children are served and
+records are revised.
+
+A reader keeps every release. What they can work out is checked independently of the module, as in
+``test_disclosure``: for each withheld count of 1 to 10, and each difference of 1 to 10 between one cell's values
+in two releases, another set of tables is searched for that agrees with everything published, satisfies every
+release's relations and differs there.
+"""
+
+from collections.abc import Hashable
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from haven.reporting import disclosure, release
+from haven.reporting.models import ReleasedQuarter
+from haven.reporting.release import Cells
+
+from .test_disclosure import SMALL, Case, another_table
+
+QUARTERS = [date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1), date(2025, 10, 1)]
+
+
+def state_cells(counts: list[int]) -> Cells:
+    cells = Cells()
+    parts = [cells.add(("state", str(index)), n) for index, n in enumerate(counts)]
+    cells.add("children", sum(counts))
+    cells.whole("children", parts)
+    return cells
+
+
+def release_all(history: list[list[int]]) -> list[ReleasedQuarter]:
+    rows: list[ReleasedQuarter] = []
+    for quarter, counts in zip(QUARTERS, history, strict=False):
+        rows.append(release.release(quarter, state_cells(counts), rows))
+    return rows
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[list[int]]:
+    """Children to date per state, quarter by quarter: mostly growing, by small and large steps, sometimes
+    revised down."""
+    states = draw(st.integers(2, 4))
+    quarters = draw(st.integers(2, 4))
+    step = st.one_of(st.just(0), st.integers(1, 10), st.integers(1, 10), st.integers(11, 30), st.integers(-3, -1))
+    history = [[draw(st.one_of(st.just(0), st.integers(1, 10), st.integers(11, 40))) for _ in range(states)]]
+    for _ in range(quarters - 1):
+        history.append([max(0, n + draw(step)) for n in history[-1]])
+    return history
+
+
+def what_a_reader_keeps(rows: list[ReleasedQuarter]) -> tuple[Case, disclosure.Protected, list[Hashable]]:
+    """Every release as one table for the independent search, with a hidden cell for each difference of 1 to 10
+    between two releases of the same cell; and the cells that must not be worked out."""
+    values: dict[Hashable, int] = {}
+    relations: list[disclosure.Relation] = []
+    hidden: set[Hashable] = set()
+    suppressed: set[Hashable] = set()
+    tables = [(row.quarter, release.protected(row)) for row in rows]
+    for quarter, table in tables:
+        for key, n in table.values.items():
+            values[(quarter, key)] = n
+            if not table.published(key):
+                (hidden if key in table.hidden else suppressed).add((quarter, key))
+    for row in rows:
+        for total, parts in row.relations:
+            relations.append(
+                disclosure.Relation((row.quarter, _key(total)), tuple((row.quarter, _key(part)) for part in parts))
+            )
+    sensitive = [key for key in suppressed | hidden if values[key] in SMALL]
+    for index, (earlier, before) in enumerate(tables):
+        for later, after in tables[index + 1 :]:
+            for key in before.values.keys() & after.values.keys():
+                difference = after.values[key] - before.values[key]
+                if abs(difference) in SMALL:
+                    between = ("between", earlier, later, key)
+                    values[between] = abs(difference)
+                    hidden.add(between)
+                    sensitive.append(between)
+                    newer, older = (later, key), (earlier, key)
+                    total, part = (newer, older) if difference > 0 else (older, newer)
+                    relations.append(disclosure.Relation(total, (part, between)))
+    case = Case(values, relations, frozenset(hidden))
+    known = disclosure.Protected(values=values, suppressed=frozenset(suppressed), hidden=frozenset(hidden))
+    return case, known, sensitive
+
+
+def _key(encoded: object) -> Hashable:
+    return tuple(encoded) if isinstance(encoded, list) else encoded  # type: ignore[return-value]
+
+
+@settings(deadline=None, max_examples=200)
+@given(history=histories())
+def test_no_small_count_or_small_difference_between_releases_can_be_worked_out(history: list[list[int]]) -> None:
+    rows = release_all(history)
+    case, known, sensitive = what_a_reader_keeps(rows)
+    for key in sensitive:
+        other = another_table(case, known, key)
+        assert other is not None, f"{key!r} = {case.values[key]} can be worked out from the releases"
+
+
+@settings(deadline=None, max_examples=200)
+@given(history=histories())
+def test_a_cell_published_twice_never_differs_by_1_to_10(history: list[list[int]]) -> None:
+    tables = [release.protected(row) for row in release_all(history)]
+    for index, before in enumerate(tables):
+        assert all(before.value(key) not in SMALL for key in before.values)
+        for after in tables[index + 1 :]:
+            for key in before.values.keys() & after.values.keys():
+                if before.published(key) and after.published(key):
+                    assert abs(after.values[key] - before.values[key]) not in SMALL
+
+
+def test_a_new_child_in_a_state_is_not_given_away_by_two_reports() -> None:
+    # Texas: 11 children by the end of the first quarter, 12 by the next; 30 elsewhere both times. Published
+    # alone, each report would show 11 and 12, and the one new Texan child would be 12 - 11.
+    first, second = release_all([[11, 30], [12, 30]])
+    assert release.protected(first).value(("state", "0")) == 11
+    later = release.protected(second)
+    # The total grew by the same one child, so it is withheld too; the other state, unchanged, can be shown.
+    assert (later.value(("state", "0")), later.value("children"), later.value(("state", "1"))) == (None, None, 30)
+
+
+def test_a_revision_of_a_small_number_is_withheld_too() -> None:
+    # A late record moves a state from 25 to 23 children: the 2 removed are as small a count as any.
+    first, second = release_all([[25, 30], [23, 30]])
+    assert release.protected(first).value(("state", "0")) == 25
+    assert release.protected(second).value(("state", "0")) is None
+
+
+def test_large_changes_are_published() -> None:
+    first, second = release_all([[11, 30], [40, 60]])
+    assert release.protected(second).suppressed == frozenset()

@@ -140,9 +140,22 @@ class Workforce:
 
 def workforce(program: Program, filters: Filters, today: date | None = None) -> Workforce:
     """The funnel (nominated > placed in a cohort > trained > certified), by state and over time. The period
-    counts clinicians trained or certified within it; the funnel's first steps are as of today."""
+    counts clinicians trained or certified within it; the funnel's first steps are as of today. Cached, like the
+    clinicians it counts, until the next workforce write."""
     today = today or timezone.now().date()
     start, end = filters.months(program)
+    key = (
+        f"reporting:workforce:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}:{today}:"
+        f"{start}:{end}:{filters.state}:{filters.cohort_id}"
+    )
+    value: Workforce | None = cache.get(key)
+    if value is None:
+        value = _workforce(program, start, end, filters, today)
+        cache.set(key, value, training_figures.TIMEOUT)
+    return value
+
+
+def _workforce(program: Program, start: date, end: date, filters: Filters, today: date) -> Workforce:
     rows = [
         c
         for c in clinicians(program)

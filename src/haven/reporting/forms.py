@@ -37,8 +37,13 @@ class FiltersForm(forms.Form):
             set(StateCell.objects.of_program(program).order_by().values_list("state", flat=True).distinct())
         )
         _choice(self, "state").choices = [("", _("Every state"))] + [(s, s) for s in states]
-        cohorts = Cohort.objects.in_org(program.organization_id).filter(program=program).order_by("starts_on")
-        _choice(self, "cohort").choices = [("", _("Every cohort"))] + [(c.pk, c.name) for c in cohorts]
+        cohorts = (
+            Cohort.objects.in_org(program.organization_id)
+            .filter(program=program)
+            .order_by("starts_on")
+            .values_list("pk", "name")
+        )
+        _choice(self, "cohort").choices = [("", _("Every cohort")), *cohorts]
         self.fields["cohort"].help_text = _("A cohort narrows the workforce figures; children are counted by CAC.")
 
     def clean(self) -> dict[str, Any]:

@@ -83,10 +83,10 @@ def plan_import(
         plan.outcomes.append(RowOutcome(1, "", ERROR, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
         return plan
     clinicians = _clinicians_by_email(membership)
-    enrollments = {
-        e.clinician_id: e
-        for e in Enrollment.objects.in_orgs({org for _u, org in clinicians.values()}).filter(program=program)
-    }
+    enrollments_of = Enrollment.objects.in_orgs({org for _u, org in clinicians.values()}).filter(program=program)
+    if kind == "course":  # a course only reads the enrollment's place (and keeps thousands of rows light)
+        enrollments_of = enrollments_of.only("organization_id", "clinician_id", "placement")
+    enrollments = {e.clinician_id: e for e in enrollments_of}
     seen: set[str] = set()
     builder = _plan_roster if kind == "roster" else _plan_course
     context = _Context(membership, program, actor, clinicians, enrollments)
@@ -217,10 +217,10 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
     plan.new_milestones.append(
         Milestone(
             organization_id=enrollment.organization_id,
-            enrollment=enrollment,
+            enrollment_id=enrollment.pk,
             kind=MilestoneKind.ONLINE_COURSE,
             achieved_on=completed_on,
-            recorded_by=context.actor,
+            recorded_by_id=context.actor.pk,
         )
     )
     return RowOutcome(line, email, CREATE)

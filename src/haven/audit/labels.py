@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "milestone.record": _("Milestone recorded"),
     "import.apply": _("File imported"),
     "certification.reminders": _("Renewal reminders sent"),
+    "report.release": _("Quarter's funder figures released"),
     "report.export": _("Funder figures downloaded"),
     "report.request": _("Quarterly report requested"),
     "report.generate": _("Quarterly report generated"),

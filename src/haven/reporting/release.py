@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from haven.audit import services as audit
 from haven.measures import change
 from haven.programs.models import Program
 
@@ -35,17 +36,18 @@ PUBLISHED, SUPPRESSED, HIDDEN = "p", "s", "h"
 def released(program: Program, quarter: date) -> disclosure.Protected:
     """The protected cells of the report as of ``quarter``, releasing it, and every quarter of the program before
     it not yet released, first."""
-    rows = {row.quarter: row for row in ReleasedQuarter.objects.of_program(program)}
-    if quarter not in rows:
-        with transaction.atomic():
-            # One release of a program at a time (the same lock as the kept cells' refresh).
-            Program.objects.in_org(program.organization_id).select_for_update().filter(pk=program.pk).values_list(
-                "pk", flat=True
-            ).first()
-            rows = {row.quarter: row for row in ReleasedQuarter.objects.of_program(program)}
-            for q in program_quarters(program, quarter):
-                if q not in rows:
-                    rows[q] = _release(program, q, list(rows.values()))
+    row = ReleasedQuarter.objects.of_program(program).filter(quarter=quarter).first()
+    if row is not None:
+        return protected(row)
+    with transaction.atomic():
+        # One release of a program at a time (the same lock as the kept cells' refresh).
+        Program.objects.in_org(program.organization_id).select_for_update().filter(pk=program.pk).values_list(
+            "pk", flat=True
+        ).first()
+        rows = {row.quarter: row for row in ReleasedQuarter.objects.of_program(program)}
+        for q in program_quarters(program, quarter):
+            if q not in rows:
+                rows[q] = _release(program, q, list(rows.values()))
     return protected(rows[quarter])
 
 
@@ -53,6 +55,17 @@ def _release(program: Program, quarter: date, earlier: list[ReleasedQuarter]) ->
     row = release(quarter, quarter_cells(program, quarter), earlier)
     row.organization_id, row.program = program.organization_id, program
     row.save()
+    audit.record(
+        actor=None,
+        action="report.release",
+        organization=program.organization_id,
+        target=row,
+        detail={
+            "quarter": quarter.isoformat(),
+            "cells": len(row.cells),
+            "withheld": sum(1 for _key, _n, status in row.cells if status == SUPPRESSED),
+        },
+    )
     return row
 
 

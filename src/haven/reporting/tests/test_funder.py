@@ -23,6 +23,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.reporting import disclosure, tables
+from haven.reporting.figures import program_quarters
 
 from .builders import keep_documents, layout_texts, treat
 
@@ -328,3 +329,18 @@ def test_a_released_quarter_reads_the_same_after_a_late_record(
     assert shown.protected.values["children"] == 18
     assert shown.protected.values[("q", before.isoformat(), "children", "new")] == 1
     assert shown.protected.value(("q", before.isoformat(), "children", "new")) is None
+
+
+def test_each_quarter_is_released_once_and_audited(
+    served: Program, funder_viewer: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(funder_viewer)
+    client.get(FUNDER)
+    last = tables.last_closed_quarter(served, timezone.now().date())
+    assert last is not None
+    quarters = [q.isoformat() for q in program_quarters(served, last)]
+    releases = AuditEntry.objects.dangerously_unscoped().filter(action="report.release")
+    assert [entry.detail["quarter"] for entry in releases.order_by("seq")] == quarters
+    client.get(FUNDER)
+    client.get(_export("csv"))
+    assert releases.count() == len(quarters)

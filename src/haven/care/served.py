@@ -15,6 +15,7 @@ from datetime import date
 
 from django.db.models import Min, Q, QuerySet
 
+from haven.core.generation import insert_rows
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -132,16 +133,46 @@ def refresh_clinicians(program: Program, enrollments: Iterable[tuple[int, int]])
 
 
 def rebuild(program: Program) -> None:
-    """The program's period changed: every served row is recomputed from the raw rows."""
+    """The program's period changed: every served row is recomputed from the raw rows (written as plain rows:
+    at national scale there are half a million)."""
     fresh = recompute(program)
     ChildServed.objects.of_program(program).delete()
     ids = sorted(fresh)
+    states = dict(Organization.objects.values_list("pk", "state"))
+    fields = [
+        "organization_id",
+        "program_id",
+        "child_id",
+        "first_session_on",
+        "caregiver_first_on",
+        "state",
+        "age_band",
+        "gender",
+        "race_ethnicity",
+    ]
     # In slices: SQLite caps the variables of one statement (half a million children at national scale).
     for start in range(0, len(ids), REBUILD_SLICE):
-        children = Child.objects.dangerously_unscoped().filter(pk__in=ids[start : start + REBUILD_SLICE])
-        states = dict(Organization.objects.filter(pk__in=children.values("organization_id")).values_list("pk", "state"))
-        ChildServed.objects.bulk_create(
-            (row_for(program, child, states[child.organization_id], fresh[child.pk]) for child in children.iterator()),
-            batch_size=5000,
+        children = (
+            Child.objects.dangerously_unscoped()
+            .filter(pk__in=ids[start : start + REBUILD_SLICE])
+            .values_list("pk", "organization_id", "age_at_referral", "gender", "race_ethnicity")
+        )
+        insert_rows(
+            ChildServed,
+            fields,
+            (
+                (
+                    org_id,
+                    program.pk,
+                    child_id,
+                    fresh[child_id].first_session_on,
+                    fresh[child_id].caregiver_first_on,
+                    states[org_id],
+                    age_band(age),
+                    gender,
+                    race,
+                )
+                for child_id, org_id, age, gender, race in children.iterator()
+            ),
         )
     cells.refresh_all(program)

@@ -83,13 +83,15 @@ def plan_import(
         plan.outcomes.append(RowOutcome(1, "", ERROR, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
         return plan
     clinicians = _clinicians_by_email(membership)
-    enrollments_of = Enrollment.objects.in_orgs({org for _u, org in clinicians.values()}).filter(program=program)
-    if kind == "course":  # a course only reads the enrollment's place (and keeps thousands of rows light)
-        enrollments_of = enrollments_of.only("organization_id", "clinician_id", "placement")
-    enrollments = {e.clinician_id: e for e in enrollments_of}
+    enrollments = Enrollment.objects.in_orgs({org for _u, org in clinicians.values()}).filter(program=program)
     seen: set[str] = set()
     builder = _plan_roster if kind == "roster" else _plan_course
-    context = _Context(membership, program, actor, clinicians, enrollments)
+    context = _Context(membership, program, actor, clinicians)
+    if kind == "roster":
+        context.enrollments = {e.clinician_id: e for e in enrollments}
+    else:  # a course only reads where each clinician stands: plain rows, light for thousands
+        fields = ("pk", "organization_id", "placement")
+        context.placed = {user_id: _Placed(*row) for user_id, *row in enrollments.values_list("clinician_id", *fields)}
     for line, row in enumerate(rows, start=2):
         email = row.get("email", "").strip().lower()
         if email in seen:
@@ -111,11 +113,19 @@ class _Context:
     program: Program
     actor: Any
     clinicians: dict[str, tuple[int, int]]
-    enrollments: dict[int, Enrollment]
+    enrollments: dict[int, Enrollment] = field(default_factory=dict)  # for a roster
+    placed: dict[int, "_Placed"] = field(default_factory=dict)  # for a course
     cohorts: dict[str, Cohort] = field(default_factory=dict)
     seats: dict[int, int] = field(default_factory=dict)
     courses: set[int] = field(default_factory=set)
     loaded: bool = False
+
+
+@dataclass(frozen=True)
+class _Placed:
+    pk: int
+    organization_id: int
+    placement: str
 
 
 def _load_roster(context: _Context) -> None:
@@ -195,7 +205,7 @@ def _plan_roster(context: _Context, plan: ImportPlan, line: int, email: str, row
 def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row: dict[str, str]) -> RowOutcome:
     if not context.loaded:
         context.courses = set(
-            Milestone.objects.in_orgs({e.organization_id for e in context.enrollments.values()})
+            Milestone.objects.in_orgs({e.organization_id for e in context.placed.values()})
             .filter(enrollment__program=context.program, kind=MilestoneKind.ONLINE_COURSE)
             .values_list("enrollment_id", flat=True)
         )
@@ -207,7 +217,7 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
     if completed_on > timezone.now().date():
         return RowOutcome(line, email, ERROR, _("The completion date is in the future."))
     user_id, _cac_id = context.clinicians[email]
-    enrollment = context.enrollments.get(user_id)
+    enrollment = context.placed.get(user_id)
     if enrollment is None:
         return RowOutcome(line, email, ERROR, _("This clinician is not in the program yet."))
     if enrollment.placement == Placement.WITHDRAWN:

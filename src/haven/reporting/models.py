@@ -51,8 +51,12 @@ class StateCell(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["program", "state", "month", "figure", "key"], name="state_cell_once")
         ]
-        # Covers the dashboard's reads: by program and month range, then figure and key, summing n.
-        indexes = [models.Index(fields=["program", "month", "figure", "key", "state", "n"], name="state_cell_read")]
+        # Cover the dashboard's reads: by program and month range, then figure and key, summing n; and by figure
+        # first, for the by-state sums of a few figures over a period.
+        indexes = [
+            models.Index(fields=["program", "month", "figure", "key", "state", "n"], name="state_cell_read"),
+            models.Index(fields=["program", "figure", "key", "month", "state", "n"], name="state_cell_by_figure"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state} {self.month:%Y-%m} {self.figure}:{self.key}={self.n}"

@@ -9,8 +9,11 @@ same numbers ever after, and each quarter released later is protected with every
 * a cell published earlier is known to the reader: it stays published (``disclosure.protect(published=...)``);
 * a cell withheld or hidden earlier stays unknown, and the earlier relations come along, so that the new cells
   cannot pin it down either;
-* when a cell's values in two releases differ by 1 to 10, the difference is a hidden cell linking them, protected
-  like any small count (it counts the children, say, served in a state between the two quarters).
+* a cell that reads the same as in an earlier release keeps the status it had there (a reader who saw it in one
+  would read it into the other);
+* every pair of releases is linked, cell by cell: when its values differ by 1 to 10 the difference is a hidden
+  cell linking them, protected like any small count (it counts the children, say, served in a state between the
+  two quarters).
 
 Revisions still reach the funder: a late record shows up in the next quarter released, protected as above.
 """
@@ -94,36 +97,52 @@ def protected(row: ReleasedQuarter) -> disclosure.Protected:
 
 
 def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuarter]) -> disclosure.Protected:
-    """Protect ``cells`` together with the earlier releases (their published cells fixed), and slice them out."""
+    """Protect ``cells`` together with the earlier releases (their cells fixed as they were released), every pair
+    of releases linked, and slice the new cells out."""
     here = quarter.isoformat()
     values: dict[Hashable, int] = {(here, key): n for key, n in cells.values.items()}
     relations = [_prefixed(here, r) for r in cells.relations]
     hidden: set[Hashable] = {(here, key) for key in cells.hidden}
     published: set[Hashable] = set()
+    releases: list[tuple[str, dict[Hashable, int]]] = []
     for row in earlier:
         then = row.quarter.isoformat()
-        for key, n, status in row.cells:
-            key = _decode(key)
-            values[(then, key)] = n
+        counts: dict[Hashable, int] = {}
+        for encoded, n, status in row.cells:
+            key = _decode(encoded)
+            counts[key] = values[(then, key)] = n
             (published if status == PUBLISHED else hidden).add((then, key))
-            if key not in cells.values:
-                continue
-            difference = cells.values[key] - n
-            if 0 < abs(difference) < disclosure.THRESHOLD:
-                between = ("between", then, here, key)
-                values[between] = abs(difference)
-                hidden.add(between)
-                newer, older = (here, key), (then, key)
-                total, part = (newer, older) if difference > 0 else (older, newer)
-                relations.append(disclosure.Relation(total, (part, between)))
         relations += [
             _prefixed(then, disclosure.Relation(_decode(t), tuple(_decode(p) for p in parts)))
             for t, parts in row.relations
         ]
+        releases.append((then, counts))
+    releases.append((here, dict(cells.values)))
+    seen: set[Hashable] = set()  # new cells unchanged from a release that published them
+    unseen: set[Hashable] = set()  # ... and from one that withheld them
+    for index, (older, before) in enumerate(releases):
+        for newer, after in releases[index + 1 :]:
+            for key in before.keys() & after.keys():
+                difference = after[key] - before[key]
+                if not difference:
+                    if newer == here:
+                        (seen if (older, key) in published else unseen).add((here, key))
+                elif abs(difference) < disclosure.THRESHOLD:
+                    between = ("between", older, newer, key)
+                    values[between] = abs(difference)
+                    hidden.add(between)
+                    up, down = ((newer, key), (older, key)) if difference > 0 else ((older, key), (newer, key))
+                    relations.append(disclosure.Relation(up, (down, between)))
+    # Unchanged: a reader who saw the cell in one release reads it into the other, so it keeps the status it had.
+    # One published once and withheld another time (revised, then back) stays withheld.
+    hidden |= unseen
+    published |= seen - hidden
     together = disclosure.protect(values, relations, hidden=hidden, published=published)
     return disclosure.Protected(
         values=MappingProxyType(dict(cells.values)),
-        suppressed=frozenset(key for key in cells.values if (here, key) in together.suppressed),
+        suppressed=frozenset(
+            key for key in cells.values if key not in cells.hidden and not together.published((here, key))
+        ),
         hidden=frozenset(cells.hidden),
     )
 

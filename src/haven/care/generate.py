@@ -129,12 +129,58 @@ EPISODE_FIELDS = [
 ]
 
 
+@dataclass(slots=True)
+class ChildRow:
+    """A generated child's columns (plain: a model instance per child would cost seconds at program scale)."""
+
+    organization_id: int
+    case_key: str
+    display_code: str
+    age_at_referral: int
+    gender: str
+    race_ethnicity: str
+    trauma_types: list[str]
+    referred_on: date
+    registered_by_id: int
+    pk: int = 0  # given by _write
+
+
+@dataclass(slots=True)
+class EpisodeRow:
+    """A generated episode's columns, with the model's defaults."""
+
+    organization_id: int
+    program_id: int
+    clinician_id: int
+    treatment_model: TreatmentModel
+    referred_on: date
+    pk: int = 0  # given by _write
+    child_id: int = 0
+    status: str = EpisodeStatus.OPEN
+    closed_on: date | None = None
+    end_reason: str = ""
+    first_session_on: date | None = None
+    last_session_on: date | None = None
+    sessions_count: int = 0
+    caregiver_sessions: int = 0
+    practice: list[str] = field(default_factory=list)
+    last_assessed_on: date | None = None
+    has_baseline: bool = False
+    has_post: bool = False
+
+    counts_as_case = property(Episode.counts_as_case.fget)  # type: ignore[attr-defined]  # the model's own rule
+
+    @property
+    def treatment_model_id(self) -> int:
+        return self.treatment_model.pk
+
+
 @dataclass
 class Plan:
     """One generated episode, before it has ids. Sessions and measures are plain tuples: there are many."""
 
-    child: Child
-    episode: Episode
+    child: ChildRow
+    episode: EpisodeRow
     # (held_on, minutes, kind, components, caregiver_present, modality)
     sessions: list[tuple[date, int, str, list[str], bool, str]] = field(default_factory=list)
     # (instrument, timepoint, day, answers, score)
@@ -312,7 +358,7 @@ def _episode(
     while code in codes[cac_id]:
         code = _display_code(rng)
     codes[cac_id].add(code)
-    child = Child(
+    child = ChildRow(
         organization_id=cac_id,
         # Generated children have no real case number: a key no typed number can produce.
         case_key=f"generated-{rng.getrandbits(128):032x}",
@@ -325,9 +371,9 @@ def _episode(
         registered_by_id=clinician_id,
     )
     model = cftsi if rng.random() < 0.08 else tf_cbt
-    episode = Episode(
+    episode = EpisodeRow(
         organization_id=cac_id,
-        program=program,
+        program_id=program.pk,
         clinician_id=clinician_id,
         treatment_model=model,
         referred_on=referred,

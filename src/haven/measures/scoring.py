@@ -6,7 +6,7 @@ whatever was answered, even when no total can be computed.
 """
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from .instruments import Instrument
@@ -36,10 +36,22 @@ class Score:
     scoring_version: str
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict, read back by :meth:`from_dict`."""
-        data = asdict(self)
-        data["critical"] = list(self.critical)
-        return data
+        """A JSON-ready dict, read back by :meth:`from_dict` (built by hand: ``dataclasses.asdict`` deep-copies,
+        and the generator scores a hundred thousand measures)."""
+        return {
+            "total": self.total,
+            "band": self.band,
+            "above_cutoff": self.above_cutoff,
+            "subscales": dict(self.subscales),
+            "answered": self.answered,
+            "missing": self.missing,
+            "prorated": self.prorated,
+            "screen_ended": self.screen_ended,
+            "impairment": self.impairment,
+            "probable_ptsd": self.probable_ptsd,
+            "critical": list(self.critical),
+            "scoring_version": self.scoring_version,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Score":

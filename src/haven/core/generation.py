@@ -86,11 +86,25 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
         ", ".join(connection.ops.quote_name(f.column) for f in columns),
         ", ".join(["%s"] * len(columns)),
     )
+    converted = [(index, c) for index, c in enumerate(converters) if c is not None]
+    width = len(columns)
+
+    def prepared(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+        if len(row) != width:
+            raise ValueError(f"{len(row)} values for {width} columns")
+        if not converted:
+            return row
+        values = list(row)
+        for index, convert in converted:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
+
     count = 0
-    chunk: list[tuple[Any, ...]] = []
+    chunk: list[tuple[Any, ...] | list[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
-            chunk.append(tuple(v if c is None or v is None else c(v) for c, v in zip(converters, row, strict=True)))
+            chunk.append(prepared(row))
             if len(chunk) >= batch:
                 cursor.executemany(sql, chunk)
                 count += len(chunk)

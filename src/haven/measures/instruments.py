@@ -120,6 +120,10 @@ class Instrument:
     def critical_items(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.critical_above is not None)
 
+    @cached_property
+    def items_by_key(self) -> dict[str, Item]:
+        return {item.key: item for item in self.items}
+
     def item(self, key: str) -> Item:
         for item in self.items:
             if item.key == key:

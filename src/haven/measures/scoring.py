@@ -73,7 +73,7 @@ class Score:
 
 def validated(instrument: Instrument, responses: Mapping[str, int | None]) -> dict[str, int]:
     """The answered items of ``responses``, or :class:`InvalidResponses` naming every bad key."""
-    items = {item.key: item for item in instrument.items}
+    items = instrument.items_by_key
     errors: dict[str, str] = {}
     answers: dict[str, int] = {}
     for key, value in responses.items():

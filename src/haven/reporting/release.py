@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from haven.audit import services as audit
 from haven.measures import change
@@ -38,7 +39,9 @@ PUBLISHED, SUPPRESSED, HIDDEN = "p", "s", "h"
 
 def released(program: Program, quarter: date) -> disclosure.Protected:
     """The protected cells of the report as of ``quarter``, releasing it, and every quarter of the program before
-    it not yet released, first."""
+    it not yet released, first. Only a quarter that has ended can be released: its figures are final then."""
+    if quarter_end(quarter) >= timezone.now().date():
+        raise ValueError(f"the quarter of {quarter} has not ended: it cannot be released")
     row = ReleasedQuarter.objects.of_program(program).filter(quarter=quarter).first()
     if row is not None:
         return protected(row)

@@ -23,7 +23,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.reporting import disclosure, tables
-from haven.reporting.figures import program_quarters
+from haven.reporting.figures import program_quarters, quarter_of
 
 from .builders import keep_documents, layout_texts, treat
 
@@ -344,3 +344,9 @@ def test_each_quarter_is_released_once_and_audited(
     client.get(FUNDER)
     client.get(_export("csv"))
     assert releases.count() == len(quarters)
+
+
+def test_a_quarter_not_yet_ended_cannot_be_released(served: Program) -> None:
+    current = quarter_of(timezone.now().date())
+    with pytest.raises(ValueError, match="has not ended"):
+        tables.funder_report(served, current)

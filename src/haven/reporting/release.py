@@ -221,11 +221,7 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
 
     # By quarter: what was new in each, and the running total.
     by_quarter = _quarterly(program, quarters, work, reached)
-    for metric, key in (("trained", "trained"), ("certified", "certified")):
-        running = [cells.add(("q", q.isoformat(), key, "cum"), by_quarter[q][metric][1]) for q in quarters]
-        new = [cells.add(("q", q.isoformat(), key, "new"), by_quarter[q][metric][0]) for q in quarters]
-        _chain(cells, running, new)
-    for metric in ("children", "caregivers"):
+    for metric in ("trained", "certified", "children", "caregivers"):
         running = [cells.add(("q", q.isoformat(), metric, "cum"), by_quarter[q][metric][1]) for q in quarters]
         new = [cells.add(("q", q.isoformat(), metric, "new"), by_quarter[q][metric][0]) for q in quarters]
         _chain(cells, running, new)

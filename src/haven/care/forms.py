@@ -3,6 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haven.accounts.models import User
 from haven.core.forms import clean_table_file
@@ -142,7 +143,7 @@ def item_label(item: instruments.Item) -> str:
 
 class CloseForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Outcome"),
+        label=pgettext_lazy("how a treatment episode ended", "Outcome"),
         choices=[(EpisodeStatus.COMPLETED, _("Treatment completed")), (EpisodeStatus.ENDED, _("Ended early"))],
         widget=forms.RadioSelect,
     )

@@ -17,8 +17,9 @@ The promises:
    down together (in a two-way table, a row whose one withheld cell is not small gives that cell away, and with
    it the small one in its column), so each small cell is then checked exactly, by elimination over the relations
    with the published values known: while one is determined, a cell its derivation uses is withheld too.
-   Zeros are never withheld: a zero hides nothing, and since a count cannot go below it, a withheld zero would
-   pin its neighbours rather than hide them. *Hidden* cells are never published (e.g. referred minus started in
+   Zeros are not withheld: a zero hides nothing, and since a count cannot go below it, a withheld zero would
+   pin its neighbours rather than hide them; only when cells ``published`` already (an earlier release) leave
+   nothing else to withhold is a zero withheld. *Hidden* cells are never published (e.g. referred minus started in
    a funnel, which a reader can compute from the two published stages): one of 1 to 10 is protected like a
    suppressed cell, and a hidden zero is treated as known.
 3. A percentage only when its numerator and denominator are both published and the denominator is at least 11.
@@ -246,6 +247,12 @@ class _Suppression:
         candidates = {key for key in keys if key not in self.masked and key not in self.known and self.counts[key] > 0}
         return sorted(candidates, key=lambda key: (self.counts[key], self.order[key]))
 
+    def zeros(self, keys: Iterable[Key]) -> list[Key]:
+        """The published zeros among ``keys`` that may still be withheld: the last resort, when cells published
+        already leave nothing else to withhold (a withheld zero is otherwise more telling than a shown one)."""
+        candidates = {key for key in keys if key not in self.masked and key not in self.known and not self.counts[key]}
+        return sorted(candidates, key=self.order.__getitem__)
+
     def run(self) -> None:
         # Withholding a cell never lets a masked cell be worked out that could not be before, so a group of linked
         # masked cells found safe stays safe until a newly withheld cell joins it: only those are checked again.
@@ -358,7 +365,7 @@ class _Suppression:
         used: dict[Key, int] = {}
         for index, weight in pivots[leak][1].items():
             used = _combine(1, used, weight, _coefficients(self.relations[index]))
-        candidates = self.smallest(used)
+        candidates = self.smallest(used) or self.zeros(used)
         if not candidates:
-            raise RuntimeError(f"{leak!r} is worked out from zeros and cells published already")
+            raise RuntimeError(f"{leak!r} is worked out from cells published already")
         return next((key for key in candidates if not self.worked_out(leak, self.masked | {key})), candidates[0])

@@ -9,8 +9,8 @@ same numbers ever after, and each quarter released later is protected with every
 * a cell published earlier is known to the reader: it stays published (``disclosure.protect(published=...)``);
 * a cell withheld or hidden earlier stays unknown, and the earlier relations come along, so that the new cells
   cannot pin it down either;
-* a cell that reads the same as in an earlier release keeps the status it had there (a reader who saw it in one
-  would read it into the other);
+* a cell that reads the same as in the release before it keeps the status it had there (a reader carries the
+  latest figure they saw forward);
 * every pair of releases is linked, cell by cell: when its values differ by 1 to 10 the difference is a hidden
   cell linking them, protected like any small count (it counts the children, say, served in a state between the
   two quarters).
@@ -121,25 +121,31 @@ def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuart
         ]
         releases.append((then, counts))
     releases.append((here, dict(cells.values)))
-    seen: set[Hashable] = set()  # new cells unchanged from a release that published them
-    unseen: set[Hashable] = set()  # ... and from one that withheld them
+    releases.sort(key=lambda release: release[0])
     for index, (older, before) in enumerate(releases):
         for newer, after in releases[index + 1 :]:
             for key in before.keys() & after.keys():
                 difference = after[key] - before[key]
-                if not difference:
-                    if newer == here:
-                        (seen if (older, key) in published else unseen).add((here, key))
-                elif abs(difference) < disclosure.THRESHOLD:
+                if 0 < abs(difference) < disclosure.THRESHOLD:
                     between = ("between", older, newer, key)
                     values[between] = abs(difference)
                     hidden.add(between)
                     up, down = ((newer, key), (older, key)) if difference > 0 else ((older, key), (newer, key))
                     relations.append(disclosure.Relation(up, (down, between)))
-    # Unchanged: a reader who saw the cell in one release reads it into the other, so it keeps the status it had.
-    # One published once and withheld another time (revised, then back) stays withheld.
-    hidden |= unseen
-    published |= seen - hidden
+    # A reader carries a figure forward: a cell that reads the same as in the release next to this one (the latest
+    # before it, or the first after it, that has the cell) keeps the status it has there. Withheld there, it stays
+    # withheld (published here, it would give the other away); published there, it is known, so it is published.
+    position = next(index for index, (name, _counts) in enumerate(releases) if name == here)
+    for key, n in cells.values.items():
+        neighbours = [
+            next(((name, counts[key]) for name, counts in side if key in counts), None)
+            for side in (reversed(releases[:position]), releases[position + 1 :])
+        ]
+        same = [name for name, count in filter(None, neighbours) if count == n]
+        if any((name, key) not in published for name in same):
+            hidden.add((here, key))
+        elif same and (here, key) not in hidden:
+            published.add((here, key))
     together = disclosure.protect(values, relations, hidden=hidden, published=published)
     return disclosure.Protected(
         values=MappingProxyType(dict(cells.values)),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.generation import GenerationContext, insert_rows, next_id, reset_sequences
+from haven.core.generation import GenerationContext, analyze, insert_rows, next_id, reset_sequences
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
 from haven.training import figures
@@ -226,7 +226,9 @@ def run(ctx: GenerationContext) -> None:
         plans.append(_episode(rng, program, user_id, cac_id, referred, today, tf_cbt, cftsi, codes))
 
     _write(plans)
+    analyze()
     served.rebuild(program)
+    analyze()
     certified = _certify(rng, program, plans, today)
     figures.changed(program)
     ctx.count("children", len(plans))

@@ -130,3 +130,14 @@ def reset_sequences(*models: Any) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load. PostgreSQL only learns how large a table is from ANALYZE
+    (or autovacuum, which cannot see a transaction still open): without it, the queries right after generation
+    plan for empty tables and join hundreds of thousands of rows by nested loops. SQLite plans without them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -59,8 +59,8 @@ def steps() -> list[Callable[[GenerationContext], None]]:
 
 def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], batch: int = 5000) -> int:
     """Insert plain tuples into ``model``'s table with ``executemany``: the fast path for the largest tables (the
-    generator, full rebuilds of kept rows, course completions imported by the thousand), where building model instances and compiling bulk_create's SQL
-    would dominate.
+    generator, full rebuilds of kept rows, course completions imported by the thousand), where building model
+    instances and compiling bulk_create's SQL would dominate.
 
     Only dates, datetimes, JSON and plain values are converted; ``id`` may be given explicitly (then
     :func:`reset_sequences` must follow on PostgreSQL).

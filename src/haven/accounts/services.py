@@ -24,6 +24,7 @@ from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import ROLES_REQUIRING_MFA
 from haven.organizations.services import invitation_accept
 
+from .emails import normalize_email
 from .models import SignInThrottle, User
 
 RECOVERY_CODE_COUNT = 10
@@ -34,7 +35,7 @@ PENDING_FAILURES = 5
 
 
 def _throttle_key(email: str, ip: str | None) -> str:
-    return hashlib.sha256(f"{email.strip().lower()}|{ip or ''}".encode()).hexdigest()
+    return hashlib.sha256(f"{normalize_email(email)}|{ip or ''}".encode()).hexdigest()
 
 
 def sign_in_locked_until(*, email: str, ip: str | None) -> Any:
@@ -92,7 +93,7 @@ def sign_in_password(*, request: HttpRequest, email: str, password: str) -> Sign
         return SignInOutcome(user=None, locked=True)
     user = authenticate(request, username=email, password=password)
     if user is None:
-        known = User.objects.filter(email__iexact=email.strip()).first()
+        known = User.objects.filter(email=normalize_email(email)).first()
         locked = _sign_in_failed(email=email, ip=ip, user=known)
         return SignInOutcome(user=None, locked=locked)
     SignInThrottle.objects.filter(key=_throttle_key(email, ip)).delete()
@@ -233,7 +234,7 @@ def password_change(*, request: HttpRequest, user: User, new_password: str) -> N
 @transaction.atomic
 def user_create_from_invitation(*, invitation: Invitation, full_name: str, password: str) -> User:
     """A newcomer's account, made when they accept an invitation sent to an e-mail with no account yet."""
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if User.objects.filter(email=normalize_email(invitation.email)).exists():
         raise ValidationError(_("An account with this e-mail exists: sign in to accept the invitation."))
     user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
     audit.record(actor=user, action="user.create", organization=invitation.organization_id, target=user)

@@ -208,7 +208,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     from .models import User
 
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = User.objects.filter(email=invitation.email).exists()  # the field's normal form
     if has_account:
         if not request.user.is_authenticated:
             messages.info(request, _("Sign in with %(email)s to accept the invitation.") % {"email": invitation.email})

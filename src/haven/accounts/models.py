@@ -76,3 +76,38 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}: {self.failures}"
+
+
+class AccountSlowdown(models.Model):
+    """Failed sign-ins on one e-mail from every address, whether or not an account has it. Keyed by a hash.
+
+    Past a number of failures, attempts from browsers the account never signed in from must wait until
+    ``slowed_until``; each further failure doubles the wait. Counting by e-mail, not by account, gives an e-mail
+    with no account the same answers.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    slowed_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}: {self.failures}"
+
+
+class KnownBrowser(models.Model):
+    """A browser where the user fully signed in: it holds a random token in a long-lived cookie, we keep its hash.
+
+    An account slowed down by failures from elsewhere still lets its owner in from such a browser.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_browsers")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_signed_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_signed_in_at"], name="known_browser_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.token_hash[:8]}"

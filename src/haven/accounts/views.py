@@ -1,7 +1,7 @@
 import io
+import math
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -48,7 +48,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
         )
         if outcome.locked:
-            minutes = settings.HAVEN_LOCKOUT_SECONDS // 60
+            # The same words for a lockout and a slowdown, for any e-mail: nothing says whether it has an account.
+            minutes = max(1, math.ceil(outcome.wait_seconds / 60))
             form.add_error(
                 None,
                 ngettext(

@@ -4,9 +4,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS: dict[str, Promise] = {
+    "auth.password_ok": _("Password accepted"),
     "auth.sign_in": _("Signed in"),
     "auth.sign_in_failed": _("Failed sign-in"),
     "auth.lockout": _("Locked out after failed sign-ins"),
+    "auth.slowdown": _("Sign-ins slowed down after failures from many places"),
     "auth.mfa_failed": _("Wrong second-factor code"),
     "auth.sign_out": _("Signed out"),
     "auth.password_change": _("Changed password"),

@@ -13,6 +13,9 @@ SRC_DIR = BASE_DIR / "src"
 VAR_DIR = Path(os.environ.get("HAVEN_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = False
+# The demo (settings/demo.py) says so here, never through DEBUG: e.g. it shows an invitation's link, as it sends no
+# real mail.
+HAVEN_DEMO = False
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [

@@ -79,7 +79,6 @@ def test_an_account_cannot_be_made_twice_with_another_spelling(db: None) -> None
         User(email="\u212aATE@example.org", full_name="Kate again").validate_unique()
 
 
-@pytest.mark.django_db(transaction=False)
 def test_a_variant_reaches_the_account_exactly_when_it_shares_its_counter(db: None) -> None:
     user = UserFactory(email=EMAIL)
 

@@ -27,17 +27,18 @@ demo: $(BIN)/.installed
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) generate --scale demo --seed 1 --if-empty
 	@$(MANAGE) demo_logins
+	@# DEBUG is off in the demo (Haven's own error pages, not Django's): --insecure serves the static files anyway.
 	@# The task worker (report PDFs and other background work) runs beside the web server and stops with it: Ctrl+C
 	@# reaches both (the worker finishes its current task); if the server stops by itself, the worker is sent TERM.
 	@# No --reload: an autoreloading worker's child would outlive that kill (`make worker` reloads on changes).
 	@$(MANAGE) db_worker --no-reload & worker=$$!; \
 		trap 'interrupted=1' INT; trap 'interrupted=1; exit 143' TERM; \
 		trap '[ -n "$$interrupted" ] || kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-		$(MANAGE) runserver 127.0.0.1:8000
+		$(MANAGE) runserver --insecure 127.0.0.1:8000
 
-# The task worker alone (reloads on code changes under DEBUG), for when the web server runs on its own.
+# The task worker alone (reloading on code changes), for when the web server runs on its own.
 worker: $(BIN)/.installed
-	$(MANAGE) db_worker
+	$(MANAGE) db_worker --reload
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

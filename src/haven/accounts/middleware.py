@@ -7,7 +7,30 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from . import throttle
 from .services import SESSION_SIGNED_IN_AT, user_requires_second_factor
+
+
+class KnownBrowserMiddleware:
+    """Sets the cookie of a browser a full sign-in just remembered (``throttle.remember_browser``): a random token,
+    out of reach of scripts, for a year."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        token = throttle.known_browser_cookie(request)
+        if token:
+            response.set_cookie(
+                settings.HAVEN_KNOWN_BROWSER_COOKIE,
+                token,
+                max_age=settings.HAVEN_KNOWN_BROWSER_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
 
 
 class SessionLifetimeMiddleware:

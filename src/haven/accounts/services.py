@@ -1,16 +1,13 @@
 """Sign-in, lockout, multi-factor set-up and account changes. Every step is audited."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,58 +21,17 @@ from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import ROLES_REQUIRING_MFA
 from haven.organizations.services import invitation_accept
 
-from .models import SignInThrottle, User
+from . import throttle
+from .emails import normalize_email
+from .models import User
 
 RECOVERY_CODE_COUNT = 10
 SESSION_SIGNED_IN_AT = "haven_signed_in_at"
 SESSION_PENDING_USER = "haven_pending_sign_in"
+# Signed in by password, for a role that requires a second factor it does not have yet: set-up completes sign-in.
+SESSION_AWAITING_SECOND_FACTOR = "haven_awaiting_second_factor"
 PENDING_SECONDS = 5 * 60
 PENDING_FAILURES = 5
-
-
-def _throttle_key(email: str, ip: str | None) -> str:
-    return hashlib.sha256(f"{email.strip().lower()}|{ip or ''}".encode()).hexdigest()
-
-
-def sign_in_locked_until(*, email: str, ip: str | None) -> Any:
-    """When the (e-mail, IP) pair's lockout ends, or None if it may try."""
-    throttle = SignInThrottle.objects.filter(key=_throttle_key(email, ip)).first()
-    if throttle and throttle.locked_until and throttle.locked_until > timezone.now():
-        return throttle.locked_until
-    return None
-
-
-@transaction.atomic
-def _reserve_attempt(*, email: str, ip: str | None) -> bool:
-    """Count an attempt for the (e-mail, IP) pair before the password is checked, so that parallel guesses
-    cannot slip past the limit. False when the pair is locked out or out of attempts."""
-    now = timezone.now()
-    window = timedelta(seconds=settings.HAVEN_LOCKOUT_WINDOW_SECONDS)
-    throttle, _created = SignInThrottle.objects.get_or_create(
-        key=_throttle_key(email, ip), defaults={"failures": 0, "window_started_at": now}
-    )
-    if throttle.locked_until and throttle.locked_until > now:
-        return False
-    if throttle.window_started_at + window < now or throttle.locked_until:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-        throttle.save(update_fields=["failures", "window_started_at", "locked_until"])
-    SignInThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1)
-    throttle.refresh_from_db(fields=["failures"])
-    return throttle.failures <= settings.HAVEN_LOCKOUT_FAILURES
-
-
-@transaction.atomic
-def _sign_in_failed(*, email: str, ip: str | None, user: User | None) -> bool:
-    """Record a failed attempt (already counted); lock the pair out once it reaches the limit."""
-    # The e-mail typed is not recorded: it may be a mistyped password. A known user is recorded as the actor.
-    audit.record(actor=user, action="auth.sign_in_failed", detail={"known_user": user is not None})
-    throttle = SignInThrottle.objects.get(key=_throttle_key(email, ip))
-    if throttle.failures >= settings.HAVEN_LOCKOUT_FAILURES and throttle.locked_until is None:
-        throttle.locked_until = timezone.now() + timedelta(seconds=settings.HAVEN_LOCKOUT_SECONDS)
-        throttle.save(update_fields=["locked_until"])
-        audit.record(actor=user, action="auth.lockout", detail={"minutes": settings.HAVEN_LOCKOUT_SECONDS // 60})
-        return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -83,25 +39,47 @@ class SignInOutcome:
     user: User | None
     needs_second_factor: bool = False
     locked: bool = False
+    wait_seconds: int = 0
 
 
 def sign_in_password(*, request: HttpRequest, email: str, password: str) -> SignInOutcome:
-    """First step: e-mail and password. A user with a second factor is not signed in until it is checked."""
+    """First step: e-mail and password. The session is fully signed in only once the second factor is checked, or
+    set up for a role that requires one; until then the password step is recorded as ``auth.password_ok``."""
+    email = normalize_email(email)
     ip = client_ip(request)
-    if not _reserve_attempt(email=email, ip=ip):
-        return SignInOutcome(user=None, locked=True)
+    known_browser = throttle.is_known_browser(request=request, email=email)
+    wait = throttle.slowdown_wait(email=email, known_browser=known_browser)
+    if wait:
+        return SignInOutcome(user=None, locked=True, wait_seconds=wait)
+    if not throttle.reserve_attempt(email=email, ip=ip):
+        return SignInOutcome(user=None, locked=True, wait_seconds=settings.HAVEN_LOCKOUT_SECONDS)
     user = authenticate(request, username=email, password=password)
     if user is None:
-        known = User.objects.filter(email__iexact=email.strip()).first()
-        locked = _sign_in_failed(email=email, ip=ip, user=known)
-        return SignInOutcome(user=None, locked=locked)
-    SignInThrottle.objects.filter(key=_throttle_key(email, ip)).delete()
+        return _sign_in_failed(email=email, ip=ip)
+    throttle.clear_attempts(email=email, ip=ip)
+    audit.record(actor=user, action="auth.password_ok")
     if user_has_second_factor(user):
         request.session.cycle_key()
         request.session[SESSION_PENDING_USER] = {"id": user.pk, "since": int(timezone.now().timestamp()), "failures": 0}
         return SignInOutcome(user=user, needs_second_factor=True)
-    _complete_sign_in(request=request, user=user, device=None)
+    _log_in(request=request, user=user, device=None)
+    if user_requires_second_factor(user):
+        # Signed in by password only: MfaRequiredMiddleware opens nothing but the set-up, which completes it.
+        request.session[SESSION_AWAITING_SECOND_FACTOR] = True
+    else:
+        _signed_in(request=request, user=user, second_factor=False)
     return SignInOutcome(user=user)
+
+
+@transaction.atomic
+def _sign_in_failed(*, email: str, ip: str | None) -> SignInOutcome:
+    """Record a failed attempt (already counted for the pair); lock the pair out once it reaches the limit."""
+    known = User.objects.filter(email=email).first()
+    # The e-mail typed is not recorded: it may be a mistyped password. A known user is recorded as the actor.
+    audit.record(actor=known, action="auth.sign_in_failed", detail={"known_user": known is not None})
+    throttle.slowdown_count_failure(email=email, user=known)
+    locked = throttle.lock_out_if_due(email=email, ip=ip, user=known)
+    return SignInOutcome(user=None, locked=locked, wait_seconds=settings.HAVEN_LOCKOUT_SECONDS if locked else 0)
 
 
 def pending_user(request: HttpRequest) -> User | None:
@@ -128,7 +106,8 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, code: str) -> boo
         audit.record(actor=user, action="auth.mfa_failed")
         return False
     request.session.pop(SESSION_PENDING_USER, None)
-    _complete_sign_in(request=request, user=user, device=device)
+    _log_in(request=request, user=user, device=device)
+    _signed_in(request=request, user=user, second_factor=True)
     if isinstance(device, StaticDevice):
         audit.record(actor=user, action="mfa.recovery_code_used", detail={"left": device.token_set.count()})
     return True
@@ -141,12 +120,17 @@ def verify_code(*, user: User, code: str) -> TOTPDevice | StaticDevice | None:
     return None
 
 
-def _complete_sign_in(*, request: HttpRequest, user: User, device: Any) -> None:
+def _log_in(*, request: HttpRequest, user: User, device: Any) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # login() issues a new session id
     if device is not None:
         otp_login(request, device)
     request.session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
-    audit.record(actor=user, action="auth.sign_in", detail={"second_factor": device is not None})
+
+
+def _signed_in(*, request: HttpRequest, user: User, second_factor: bool) -> None:
+    """The session is fully signed in: recorded once, and this browser is remembered as the user's."""
+    audit.record(actor=user, action="auth.sign_in", detail={"second_factor": second_factor})
+    throttle.remember_browser(request=request, user=user)
 
 
 def sign_out(*, request: HttpRequest) -> None:
@@ -189,6 +173,8 @@ def mfa_setup_confirm(*, request: HttpRequest, user: User, code: str) -> list[st
     otp_login(request, device)
     request.session.cycle_key()
     audit.record(actor=user, action="mfa.enable", target=device)
+    if request.session.pop(SESSION_AWAITING_SECOND_FACTOR, False):
+        _signed_in(request=request, user=user, second_factor=True)
     return codes
 
 
@@ -233,7 +219,7 @@ def password_change(*, request: HttpRequest, user: User, new_password: str) -> N
 @transaction.atomic
 def user_create_from_invitation(*, invitation: Invitation, full_name: str, password: str) -> User:
     """A newcomer's account, made when they accept an invitation sent to an e-mail with no account yet."""
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if User.objects.filter(email=normalize_email(invitation.email)).exists():
         raise ValidationError(_("An account with this e-mail exists: sign in to accept the invitation."))
     user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
     audit.record(actor=user, action="user.create", organization=invitation.organization_id, target=user)

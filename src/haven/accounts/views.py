@@ -1,7 +1,7 @@
 import io
+import math
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -48,7 +48,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
         )
         if outcome.locked:
-            minutes = settings.HAVEN_LOCKOUT_SECONDS // 60
+            # The same words for a lockout and a slowdown, for any e-mail: nothing says whether it has an account.
+            minutes = max(1, math.ceil(outcome.wait_seconds / 60))
             form.add_error(
                 None,
                 ngettext(
@@ -208,7 +209,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     from .models import User
 
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = User.objects.filter(email=invitation.email).exists()  # the field's normal form
     if has_account:
         if not request.user.is_authenticated:
             messages.info(request, _("Sign in with %(email)s to accept the invitation.") % {"email": invitation.email})

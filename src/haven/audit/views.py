@@ -6,8 +6,8 @@ from django.views.decorators.http import require_GET
 from haven.core.permissions import role_required
 from haven.organizations.roles import Role
 
-from .labels import ACTION_GROUPS, action_label
-from .selectors import audit_entries_for
+from .labels import ACTION_GROUPS
+from .selectors import audit_entries_for, audit_rows
 
 PAGE_SIZE = 50
 
@@ -18,9 +18,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     action = request.GET.get("action", "")
     if action not in ACTION_GROUPS:
         action = ""
-    entries = audit_entries_for(membership=request.membership, action=action)  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
+    entries = audit_entries_for(membership=membership, action=action)
     page = Paginator(entries, PAGE_SIZE, allow_empty_first_page=True).get_page(request.GET.get("page"))
-    rows = [(entry, action_label(entry.action)) for entry in page.object_list]
+    rows = audit_rows(membership=membership, entries=page.object_list)
     context = {"page": page, "rows": rows, "action": action, "groups": ACTION_GROUPS.items()}
     template = "audit/list.html#entries" if request.headers.get("HX-Request") else "audit/list.html"
     return TemplateResponse(request, template, context)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 
 from .models import Invitation, Membership, Organization
@@ -60,10 +61,10 @@ def organization_create(
 def invitation_create(*, actor: Any, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
     """Invite someone by e-mail. Returns the invitation and its token, which exists nowhere else afterwards."""
     check_role_fits(organization=organization, role=role)
-    email = email.strip().lower()
-    if email == actor.email.lower():
+    email = normalize_email(email)
+    if email == normalize_email(actor.email):
         raise ValidationError({"email": _("You cannot invite yourself; ask another admin.")})
-    if Membership.objects.in_org(organization).filter(user__email__iexact=email, role=role, is_active=True).exists():
+    if Membership.objects.in_org(organization).filter(user__email=email, role=role, is_active=True).exists():
         raise ValidationError({"email": _("This person already has this role here.")})
     # A new invitation replaces an open one for the same person and role.
     open_ones = Invitation.objects.in_org(organization).filter(
@@ -121,7 +122,7 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     invitation = Invitation.objects.in_org(invitation.organization_id).select_for_update().get(pk=invitation.pk)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation has expired or was withdrawn."))
-    if user.email.lower() != invitation.email:
+    if normalize_email(user.email) != normalize_email(invitation.email):
         raise ValidationError(_("This invitation was sent to another e-mail address."))
     membership, _created = Membership.objects.update_or_create(
         organization=invitation.organization,

@@ -95,7 +95,7 @@ def invitation_create(request: HttpRequest, organization_id: int) -> HttpRespons
         else:
             link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
             services.invitation_send(invitation=invitation, link=link)
-            if settings.DEBUG:
+            if settings.HAVEN_DEMO:
                 # The demo sends no real mail, so the admin sees the link; a deployment never shows the token.
                 messages.success(
                     request,

@@ -13,6 +13,9 @@ SRC_DIR = BASE_DIR / "src"
 VAR_DIR = Path(os.environ.get("HAVEN_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = False
+# The demo (settings/demo.py) says so here, never through DEBUG: e.g. it shows an invitation's link, as it sends no
+# real mail.
+HAVEN_DEMO = False
 ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haven.core.middleware.ResponseHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "haven.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "haven.accounts.middleware.KnownBrowserMiddleware",
     "haven.accounts.middleware.SessionLifetimeMiddleware",
     "haven.organizations.middleware.ActiveMembershipMiddleware",
     "haven.accounts.middleware.MfaRequiredMiddleware",
@@ -133,6 +138,16 @@ HAVEN_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 HAVEN_LOCKOUT_FAILURES = 5
 HAVEN_LOCKOUT_WINDOW_SECONDS = 15 * 60
 HAVEN_LOCKOUT_SECONDS = 15 * 60
+# Account slowdown: past this many failures on one e-mail from any address (none for this long resets the count),
+# each attempt from a browser the account never signed in from waits 1 minute, then 2, 4... at most 15.
+HAVEN_SLOWDOWN_FAILURES = 20
+HAVEN_SLOWDOWN_WINDOW_SECONDS = 60 * 60
+HAVEN_SLOWDOWN_SECONDS = 60
+HAVEN_SLOWDOWN_MAX_SECONDS = 15 * 60
+# A browser where someone fully signed in keeps a random token for a year, so a slowdown does not hold them back.
+HAVEN_KNOWN_BROWSER_COOKIE = "haven_browser"
+HAVEN_KNOWN_BROWSER_SECONDS = 365 * 24 * 60 * 60
+HAVEN_KNOWN_BROWSERS_PER_USER = 10
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 HAVEN_TRUSTED_PROXIES = int(os.environ.get("HAVEN_TRUSTED_PROXIES", "0"))
 

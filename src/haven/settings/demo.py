@@ -1,11 +1,19 @@
-"""The demo: embedded SQLite under var/, keys created on first run, served on loopback."""
+"""The demo: embedded SQLite under var/, keys created on first run, served on loopback.
+
+DEBUG stays off, as in a deployment: Django's technical error pages list every URL pattern and setting, and the
+demo is there to be tried by people who should see Haven's own 404 and 500 pages. `make demo` serves static files
+with `runserver --insecure`. Whatever the demo does differently says so with HAVEN_DEMO.
+"""
 
 from haven.keys import load_key
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR
 
-DEBUG = True
+DEBUG = False
+HAVEN_DEMO = True
+# Generated people share a published password and seeded second factors: only the demo, tests and benchmarks.
+HAVEN_ALLOW_DEMO_DATA = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR, create=True)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)

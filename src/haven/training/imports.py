@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 from haven.care import served
 from haven.core.generation import insert_rows
@@ -70,7 +71,7 @@ def _clinicians_by_email(membership: Membership) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     ambiguous: set[str] = set()
     for email, user_id, org_id in rows:
-        key = email.lower()
+        key = normalize_email(email)
         if key in found and found[key][1] != org_id:
             ambiguous.add(key)
         found[key] = (user_id, org_id)
@@ -98,7 +99,7 @@ def plan_import(
         fields = ("pk", "organization_id", "placement")
         context.placed = {user_id: _Placed(*row) for user_id, *row in enrollments.values_list("clinician_id", *fields)}
     for line, row in enumerate(rows, start=2):
-        email = row.get("email", "").strip().lower()
+        email = normalize_email(row.get("email", ""))
         if email in seen:
             plan.outcomes.append(RowOutcome(line, email, ERROR, _("This e-mail appears twice in the file.")))
             continue

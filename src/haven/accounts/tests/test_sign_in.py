@@ -85,7 +85,12 @@ def test_what_was_typed_is_never_written_to_the_audit_log(client: Client, traine
         sign_in(client, email, password)
     sign_in(client, "tess.trainer@example.org", PASSWORD)
     log = list(AuditEntry.objects.dangerously_unscoped().order_by("seq").values())
-    assert [row["action"] for row in log] == ["auth.sign_in_failed", "auth.sign_in_failed", "auth.sign_in"]
+    assert [row["action"] for row in log] == [
+        "auth.sign_in_failed",
+        "auth.sign_in_failed",
+        "auth.password_ok",
+        "auth.sign_in",
+    ]
     text = " ".join(str(value) for row in log for value in row.values()).lower()
     for secret in ("tess.trainer", "hunter2", PASSWORD):
         assert secret not in text
@@ -242,9 +247,9 @@ def test_a_newcomer_accepts_an_invitation_and_is_signed_in(client: Client, cac: 
     assert [(entry.action, entry.organization_id) for entry in log] == [
         ("user.create", cac.pk),
         ("membership.create", cac.pk),
-        ("auth.sign_in", None),
+        ("auth.password_ok", None),
     ]
-    # A clinician sees child records: the second factor comes before anything else.
+    # A clinician sees child records: the second factor comes before anything else (and completes the sign-in).
     assert client.get("/")["Location"] == "/account/mfa/setup/"
     # The token worked once.
     assert Client().get(url).status_code == 404

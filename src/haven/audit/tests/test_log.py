@@ -76,13 +76,14 @@ def test_an_org_admin_sees_their_organization_and_their_members_sign_ins(
     assert response.status_code == 200
     at = {entry.seq: entry.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") for entry in log}
     assert rows(response) == [
-        ["2", at[2], "Cleo Clinician", "Signed in", "—", "—", "198.51.100.4"],
+        ["2", at[2], "Cleo Clinician", "Signed in", "—", "—", "—", "198.51.100.4"],
         [
             "1",
             at[1],
             "Casey Director",
             "Invitation sent",
             "organizations.invitation 5",
+            "—",
             "Franklin County CAC",
             "198.51.100.4",
         ],

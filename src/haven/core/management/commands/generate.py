@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if the database holds data")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not (settings.DEBUG or getattr(settings, "HAVEN_ALLOW_DEMO_DATA", False)):
+        if not getattr(settings, "HAVEN_ALLOW_DEMO_DATA", False):
             # Generated people share a published demo password and seeded second factors.
             raise CommandError("Refused: generated data is for the demo, tests and benchmarks, not a deployment.")
         if Organization.objects.exists():

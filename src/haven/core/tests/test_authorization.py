@@ -19,6 +19,7 @@ from haven.care import services as care_services
 from haven.care.models import CriticalAlert, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.conftest import sign_in_client
+from haven.core.tests.headers import PUBLIC, assert_headers
 from haven.organizations import services as org_services
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -431,15 +432,23 @@ def world(db: None, make_member: Callable[..., User]) -> World:
     )
 
 
-def _request(rule: Rule, world: World, user: User | None) -> int:
+def _response(rule: Rule, world: World, user: User | None, **headers: str) -> Any:
     client = Client()
     if user is not None:
         rule.prepare(user)
         sign_in_client(client, user)
-    url = reverse(next(name for name, r in POLICY.items() if r is rule), kwargs=rule.kwargs(world))
+    url = reverse(url_name_of(rule), kwargs=rule.kwargs(world))
     if rule.method == "GET":
-        return client.get(url).status_code
-    return client.post(url, rule.data(world, user)).status_code
+        return client.get(url, headers=headers)
+    return client.post(url, rule.data(world, user), headers=headers)
+
+
+def url_name_of(rule: Rule) -> str:
+    return next(name for name, r in POLICY.items() if r is rule)
+
+
+def _request(rule: Rule, world: World, user: User | None) -> int:
+    return int(_response(rule, world, user).status_code)
 
 
 ACTORS = [ANONYMOUS, *Role.values]
@@ -454,7 +463,10 @@ def test_policy(url_name: str, actor: str, world: World) -> None:
     else:
         expected = rule.ok if actor in rule.allowed else 404
         user = world.members[actor]
-    assert _request(rule, world, user) == expected
+    response = _response(rule, world, user)
+    assert response.status_code == expected
+    # Every answer, page, download, redirect or refusal, also says what a cache may keep (test_headers).
+    assert_headers(response, public=url_name in PUBLIC and response.status_code == 200, where=f"{url_name} {actor}")
 
 
 SCOPED = sorted((name, role) for name, rule in POLICY.items() if rule.scoped for role in rule.allowed)

@@ -16,8 +16,9 @@ computes the same figures the slow way, straight from the rows they are made of,
 - PRACTICE coverage of completed TF-CBT episodes (``care_treatmentmodel.uses_practice``): the episodes, those
   covering all eight components, and each component (``json_each``);
 - the workforce: every enrollment of the program with its CAC's state, placement, online course, the ninth
-  consultation call attended within 24 months of live training, the knowledge test, the certification and the
-  clinician's completed cases (``training_enrollment``, ``training_milestone``, ``training_attendance``,
+  consultation call attended and the first call held 6 months (twice a month) or 12 months (monthly) after the
+  live training, both within 24 months of it, the knowledge test, the certification and the clinician's
+  completed cases (``training_enrollment``, ``training_milestone``, ``training_attendance``,
   ``training_consultationcall``, ``training_cohort``, ``care_episode``), counted by state, placement and the
   months trained and certified: the path's rules as SQL.
 
@@ -100,7 +101,8 @@ QUERIES: dict[str, str] = {
     "workforce": """
         WITH enrolled AS (
             SELECT e.id, e.organization_id, e.clinician_id, o.state, e.placement, e.degree, e.license_status,
-                   e.live_training_on, e.live_training_days,
+                   e.live_training_on, e.live_training_days, e.cohort_id,
+                   CASE c.call_schedule WHEN 'monthly' THEN 12 ELSE 6 END AS run_months,
                    (strftime('%Y', c.ends_on) - strftime('%Y', c.starts_on)) * 12
                      + strftime('%m', c.ends_on) - strftime('%m', c.starts_on)
                      - (strftime('%d', c.ends_on) < strftime('%d', c.starts_on)) AS collaborative_months
@@ -117,6 +119,23 @@ QUERIES: dict[str, str] = {
             WHERE a.attended AND enrolled.placement = 'enrolled'
               AND k.held_on >= enrolled.live_training_on
               AND k.held_on <= date(enrolled.live_training_on, '+24 months')
+        ), held AS (
+            SELECT enrolled.id AS enrollment_id, k.held_on
+            FROM enrolled JOIN training_consultationcall k ON k.cohort_id = enrolled.cohort_id
+            WHERE k.attendance_recorded_at IS NOT NULL
+            UNION ALL
+            SELECT enrollment_id, held_on FROM calls
+        ), ran AS (
+            -- The first call held once consultation has run its length (the run-until day clamped to the month's
+            -- end, as path.add_months does: SQLite's '+6 months' would roll 31 March over to 1 October).
+            SELECT held.enrollment_id, min(held.held_on) AS held_on
+            FROM held JOIN enrolled ON enrolled.id = held.enrollment_id
+            WHERE held.held_on >= min(
+                    date(enrolled.live_training_on, '+' || enrolled.run_months || ' months'),
+                    date(enrolled.live_training_on, 'start of month', '+' || (enrolled.run_months + 1) || ' months',
+                         '-1 day'))
+              AND held.held_on <= date(enrolled.live_training_on, '+24 months')
+            GROUP BY 1
         ), marks AS (
             SELECT m.enrollment_id,
                    max(CASE WHEN m.kind = 'online_course' THEN m.achieved_on END) AS course_on,
@@ -133,14 +152,15 @@ QUERIES: dict[str, str] = {
             GROUP BY 1
         ), paths AS (
             SELECT enrolled.*, marks.certified_on, marks.test_passed, cases.n AS cases, cases.with_caregiver,
-                   CASE WHEN marks.course_on IS NOT NULL AND ninth.held_on IS NOT NULL
+                   CASE WHEN marks.course_on IS NOT NULL AND ninth.held_on IS NOT NULL AND ran.held_on IS NOT NULL
                          AND date(enrolled.live_training_on, '+' || (max(enrolled.live_training_days, 1) - 1)
                                   || ' days') <= :today
                          AND (enrolled.live_training_days >= 2 OR enrolled.collaborative_months >= 6)
-                        THEN max(marks.course_on, ninth.held_on) END AS trained_on
+                        THEN max(marks.course_on, ninth.held_on, ran.held_on) END AS trained_on
             FROM enrolled
             LEFT JOIN marks ON marks.enrollment_id = enrolled.id
             LEFT JOIN calls ninth ON ninth.enrollment_id = enrolled.id AND ninth.n = 9
+            LEFT JOIN ran ON ran.enrollment_id = enrolled.id
             LEFT JOIN cases ON cases.clinician_id = enrolled.clinician_id
         )
         SELECT state, placement, substr(trained_on, 1, 7),
@@ -228,8 +248,9 @@ def agree(rows: dict[str, list[tuple[Any, ...]]], program: Any, today: date) -> 
     pairs: dict[str, list[tuple[int, bool, bool, int]]] = defaultdict(list)
     pres: dict[str, Counter[int]] = defaultdict(Counter)
     for code, pre, post, n in rows["pairs"]:
-        cutoff = instruments.load(code).cutoff
-        pairs[code].append((post - pre, pre >= cutoff, post < cutoff, n))
+        threshold = instruments.load(code).threshold
+        eligible = threshold is not None and pre >= threshold
+        pairs[code].append((post - pre, eligible, threshold is not None and post < threshold, n))
         pres[code][pre] += n
     have["outcomes"] = {
         i.code: figures.summarize(pairs[i.code], sorted(pres[i.code].items()), instrument=i)

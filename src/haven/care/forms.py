@@ -123,7 +123,7 @@ class AssessmentForm(forms.Form):
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         result: list[tuple[Any, list[forms.BoundField]]] = []
-        for group in ("trauma", "symptom", "impairment"):
+        for group in instruments.GROUPS:
             fields = [self[f"item_{item.key}"] for item in self.instrument.items if item.group == group]
             if fields:
                 result.append((labels.GROUP_LABELS[group], fields))
@@ -134,11 +134,12 @@ class AssessmentForm(forms.Form):
 
 
 def item_label(item: instruments.Item) -> str:
-    if item.group == "symptom":
-        return str(
-            _("Item %(number)s (%(low)s–%(high)s)") % {"number": item.number, "low": item.minimum, "high": item.maximum}
-        )
-    return str(_("Item %(number)s (0 no, 1 yes)") % {"number": item.number})
+    """The item's name and the answers it takes: "Item 3 (0–3)", "Supplementary question 3: ... (0 no, 1 yes)"."""
+    if item.anchors == ("no", "yes"):
+        return str(_("%(name)s (0 no, 1 yes)") % {"name": labels.item_name(item)})
+    return str(
+        _("%(name)s (%(low)s–%(high)s)") % {"name": labels.item_name(item), "low": item.minimum, "high": item.maximum}
+    )
 
 
 class CloseForm(forms.Form):

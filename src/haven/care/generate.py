@@ -456,15 +456,19 @@ def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, co
         if age >= 11 and rng.random() < 0.6:
             phq = instruments.load("phq_a")
             answers = _spread(rng, [str(n) for n in range(1, 10)], 3, round(total * 27 / span * 0.8))
-            if rng.random() < (0.06 if timepoint == Timepoint.BASELINE else 0.02):
-                answers["9"] = rng.choice((1, 1, 2, 3))
-            else:
-                answers["9"] = 0
+            at_risk = rng.random() < (0.06 if timepoint == Timepoint.BASELINE else 0.02)
+            answers["9"] = rng.choice((1, 1, 2, 3)) if at_risk else 0
+            # The supplementary questions: low mood over the year and daily life harder with more symptoms; the
+            # suicide questions mostly where item 9 was endorsed, a past attempt more rarely.
+            answers["s1"] = int(rng.random() < 0.2 + 0.5 * total / span)
+            answers["s2"] = max(0, min(3, round(3 * total / span + rng.uniform(-0.5, 0.5))))
+            answers["s3"] = int(rng.random() < (0.6 if at_risk else 0.01))
+            answers["s4"] = int(rng.random() < (0.25 if at_risk else 0.01))
             plan.assessments.append(_assessment(phq, timepoint, day, answers))
-            if answers["9"]:
-                # Older alerts were followed up; the last fortnight's still wait.
-                recent = day >= timezone.now().date() - timedelta(days=14)
-                plan.alerts.append((len(plan.assessments) - 1, "9", answers["9"], not recent))
+            # Older alerts were followed up; the last fortnight's still wait.
+            recent = day >= timezone.now().date() - timedelta(days=14)
+            for key in plan.assessments[-1][4].critical:
+                plan.alerts.append((len(plan.assessments) - 1, key, answers[key], not recent))
 
 
 def _cats_answers(rng: Any, instrument: instruments.Instrument, total: int) -> dict[str, int]:
@@ -472,7 +476,8 @@ def _cats_answers(rng: Any, instrument: instruments.Instrument, total: int) -> d
     for item in rng.sample(instrument.trauma_items, rng.randint(1, 4)):
         answers[item.key] = 1
     answers.update(_spread(rng, [i.key for i in instrument.symptom_items], 3, total))
-    impaired = min(len(instrument.impairment_items), round(total / max(instrument.cutoff, 1) * 2))
+    cutoff = instrument.cutoff or instrument.total_maximum
+    impaired = min(len(instrument.impairment_items), round(total / max(cutoff, 1) * 2))
     for n, item in enumerate(instrument.impairment_items):
         answers[item.key] = 1 if n < impaired else 0
     return answers

@@ -76,8 +76,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 }
 KIND_LABELS = {SESSIONS: gettext_lazy("Sessions"), MEASURES: gettext_lazy("Measures (item by item)")}
 # Item columns of a measures export are named by the item's key, with an optional prefix: "item_3", "q3", "3",
-# "t1" (trauma event 1), "i2" (impairment item 2).
-ITEM_COLUMN = re.compile(r"^(?:item[_ ]?|q)?(?P<key>[ti]?\d+)$")
+# "t1" (trauma event 1), "i2" (impairment item 2), "s3" (supplementary question 3).
+ITEM_COLUMN = re.compile(r"^(?:item[_ ]?|q)?(?P<key>[tis]?\d+)$")
 
 TYPE_WORDS = {
     "child": SessionKind.CHILD,

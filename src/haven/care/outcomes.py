@@ -26,6 +26,8 @@ class InstrumentOutcome:
     def share(self, category: str) -> float | None:
         if not self.outcome.counts or not self.outcome.n:
             return None
+        if category == change.Change.RECOVERED and self.outcome.recovered is None:
+            return None  # no threshold: recovery is not judged
         return self.outcome.counts[change.Change(category)] / self.outcome.n
 
     @property
@@ -155,7 +157,7 @@ def _outcomes(program: Program, organization_id: int | None) -> list[InstrumentO
                         pairs[instrument.code],
                         sd_pre=norms.sd_pre,
                         reliability=norms.reliability,
-                        cutoff=instrument.cutoff,
+                        threshold=instrument.threshold,
                     ),
                 )
             )

@@ -199,7 +199,11 @@ def episode_page(episode: Episode) -> EpisodePage:
     return EpisodePage(
         sessions=list(Session.objects.in_org(org).filter(episode=episode).order_by("-held_on", "-pk")),
         assessments=list(Assessment.objects.in_org(org).filter(episode=episode).order_by("-administered_on", "-pk")),
-        alerts=list(CriticalAlert.objects.in_org(org).filter(episode=episode, acknowledged_at__isnull=True)),
+        alerts=list(
+            CriticalAlert.objects.in_org(org)
+            .filter(episode=episode, acknowledged_at__isnull=True)
+            .select_related("assessment")
+        ),
         handovers=list(
             Handover.objects.in_org(org).filter(episode=episode).select_related("from_clinician", "to_clinician")
         ),

@@ -444,7 +444,9 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
 def rescore(instrument_code: str) -> tuple[int, int]:
     """Score every assessment of an instrument again under its current definition, keeping superseded scores.
 
-    Returns (assessments checked, assessments rescored). Runs CAC by CAC, one transaction each.
+    Returns (assessments checked, assessments rescored). Runs CAC by CAC, one transaction each; each CAC's episodes
+    and kept figures are refreshed once, and a critical answer under the new definition gets its alert if it has
+    none yet.
     """
     instrument = instruments.load(instrument_code)
     checked = rescored = 0
@@ -456,10 +458,16 @@ def rescore(instrument_code: str) -> tuple[int, int]:
         .distinct()
     )
     for cac_id in list(cac_ids):
-        rescored_here = 0
+        rescored_here = raised = 0
+        touched: dict[int, Episode] = {}
         with transaction.atomic():
             stale = Assessment.objects.in_org(cac_id).filter(instrument=instrument.code)
-            for assessment in stale.select_related("episode").select_for_update():
+            alerted = set(
+                CriticalAlert.objects.in_org(cac_id)
+                .filter(assessment__instrument=instrument.code)
+                .values_list("assessment_id", "item")
+            )
+            for assessment in stale.select_related("episode", "episode__program").select_for_update(of=("self",)):
                 checked += 1
                 if assessment.scoring_version == instrument.scoring_version:
                     continue
@@ -476,8 +484,21 @@ def rescore(instrument_code: str) -> tuple[int, int]:
                 assessment.above_cutoff = result.above_cutoff
                 assessment.score = result.as_dict()
                 assessment.save(update_fields=["scoring_version", "total", "above_cutoff", "score"])
-                _refresh(assessment.episode)
+                new_alerts = CriticalAlert.objects.bulk_create(
+                    CriticalAlert(
+                        organization_id=cac_id,
+                        assessment=assessment,
+                        episode=assessment.episode,
+                        item=key,
+                        answer=int(assessment.responses.get(key) or 0),
+                    )
+                    for key in result.critical
+                    if (assessment.pk, key) not in alerted
+                )
+                raised += len(new_alerts)
+                touched[assessment.episode_id] = assessment.episode
                 rescored_here += 1
+            refresh_episodes(cac_id, touched.values())
             if rescored_here:
                 audit.record(
                     actor=None,
@@ -487,6 +508,7 @@ def rescore(instrument_code: str) -> tuple[int, int]:
                         "instrument": instrument.code,
                         "version": instrument.scoring_version,
                         "count": rescored_here,
+                        "alerts": raised,
                     },
                 )
         rescored += rescored_here

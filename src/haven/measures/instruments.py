@@ -1,8 +1,20 @@
 """Standardized measures as data: one JSON definition per instrument and version in ``instruments/``.
 
 A definition holds what scoring needs and where each number comes from. Item wording is not shipped (copyright
-and translation): items are keys (``t1``.. trauma events, ``1``.. symptoms, ``i1``.. impairment) and numbers. A
-file is validated when first loaded; a bad one raises :class:`InstrumentError` naming the file and the problem.
+and translation): items are keys (``t1``.. trauma events, ``1``.. symptoms, ``i1``.. impairment, ``s1``..
+supplementary questions, outside the total) and numbers; a supplementary or critical item may name a ``topic``,
+which ``labels.ITEM_TOPIC_LABELS`` words neutrally. A file is validated when first loaded; a bad one raises
+:class:`InstrumentError` naming the file and the problem.
+
+Every threshold and coefficient says where it comes from:
+
+- bands are given by their lowest total; the bands marked ``above_cutoff`` run to the top, and the cut-off is the
+  lowest total of the first of them: one number that both the band and the "above the cut-off" flag read. An
+  instrument without a published cut-off marks no band (``cutoff`` None), and ``cutoff_source`` says so.
+- ``norms`` give the pre-treatment SD, the reliability with its kind (``test-retest`` or ``internal consistency``)
+  and source, and the dysfunctional and functional population norms where published (null otherwise, with a note);
+- ``clinical_significance.criterion`` chooses Jacobson and Truax's criterion a, b or c, the published cut-off, or
+  none (only when neither exists), and is checked against the norms it needs.
 """
 
 import json
@@ -13,11 +25,14 @@ from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any, NoReturn
 
-GROUPS = ("trauma", "symptom", "impairment")
+from .change import Criterion, Population, clinical_threshold
+
+GROUPS = ("trauma", "symptom", "impairment", "supplementary")
 INFORMANTS = ("child", "caregiver")
 # Trauma-event and impairment items are yes (1) / no (0).
 YES_NO_GROUPS = ("trauma", "impairment")
-KEY_PREFIXES = {"trauma": "t", "symptom": "", "impairment": "i"}
+KEY_PREFIXES = {"trauma": "t", "symptom": "", "impairment": "i", "supplementary": "s"}
+RELIABILITY_KINDS = ("test-retest", "internal consistency")
 # The order in which instruments are offered; a definition not listed here follows, by code.
 DISPLAY_ORDER = (
     "cats_7_17_self",
@@ -42,11 +57,12 @@ class UnknownInstrument(LookupError):
 class Item:
     key: str
     number: int  # the number shown on the data-entry screen, counted within the item's group
-    group: str  # "trauma" | "symptom" | "impairment"
+    group: str  # "trauma" | "symptom" | "impairment" | "supplementary"
     minimum: int
     maximum: int
     critical_above: int | None = None  # an answer above this fires an alert
     anchors: tuple[str, ...] = ()  # the code of each answer from minimum to maximum (see labels.ANCHOR_LABELS)
+    topic: str | None = None  # what the item asks, as a code (see labels.ITEM_TOPIC_LABELS)
 
 
 @dataclass(frozen=True)
@@ -54,15 +70,23 @@ class Band:
     minimum: int
     maximum: int
     code: str
+    above_cutoff: bool = False
 
 
 @dataclass(frozen=True)
 class Norms:
-    """What reliable change needs: ``sd_pre`` None means use the program's own baseline SD."""
+    """What reliable and clinically significant change need, each figure with its source. ``sd_pre`` None means
+    the program's own baseline SD is used; ``reliability`` None that none is published for this version, so no
+    change can be judged reliable."""
 
     sd_pre: float | None
-    reliability: float
-    source: str
+    sd_pre_source: str
+    reliability: float | None
+    reliability_kind: str | None  # "test-retest" | "internal consistency"
+    reliability_source: str
+    dysfunctional: Population | None
+    functional: Population | None
+    populations_source: str
 
 
 @dataclass(frozen=True)
@@ -87,13 +111,17 @@ class Instrument:
     items: tuple[Item, ...]
     total_minimum: int
     total_maximum: int
-    cutoff: int  # a total at or above it is above the cut-off
+    # A total at or above it is above the cut-off: the lowest total of the bands marked above it. None when no
+    # cut-off is published for this version.
+    cutoff: int | None
     cutoff_source: str
     bands: tuple[Band, ...]
     subscales: dict[str, tuple[str, ...]]
     max_prorated: int  # missing symptom items that may be prorated; more leaves no total
     missing_source: str
     norms: Norms
+    criterion: Criterion  # of clinically significant change
+    criterion_note: str
     screening_flag: bool
     screening_rule: ScreeningRule | None = None
 
@@ -117,6 +145,10 @@ class Instrument:
         return self._group("impairment")
 
     @cached_property
+    def supplementary_items(self) -> tuple[Item, ...]:
+        return self._group("supplementary")
+
+    @cached_property
     def critical_items(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.critical_above is not None)
 
@@ -132,6 +164,20 @@ class Instrument:
 
     def band_for(self, total: int) -> Band | None:
         return next((band for band in self.bands if band.minimum <= total <= band.maximum), None)
+
+    def above_cutoff(self, total: int) -> bool | None:
+        """At or above the cut-off; None when the instrument has none."""
+        return None if self.cutoff is None else total >= self.cutoff
+
+    @cached_property
+    def threshold(self) -> float | None:
+        """The threshold of clinically significant change under the instrument's criterion (None: not judged)."""
+        return clinical_threshold(
+            self.criterion,
+            cutoff=self.cutoff,
+            dysfunctional=self.norms.dysfunctional,
+            functional=self.norms.functional,
+        )
 
 
 # Every key a definition may hold; anything else is a typo that would otherwise be ignored.
@@ -150,16 +196,29 @@ _TOP_LEVEL = frozenset(
         "total",
         "bands",
         "bands_source",
-        "cutoff",
         "cutoff_source",
         "subscales",
         "subscales_source",
         "screening",
         "missing",
         "norms",
+        "clinical_significance",
         "notes",
     ]
 )
+_NORMS = frozenset(
+    [
+        "sd_pre",
+        "sd_pre_source",
+        "reliability",
+        "reliability_kind",
+        "reliability_source",
+        "dysfunctional",
+        "functional",
+        "populations_source",
+    ]
+)
+_BAND = frozenset(["minimum", "code", "above_cutoff"])
 _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -211,6 +270,11 @@ class _Reader:
             self.fail(f"{where}{key} must be true or false")
         return value
 
+    def only(self, data: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            self.fail(f"unknown keys {', '.join(f'{where}{key}' for key in unknown)}")
+
 
 def parse(data: object, *, name: str = "definition") -> Instrument:
     """Build an instrument from a parsed definition, or raise :class:`InstrumentError`."""
@@ -240,9 +304,8 @@ def parse(data: object, *, name: str = "definition") -> Instrument:
 
     bands = _bands(read, definition, total_minimum, total_maximum)
     read.text(definition, "bands_source")
-    cutoff = read.integer(definition, "cutoff")
-    if not total_minimum < cutoff <= total_maximum:
-        read.fail(f"cutoff {cutoff} is outside the total range {total_minimum + 1}-{total_maximum}")
+    cutoff = next((band.minimum for band in bands if band.above_cutoff), None)
+    cutoff_source = read.text(definition, "cutoff_source")
 
     subscales = _subscales(read, definition, {item.key for item in symptoms})
     read.text(definition, "subscales_source")
@@ -253,13 +316,8 @@ def parse(data: object, *, name: str = "definition") -> Instrument:
     if not 0 <= max_prorated < len(symptoms):
         read.fail(f"missing.max_prorated {max_prorated} must be from 0 to {len(symptoms) - 1}")
 
-    norms_data = read.obj(read.get(definition, "norms", ""), "norms")
-    sd_pre = None if read.get(norms_data, "sd_pre", "norms.") is None else read.number(norms_data, "sd_pre", "norms.")
-    if sd_pre is not None and sd_pre <= 0:
-        read.fail("norms.sd_pre must be above 0 (or null to use the program's baseline SD)")
-    reliability = read.number(norms_data, "reliability", "norms.")
-    if not 0 < reliability < 1:
-        read.fail(f"norms.reliability {reliability} must be between 0 and 1")
+    norms = _norms(read, definition)
+    criterion, criterion_note = _criterion(read, definition, cutoff, norms)
 
     return Instrument(
         code=code,
@@ -273,12 +331,14 @@ def parse(data: object, *, name: str = "definition") -> Instrument:
         total_minimum=total_minimum,
         total_maximum=total_maximum,
         cutoff=cutoff,
-        cutoff_source=read.text(definition, "cutoff_source"),
+        cutoff_source=cutoff_source,
         bands=bands,
         subscales=subscales,
         max_prorated=max_prorated,
         missing_source=read.text(missing, "source", "missing."),
-        norms=Norms(sd_pre, reliability, read.text(norms_data, "source", "norms.")),
+        norms=norms,
+        criterion=criterion,
+        criterion_note=criterion_note,
         screening_flag=screening_rule is not None,
         screening_rule=screening_rule,
     )
@@ -298,11 +358,14 @@ def _items(read: _Reader, definition: Mapping[str, Any]) -> tuple[Item, ...]:
         scales[scale_name] = (low, high, anchors)
 
     critical: dict[str, int] = {}
+    critical_topics: dict[str, str] = {}
     for index, entry_data in enumerate(read.seq(read.get(definition, "critical", ""), "critical")):
         entry = read.obj(entry_data, f"critical[{index}]")
         key = read.text(entry, "item", f"critical[{index}].")
         critical[key] = read.integer(entry, "above", f"critical[{index}].")
         read.text(entry, "note", f"critical[{index}].")
+        if "topic" in entry:
+            critical_topics[key] = _topic(read, entry, f"critical[{index}].")
 
     items: list[Item] = []
     seen: set[str] = set()
@@ -315,18 +378,32 @@ def _items(read: _Reader, definition: Mapping[str, Any]) -> tuple[Item, ...]:
         if group in seen:
             read.fail(f"{where}group {group} appears twice")
         seen.add(group)
-        count = read.integer(group_entry, "count", where)
-        if count < 1:
+        # A group is a number of items on one scale, or a list of items each with its scale and topic.
+        entries: list[tuple[str, str | None]]
+        if "items" in group_entry:
+            listed = read.seq(group_entry["items"], f"{where}items")
+            entries = [
+                (
+                    read.text(read.obj(entry, f"{where}items[{n}]"), "scale", f"{where}items[{n}]."),
+                    _topic(read, entry, f"{where}items[{n}]."),
+                )
+                for n, entry in enumerate(listed)
+            ]
+        else:
+            count = read.integer(group_entry, "count", where)
+            entries = [(read.text(group_entry, "scale", where), None)] * count
+        if len(entries) < 1:
             read.fail(f"{where}count must be at least 1")
-        scale_name = read.text(group_entry, "scale", where)
-        if scale_name not in scales:
-            read.fail(f"{where}scale {scale_name!r} is not among the scales")
-        low, high, anchors = scales[scale_name]
-        if group in YES_NO_GROUPS and (low, high) != (0, 1):
-            read.fail(f"{where}{group} items are yes/no and need a 0-1 scale, not {low}-{high}")
-        for number in range(1, count + 1):
+        for number, (scale_name, topic) in enumerate(entries, start=1):
+            if scale_name not in scales:
+                read.fail(f"{where}scale {scale_name!r} is not among the scales")
+            low, high, anchors = scales[scale_name]
+            if group in YES_NO_GROUPS and (low, high) != (0, 1):
+                read.fail(f"{where}{group} items are yes/no and need a 0-1 scale, not {low}-{high}")
             key = f"{KEY_PREFIXES[group]}{number}"
-            items.append(Item(key, number, group, low, high, critical.get(key), anchors))
+            items.append(
+                Item(key, number, group, low, high, critical.get(key), anchors, topic or critical_topics.get(key))
+            )
     if "symptom" not in seen:
         read.fail("groups must include the symptom items")
 
@@ -341,33 +418,103 @@ def _items(read: _Reader, definition: Mapping[str, Any]) -> tuple[Item, ...]:
 
 
 def _bands(read: _Reader, definition: Mapping[str, Any], low: int, high: int) -> tuple[Band, ...]:
-    bands: list[Band] = []
-    for index, band_data in enumerate(read.seq(read.get(definition, "bands", ""), "bands")):
+    """Bands by their lowest total, each running up to the next one's; none at all where none are published."""
+    entries = read.seq(read.get(definition, "bands", ""), "bands")
+    starts: list[tuple[int, str, bool]] = []
+    for index, band_data in enumerate(entries):
         where = f"bands[{index}]."
         band_entry = read.obj(band_data, where.rstrip("."))
-        band = Band(
-            read.integer(band_entry, "minimum", where),
-            read.integer(band_entry, "maximum", where),
-            read.text(band_entry, "code", where),
-        )
-        if band.minimum > band.maximum:
-            read.fail(f"band {band.code} runs from {band.minimum} down to {band.maximum}")
-        if not bands and band.minimum != low:
-            read.fail(f"the first band starts at {band.minimum}, not at the total minimum {low}")
-        expected = bands[-1].maximum + 1 if bands else low
-        if band.minimum > expected:
-            read.fail(f"bands leave totals {expected}-{band.minimum - 1} uncovered")
-        if band.minimum < expected:
-            read.fail(f"band {band.code} overlaps the band before it")
-        bands.append(band)
-    if not bands:
-        read.fail("bands must cover the total range")
-    if bands[-1].maximum != high:
-        read.fail(f"bands end at {bands[-1].maximum}, not at the total maximum {high}")
-    codes = [band.code for band in bands]
+        read.only(band_entry, _BAND, where)
+        minimum, code = read.integer(band_entry, "minimum", where), read.text(band_entry, "code", where)
+        above = read.flag(band_entry, "above_cutoff", where) if "above_cutoff" in band_entry else False
+        if not starts and minimum != low:
+            read.fail(f"the first band starts at {minimum}, not at the total minimum {low}")
+        if not starts and above:
+            read.fail("the first band cannot be above the cut-off: every total would be")
+        if starts and minimum <= starts[-1][0]:
+            read.fail(f"band {code} starts at {minimum}, not above the band before it")
+        if minimum > high:
+            read.fail(f"band {code} starts at {minimum}, above the total maximum {high}")
+        if starts and starts[-1][2] and not above:
+            read.fail(f"band {code} follows a band above the cut-off, so it is above the cut-off too")
+        starts.append((minimum, code, above))
+    codes = [code for _minimum, code, _above in starts]
     if len(set(codes)) != len(codes):
         read.fail("band codes must differ")
-    return tuple(bands)
+    if not starts:
+        return ()
+    ends = [minimum - 1 for minimum, _code, _above in starts[1:]] + [high]
+    return tuple(Band(minimum, end, code, above) for (minimum, code, above), end in zip(starts, ends, strict=True))
+
+
+def _topic(read: _Reader, entry: Mapping[str, Any], where: str) -> str:
+    topic = read.text(entry, "topic", where)
+    if not _CODE.fullmatch(topic):
+        read.fail(f"{where}topic {topic!r} must be lower-case letters, digits and underscores")
+    return topic
+
+
+def _population(read: _Reader, norms: Mapping[str, Any], key: str) -> Population | None:
+    value = read.get(norms, key, "norms.")
+    if value is None:
+        return None
+    where = f"norms.{key}."
+    entry = read.obj(value, where.rstrip("."))
+    read.only(entry, frozenset(["mean", "sd", "source"]), where)
+    sd = read.number(entry, "sd", where)
+    if sd <= 0:
+        read.fail(f"{where}sd must be above 0")
+    return Population(read.number(entry, "mean", where), sd, read.text(entry, "source", where))
+
+
+def _norms(read: _Reader, definition: Mapping[str, Any]) -> Norms:
+    norms = read.obj(read.get(definition, "norms", ""), "norms")
+    read.only(norms, _NORMS, "norms.")
+    sd_pre = None if read.get(norms, "sd_pre", "norms.") is None else read.number(norms, "sd_pre", "norms.")
+    if sd_pre is not None and sd_pre <= 0:
+        read.fail("norms.sd_pre must be above 0 (or null to use the program's baseline SD)")
+    reliability = None
+    if read.get(norms, "reliability", "norms.") is not None:
+        reliability = read.number(norms, "reliability", "norms.")
+        if not 0 < reliability < 1:
+            read.fail(f"norms.reliability {reliability} must be between 0 and 1")
+    kind = read.get(norms, "reliability_kind", "norms.")
+    if reliability is None and kind is not None:
+        read.fail("norms.reliability_kind must be null when no reliability is given")
+    if reliability is not None and kind not in RELIABILITY_KINDS:
+        read.fail(f"norms.reliability_kind must be one of {', '.join(RELIABILITY_KINDS)}, not {kind!r}")
+    return Norms(
+        sd_pre=sd_pre,
+        sd_pre_source=read.text(norms, "sd_pre_source", "norms."),
+        reliability=reliability,
+        reliability_kind=kind,
+        reliability_source=read.text(norms, "reliability_source", "norms."),
+        dysfunctional=_population(read, norms, "dysfunctional"),
+        functional=_population(read, norms, "functional"),
+        populations_source=read.text(norms, "populations_source", "norms."),
+    )
+
+
+def _criterion(read: _Reader, definition: Mapping[str, Any], cutoff: int | None, norms: Norms) -> tuple[Criterion, str]:
+    entry = read.obj(read.get(definition, "clinical_significance", ""), "clinical_significance")
+    read.only(entry, frozenset(["criterion", "note"]), "clinical_significance.")
+    value = read.text(entry, "criterion", "clinical_significance.")
+    if value not in {c.value for c in Criterion}:
+        choices = ", ".join(c.value for c in Criterion)
+        read.fail(f"clinical_significance.criterion must be one of {choices}, not {value!r}")
+    criterion = Criterion(value)
+    needs = {
+        Criterion.A: ("the dysfunctional norms", norms.dysfunctional is not None),
+        Criterion.B: ("the functional norms", norms.functional is not None),
+        Criterion.C: ("both population norms", norms.dysfunctional is not None and norms.functional is not None),
+        Criterion.CUTOFF: ("a band above the cut-off", cutoff is not None),
+    }
+    if criterion in needs and not needs[criterion][1]:
+        read.fail(f"clinical_significance.criterion {value} needs {needs[criterion][0]}")
+    available = cutoff is not None or norms.dysfunctional is not None or norms.functional is not None
+    if criterion == Criterion.NONE and available:
+        read.fail("clinical_significance.criterion none is only for an instrument with no cut-off and no norms")
+    return criterion, read.text(entry, "note", "clinical_significance.")
 
 
 def _subscales(read: _Reader, definition: Mapping[str, Any], symptom_keys: set[str]) -> dict[str, tuple[str, ...]]:

@@ -1,8 +1,9 @@
 """Scoring one administration of an instrument: plain answers in, a :class:`Score` out (no ORM).
 
 Responses map item keys to answers; an absent key or None is a missing answer. The total is the sum of the
-symptom items, prorated when no more than the instrument's ``max_prorated`` are missing. Critical items fire on
-whatever was answered, even when no total can be computed.
+symptom items, prorated when no more than the instrument's ``max_prorated`` are missing (supplementary questions
+are answered and stored, never summed). The band and the "above the cut-off" flag read the same bands. Critical
+items fire on whatever was answered, even when no total can be computed.
 """
 
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ class InvalidResponses(ValueError):
 class Score:
     total: int | None
     band: str | None
-    above_cutoff: bool | None
+    above_cutoff: bool | None  # None without a total, or for an instrument with no published cut-off
     subscales: dict[str, int | None]  # None where an item of the subscale is missing
     answered: int  # symptom items answered
     missing: int  # symptom items not answered
@@ -143,7 +144,7 @@ def score(instrument: Instrument, responses: Mapping[str, int | None]) -> Score:
     return Score(
         total=total,
         band=band.code if band is not None else None,
-        above_cutoff=total >= instrument.cutoff if total is not None else None,
+        above_cutoff=instrument.above_cutoff(total) if total is not None else None,
         subscales={
             name: sum(answers[key] for key in keys) if all(key in answers for key in keys) else None
             for name, keys in instrument.subscales.items()

@@ -213,6 +213,11 @@ class InstrumentOutcome:
 
         return str(INSTRUMENT_LABELS.get(self.code, self.code))
 
+    @property
+    def criterion(self) -> str:
+        """The instrument's criterion of clinically significant change (``change.Criterion``)."""
+        return instruments.load(self.code).criterion.value
+
 
 @dataclass
 class Care:
@@ -371,8 +376,8 @@ def outcomes(changes: dict[str, int], pres: dict[str, int]) -> list[InstrumentOu
 def summarize(
     rows: list[tuple[int, bool, bool, int]], pres: list[tuple[int, int]], *, instrument: instruments.Instrument
 ) -> change.Outcomes:
-    """``change.summarize`` over counts: rows of (post - pre, pre at or above the cut-off, post below it, n)
-    and the baseline scores as (score, n)."""
+    """``change.summarize`` over counts: rows of (post - pre, pre at or above the instrument's threshold, post
+    below it, n) and the baseline scores as (score, n)."""
     n = sum(count for *_rest, count in rows)
     total_pre = sum(score * count for score, count in pres)
     mean_pre = total_pre / n if n else None
@@ -385,7 +390,7 @@ def summarize(
         (norms.sd_pre, change.PUBLISHED) if norms.sd_pre is not None else (baseline_sd, change.PROGRAM_BASELINE)
     )
     counts: dict[change.Change, int] | None = None
-    if used_sd is not None:
+    if used_sd is not None and norms.reliability is not None:
         counts = dict.fromkeys(change.Change, 0)
         s_diff = change.s_diff(used_sd, norms.reliability)
         for delta, eligible, below, count in rows:
@@ -402,13 +407,14 @@ def summarize(
         n=n,
         counts=counts,
         eligible_for_recovery=sum(count for _d, eligible, _b, count in rows if eligible),
-        recovered=counts[change.Change.RECOVERED] if counts is not None else None,
+        recovered=counts[change.Change.RECOVERED] if counts is not None and instrument.threshold is not None else None,
         mean_pre=mean_pre,
         mean_post=mean_pre + mean_change if mean_pre is not None and mean_change is not None else None,
         mean_change=mean_change,
         effect_size=mean_change / baseline_sd if mean_change is not None and baseline_sd is not None else None,
         sd_pre=used_sd,
         sd_source=source if used_sd is not None else None,
+        threshold=instrument.threshold,
     )
 
 

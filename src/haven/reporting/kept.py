@@ -23,9 +23,11 @@ The cells (``figure``, ``key``), by month:
 - ``practice_episodes``, ``practice_all``, ``practice``: completed TF-CBT episodes, those covering all eight
   PRACTICE components, and the episodes covering each component (key: the component).
 - ``change``: completed episodes with a baseline and a post score, per instrument (key:
-  ``instrument|post - pre|at or above the cut-off at baseline|below it at post``), and ``pre``: their baseline
-  scores (key: ``instrument|score``). Reliable change needs the SD of the baseline scores of the group a figure is
-  about, so the cells keep what classifying each pair needs rather than a classification.
+  ``instrument|post - pre|at or above the threshold at baseline|below it at post``, the threshold of clinically
+  significant change under the instrument's criterion, both 0 for an instrument with none), and ``pre``: their
+  baseline scores (key: ``instrument|score``). Reliable change needs the SD of the baseline scores of the group a
+  figure is about, so the cells keep what classifying each pair needs rather than a classification. A definition
+  that moves the threshold bumps its scoring version: ``rescore_assessments`` refreshes the cells.
 """
 
 from collections import Counter
@@ -40,7 +42,7 @@ from django.db.models.functions import TruncMonth
 from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session
 from haven.care.outcomes import baseline_post_pairs
 from haven.core.generation import insert_rows
-from haven.measures import instruments
+from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
@@ -128,8 +130,10 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
         cells[org, month, "sessions", ""] += n
 
     for ((org, month), (code, pre, post)), n in _pairs(program, cacs, completed_on).items():
-        cutoff = instruments.load(code).cutoff
-        cells[org, month, "change", f"{code}|{post - pre}|{int(pre >= cutoff)}|{int(post < cutoff)}"] += n
+        threshold = instruments.load(code).threshold
+        eligible = threshold is not None and not change.functional(pre, threshold)
+        below = threshold is not None and change.functional(post, threshold)
+        cells[org, month, "change", f"{code}|{post - pre}|{int(eligible)}|{int(below)}"] += n
         cells[org, month, "pre", f"{code}|{pre}"] += n
     return cells
 

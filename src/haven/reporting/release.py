@@ -269,8 +269,12 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
         keys = [cells.add(("outcome", code, c.value), counts.get(c, 0)) for c in change.Change]
         if out.counts is not None:
             cells.whole(("outcome", code, "n"), keys)
+        else:  # no reliable change can be judged (no SD or no reliability): not 0, not shown
+            cells.hidden.update(keys)
         cells.add(("outcome", code, "eligible"), out.eligible_for_recovery)
         cells.whole(("outcome", code, "eligible"), [("outcome", code, change.Change.RECOVERED.value)])
+        if out.recovered is None:  # no threshold of clinically significant change: recovery is not judged
+            cells.hidden.update([("outcome", code, "eligible"), ("outcome", code, change.Change.RECOVERED.value)])
 
     # Fidelity.
     cells.add("practice_episodes", reached.practice_episodes)

@@ -237,7 +237,9 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 "For completed treatments with a score before and after, per questionnaire. A change is reliable "
                 "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
                 "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
-                "improvement to below the clinical cut-off, among children who started above it."
+                "improvement to below the clinical cut-off, among children who started above it. The cut-off is "
+                "each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where population "
+                "norms are published); a questionnaire with no published cut-off or reliability shows a dash."
             ),
             [
                 Column(_("Children measured")),

@@ -37,6 +37,12 @@ class CertificationPath(TenantModel):
     calls_required = models.PositiveSmallIntegerField(_("consultation calls required"), default=9)
     calls_counted = models.PositiveSmallIntegerField(_("consultation calls offered"), default=12)
     consultation_window_months = models.PositiveSmallIntegerField(_("months to finish consultation"), default=24)
+    consultation_months_twice_monthly = models.PositiveSmallIntegerField(
+        _("months of consultation when calls are twice a month"), default=6
+    )
+    consultation_months_monthly = models.PositiveSmallIntegerField(
+        _("months of consultation when calls are monthly"), default=12
+    )
     cases_required = models.PositiveSmallIntegerField(_("completed cases required"), default=3)
     cases_with_caregiver_required = models.PositiveSmallIntegerField(_("of which with a caregiver"), default=2)
     retake_wait_months = models.PositiveSmallIntegerField(_("months before a test retake"), default=6)
@@ -47,6 +53,11 @@ class CertificationPath(TenantModel):
             models.CheckConstraint(condition=Q(calls_required__lte=F("calls_counted")), name="path_calls_fit"),
             models.CheckConstraint(
                 condition=Q(cases_with_caregiver_required__lte=F("cases_required")), name="path_caregiver_cases_fit"
+            ),
+            models.CheckConstraint(
+                condition=Q(consultation_months_twice_monthly__lte=F("consultation_window_months"))
+                & Q(consultation_months_monthly__lte=F("consultation_window_months")),
+                name="path_consultation_fits_window",
             ),
         ]
 

@@ -4,6 +4,18 @@ A program's path is data (:class:`PathRules`, the national path by default); a c
 :class:`PathFacts`. :func:`evaluate` says, requirement by requirement, what is done, what is left and by when,
 and derives the status: trained once the online course, the live training and the consultation requirement
 are met; certified once certification is recorded with every prerequisite met.
+
+The consultation requirement (reference/tfcbt.md: twice a month for at least 6 months, or monthly for at least
+12; attend at least 9 of 12; within 2 years of the live training) is met on the first day by which
+
+1. the clinician attended at least ``calls_required`` calls from the live training's first day to that day
+   (at most ``calls_counted`` count), and
+2. the consultation has run its length: the cohort held a call on or after :func:`consultation_runs_until`, the
+   live training's first day plus 6 months when the calls are twice a month, 12 when monthly
+   (:meth:`PathRules.consultation_months`). The clinician need not attend that call: 9 of the 12 may be any 9.
+
+Both within ``consultation_window_months`` of the live training. That day is the later of the ninth attended
+call and the first call held on or after the run-until date; nine calls packed into three months never meet it.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +42,9 @@ class Requirement(StrEnum):
     CERTIFICATION = "certification"
 
 
+TWICE_MONTHLY, MONTHLY = "twice_monthly", "monthly"  # the values of models.CallSchedule
+
+
 @dataclass(frozen=True)
 class PathRules:
     """The national TF-CBT certification path by default (reference/tfcbt.md)."""
@@ -39,11 +54,22 @@ class PathRules:
     calls_required: int = 9
     calls_counted: int = 12
     consultation_window_months: int = 24
+    # How long consultation runs, from the live training, by the cohort's call schedule.
+    consultation_months_twice_monthly: int = 6
+    consultation_months_monthly: int = 12
     cases_required: int = 3
     cases_with_caregiver_required: int = 2
     retake_wait_months: int = 6
     valid_years: int = 5
     reminder_days: tuple[int, ...] = (180, 60)
+
+    def consultation_months(self, schedule: str) -> int:
+        """Months consultation runs under a call schedule (``"twice_monthly"`` or ``"monthly"``)."""
+        if schedule == TWICE_MONTHLY:
+            return self.consultation_months_twice_monthly
+        if schedule == MONTHLY:
+            return self.consultation_months_monthly
+        raise ValueError(f"unknown call schedule {schedule!r}")
 
 
 @dataclass(frozen=True)
@@ -52,8 +78,11 @@ class PathFacts:
     live_training_on: date | None = None
     live_training_days: int = 0
     collaborative_months: int = 0
-    # Dates of the consultation calls offered to the clinician's cohort, and which ones they attended.
+    # Dates of the consultation calls the clinician attended, of the calls their cohort held (attendance taken;
+    # an attended call is held too), and the cohort's call schedule.
     calls_attended: tuple[date, ...] = ()
+    calls_held: tuple[date, ...] = ()
+    call_schedule: str = TWICE_MONTHLY
     completed_cases: int = 0
     completed_cases_with_caregiver: int = 0
     test_attempts: tuple[tuple[date, bool], ...] = ()  # (taken on, passed)
@@ -78,6 +107,7 @@ class Step:
     due_by: date | None = None
     available_from: date | None = None
     done_on: date | None = None
+    runs_until: date | None = None  # consultation: the cohort's calls must run until this day
 
 
 @dataclass(frozen=True)
@@ -128,27 +158,54 @@ def consultation_deadline(rules: PathRules, facts: PathFacts) -> date | None:
     return add_months(facts.live_training_on, rules.consultation_window_months)
 
 
-def calls_counted(rules: PathRules, facts: PathFacts) -> int:
-    """Calls attended after the live training and within the window; at most ``calls_counted`` count."""
+def consultation_runs_until(rules: PathRules, facts: PathFacts) -> date | None:
+    """The day from which a held call shows the consultation ran its length (6 or 12 months)."""
+    if facts.live_training_on is None:
+        return None
+    return add_months(facts.live_training_on, rules.consultation_months(facts.call_schedule))
+
+
+@dataclass(frozen=True)
+class Consultation:
+    counted: int  # attended calls in the window, at most ``calls_counted``
+    met_on: date | None  # the day the requirement was met (see the module's docstring)
+
+
+def consultation(rules: PathRules, facts: PathFacts) -> Consultation:
+    """The consultation requirement as the module's docstring states it (live training aside)."""
     deadline = consultation_deadline(rules, facts)
-    if deadline is None or facts.live_training_on is None:
-        return 0
+    runs_until = consultation_runs_until(rules, facts)
+    if facts.live_training_on is None or deadline is None or runs_until is None:
+        return Consultation(0, None)
     start = facts.live_training_on
     # Each attended call counts, even two on one day (possible after a move to another cohort).
-    return min(rules.calls_counted, sum(1 for day in facts.calls_attended if start <= day <= deadline))
+    attended = sorted(day for day in facts.calls_attended if start <= day <= deadline)
+    counted = min(rules.calls_counted, len(attended))
+    if len(attended) < rules.calls_required:
+        return Consultation(counted, None)
+    ran_on = min(
+        (day for day in (*facts.calls_held, *facts.calls_attended) if runs_until <= day <= deadline), default=None
+    )
+    if ran_on is None:
+        return Consultation(counted, None)
+    met_on = max(attended[rules.calls_required - 1], ran_on)
+    if facts.as_of is not None and met_on > facts.as_of:
+        return Consultation(counted, None)
+    return Consultation(counted, met_on)
+
+
+def calls_counted(rules: PathRules, facts: PathFacts) -> int:
+    """Calls attended from the live training's first day to the end of the window; at most ``calls_counted``."""
+    return consultation(rules, facts).counted
 
 
 def consultation_met(rules: PathRules, facts: PathFacts) -> bool:
-    return live_training_met(rules, facts) and calls_counted(rules, facts) >= rules.calls_required
+    return live_training_met(rules, facts) and consultation(rules, facts).met_on is not None
 
 
 def consultation_met_on(rules: PathRules, facts: PathFacts) -> date | None:
-    """The day of the call that met the consultation requirement."""
-    deadline = consultation_deadline(rules, facts)
-    if not consultation_met(rules, facts) or facts.live_training_on is None or deadline is None:
-        return None
-    counted = sorted(day for day in facts.calls_attended if facts.live_training_on <= day <= deadline)
-    return counted[rules.calls_required - 1]
+    """The day the consultation requirement was met."""
+    return consultation(rules, facts).met_on if live_training_met(rules, facts) else None
 
 
 def next_test_date(rules: PathRules, facts: PathFacts) -> date | None:
@@ -174,14 +231,9 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
     )
     test_passed = any(passed for _day, passed in facts.test_attempts)
     live_ok = live_training_met(rules, facts)
-    # The same counting as calls_counted / consultation_met_on, done once (this runs for every clinician).
-    in_window: list[date] = []
-    if facts.live_training_on is not None and deadline is not None:
-        start = facts.live_training_on
-        in_window = sorted(day for day in facts.calls_attended if start <= day <= deadline)
-    counted = min(rules.calls_counted, len(in_window))
-    consultation_ok = live_ok and counted >= rules.calls_required
-    met_on = in_window[rules.calls_required - 1] if consultation_ok else None
+    calls = consultation(rules, facts)
+    consultation_ok = live_ok and calls.met_on is not None
+    met_on = calls.met_on if consultation_ok else None
     trained = facts.online_course_on is not None and live_ok and consultation_ok
     eligible = facts.degree_qualifies and facts.license_permanent
     prerequisites = trained and cases_done and test_passed and eligible
@@ -197,9 +249,10 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
         Step(
             Requirement.CONSULTATION,
             consultation_ok,
-            progress=(counted, rules.calls_required),
+            progress=(calls.counted, rules.calls_required),
             due_by=deadline,
             done_on=met_on,
+            runs_until=consultation_runs_until(rules, facts),
         ),
         Step(
             Requirement.CASES,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .path import add_months
+from .path import TWICE_MONTHLY, add_months
 
 
 @dataclass(frozen=True)
@@ -14,11 +14,12 @@ class PlannedEvent:
 
 
 def consultation_dates(*, live_training_on: date, schedule: str, count: int = 12) -> list[date]:
-    """Calls start two weeks after the live training: every 14 days (twice a month) or every month."""
-    first = live_training_on + timedelta(days=14)
-    if schedule == "twice_monthly":
-        return [first + timedelta(days=14 * i) for i in range(count)]
-    return [add_months(first, i) for i in range(count)]
+    """Calls every half month (twice a month) or every month after the live training's first day: the 12th falls
+    6 (or 12) months after it, the day the path's consultation has run its length (``path.consultation``).
+    A half month is 15 days after a whole one (1 March, 16 March, 1 April...)."""
+    if schedule == TWICE_MONTHLY:
+        return [add_months(live_training_on, n // 2) + timedelta(days=15 * (n % 2)) for n in range(1, count + 1)]
+    return [add_months(live_training_on, n) for n in range(1, count + 1)]
 
 
 def collaborative_calendar(*, starts_on: date, ends_on: date, live_training_days: int) -> list[PlannedEvent]:

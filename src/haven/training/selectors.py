@@ -29,7 +29,7 @@ from .models import (
     MilestoneKind,
     Placement,
 )
-from .path import PathFacts, PathRules, PathState, Requirement, evaluate
+from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, evaluate
 
 
 def path_rules(program: Program) -> PathRules:
@@ -42,6 +42,8 @@ def path_rules(program: Program) -> PathRules:
         calls_required=row.calls_required,
         calls_counted=row.calls_counted,
         consultation_window_months=row.consultation_window_months,
+        consultation_months_twice_monthly=row.consultation_months_twice_monthly,
+        consultation_months_monthly=row.consultation_months_monthly,
         cases_required=row.cases_required,
         cases_with_caregiver_required=row.cases_with_caregiver_required,
         retake_wait_months=row.retake_wait_months,
@@ -90,13 +92,13 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         attended[enrollment_id].append(held_on)
     cohort_ids = {e.cohort_id for e in enrollments if e.cohort_id}
     cohort_orgs = {e.cohort.organization_id for e in enrollments if e.cohort is not None}
-    held = dict(
+    held: dict[int, list[date]] = defaultdict(list)
+    for cohort_id, held_on in (
         ConsultationCall.objects.in_orgs(cohort_orgs)
         .filter(cohort_id__in=cohort_ids, attendance_recorded_at__isnull=False)
-        .values("cohort_id")
-        .annotate(n=Count("id"))
-        .values_list("cohort_id", "n")
-    )
+        .values_list("cohort_id", "held_on")
+    ):
+        held[cohort_id].append(held_on)
     case_counts = (
         cases.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
         if enrollments
@@ -115,6 +117,8 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
             live_training_days=enrollment.live_training_days if placed else 0,
             collaborative_months=cohort.collaborative_months if cohort and placed else 0,
             calls_attended=tuple(attended[enrollment.pk]),
+            calls_held=tuple(held[cohort.pk]) if cohort else (),
+            call_schedule=cohort.call_schedule if cohort else TWICE_MONTHLY,
             completed_cases=count.completed,
             completed_cases_with_caregiver=count.with_caregiver,
             test_attempts=tuple((d, p) for k, d, p in marks if k == MilestoneKind.KNOWLEDGE_TEST),
@@ -130,7 +134,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
             EnrollmentPath(
                 enrollment,
                 evaluate(rules, facts),
-                held.get(enrollment.cohort_id, 0) if enrollment.cohort_id else 0,
+                len(held[cohort.pk]) if cohort else 0,
                 len(attended[enrollment.pk]),
                 rules,
             )
@@ -162,6 +166,7 @@ def program_paths(enrollments: QuerySet[Enrollment], program: Program) -> list[E
             "cohort__live_training_on",
             "cohort__live_training_days",
             "cohort__capacity",
+            "cohort__call_schedule",
         )
     )
     return paths_for(slim, path_rules(program))

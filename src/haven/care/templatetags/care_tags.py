@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from haven.measures import instruments, labels
@@ -48,6 +49,60 @@ def band_label(code: str | None) -> str:
     return str(labels.BAND_LABELS.get(code, code))
 
 
+item_name = register.filter("item_name", labels.item_name)
+
+
+def _alert_item(alert: Any) -> instruments.Item | None:
+    try:
+        return instruments.load(alert.assessment.instrument).items_by_key.get(alert.item)
+    except instruments.UnknownInstrument:
+        return None
+
+
+@register.filter
+def alert_question(alert: Any) -> str:
+    """The question a critical alert is about, named (item 9, or a supplementary suicide question)."""
+    item = _alert_item(alert)
+    return labels.item_name(item) if item is not None else str(_("Item %(number)s") % {"number": alert.item})
+
+
+@register.filter
+def alert_answer(alert: Any) -> str:
+    """The critical answer in words ("Yes", "Several days"), with its number."""
+    item = _alert_item(alert)
+    if item is None or not item.minimum <= alert.answer <= item.maximum or not item.anchors:
+        return str(alert.answer)
+    anchor = labels.ANCHOR_LABELS.get(item.anchors[alert.answer - item.minimum])
+    return f"{anchor} ({alert.answer})" if anchor else str(alert.answer)
+
+
+@register.filter
+def cutoff_text(instrument: instruments.Instrument) -> str:
+    if instrument.cutoff is None:
+        return str(_("No published cut-off"))
+    return str(instrument.cutoff)
+
+
+@register.filter
+def reliability_text(instrument: instruments.Instrument) -> str:
+    """The reliability coefficient reliable change used, and its kind."""
+    norms = instrument.norms
+    if norms.reliability is None:
+        return str(_("none published"))
+    kind = labels.RELIABILITY_KIND_LABELS.get(norms.reliability_kind or "", norms.reliability_kind)
+    return f"{number_format(norms.reliability, decimal_pos=2)} ({kind})"
+
+
+@register.filter
+def threshold_text(instrument: instruments.Instrument) -> str:
+    """The threshold of clinically significant change and the criterion it comes from."""
+    name = str(labels.CRITERION_LABELS[instrument.criterion])
+    threshold = instrument.threshold
+    if threshold is None:
+        return name
+    return f"{name} ({number_format(threshold, decimal_pos=0 if threshold.is_integer() else 1)})"
+
+
 @register.filter
 def trajectory_chart(trajectory: Any) -> dict[str, Any]:
     """Coordinates for an SVG line of scores over time, 0 at the bottom and the instrument's maximum at the top."""
@@ -66,10 +121,11 @@ def trajectory_chart(trajectory: Any) -> dict[str, Any]:
         )
         for day, total in points
     ]
+    threshold = trajectory.instrument.threshold
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
-        "cutoff_y": y(trajectory.instrument.cutoff),
+        "cutoff_y": None if threshold is None else y(threshold),
         "points": " ".join(f"{x},{yy}" for x, yy in dots),
         "dots": dots,
     }

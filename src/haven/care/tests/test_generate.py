@@ -139,17 +139,18 @@ def test_most_completed_treatments_improve(program: Program) -> None:
 
 
 def test_every_critical_answer_has_its_alert(program: Program) -> None:
+    """Item 9 above 0 and a yes to either supplementary suicide question: one alert each, naming the question."""
     raised = {
-        assessment_id
+        (assessment_id, key, responses[key])
         for assessment_id, responses in Assessment.objects.of_program(program)
         .filter(instrument="phq_a")
         .values_list("id", "responses")
-        if responses.get("9", 0) > 0
+        for key in ("9", "s3", "s4")
+        if responses.get(key, 0) > 0
     }
-    alerts = list(CriticalAlert.objects.dangerously_unscoped().values_list("assessment_id", "item", "answer"))
-    assert raised
-    assert sorted(a for a, _item, _answer in alerts) == sorted(raised)
-    assert {item for _a, item, _answer in alerts} == {"9"}
+    alerts = set(CriticalAlert.objects.dangerously_unscoped().values_list("assessment_id", "item", "answer"))
+    assert alerts == raised
+    assert {item for _a, item, _answer in alerts} == {"9", "s3", "s4"}
 
 
 def test_some_clinicians_are_certified_with_the_cases_the_path_needs(program: Program) -> None:

@@ -398,6 +398,25 @@ def test_measures_are_scored_on_the_server_and_a_critical_answer_raises_an_alert
     assert CriticalAlert.objects.in_org(cac).count() == 1
 
 
+def test_the_phq_a_supplementary_columns_are_imported_and_a_yes_to_a_suicide_question_raises_its_alert(
+    cac: Organization, program: Program, clinician: User, admin_client: Client
+) -> None:
+    register(cac=cac, program=program, clinician=clinician, case_number=TEEN, age=15)
+    # Named as the item columns are: the key alone, or with an "item_" or "q" prefix.
+    header = "case number,date,measure,timepoint," + ",".join(f"item_{n}" for n in range(1, 10)) + ",s1,item_s2,s3,qs4"
+    row = _phq_row(TEEN, _today() - timedelta(days=5), "baseline", [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 2, 0, 1])
+    page = _upload(admin_client, "measures", _csv([header, row])).content.decode()
+    assert [outcome for _line, _child, outcome, _detail in _outcomes(page)] == ["add"]
+    assert admin_client.post("/care/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    stored = Assessment.objects.in_org(cac).get()
+    assert stored.responses == {**{str(n): 1 for n in range(1, 9)}, "9": 0, "s1": 1, "s2": 2, "s3": 0, "s4": 1}
+    assert stored.total == 8  # the supplementary answers are not summed
+    alert = CriticalAlert.objects.in_org(cac).get()
+    assert (alert.assessment_id, alert.item, alert.answer) == (stored.pk, "s4", 1)
+    (event,) = _import_events()
+    assert event.detail["alerts"] == 1
+
+
 def test_a_measure_row_out_of_range_is_an_error(
     cac: Organization, program: Program, clinician: User, admin_client: Client
 ) -> None:

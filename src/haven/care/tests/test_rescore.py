@@ -1,5 +1,6 @@
 """Rescoring after an instrument's definition changed: the new score replaces the current one, the superseded
-score is kept, a second run changes nothing, and each CAC's rescore is one audit event."""
+score is kept, a second run changes nothing, each CAC's rescore is one audit event, the kept reporting cells equal a
+recomputation afterwards, and an answer critical under the new definition gets its alert."""
 
 import dataclasses
 from collections.abc import Callable
@@ -13,13 +14,14 @@ from django.core.management.base import CommandError
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
 from haven.care import services
-from haven.care.models import Assessment, Episode, PastScore
+from haven.care.models import Assessment, CriticalAlert, Episode, EpisodeStatus, PastScore
 from haven.measures import instruments
 from haven.measures.instruments import Band, Instrument
 from haven.organizations.models import Organization
 from haven.programs.models import Program
+from haven.reporting import kept
 
-from .factories import CATS, measure, register
+from .factories import CATS, measure, register, sessions
 
 PHQ = "phq_a"
 
@@ -51,7 +53,7 @@ def revise(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Instrument]:
             current,
             scoring_version=f"{current.scoring_version}-revised",
             cutoff=12,
-            bands=(Band(0, 11, "below"), Band(12, 27, "above")),
+            bands=(Band(0, 11, "below"), Band(12, 27, "above", above_cutoff=True)),
             max_prorated=3,
         )
         monkeypatch.setattr(instruments, "_catalog", lambda: {**shipped, PHQ: revised})
@@ -90,7 +92,7 @@ def test_rescoring_replaces_the_score_and_keeps_the_old_one(
     assert (past.scoring_version, past.total, past.score) == (old_version, 10, old_score)
     (event,) = _rescore_events()
     assert event.organization_id == teen.organization_id
-    assert event.detail == {"instrument": PHQ, "version": revised.scoring_version, "count": 1}
+    assert event.detail == {"instrument": PHQ, "version": revised.scoring_version, "count": 1, "alerts": 0}
 
 
 def test_a_second_run_rescores_nothing(teen: Episode, clinician: User, revise: Callable[[], Instrument]) -> None:
@@ -170,6 +172,69 @@ def test_each_assessment_is_checked_once(teen: Episode, clinician: User, revise:
         _phq(teen, clinician, _answers(1, 1, 1, 1, 1, 1, 1, 1, 0), days=days)
     revise()
     assert services.rescore(PHQ) == (3, 3)
+
+
+def test_the_kept_cells_equal_a_recomputation_after_a_rescore(
+    cac: Organization,
+    other_cac: Organization,
+    program: Program,
+    clinician: User,
+    other_clinician: User,
+    revise: Callable[[], Instrument],
+) -> None:
+    """Completed episodes whose PHQ-A pair crosses 10 and 12: the revised cut-off moves their recovery flags."""
+    for where, who, number, (pre, post) in (
+        (cac, clinician, "K-1", (11, 2)),
+        (cac, clinician, "K-2", (16, 11)),
+        (other_cac, other_clinician, "K-3", (13, 1)),
+    ):
+        episode = register(cac=where, program=program, clinician=who, case_number=number, age=15)
+        sessions(episode, who, 3)
+        for timepoint, total, day in (("baseline", pre, 7), ("post", post, 21)):
+            services.assessment_record(
+                actor=who,
+                episode=episode,
+                instrument_code=PHQ,
+                timepoint=timepoint,
+                administered_on=episode.referred_on + timedelta(days=day),
+                responses=_answers(*_spread(total)),
+            )
+        episode.refresh_from_db()
+        services.episode_close(
+            actor=who, episode=episode, status=EpisodeStatus.COMPLETED, closed_on=episode.last_session_on
+        )
+    assert kept.differences(program) == []
+
+    revise()
+    stale = kept.differences(program)
+    assert stale and all("change:phq_a|" in line for line in stale)  # the flags read the revised cut-off
+    services.rescore(PHQ)
+    assert kept.differences(program) == []
+    call_command("reporting_verify", stdout=StringIO())  # raises on any difference
+
+
+def _spread(total: int) -> list[int]:
+    """Nine answers of 0-3 adding up to ``total``."""
+    return [min(3, max(0, total - 3 * n)) for n in range(9)]
+
+
+def test_an_answer_critical_under_the_new_definition_gets_its_alert(
+    teen: Episode, clinician: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers: dict[str, int | None] = {**_answers(1, 1, 1, 1, 1, 1, 1, 1, 0), "s1": 1}
+    assessment = _phq(teen, clinician, answers)
+    assert not CriticalAlert.objects.in_org(teen.organization_id).exists()
+    shipped = instruments._catalog()
+    current = shipped[PHQ]
+    items = tuple(dataclasses.replace(i, critical_above=0) if i.key == "s1" else i for i in current.items)
+    revised = dataclasses.replace(current, scoring_version="s1-critical", items=items)
+    monkeypatch.setattr(instruments, "_catalog", lambda: {**shipped, PHQ: revised})
+
+    assert services.rescore(PHQ) == (1, 1)
+    alert = CriticalAlert.objects.in_org(teen.organization_id).get()
+    assert (alert.assessment_id, alert.item, alert.answer, alert.acknowledged_at) == (assessment.pk, "s1", 1, None)
+    (event,) = _rescore_events()
+    assert event.detail["alerts"] == 1
 
 
 # --- The management command --------------------------------------------------------------------------------------

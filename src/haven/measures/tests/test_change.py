@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from haven.measures.change import (
     Change,
+    Criterion,
+    Population,
     classify,
+    clinical_threshold,
+    criterion_a,
+    criterion_b,
     jacobson_cutoff,
     reliable_change_index,
     s_diff,
@@ -28,7 +33,7 @@ def test_the_worked_example() -> None:
     assert standard_error(SD, R) == pytest.approx(3.4641, abs=1e-4)
     assert s_diff(SD, R) == pytest.approx(4.8990, abs=1e-4)
     assert reliable_change_index(40, 25, SD, R) == pytest.approx(-3.0619, abs=1e-4)
-    assert classify(40, 25, sd_pre=SD, reliability=R, cutoff=CUTOFF) == Change.IMPROVED
+    assert classify(40, 25, sd_pre=SD, reliability=R, threshold=CUTOFF) == Change.IMPROVED
 
 
 @pytest.mark.parametrize(
@@ -45,7 +50,7 @@ def test_the_worked_example() -> None:
     ],
 )
 def test_classification_of_hand_worked_pairs(pre: int, post: int, change: Change) -> None:
-    assert classify(pre, post, sd_pre=SD, reliability=R, cutoff=CUTOFF) == change
+    assert classify(pre, post, sd_pre=SD, reliability=R, threshold=CUTOFF) == change
 
 
 def test_jacobson_cutoff_weights_the_means_by_the_other_sd() -> None:
@@ -75,16 +80,16 @@ def test_a_higher_post_score_never_classifies_better(
     pre: int, post: int, other: int, sd: float, r: float, cutoff: int
 ) -> None:
     low, high = sorted((post, other))
-    at_low = classify(pre, low, sd_pre=sd, reliability=r, cutoff=cutoff)
-    at_high = classify(pre, high, sd_pre=sd, reliability=r, cutoff=cutoff)
+    at_low = classify(pre, low, sd_pre=sd, reliability=r, threshold=cutoff)
+    at_high = classify(pre, high, sd_pre=sd, reliability=r, threshold=cutoff)
     assert ORDER.index(at_low) <= ORDER.index(at_high)
 
 
 @given(scores, scores, sds, reliabilities, scores)
 def test_swapping_pre_and_post_flips_the_sign(pre: int, post: int, sd: float, r: float, cutoff: int) -> None:
     assert reliable_change_index(pre, post, sd, r) == pytest.approx(-reliable_change_index(post, pre, sd, r))
-    forward = classify(pre, post, sd_pre=sd, reliability=r, cutoff=cutoff)
-    backward = classify(post, pre, sd_pre=sd, reliability=r, cutoff=cutoff)
+    forward = classify(pre, post, sd_pre=sd, reliability=r, threshold=cutoff)
+    backward = classify(post, pre, sd_pre=sd, reliability=r, threshold=cutoff)
     assert (forward == Change.DETERIORATED) == (backward in (Change.IMPROVED, Change.RECOVERED))
     assert (forward == Change.UNCHANGED) == (backward == Change.UNCHANGED)
 
@@ -93,7 +98,7 @@ def test_swapping_pre_and_post_flips_the_sign(pre: int, post: int, sd: float, r:
 def test_recovery_needs_reliable_improvement_from_at_or_above_the_cutoff_to_below_it(
     pre: int, post: int, sd: float, r: float, cutoff: int
 ) -> None:
-    change = classify(pre, post, sd_pre=sd, reliability=r, cutoff=cutoff)
+    change = classify(pre, post, sd_pre=sd, reliability=r, threshold=cutoff)
     index = (post - pre) / (math.sqrt(2) * (sd * math.sqrt(1 - r)))
     assert (change == Change.RECOVERED) == (index < -1.96 and pre >= cutoff and post < cutoff)
     assert (change == Change.DETERIORATED) == (index > 1.96)
@@ -105,7 +110,7 @@ PAIRS = [(40, 25), (30, 10), (15, 5), (20, 30), (40, 31)]
 
 
 def test_summary_with_the_published_sd() -> None:
-    outcomes = summarize(PAIRS, sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    outcomes = summarize(PAIRS, sd_pre=SD, reliability=R, threshold=CUTOFF)
     assert outcomes.n == 5
     assert outcomes.counts == {
         Change.IMPROVED: 2,
@@ -125,7 +130,7 @@ def test_summary_with_the_published_sd() -> None:
 
 
 def test_summary_falls_back_on_the_programs_baseline_sd() -> None:
-    outcomes = summarize(PAIRS, sd_pre=None, reliability=R, cutoff=CUTOFF)
+    outcomes = summarize(PAIRS, sd_pre=None, reliability=R, threshold=CUTOFF)
     # SD 11.402: S_diff = sqrt(2) x 11.402 x sqrt(.12) = 5.586. RCs: -2.69 improved, -3.58 recovered,
     # -1.79 unchanged, +1.79 unchanged, -1.61 unchanged.
     assert outcomes.sd_source == "program baseline"
@@ -139,27 +144,126 @@ def test_summary_falls_back_on_the_programs_baseline_sd() -> None:
 
 
 def test_summary_gives_what_it_can_with_too_little_data() -> None:
-    one = summarize([(30, 20)], sd_pre=None, reliability=R, cutoff=CUTOFF)
+    one = summarize([(30, 20)], sd_pre=None, reliability=R, threshold=CUTOFF)
     assert (one.n, one.mean_pre, one.mean_post, one.mean_change) == (1, 30, 20, -10)
     assert (one.counts, one.recovered, one.effect_size, one.sd_source, one.recovery_rate) == (None,) * 5
     assert one.eligible_for_recovery == 1
-    published = summarize([(30, 20)], sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    published = summarize([(30, 20)], sd_pre=SD, reliability=R, threshold=CUTOFF)
     assert published.counts is not None and published.counts[Change.RECOVERED] == 1  # RC -2.04, 20 < 21
     assert published.effect_size is None
-    same_baseline = summarize([(30, 20), (30, 35)], sd_pre=None, reliability=R, cutoff=CUTOFF)
+    same_baseline = summarize([(30, 20), (30, 35)], sd_pre=None, reliability=R, threshold=CUTOFF)
     assert (same_baseline.counts, same_baseline.effect_size) == (None, None)
     assert same_baseline.mean_change == pytest.approx(-2.5)
-    empty = summarize([], sd_pre=SD, reliability=R, cutoff=CUTOFF)
+    empty = summarize([], sd_pre=SD, reliability=R, threshold=CUTOFF)
     assert (empty.n, empty.mean_pre, empty.mean_change, empty.eligible_for_recovery) == (0, None, None, 0)
     assert empty.counts == dict.fromkeys(Change, 0)
 
 
 @given(st.lists(st.tuples(scores, scores), max_size=30), st.one_of(st.none(), sds), reliabilities, scores)
 def test_summary_counts_every_pair_once(pairs: list[tuple[int, int]], sd: float | None, r: float, cutoff: int) -> None:
-    outcomes = summarize(iter(pairs), sd_pre=sd, reliability=r, cutoff=cutoff)
+    outcomes = summarize(iter(pairs), sd_pre=sd, reliability=r, threshold=cutoff)
     assert outcomes.n == len(pairs)
     if outcomes.counts is not None:
         assert sum(outcomes.counts.values()) == len(pairs)
         assert outcomes.recovered is not None and outcomes.recovered <= outcomes.eligible_for_recovery
     else:
         assert sd is None
+
+
+def test_summary_without_a_threshold_judges_reliable_change_but_no_recovery() -> None:
+    outcomes = summarize(PAIRS, sd_pre=SD, reliability=R, threshold=None)
+    assert outcomes.counts == {
+        Change.IMPROVED: 3,  # (40, 25), (30, 10), (15, 5): reliably improved, none can be called recovered
+        Change.RECOVERED: 0,
+        Change.DETERIORATED: 1,
+        Change.UNCHANGED: 1,
+    }
+    assert (outcomes.eligible_for_recovery, outcomes.recovered, outcomes.recovery_rate) == (0, None, None)
+
+
+def test_summary_without_a_reliability_judges_no_change() -> None:
+    outcomes = summarize(PAIRS, sd_pre=SD, reliability=None, threshold=CUTOFF)
+    assert (outcomes.counts, outcomes.recovered, outcomes.recovery_rate) == (None, None, None)
+    assert (outcomes.n, outcomes.eligible_for_recovery) == (5, 3)
+    assert outcomes.mean_change == pytest.approx(-8.8)
+
+
+# Criteria a, b and c (Jacobson & Truax 1991), worked by hand with a clinical sample of mean 30, SD 10 and a
+# community sample of mean 10, SD 5:
+#   a = 30 - 2 x 10 = 10; b = 10 + 2 x 5 = 20; c = (5 x 30 + 10 x 10) / (5 + 10) = 250 / 15 = 16.667.
+CLINICAL, COMMUNITY = Population(30, 10), Population(10, 5)
+
+
+def test_the_three_criteria_worked_by_hand() -> None:
+    assert clinical_threshold(Criterion.A, cutoff=None, dysfunctional=CLINICAL) == 10
+    assert clinical_threshold(Criterion.B, cutoff=None, functional=COMMUNITY) == 20
+    c = clinical_threshold(Criterion.C, cutoff=None, dysfunctional=CLINICAL, functional=COMMUNITY)
+    assert c == pytest.approx(16.6667, abs=1e-4)
+    assert clinical_threshold(Criterion.CUTOFF, cutoff=21) == 21.0
+    assert clinical_threshold(Criterion.NONE, cutoff=None) is None
+    # Pre 40 -> post 15 (RC -25 / 4.899 = -5.10 with SD 10, r .88): past c and b, not past a.
+    assert classify(40, 15, sd_pre=SD, reliability=R, threshold=c) == Change.RECOVERED
+    assert classify(40, 15, sd_pre=SD, reliability=R, threshold=20) == Change.RECOVERED
+    assert classify(40, 15, sd_pre=SD, reliability=R, threshold=10) == Change.IMPROVED
+
+
+def test_a_criterion_without_its_norms_is_refused() -> None:
+    with pytest.raises(ValueError, match="criterion a needs"):
+        clinical_threshold(Criterion.A, cutoff=21, functional=COMMUNITY)
+    with pytest.raises(ValueError, match="criterion b needs"):
+        clinical_threshold(Criterion.B, cutoff=21, dysfunctional=CLINICAL)
+    with pytest.raises(ValueError, match="criterion c needs"):
+        clinical_threshold(Criterion.C, cutoff=21, dysfunctional=CLINICAL)
+    with pytest.raises(ValueError, match="published cut-off"):
+        clinical_threshold(Criterion.CUTOFF, cutoff=None, dysfunctional=CLINICAL, functional=COMMUNITY)
+
+
+means = st.floats(-50, 100)
+positive_sds = st.floats(0.1, 40)
+
+
+@given(means, positive_sds, means, positive_sds)
+def test_c_lies_between_the_two_means_and_between_a_and_b(
+    m_func: float, sd_func: float, m_dys: float, sd_dys: float
+) -> None:
+    clinical, community = Population(m_dys, sd_dys), Population(m_func, sd_func)
+    c = clinical_threshold(Criterion.C, cutoff=None, dysfunctional=clinical, functional=community)
+    assert c is not None
+    tolerance = 1e-9 * (1 + abs(m_func) + abs(m_dys))
+    assert min(m_func, m_dys) - tolerance <= c <= max(m_func, m_dys) + tolerance
+    a, b = criterion_a(clinical), criterion_b(community)
+    assert min(a, b) - tolerance <= c <= max(a, b) + tolerance
+    # c is as many of its own SDs from each mean.
+    assert (m_dys - c) / sd_dys == pytest.approx((c - m_func) / sd_func, abs=1e-6)
+
+
+@given(means, means, positive_sds)
+def test_with_equal_sds_c_is_the_midpoint_and_a_and_b_reduce_to_two_sds(m_func: float, m_dys: float, sd: float) -> None:
+    clinical, community = Population(m_dys, sd), Population(m_func, sd)
+    c = clinical_threshold(Criterion.C, cutoff=None, dysfunctional=clinical, functional=community)
+    assert c == pytest.approx((m_func + m_dys) / 2, abs=1e-6)
+    assert clinical_threshold(Criterion.A, cutoff=None, dysfunctional=clinical) == pytest.approx(m_dys - 2 * sd)
+    assert clinical_threshold(Criterion.B, cutoff=None, functional=community) == pytest.approx(m_func + 2 * sd)
+    # Populations two SDs apart on each side meet at one point: a = b = c.
+    apart = Population(m_func + 4 * sd, sd)
+    met = clinical_threshold(Criterion.C, cutoff=None, dysfunctional=apart, functional=community)
+    assert met == pytest.approx(criterion_a(apart), abs=1e-6) == pytest.approx(criterion_b(community), abs=1e-6)
+
+
+thresholds = st.none() | st.floats(0, 60)
+
+
+@given(scores, scores, sds, reliabilities, thresholds)
+def test_the_categories_are_exhaustive_and_exclusive(
+    pre: int, post: int, sd: float, r: float, threshold: float | None
+) -> None:
+    index = reliable_change_index(pre, post, sd, r)
+    crossed = threshold is not None and pre >= threshold > post
+    conditions = {
+        Change.DETERIORATED: index > 1.96,
+        Change.RECOVERED: index < -1.96 and crossed,
+        Change.IMPROVED: index < -1.96 and not crossed,
+        Change.UNCHANGED: -1.96 <= index <= 1.96,
+    }
+    assert sum(conditions.values()) == 1
+    assert conditions[classify(pre, post, sd_pre=sd, reliability=r, threshold=threshold)]

@@ -1,5 +1,6 @@
 """Scoring: band and cut-off edges from reference/measures.md, missing items, the CATS trauma screen, subscales,
-the probable-PTSD heuristic, the PHQ-A item 9 alert, and properties over every instrument."""
+the probable-PTSD heuristic, the PHQ-A critical answers (item 9 and the two suicide questions), and properties over
+every instrument."""
 
 import json
 
@@ -38,14 +39,13 @@ EDGES = {
         (21, "probable_ptsd", True),
         (60, "probable_ptsd", True),
     ],
-    # Bands from the tip sheet (15+ probable PTSD), cut-off 16 from the reference: 15 is in the band, not above.
+    # One threshold, 15 per the 2017 tip sheet: the probable PTSD band and the cut-off start together.
     "cats_3_6_caregiver": [
         (0, "normal", False),
         (11, "normal", False),
         (12, "moderate", False),
         (14, "moderate", False),
-        (15, "probable_ptsd", False),
-        (16, "probable_ptsd", True),
+        (15, "probable_ptsd", True),
         (48, "probable_ptsd", True),
     ],
     "smfq_child": [
@@ -68,18 +68,30 @@ EDGES = {
     ],
 }
 EDGES["cats_7_17_caregiver"] = EDGES["cats_7_17_self"]
-EDGES["smfq_parent"] = EDGES["smfq_child"]
+# No cut-off of the parent version's own is published, and the child version's is not borrowed.
+EDGES["smfq_parent"] = [(0, None, None), (7, None, None), (8, None, None), (26, None, None)]
 
 
 @pytest.mark.parametrize(
     ("code", "total", "band", "above"), [(code, *edge) for code, edges in EDGES.items() for edge in edges]
 )
-def test_band_and_cutoff_at_each_edge(code: str, total: int, band: str, above: bool) -> None:
+def test_band_and_cutoff_at_each_edge(code: str, total: int, band: str | None, above: bool | None) -> None:
     result = score(load(code), _answers(load(code), total))
     assert (result.total, result.band, result.above_cutoff) == (total, band, above)
     assert (result.missing, result.prorated, result.screen_ended) == (0, False, False)
     assert result.answered == len(load(code).symptom_items)
-    assert result.scoring_version == "1"
+    assert result.scoring_version == "2"
+
+
+@pytest.mark.parametrize("instrument", all_instruments(), ids=lambda i: i.code)
+def test_the_band_and_the_cutoff_flag_of_a_score_agree_at_every_total(instrument: Instrument) -> None:
+    for total in range(instrument.total_minimum, instrument.total_maximum + 1):
+        result = score(instrument, _answers(instrument, total))
+        band = next((band for band in instrument.bands if band.code == result.band), None)
+        if instrument.cutoff is None:
+            assert (result.band, result.above_cutoff) == (None, None)
+        else:
+            assert band is not None and band.above_cutoff is result.above_cutoff
 
 
 # (code, answers left out, sum of the answered items, expected total). Prorating is sum x items / answered with
@@ -111,7 +123,7 @@ def test_missing_items_are_prorated_up_to_the_instruments_limit(
     result = score(instrument, answers)
     assert (result.total, result.prorated, result.missing) == (total, True, left_out)
     assert result.answered == len(instrument.symptom_items) - left_out
-    assert result.above_cutoff == (total >= instrument.cutoff)
+    assert result.above_cutoff == instrument.above_cutoff(total)
 
 
 @pytest.mark.parametrize(
@@ -231,6 +243,29 @@ def test_phq_a_item_9_at_0_does_not_fire() -> None:
     assert score(load("phq_a"), {}).critical == ()
 
 
+@pytest.mark.parametrize("key", ["s3", "s4"])
+def test_a_yes_to_either_phq_a_suicide_question_fires_the_alert_as_item_9_does(key: str) -> None:
+    answers = _answers(load("phq_a"), 0) | {"s1": 0, "s2": 0, "s3": 0, "s4": 0}
+    assert score(load("phq_a"), answers).critical == ()
+    assert score(load("phq_a"), answers | {key: 1}).critical == (key,)
+    both = score(load("phq_a"), answers | {"9": 2, "s3": 1, "s4": 1})
+    assert both.critical == ("9", "s3", "s4")  # each question its own alert
+
+
+def test_phq_a_supplementary_questions_are_answered_but_not_summed() -> None:
+    instrument = load("phq_a")
+    answers = _answers(instrument, 12)
+    plain = score(instrument, answers)
+    with_supplementary = score(instrument, answers | {"s1": 1, "s2": 3, "s3": 0, "s4": 0})
+    assert with_supplementary == plain
+    assert (plain.total, plain.answered, plain.missing) == (12, 9, 0)
+    # Unanswered supplementary questions are not missing items either.
+    assert score(instrument, answers | {"s1": None, "s2": None}).total == 12
+    with pytest.raises(InvalidResponses) as error:
+        score(instrument, {"s1": 2, "s2": 4})
+    assert error.value.errors == {"s1": "must be from 0 to 1, not 2", "s2": "must be from 0 to 3, not 4"}
+
+
 def test_phq_a_item_9_fires_even_when_the_total_is_missing() -> None:
     result = score(load("phq_a"), {"1": 3, "2": 3, "9": 1})
     assert result.total is None and result.missing == 6
@@ -291,9 +326,14 @@ def test_every_score_lies_in_its_range_and_its_band_matches(case: tuple[Instrume
         assert result.screen_ended or result.missing > instrument.max_prorated
         return
     assert instrument.total_minimum <= result.total <= instrument.total_maximum
-    band = next(band for band in instrument.bands if band.code == result.band)
-    assert band.minimum <= result.total <= band.maximum
-    assert result.above_cutoff == (result.total >= instrument.cutoff)
+    if instrument.bands:
+        band = next(band for band in instrument.bands if band.code == result.band)
+        assert band.minimum <= result.total <= band.maximum
+        assert result.above_cutoff is band.above_cutoff
+    if instrument.cutoff is None:
+        assert (result.band, result.above_cutoff) == (None, None)
+    else:
+        assert result.above_cutoff == (result.total >= instrument.cutoff)
     assert result.missing <= instrument.max_prorated
     assert result.prorated == (result.missing > 0)
     if result.missing == 0:

@@ -85,6 +85,8 @@ def change_share(outcome: Any, category: str) -> float | None:
         return None
     from haven.measures.change import Change
 
+    if category == Change.RECOVERED and outcome.recovered is None:
+        return None  # no threshold: recovery is not judged
     return 100 * outcome.counts[Change(category)] / outcome.n
 
 
@@ -108,3 +110,17 @@ def forecast_rows(metric: Any, months: Any) -> list[tuple[Any, Any, Any, Any, An
         band = bands.get(position)
         rows.append((month, actual, *((band.p10, band.p50, band.p90) if band else (None, None, None))))
     return rows
+
+
+@register.filter
+def recovery_threshold(item: Any) -> str:
+    """The criterion of clinically significant change an outcome row used, and its threshold."""
+    from haven.measures.labels import CRITERION_LABELS
+
+    name = str(CRITERION_LABELS.get(item.criterion, item.criterion))
+    threshold = item.outcome.threshold
+    return (
+        name
+        if threshold is None
+        else f"{name} ({number_format(threshold, decimal_pos=0 if float(threshold).is_integer() else 1)})"
+    )

@@ -1,18 +1,21 @@
 """The kept care cells (``reporting.kept``) always equal a full recomputation from the raw rows.
 
 A stateful property test drives random sequences of care writes through the real services at two CACs in two
-states and compares after every step; ``reporting_verify`` is shown to pass on such a database and to catch a
-tampered cell; and reliable change read from the kept histograms equals ``measures.change.summarize`` over the
-(pre, post) pairs themselves.
+states, and definitions revised and rescored, and compares after every step; ``reporting_verify`` is shown to pass
+on such a database and to catch a tampered cell; and reliable change read from the kept histograms equals
+``measures.change.summarize`` over the (pre, post) pairs themselves.
 """
 
 import dataclasses
 import itertools
+import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
+from importlib.resources import files
 from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -126,8 +129,11 @@ def test_kept_cells_equal_a_recomputation_after_any_sequence_of_care_writes(
             self.placed = False
             self.period_changes = 0
             self.children = 0
+            self.revisions: list[Any] = []
 
         def teardown(self) -> None:
+            for revision in reversed(self.revisions):
+                revision.stop()
             transaction.set_rollback(True)
             self.atomic.__exit__(None, None, None)
 
@@ -320,6 +326,31 @@ def test_kept_cells_equal_a_recomputation_after_any_sequence_of_care_writes(
                 targets={},
             )
 
+        # A definition moves its cut-off under a new scoring version, and the measures are rescored. The new
+        # cut-off is chosen to move a stored baseline score across it where there is one.
+        @precondition(lambda self: len(self.revisions) < 2)
+        @rule(code=st.sampled_from([CATS, SMFQ]), cutoff=st.integers(16, 26), pick=st.integers(0, 50))
+        def revise_a_definition_and_rescore(self, code: str, cutoff: int, pick: int) -> None:
+            current = instruments.load(code)
+            baselines = sorted(
+                Assessment.objects.of_program(program)
+                .filter(instrument=code, timepoint="baseline", total__isnull=False)
+                .values_list("total", flat=True)
+            )
+            if baselines:
+                score = baselines[pick % len(baselines)]
+                moved = score + 1 if current.cutoff is not None and score >= current.cutoff else score
+                floor = current.bands[-2].minimum + 1
+                cutoff = min(current.total_maximum, max(floor, moved))
+            name = f"{code.replace('_', '-')}.json"
+            data = json.loads(files("haven.measures").joinpath("instruments", name).read_text(encoding="utf-8"))
+            data["bands"][-1]["minimum"] = cutoff
+            data["scoring_version"] = f"revised-{len(self.revisions) + 1}"
+            catalog = {**instruments._catalog(), code: instruments.parse(data, name=name)}
+            self.revisions.append(mock.patch.object(instruments, "_catalog", lambda: catalog))
+            self.revisions[-1].start()
+            services.rescore(code)
+
         @invariant()
         def kept_equals_recomputed(self) -> None:
             program.refresh_from_db()
@@ -395,12 +426,16 @@ def test_reporting_verify_fails_on_a_missing_state_cell(cases: None, program: Pr
 # --- Reliable change from the kept histograms -------------------------------------------------------------------
 
 
-def _histograms(code: str, cutoff: int, pairs: list[tuple[int, int]]) -> tuple[dict[str, int], dict[str, int]]:
+def _histograms(
+    code: str, threshold: float | None, pairs: list[tuple[int, int]]
+) -> tuple[dict[str, int], dict[str, int]]:
     """The ``change`` and ``pre`` cells of ``pairs``, keyed as ``kept.compute`` keys them."""
     changes: Counter[str] = Counter()
     pres: Counter[str] = Counter()
     for pre, post in pairs:
-        changes[f"{code}|{post - pre}|{int(pre >= cutoff)}|{int(post < cutoff)}"] += 1
+        eligible = threshold is not None and pre >= threshold
+        below = threshold is not None and post < threshold
+        changes[f"{code}|{post - pre}|{int(eligible)}|{int(below)}"] += 1
         pres[f"{code}|{pre}"] += 1
     return dict(changes), dict(pres)
 
@@ -411,6 +446,7 @@ def _assert_same(from_cells: change.Outcomes, from_pairs: change.Outcomes) -> No
     assert from_cells.eligible_for_recovery == from_pairs.eligible_for_recovery
     assert from_cells.recovered == from_pairs.recovered
     assert from_cells.sd_source == from_pairs.sd_source
+    assert from_cells.threshold == from_pairs.threshold
     for name in ("mean_pre", "mean_post", "mean_change", "effect_size", "sd_pre"):
         mine, theirs = getattr(from_cells, name), getattr(from_pairs, name)
         assert (mine is None) == (theirs is None), name
@@ -420,7 +456,15 @@ def _assert_same(from_cells: change.Outcomes, from_pairs: change.Outcomes) -> No
 
 @st.composite
 def instrument_and_pairs(draw: Any) -> tuple[instruments.Instrument, list[tuple[int, int]]]:
+    """A shipped instrument as it is, or given population norms and Jacobson and Truax's criterion a, b or c."""
     instrument = draw(st.sampled_from(instruments.all_instruments()))
+    criterion = draw(st.sampled_from([None, change.Criterion.A, change.Criterion.B, change.Criterion.C]))
+    if criterion is not None:
+        top = instrument.total_maximum
+        clinical = change.Population(draw(st.floats(top / 2, top)), draw(st.floats(1, top / 4)), "clinical sample")
+        community = change.Population(draw(st.floats(0, top / 2)), draw(st.floats(1, top / 4)), "community sample")
+        norms = dataclasses.replace(instrument.norms, dysfunctional=clinical, functional=community)
+        instrument = dataclasses.replace(instrument, norms=norms, criterion=criterion)
     score = st.integers(instrument.total_minimum, instrument.total_maximum)
     pairs = draw(st.lists(st.tuples(score, score), min_size=1, max_size=40))
     return instrument, pairs
@@ -432,13 +476,20 @@ def test_reliable_change_from_the_kept_histograms_equals_the_pairs(
     case: tuple[instruments.Instrument, list[tuple[int, int]]],
 ) -> None:
     instrument, pairs = case
-    changes, pres = _histograms(instrument.code, instrument.cutoff, pairs)
-    [outcome] = figures.outcomes(changes, pres)
-    assert outcome.code == instrument.code
+    changes, pres = _histograms(instrument.code, instrument.threshold, pairs)
+    rows = []
+    for key, n in changes.items():
+        _code, delta, eligible, below = key.split("|")
+        rows.append((int(delta), eligible == "1", below == "1", n))
+    scores = [(int(key.split("|")[1]), n) for key, n in pres.items()]
     expected = change.summarize(
-        pairs, sd_pre=instrument.norms.sd_pre, reliability=instrument.norms.reliability, cutoff=instrument.cutoff
+        pairs, sd_pre=instrument.norms.sd_pre, reliability=instrument.norms.reliability, threshold=instrument.threshold
     )
-    _assert_same(outcome.outcome, expected)
+    _assert_same(figures.summarize(rows, scores, instrument=instrument), expected)
+    if instrument == instruments.load(instrument.code):  # a shipped definition: the whole reading of the cells
+        [outcome] = figures.outcomes(changes, pres)
+        assert outcome.code == instrument.code
+        _assert_same(outcome.outcome, expected)
 
 
 @settings(max_examples=100, deadline=None)
@@ -452,14 +503,16 @@ def test_reliable_change_with_a_published_sd_equals_the_pairs(
     """An instrument whose norms publish the baseline SD: both sides judge change with it."""
     base, pairs = case
     instrument = dataclasses.replace(base, norms=dataclasses.replace(base.norms, sd_pre=sd))
-    changes, pres = _histograms(instrument.code, instrument.cutoff, pairs)
+    changes, pres = _histograms(instrument.code, instrument.threshold, pairs)
     rows = []
     for key, n in changes.items():
         _code, delta, eligible, below = key.split("|")
         rows.append((int(delta), eligible == "1", below == "1", n))
     scores = [(int(key.split("|")[1]), n) for key, n in pres.items()]
     from_cells = figures.summarize(rows, scores, instrument=instrument)
-    expected = change.summarize(pairs, sd_pre=sd, reliability=instrument.norms.reliability, cutoff=instrument.cutoff)
+    expected = change.summarize(
+        pairs, sd_pre=sd, reliability=instrument.norms.reliability, threshold=instrument.threshold
+    )
     assert from_cells.sd_source == change.PUBLISHED
     _assert_same(from_cells, expected)
 
@@ -506,7 +559,9 @@ def test_the_kept_pairs_of_a_program_give_its_outcomes(cac: Organization, progra
     reached = figures.care(program, figures.Filters())
     [outcome] = reached.outcomes
     instrument = instruments.load(CATS)
-    expected = change.summarize(pairs, sd_pre=None, reliability=instrument.norms.reliability, cutoff=instrument.cutoff)
+    expected = change.summarize(
+        pairs, sd_pre=None, reliability=instrument.norms.reliability, threshold=instrument.threshold
+    )
     _assert_same(outcome.outcome, expected)
     assert reached.pre_post == 4
 

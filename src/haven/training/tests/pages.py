@@ -88,3 +88,8 @@ def table(response: HttpResponse, labelledby: str | None = None, index: int = 0)
     if labelledby is not None:
         return next(rows for attrs, rows in tables if attrs.get("aria-labelledby") == labelledby)
     return tables[index][1]
+
+
+def tables(response: HttpResponse) -> list[list[list[str]]]:
+    """Every table's rows (header row included), in the page's order."""
+    return [rows for _attrs, rows in _read(response).tables]

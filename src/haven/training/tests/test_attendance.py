@@ -186,7 +186,7 @@ def test_a_call_not_yet_held_cannot_be_recorded(
         program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=upcoming
     )
     first, second = calls_of(upcoming)[:2]
-    assert first.held_on == today() + timedelta(days=11)
+    assert first.held_on == today() + timedelta(days=12)  # 15 days after the live training's first day
 
     response = signed_in(trainer).post(f"/training/cohorts/{upcoming.pk}/calls/{first.pk}/", {"present": [person.pk]})
 

@@ -75,7 +75,8 @@ def test_program_admin_plans_a_monthly_cohort(
     assert [c.number for c in calls] == list(range(1, 13))
     held = [c.held_on for c in calls]
     assert held == consultation_dates(live_training_on=date(2025, 3, 3), schedule="monthly")
-    assert held == [date(2025, m, 17) for m in range(3, 13)] + [date(2026, 1, 17), date(2026, 2, 17)]
+    # Monthly from the live training's first day: the twelfth call is twelve months after it.
+    assert held == [date(2025, m, 3) for m in range(4, 13)] + [date(2026, m, 3) for m in range(1, 4)]
     assert all(c.attendance_recorded_at is None for c in calls)
     events = list(
         CohortEvent.objects.in_org(national).filter(cohort=cohort).values_list("kind", "starts_on", "ends_on")
@@ -107,7 +108,7 @@ def test_program_admin_plans_a_monthly_cohort(
     assert shown["Seats"] == "0 / 18"
 
 
-def test_twice_monthly_calls_are_every_fourteen_days_and_monthly_ones_clamp_to_the_month_end(
+def test_twice_monthly_calls_are_every_half_month_and_monthly_ones_clamp_to_the_month_end(
     national: Organization,
     program: Program,
     program_admin: User,
@@ -117,7 +118,7 @@ def test_twice_monthly_calls_are_every_fourteen_days_and_monthly_ones_clamp_to_t
     client = signed_in(program_admin)
     data = _form([trainer], name="Fortnightly", starts_on="2025-01-15", live_training_on="2025-01-17")
     assert client.post("/training/cohorts/new/", {**data, "call_schedule": "twice_monthly"}).status_code == 302
-    data = _form([trainer], name="Month ends", starts_on="2025-01-15", live_training_on="2025-01-17")
+    data = _form([trainer], name="Month ends", starts_on="2025-01-29", live_training_on="2025-01-31")
     assert client.post("/training/cohorts/new/", data).status_code == 302
 
     def held(name: str) -> list[date]:
@@ -131,23 +132,24 @@ def test_twice_monthly_calls_are_every_fourteen_days_and_monthly_ones_clamp_to_t
 
     fortnightly = held("Fortnightly")
     assert fortnightly == consultation_dates(live_training_on=date(2025, 1, 17), schedule="twice_monthly")
+    # A half month after the live training's first day, then each month's 17th and 15 days later: the twelfth call
+    # falls six months after the live training, when the path's consultation has run its length.
     assert fortnightly == [
-        date(2025, 1, 31),
-        date(2025, 2, 14),
-        date(2025, 2, 28),
-        date(2025, 3, 14),
-        date(2025, 3, 28),
-        date(2025, 4, 11),
-        date(2025, 4, 25),
-        date(2025, 5, 9),
-        date(2025, 5, 23),
-        date(2025, 6, 6),
-        date(2025, 6, 20),
-        date(2025, 7, 4),
+        date(2025, 2, 1),
+        date(2025, 2, 17),
+        date(2025, 3, 4),
+        date(2025, 3, 17),
+        date(2025, 4, 1),
+        date(2025, 4, 17),
+        date(2025, 5, 2),
+        date(2025, 5, 17),
+        date(2025, 6, 1),
+        date(2025, 6, 17),
+        date(2025, 7, 2),
+        date(2025, 7, 17),
     ]
-    # The first call falls on 31 January: later ones fall on each month's last day, never drifting to the 28th.
+    # A live training on 31 January: calls fall on each month's last day, never drifting to the 28th.
     assert held("Month ends") == [
-        date(2025, 1, 31),
         date(2025, 2, 28),
         date(2025, 3, 31),
         date(2025, 4, 30),
@@ -159,6 +161,7 @@ def test_twice_monthly_calls_are_every_fourteen_days_and_monthly_ones_clamp_to_t
         date(2025, 10, 31),
         date(2025, 11, 30),
         date(2025, 12, 31),
+        date(2026, 1, 31),
     ]
     assert AuditEntry.objects.in_org(national).filter(action="cohort.create").count() == 2
 

@@ -53,6 +53,9 @@ def test_every_write_refreshes_the_cached_figures(
     for call in calls_of(cohort)[:9]:
         services.attendance_record(actor=trainer, call=call, present_ids={people[0].pk})
         _check(membership, program)
+    # The twelfth call, six months after the live training: the consultation has run its length.
+    services.attendance_record(actor=trainer, call=calls_of(cohort)[11], present_ids=set())
+    _check(membership, program)
     services.milestone_record(
         actor=program_admin,
         enrollment=people[0],

@@ -24,7 +24,9 @@ ELIGIBILITY = (
 )
 COURSE = "Online course (TF-CBTWeb)"
 LIVE = "Live training of 2 days or more (or a learning collaborative of 6 months)"
-CALLS = "Consultation calls: 9 of 12, within 24 months of the live training"
+CALLS = (
+    "Consultation calls: 9 of 12, twice a month for 6 months or monthly for 12, within 24 months of the live training"
+)
 CASES = (
     "Completed TF-CBT cases (at least 2 with a caregiver, each with a standardized measure), counted from the care "
     "records"
@@ -90,18 +92,34 @@ def test_course_and_nine_calls_make_a_clinician_trained_but_never_certified_with
     page = own.get("/training/my-path/")
     assert "Enrolled" in text(page)
     due = date_format(add_months(cohort.live_training_on, 24))
-    assert table(page)[4] == [CALLS, "to do", f"8 attended, 9 needed · by {due}"]
+    runs_until = date_format(add_months(cohort.live_training_on, 6))
+    assert table(page)[4] == [
+        CALLS,
+        "to do",
+        f"8 attended, 9 needed · consultation must run until {runs_until} · by {due}",
+    ]
 
-    # Every call is after the live training (calls start two weeks later): the ninth meets the requirement.
+    # Nine calls attended, but the consultation has not run six months yet: the cohort's last call is still to be
+    # recorded.
     assert all(call.held_on > cohort.live_training_on for call in calls_of(cohort))
     _attend(trainer_client, cohort, enrollment, range(9, 10))
-    ninth_call = calls_of(cohort)[8].held_on
+    assert table(own.get("/training/my-path/"))[4] == [
+        CALLS,
+        "to do",
+        f"9 attended, 9 needed · consultation must run until {runs_until} · by {due}",
+    ]
+    # The twelfth call, six months after the live training, is held; the clinician missed it.
+    last_call = calls_of(cohort)[11]
+    assert last_call.held_on == add_months(cohort.live_training_on, 6)
+    response = trainer_client.post(f"/training/cohorts/{cohort.pk}/calls/{last_call.pk}/", {"present": []})
+    assert response.status_code == 302
+    met_on = last_call.held_on
     expected = [
         ["Step", "Done", "Progress and dates"],
         [ELIGIBILITY, "done", ""],
         [COURSE, "done", date_format(course_on)],
         [LIVE, "done", date_format(cohort.live_training_on)],
-        [CALLS, "done", f"{date_format(ninth_call)} · 9 attended, 9 needed"],
+        [CALLS, "done", f"{date_format(met_on)} · 9 attended, 9 needed"],
         [CASES, "to do", "0 of 3"],
         [TEST, "to do", ""],
         [CERTIFICATION, "to do", ""],

@@ -25,7 +25,7 @@ def certified(program: Program, program_admin: User, trainer: User, cac: Organiz
     enrollment = enroll(program=program, cac=cac, clinician=clinician, actor=program_admin, cohort=cohort)
     for n, caregiver in enumerate((True, True, False)):
         completed_case(cac=cac, program=program, clinician=clinician, case_number=f"C-{n}", caregiver=caregiver)
-    record_calls(cohort=cohort, actor=trainer, present={n: [enrollment] for n in range(1, 10)})
+    record_calls(cohort=cohort, actor=trainer, present={**{n: [enrollment] for n in range(1, 10)}, 12: []})
     for kind, day in (
         ("online_course", cohort.live_training_on - timedelta(days=5)),
         ("knowledge_test", date(2026, 1, 5)),
@@ -66,7 +66,7 @@ def test_certification_is_not_backdated_nor_recorded_twice_while_valid(certified
     with pytest.raises(Exception, match="still valid"):
         services.milestone_record(actor=program_admin, enrollment=enrollment, kind="certification", achieved_on=today)
     Milestone.objects.filter(organization=enrollment.organization, kind="certification").delete()
-    # Trained by the ninth call, a few months ago: a certification cannot predate it.
+    # Trained at the twelfth call, six months after the live training: a certification cannot predate it.
     with pytest.raises(Exception, match="cannot be dated before"):
         services.milestone_record(
             actor=program_admin, enrollment=enrollment, kind="certification", achieved_on=date(2026, 1, 6)

@@ -216,11 +216,18 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             return redirect_to_login(request.path)
         if request.method == "POST":
             try:
-                invitation_accept(invitation=invitation, user=request.user)
+                membership = invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as error:
                 messages.error(request, error.messages[0])
                 return redirect("core:home")
-            messages.success(request, _("You joined %(org)s.") % {"org": invitation.organization.name})
+            if membership.is_active:
+                messages.success(request, _("You joined %(org)s.") % {"org": invitation.organization.name})
+            else:
+                messages.info(
+                    request,
+                    _("Your role at %(org)s waits for a second person's approval; its admins have been told.")
+                    % {"org": invitation.organization.name},
+                )
             return redirect("core:home")
         return TemplateResponse(request, "accounts/invitation.html", {"invitation": invitation, "form": None})
     form = AcceptInvitationForm(request.POST or None)

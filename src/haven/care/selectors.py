@@ -17,7 +17,7 @@ from django.utils import timezone
 from haven.audit import services as audit
 from haven.measures import instruments
 from haven.organizations.models import Membership
-from haven.organizations.roles import OrganizationKind, Role
+from haven.organizations.roles import ROLES_SEEING_CHILDREN, Role, sees_child_records
 
 from .models import (
     Assessment,
@@ -30,16 +30,12 @@ from .models import (
     TreatmentModel,
 )
 
-CARE_ROLES = (Role.CLINICIAN, Role.ORG_ADMIN)
+CARE_ROLES = tuple(sorted(ROLES_SEEING_CHILDREN))
 
 
 def sees_children(membership: Membership | None) -> bool:
     """The treating clinicians and the clinical supervisor of a CAC; nobody else, ever."""
-    return (
-        membership is not None
-        and membership.role in CARE_ROLES
-        and membership.organization.kind == OrganizationKind.CAC
-    )
+    return membership is not None and sees_child_records(membership.role, membership.organization.kind)
 
 
 def episodes_for(membership: Membership) -> QuerySet[Episode]:

@@ -3,6 +3,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from haven.accounts.services import recovery_codes_left, user_has_second_factor
+from haven.organizations.selectors import memberships_waiting_of
 
 from .permissions import signed_in
 from .selectors import home_summary
@@ -16,5 +17,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": home_summary(membership=membership) if membership else None,
         "has_second_factor": user_has_second_factor(request.user),  # type: ignore[arg-type]
         "recovery_codes_left": recovery_codes_left(request.user),  # type: ignore[arg-type]
+        "memberships_waiting": list(memberships_waiting_of(request.user)),
     }
     return TemplateResponse(request, "core/home.html", context)

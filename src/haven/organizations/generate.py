@@ -8,8 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.accounts.models import User
 from haven.core.generation import GenerationContext
 
-from .models import Membership, Organization
+from .models import Organization
 from .roles import ROLES_REQUIRING_MFA, OrganizationKind, Role
+from .services import memberships_seed_by_system
 
 DEMO_PASSWORD = "haven-demo-2026"  # noqa: S105 - the published demo password; demo data only
 
@@ -445,10 +446,8 @@ def _generate_people(
         memberships.append((index, places[where], role))
 
     created = User.objects.bulk_create(users, batch_size=2000)
-    Membership.objects.bulk_create(
-        [Membership(user_id=created[i].pk, organization_id=org_id, role=role) for i, org_id, role in memberships],
-        batch_size=2000,
-    )
+    # The system seeds its people's roles directly, second persons included: no grant waits for approval.
+    memberships_seed_by_system(rows=[(created[i].pk, org_id, role) for i, org_id, role in memberships])
     demo_roles = {email: role for email, _name, role, _where in DEMO_LOGINS}
     TOTPDevice.objects.bulk_create(
         [

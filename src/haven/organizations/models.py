@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .roles import OrganizationKind, Role
@@ -107,7 +107,10 @@ class MembershipQuerySet(TenantQuerySet):
 
 
 class Membership(TenantModel):
-    """A user's role in one organization. Deactivated, never deleted, so the history stays."""
+    """A user's role in one organization. Deactivated, never deleted, so the history stays.
+
+    Only an active membership works. A role that a second person must approve (``roles.needs_second_person``) is
+    inactive until its pending :class:`MembershipGrant` is approved; its grants keep the history."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships"
@@ -123,10 +126,10 @@ class Membership(TenantModel):
         ordering = ["organization__name", "role"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "user", "role"], name="membership_unique_role"),
+            # An inactive membership was deactivated (it has the time) or has not been approved yet (it may not).
             models.CheckConstraint(
-                condition=Q(is_active=True, deactivated_at__isnull=True)
-                | Q(is_active=False, deactivated_at__isnull=False),
-                name="membership_deactivation_has_time",
+                condition=Q(is_active=False) | Q(deactivated_at__isnull=True),
+                name="membership_active_not_deactivated",
             ),
         ]
 
@@ -161,3 +164,62 @@ class Invitation(TenantModel):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class GrantPath(models.TextChoices):
+    INVITATION = "invitation", _("Invitation accepted")
+    REACTIVATION = "reactivation", _("Role given back")
+    DIRECT = "direct", _("Role given directly")
+
+
+class MembershipGrant(TenantModel):
+    """One grant of a role that a second person must approve (decision 0011), and its outcome.
+
+    The membership stays inactive while the grant is pending. Only someone other than the granter and the member
+    decides it; the database holds that rule too. Kept after the decision, so the history stays.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="grants")
+    # The member, on the row itself, so that the database can refuse them as the one who decides.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(_("how"), max_length=16, choices=GrantPath.choices)
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=16, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(status=GrantStatus.PENDING),
+                name="membership_grant_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=GrantStatus.PENDING, decided_by__isnull=True, decided_at__isnull=True)
+                | Q(
+                    status__in=[GrantStatus.APPROVED, GrantStatus.DECLINED],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                ),
+                name="membership_grant_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | (~Q(decided_by=F("granted_by")) & ~Q(decided_by=F("user"))),
+                name="membership_grant_decided_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.membership_id})"

@@ -40,6 +40,21 @@ ROLES_REQUIRING_MFA = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.CLINIC
 # Roles whose members may manage an organization's people.
 ROLES_MANAGING_PEOPLE = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
 
+# Roles that see child-level records, in a CAC: its admin (the clinical supervisor) and its clinicians.
+ROLES_SEEING_CHILDREN = frozenset({Role.ORG_ADMIN, Role.CLINICIAN})
+
 
 def role_allowed_in(role: str, kind: str) -> bool:
     return kind in ROLE_ORGANIZATION_KINDS.get(role, frozenset())
+
+
+def sees_child_records(role: str, kind: str) -> bool:
+    """Whether a membership in this role, at this kind of organization, reaches child-level records."""
+    return role in ROLES_SEEING_CHILDREN and kind == OrganizationKind.CAC
+
+
+def needs_second_person(role: str, kind: str) -> bool:
+    """Whether a second person must approve this role before it works (decision 0011): every role that sees child
+    records, and the program admin, who approves them when a CAC has no admin of its own (were it given at once,
+    one person could make a second account a program admin and approve their own grants with it)."""
+    return sees_child_records(role, kind) or (role, kind) == (Role.PROGRAM_ADMIN, OrganizationKind.NATIONAL_OFFICE)

@@ -1,9 +1,9 @@
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from .models import Invitation, Membership, Organization
+from .models import GrantStatus, Invitation, Membership, MembershipGrant, Organization
 from .roles import OrganizationKind, Role
 
 
@@ -79,7 +79,107 @@ def access_invitation(*, organization: Organization, invitation_id: int) -> Invi
 
 
 def members_of(organization: Organization) -> QuerySet[Membership]:
-    return Membership.objects.in_org(organization).select_related("user").order_by("-is_active", "user__full_name")
+    """The organization's memberships, each with the status of its latest grant (None if it never had one)."""
+    latest = MembershipGrant.objects.filter(organization=organization, membership=OuterRef("pk")).order_by(
+        "-granted_at", "-pk"
+    )
+    return (
+        Membership.objects.in_org(organization)
+        .select_related("user")
+        .annotate(grant_status=Subquery(latest.values("status")[:1]))
+        .order_by("-is_active", "user__full_name")
+    )
+
+
+# --- Who decides a grant (decision 0011) ---------------------------------------------------------------------
+
+
+def grants_to_decide(membership: Membership) -> QuerySet[MembershipGrant]:
+    """The pending grants this membership may approve or decline: the rule of decision 0011, in one place.
+
+    A CAC's active org admin decides the CAC's grants. The program admins of a national office decide a program
+    admin's grant there, and a grant at a CAC below it that has no active admin other than the granter and the
+    member. Never the granter, never the member, and only through an active membership of an active account.
+    """
+    organization = membership.organization
+    if not (membership.is_active and organization.is_active and membership.user.is_active):
+        return MembershipGrant.objects.none()
+    if membership.role == Role.ORG_ADMIN and organization.kind == OrganizationKind.CAC:
+        grants = MembershipGrant.objects.filter(organization=organization)
+    elif membership.role == Role.PROGRAM_ADMIN and organization.kind == OrganizationKind.NATIONAL_OFFICE:
+        another_admin = (
+            Membership.objects.filter(organization=OuterRef("organization"))
+            .active()
+            .filter(role=Role.ORG_ADMIN, user__is_active=True)
+            .exclude(user=OuterRef("granted_by"))
+            .exclude(user=OuterRef("user"))
+        )
+        office_and_cacs_below = Organization.objects.filter(
+            Q(pk=organization.pk) | Q(kind=OrganizationKind.CAC, parent__parent=organization)
+        )
+        grants = MembershipGrant.objects.filter(organization__in=office_and_cacs_below).filter(
+            Q(organization=organization) | ~Exists(another_admin)
+        )
+    else:
+        return MembershipGrant.objects.none()
+    me = membership.user_id
+    return grants.filter(status=GrantStatus.PENDING).exclude(granted_by_id=me).exclude(user_id=me)
+
+
+def approvers_of(grant: MembershipGrant) -> list[Membership]:
+    """The memberships whose holders may decide ``grant``: the same rule as ``grants_to_decide``, read the other way
+    (every admin of the grant's organization and every program admin above it, kept if the rule lets them)."""
+    organization = grant.organization
+    places = [organization.pk]
+    if organization.parent is not None and organization.parent.parent_id is not None:
+        places.append(organization.parent.parent_id)
+    candidates = (
+        Membership.objects.in_orgs(places)
+        .active()
+        .filter(role__in=[Role.ORG_ADMIN, Role.PROGRAM_ADMIN])
+        .select_related("organization", "user")
+    )
+    return [m for m in candidates if grants_to_decide(m).filter(pk=grant.pk).exists()]
+
+
+def access_grant_to_decide(*, membership: Membership, organization: Organization, grant_id: int) -> MembershipGrant:
+    """A pending grant of this organization that this membership may decide, else 404."""
+    grant = (
+        grants_to_decide(membership)
+        .filter(organization=organization, pk=grant_id)
+        .select_related("membership", "user", "granted_by")
+        .first()
+    )
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def grants_waiting_for(membership: Membership, organization: Organization | None = None) -> QuerySet[MembershipGrant]:
+    """The pending grants waiting for this membership's decision, oldest first (of one organization if given)."""
+    grants = grants_to_decide(membership)
+    if organization is not None:
+        grants = grants.filter(organization=organization)
+    return grants.select_related("membership", "user", "granted_by", "organization").order_by("granted_at", "pk")
+
+
+def grants_pending_of(organization: Organization) -> QuerySet[MembershipGrant]:
+    """Every pending grant of the organization, for those who manage it (whoever may decide it)."""
+    return (
+        MembershipGrant.objects.in_org(organization)
+        .filter(status=GrantStatus.PENDING)
+        .select_related("membership", "user", "granted_by")
+        .order_by("granted_at", "pk")
+    )
+
+
+def memberships_waiting_of(user: Any) -> QuerySet[Membership]:
+    """A person's own memberships that wait for a second person's approval."""
+    return (
+        Membership.objects.of_user(user)
+        .filter(is_active=False, grants__status=GrantStatus.PENDING)
+        .select_related("organization")
+    )
 
 
 def open_invitations_of(organization: Organization) -> QuerySet[Invitation]:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 
-from .models import Invitation, Membership, Organization
-from .roles import OrganizationKind, Role, role_allowed_in
+from .models import GrantPath, GrantStatus, Invitation, Membership, MembershipGrant, Organization
+from .roles import OrganizationKind, Role, needs_second_person, role_allowed_in
+from .selectors import approvers_of, grants_to_decide
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -64,8 +65,11 @@ def invitation_create(*, actor: Any, organization: Organization, email: str, rol
     email = normalize_email(email)
     if email == normalize_email(actor.email):
         raise ValidationError({"email": _("You cannot invite yourself; ask another admin.")})
-    if Membership.objects.in_org(organization).filter(user__email=email, role=role, is_active=True).exists():
+    theirs = Membership.objects.in_org(organization).filter(user__email=email, role=role)
+    if theirs.filter(is_active=True).exists():
         raise ValidationError({"email": _("This person already has this role here.")})
+    if theirs.filter(grants__status=GrantStatus.PENDING).exists():
+        raise ValidationError({"email": _("This role is already waiting for a second person's approval.")})
     # A new invitation replaces an open one for the same person and role.
     open_ones = Invitation.objects.in_org(organization).filter(
         email=email, role=role, accepted_at__isnull=True, revoked_at__isnull=True
@@ -118,28 +122,24 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
-    """Turn an invitation into a membership of the invited user (re-activating an old one)."""
+    """Turn an invitation into a membership of the invited user (re-using an old one). A role that a second person
+    must approve waits for them, with the inviter as its granter."""
     invitation = Invitation.objects.in_org(invitation.organization_id).select_for_update().get(pk=invitation.pk)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation has expired or was withdrawn."))
     if normalize_email(user.email) != normalize_email(invitation.email):
         raise ValidationError(_("This invitation was sent to another e-mail address."))
-    membership, _created = Membership.objects.update_or_create(
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return _membership_give(
+        actor=user,
+        granted_by=invitation.invited_by,
         organization=invitation.organization,
         user=user,
         role=invitation.role,
-        defaults={"is_active": True, "deactivated_at": None},
+        path=GrantPath.INVITATION,
+        invitation=invitation,
     )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    audit.record(
-        actor=user,
-        action="membership.create",
-        organization=invitation.organization,
-        target=membership,
-        detail={"role": membership.role, "invitation": invitation.pk},
-    )
-    return membership
 
 
 @transaction.atomic
@@ -163,37 +163,170 @@ def membership_deactivate(*, actor: Any, membership: Membership) -> Membership:
 
 @transaction.atomic
 def membership_reactivate(*, actor: Any, membership: Membership) -> Membership:
+    """Give a removed role back: at once, or waiting for a second person's approval (decision 0011)."""
     if membership.is_active:
         raise ValidationError(_("This membership is already active."))
-    check_role_fits(organization=membership.organization, role=membership.role)
-    membership.is_active = True
-    membership.deactivated_at = None
-    membership.save(update_fields=["is_active", "deactivated_at"])
-    audit.record(
+    return _membership_give(
         actor=actor,
-        action="membership.reactivate",
-        organization=membership.organization_id,
-        target=membership,
-        detail={"role": membership.role, "user": membership.user_id},
+        granted_by=actor,
+        organization=membership.organization,
+        user=membership.user,
+        role=membership.role,
+        path=GrantPath.REACTIVATION,
     )
-    return membership
 
 
 @transaction.atomic
 def membership_grant(*, actor: Any, organization: Organization, user: Any, role: str) -> Membership:
-    """Give an existing user a role directly (the generator and program admins' own set-up use this)."""
+    """Give an existing user a role directly: at once, or waiting for a second person's approval (decision 0011)."""
+    return _membership_give(
+        actor=actor, granted_by=actor, organization=organization, user=user, role=role, path=GrantPath.DIRECT
+    )
+
+
+def _membership_give(
+    *,
+    actor: Any,
+    granted_by: Any,
+    organization: Organization,
+    user: Any,
+    role: str,
+    path: str,
+    invitation: Invitation | None = None,
+) -> Membership:
+    """The one way a person is given a role. A role that sees no child record works at once, as it always did; one
+    that a second person must approve (``needs_second_person``) gets a pending grant and stays inactive until that
+    person approves it, and everyone who may approve it is told. The row of an earlier membership in the same role
+    is re-used (one row per organization, user and role), so its history stays with it."""
     check_role_fits(organization=organization, role=role)
-    membership, _created = Membership.objects.update_or_create(
-        organization=organization, user=user, role=role, defaults={"is_active": True, "deactivated_at": None}
+    membership = Membership.objects.in_org(organization).select_for_update().filter(user=user, role=role).first()
+    if membership is not None and membership.is_active:
+        if path == GrantPath.INVITATION:
+            return membership  # an invitation to a role the person has already: nothing to give
+        raise ValidationError(_("This person already has this role here."))
+    pending = MembershipGrant.objects.in_org(organization).filter(membership=membership, status=GrantStatus.PENDING)
+    if membership is not None and pending.exists():
+        raise ValidationError(_("This role is already waiting for a second person's approval."))
+    detail: dict[str, Any] = {"role": role, "user": user.pk}
+    if invitation is not None:
+        detail["invitation"] = invitation.pk
+    if not needs_second_person(role, organization.kind):
+        if membership is None:
+            membership = Membership.objects.create(organization=organization, user=user, role=role)
+        else:
+            membership.is_active, membership.deactivated_at = True, None
+            membership.save(update_fields=["is_active", "deactivated_at"])
+        action = "membership.reactivate" if path == GrantPath.REACTIVATION else "membership.create"
+        audit.record(actor=actor, action=action, organization=organization, target=membership, detail=detail)
+        return membership
+    if membership is None:
+        membership = Membership.objects.create(organization=organization, user=user, role=role, is_active=False)
+    grant = MembershipGrant.objects.create(
+        organization=organization,
+        membership=membership,
+        user=user,
+        path=path,
+        invitation=invitation,
+        granted_by=granted_by,
+        granted_at=timezone.now(),
     )
     audit.record(
         actor=actor,
-        action="membership.create",
+        action="membership.grant",
         organization=organization,
         target=membership,
-        detail={"role": role, "user": user.pk},
+        detail={"role": role, "user": user.pk, "granted_by": granted_by.pk, "path": path, "grant": grant.pk},
     )
+    # Told inside the transaction: a grant nobody was told of is not recorded.
+    _tell_approvers(grant)
     return membership
+
+
+def _may_decide(actor: Any, grant: MembershipGrant) -> bool:
+    memberships = Membership.objects.of_user(actor).active().select_related("organization", "user")
+    return actor.is_active and any(grants_to_decide(m).filter(pk=grant.pk).exists() for m in memberships)
+
+
+def _decide(*, actor: Any, grant: MembershipGrant, status: str) -> MembershipGrant:
+    grant = (
+        MembershipGrant.objects.in_org(grant.organization_id)
+        .select_for_update()
+        .select_related("membership")
+        .get(pk=grant.pk)
+    )
+    if grant.status != GrantStatus.PENDING:
+        raise ValidationError(_("This role was already approved or declined."))
+    if not _may_decide(actor, grant):
+        raise ValidationError(
+            _("You cannot decide this role: a second person who neither gave it nor received it does.")
+        )
+    grant.status, grant.decided_by, grant.decided_at = status, actor, timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record(
+        actor=actor,
+        action="membership.approve" if status == GrantStatus.APPROVED else "membership.decline",
+        organization=grant.organization_id,
+        target=grant.membership,
+        detail={
+            "role": grant.membership.role,
+            "user": grant.user_id,
+            "granted_by": grant.granted_by_id,
+            "grant": grant.pk,
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def membership_grant_approve(*, actor: Any, grant: MembershipGrant) -> Membership:
+    """A second person approves a pending grant: the membership works from now on."""
+    grant = _decide(actor=actor, grant=grant, status=GrantStatus.APPROVED)
+    membership = grant.membership
+    membership.is_active, membership.deactivated_at = True, None
+    membership.save(update_fields=["is_active", "deactivated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_grant_decline(*, actor: Any, grant: MembershipGrant) -> MembershipGrant:
+    """A second person declines a pending grant: the membership stays inactive, the grant stays as history."""
+    return _decide(actor=actor, grant=grant, status=GrantStatus.DECLINED)
+
+
+def memberships_seed_by_system(*, rows: list[tuple[int, int, str]]) -> int:
+    """Active memberships (user id, organization id, role) made by the system itself, with no grant and no second
+    person: only the data generator calls this, inside its own audited transaction (``data.generate``). No page
+    reaches it; every person-made grant goes through ``_membership_give``."""
+    created = Membership.objects.bulk_create(
+        [Membership(user_id=user_id, organization_id=org_id, role=role) for user_id, org_id, role in rows],
+        batch_size=2000,
+    )
+    return len(created)
+
+
+def _tell_approvers(grant: MembershipGrant) -> None:
+    """E-mail the organization's active admins, and whoever else may approve the grant, one message each."""
+    from django.core.mail import send_mass_mail
+
+    organization = grant.organization
+    membership = grant.membership
+    told = {m.user_id: m.user for m in approvers_of(grant)}
+    admins = Membership.objects.in_org(organization).active().filter(role=Role.ORG_ADMIN, user__is_active=True)
+    told.update({m.user_id: m.user for m in admins.select_related("user")})
+    told.pop(grant.user_id, None)
+    subject = _("A role at %(org)s is waiting for approval") % {"org": organization.name}
+    body = _(
+        "%(granter)s gave %(member)s (%(email)s) the role %(role)s at %(org)s.\n\n"
+        "It does not work until a second person approves it, never the person who gave it. Sign in to Haven and "
+        "open %(org)s under Organizations to approve or decline it. If you did not expect it, decline it.\n"
+    ) % {
+        "granter": grant.granted_by.full_name,
+        "member": grant.user.full_name,
+        "email": grant.user.email,
+        "role": membership.get_role_display(),
+        "org": organization.name,
+    }
+    send_mass_mail([(subject, body, None, [user.email]) for user in told.values()])
 
 
 def invitation_send(*, invitation: Invitation, link: str) -> None:

@@ -28,4 +28,6 @@ urlpatterns = [
         views.account_deactivate,
         name="account_deactivate",
     ),
+    path("<int:organization_id>/grants/<int:grant_id>/approve/", views.grant_approve, name="grant_approve"),
+    path("<int:organization_id>/grants/<int:grant_id>/decline/", views.grant_decline, name="grant_decline"),
 ]

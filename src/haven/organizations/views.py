@@ -15,7 +15,7 @@ from haven.core.permissions import role_required
 
 from . import selectors, services
 from .forms import InvitationForm, OrganizationForm
-from .models import Membership
+from .models import Membership, MembershipGrant, Organization
 from .roles import Role
 
 ADMINS = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
@@ -58,11 +58,12 @@ def _add_errors(form: OrganizationForm | InvitationForm, error: ValidationError)
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _detail_context(request: HttpRequest, organization: object, form: InvitationForm) -> dict[str, object]:
+def _detail_context(request: HttpRequest, organization: Organization, form: InvitationForm) -> dict[str, object]:
     return {
         "organization": organization,
-        "members": selectors.members_of(organization),  # type: ignore[arg-type]
-        "invitations": selectors.open_invitations_of(organization),  # type: ignore[arg-type]
+        "members": selectors.members_of(organization),
+        "grants_to_decide": selectors.grants_waiting_for(request.membership, organization),  # type: ignore[attr-defined]
+        "invitations": selectors.open_invitations_of(organization),
         "form": form,
     }
 
@@ -174,4 +175,48 @@ def account_deactivate(request: HttpRequest, organization_id: int, membership_id
         membership_id,
         lambda target: user_deactivate(actor=request.user, user=target.user),
         _("%(name)s can no longer sign in."),
+    )
+
+
+def _grant_decision(
+    request: HttpRequest,
+    organization_id: int,
+    grant_id: int,
+    decide: Callable[[MembershipGrant], object],
+    done: str,
+) -> HttpResponse:
+    """Approve or decline a pending grant; 404 for anyone the rule does not let decide it (decision 0011)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    organization = selectors.access_organization(membership=membership, organization_id=organization_id)
+    grant = selectors.access_grant_to_decide(membership=membership, organization=organization, grant_id=grant_id)
+    try:
+        decide(grant)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done % {"name": grant.user.full_name, "role": grant.membership.get_role_display()})
+    return redirect("organizations:detail", organization_id=organization.pk)
+
+
+@require_POST
+@role_required(*ADMINS)
+def grant_approve(request: HttpRequest, organization_id: int, grant_id: int) -> HttpResponse:
+    return _grant_decision(
+        request,
+        organization_id,
+        grant_id,
+        lambda grant: services.membership_grant_approve(actor=request.user, grant=grant),
+        _("%(name)s now has the role %(role)s here."),
+    )
+
+
+@require_POST
+@role_required(*ADMINS)
+def grant_decline(request: HttpRequest, organization_id: int, grant_id: int) -> HttpResponse:
+    return _grant_decision(
+        request,
+        organization_id,
+        grant_id,
+        lambda grant: services.membership_grant_decline(actor=request.user, grant=grant),
+        _("%(name)s was not given the role %(role)s here."),
     )

@@ -14,9 +14,9 @@ from django.utils import timezone
 from haven.accounts.models import SignInThrottle, User
 from haven.accounts.tests.factories import PASSWORD, UserFactory
 from haven.audit.models import AuditEntry
-from haven.organizations.models import Invitation, Membership, Organization
+from haven.organizations.models import Invitation, Membership, MembershipGrant, Organization
 from haven.organizations.roles import Role
-from haven.organizations.services import invitation_create, invitation_revoke
+from haven.organizations.services import invitation_create, invitation_revoke, membership_grant_approve
 
 SIGN_IN = "/account/sign-in/"
 NOT_RIGHT = "The e-mail or password is not right."
@@ -224,7 +224,9 @@ def invite(admin: User, organization: Organization, email: str, role: str = Role
     return invitation_create(actor=admin, organization=organization, email=email, role=role)
 
 
-def test_a_newcomer_accepts_an_invitation_and_is_signed_in(client: Client, cac: Organization, cac_admin: User) -> None:
+def test_a_newcomer_accepts_an_invitation_and_is_signed_in(
+    client: Client, cac: Organization, cac_admin: User, make_member: Callable[..., User]
+) -> None:
     invitation, token = invite(cac_admin, cac, "New.Clinician@Example.org")
     url = f"/account/invitations/{token}/"
     page = client.get(url).content.decode()
@@ -238,18 +240,23 @@ def test_a_newcomer_accepts_an_invitation_and_is_signed_in(client: Client, cac: 
     user = User.objects.get(email="new.clinician@example.org")
     assert user.full_name == "Nia Newcomer"
     assert user.check_password(NEW_PASSWORD)
+    # A clinician sees child records: the role waits for a second person's approval (decision 0011).
     membership = Membership.objects.in_org(cac).get(user=user)
-    assert (membership.role, membership.is_active) == (Role.CLINICIAN, True)
+    assert (membership.role, membership.is_active) == (Role.CLINICIAN, False)
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
     assert signed_in_user_id(client) == user.pk
     log = AuditEntry.objects.dangerously_unscoped().filter(actor=user).order_by("seq")
     assert [(entry.action, entry.organization_id) for entry in log] == [
         ("user.create", cac.pk),
-        ("membership.create", cac.pk),
+        ("membership.grant", cac.pk),
         ("auth.password_ok", None),
+        ("auth.sign_in", None),
     ]
-    # A clinician sees child records: the second factor comes before anything else (and completes the sign-in).
+    assert "is waiting for a second person" in client.get("/").content.decode()
+    # Once approved, the second factor comes before anything else.
+    grant = MembershipGrant.objects.in_org(cac).get(membership=membership)
+    membership_grant_approve(actor=make_member(Role.ORG_ADMIN, cac), grant=grant)
     assert client.get("/")["Location"] == "/account/mfa/setup/"
     # The token worked once.
     assert Client().get(url).status_code == 404
@@ -298,14 +305,25 @@ def test_an_existing_user_signs_in_then_accepts_with_a_post(
     assert "Accept the invitation" in page.content.decode()
     assert not Membership.objects.in_org(cac).filter(user=trainer).exists()  # looking is not accepting
 
-    response = trainer_client.post(url)
-    assert (response.status_code, response["Location"]) == (302, "/")
+    response = trainer_client.post(url, follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    assert "waits for a second person" in response.content.decode()
     membership = Membership.objects.in_org(cac).get(user=trainer)
-    assert (membership.role, membership.is_active) == (Role.ORG_ADMIN, True)
+    assert (membership.role, membership.is_active) == (Role.ORG_ADMIN, False)
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
-    [entry] = AuditEntry.objects.in_org(cac).filter(action="membership.create")
-    assert (entry.actor_id, entry.detail) == (trainer.pk, {"role": Role.ORG_ADMIN, "invitation": invitation.pk})
+    [entry] = AuditEntry.objects.in_org(cac).filter(action="membership.grant")
+    grant = MembershipGrant.objects.in_org(cac).get(membership=membership)
+    assert (entry.actor_id, entry.detail) == (
+        trainer.pk,
+        {
+            "role": Role.ORG_ADMIN,
+            "user": trainer.pk,
+            "granted_by": cac_admin.pk,
+            "path": "invitation",
+            "grant": grant.pk,
+        },
+    )
 
 
 def test_an_invitation_cannot_be_accepted_by_someone_else(

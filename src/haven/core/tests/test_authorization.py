@@ -14,14 +14,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from haven.accounts import services as account_services
 from haven.accounts.models import User
-from haven.accounts.tests.factories import PASSWORD
+from haven.accounts.tests.factories import PASSWORD, UserFactory
 from haven.care import services as care_services
 from haven.care.models import CriticalAlert, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.conftest import sign_in_client
 from haven.core.tests.headers import PUBLIC, assert_headers
 from haven.organizations import services as org_services
-from haven.organizations.models import Membership, Organization
+from haven.organizations.models import Membership, MembershipGrant, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
 from haven.programs.models import Program, ProgramFunder
@@ -58,6 +58,7 @@ class World:
     session_id: int
     assessment_id: int
     alert_id: int
+    grant_id: int
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,21 @@ POLICY: dict[str, Rule] = {
         "POST",
         frozenset({Role.PROGRAM_ADMIN}),
         kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        ok=302,
+        scoped=True,
+    ),
+    # A clinician's role given by the program admin, waiting for a second person: the CAC's own admin decides it.
+    "organizations:grant_approve": Rule(
+        "POST",
+        frozenset({Role.ORG_ADMIN}),
+        kwargs=lambda w: {"organization_id": w.cac.pk, "grant_id": w.grant_id},
+        ok=302,
+        scoped=True,
+    ),
+    "organizations:grant_decline": Rule(
+        "POST",
+        frozenset({Role.ORG_ADMIN}),
+        kwargs=lambda w: {"organization_id": w.cac.pk, "grant_id": w.grant_id},
         ok=302,
         scoped=True,
     ),
@@ -411,6 +427,9 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         responses={str(n): 1 for n in range(1, 10)},
     )
     alert = CriticalAlert.objects.in_org(cac).get(assessment=assessment)
+    waiting = org_services.membership_grant(
+        actor=members[Role.PROGRAM_ADMIN], organization=cac, user=UserFactory(), role=Role.CLINICIAN
+    )
     return World(
         national,
         cac,
@@ -429,6 +448,7 @@ def world(db: None, make_member: Callable[..., User]) -> World:
         Session.objects.in_org(cac).get(episode=episode).pk,
         assessment.pk,
         alert.pk,
+        MembershipGrant.objects.in_org(cac).get(membership=waiting).pk,
     )
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
-from haven.organizations.models import Invitation, Membership, Organization
+from haven.organizations.models import Invitation, Membership, MembershipGrant, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.services import invitation_token_hash
 
@@ -83,7 +83,17 @@ def test_deactivating_a_member_ends_their_access_and_is_audited(
     entry = AuditEntry.objects.in_org(cac).get(action="membership.deactivate")
     assert (entry.actor, entry.target_id, entry.detail["user"]) == (cac_admin, str(membership.pk), colleague.pk)
 
+    # Giving an admin of a CAC their role back waits for a second person (decision 0011): here, as the CAC has no
+    # other admin, a program admin.
     signed_in(cac_admin).post(f"/organizations/{cac.pk}/members/{membership.pk}/reactivate/")
+    membership.refresh_from_db()
+    assert membership.is_active is False
+    assert colleague_client.get("/organizations/").status_code == 404
+    grant = MembershipGrant.objects.in_org(cac).get(membership=membership, status="pending")
+    program_admin = make_member(Role.PROGRAM_ADMIN, cac.parent.parent)
+    approve = f"/organizations/{cac.pk}/grants/{grant.pk}/approve/"
+    assert signed_in(cac_admin).post(approve).status_code == 404
+    assert signed_in(program_admin).post(approve).status_code == 302
     membership.refresh_from_db()
     assert membership.is_active is True
     assert colleague_client.get("/organizations/").status_code == 200

@@ -157,6 +157,7 @@ class Report:
     recorded_checkpoints: dict[int, list[int]] = field(default_factory=dict)
     _runs: dict[tuple[str, str], _Runs] = field(default_factory=dict)
     _notes: dict[str, list[str]] = field(default_factory=dict)
+    _more_notes: dict[str, int] = field(default_factory=dict)
 
     def add(self, kind: str, seq: int, note: str, *, last: int | None = None) -> None:
         """A finding about entry ``seq`` (to ``last``); consecutive entries with the same note read as one run."""
@@ -167,16 +168,21 @@ class Report:
         notes = self._notes.setdefault(kind, [])
         if len(notes) < MAX_RANGES:
             notes.append(text)
+        else:
+            self._more_notes[kind] = self._more_notes.get(kind, 0) + 1
 
     def findings(self) -> list[str]:
         """One line per kind and note, in the order of ``KINDS``."""
         lines = []
         for kind in KINDS:
             lines += [f"{kind}: {runs.text()}" for (k, _), runs in self._runs.items() if k == kind]
-            if kind == "reordered" and kind in self._notes:
-                lines.append(f"{kind}: {', '.join(self._notes[kind])}")
+            notes = self._notes.get(kind, [])
+            if kind == "reordered" and notes:
+                lines.append(f"{kind}: {', '.join(notes)}")
             else:
-                lines += [f"{kind}: {text}" for text in self._notes.get(kind, [])]
+                lines += [f"{kind}: {text}" for text in notes]
+            if kind in self._more_notes:
+                lines.append(f"{kind}: and {self._more_notes[kind]} more")
         return lines
 
     @property
@@ -200,7 +206,6 @@ def verify(
     keys: Mapping[str, bytes],
     checkpoints: Sequence[Checkpoint] = (),
     locate: Callable[[str], int | None] = lambda _hash: None,
-    report: Report | None = None,
 ) -> Report:
     """Walk ``rows`` in ``seq`` order once and name every entry that is not as it was written.
 
@@ -211,7 +216,7 @@ def verify(
     An entry that fails its MAC is *altered* when the entry after it (or a checkpoint) still vouches for the MAC it
     carries, and *forged* otherwise: nothing shows that the key ever produced it.
     """
-    report = report or Report()
+    report = Report()
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)

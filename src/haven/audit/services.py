@@ -34,10 +34,11 @@ def _lock_chain_head() -> None:
 
 
 @transaction.atomic
-def append(*, model: type[models.Model] = AuditEntry, **content: Any) -> Any:
+def entry_append(*, model: type[models.Model] = AuditEntry, **content: Any) -> Any:
     """Append one entry with ``content`` (every field but the chain's), authenticated with the current audit key.
 
-    ``model`` is a migration's historical model when a migration appends (0003 seals the unkeyed entries).
+    ``model`` is a migration's historical model when a migration appends: 0003 seals the unkeyed entries with it,
+    so this must keep working with the fields that model has.
     """
     keys = keyring()
     _lock_chain_head()
@@ -68,7 +69,7 @@ def record(
         target_type = target._meta.label_lower
         target_id = target.pk
     request = current.get()
-    entry: AuditEntry = append(
+    entry: AuditEntry = entry_append(
         at=timezone.now(),
         actor_id=getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None,
         organization_id=getattr(organization, "pk", organization),
@@ -110,7 +111,7 @@ def checkpoint_write(*, if_new: bool = False) -> chain.Checkpoint | None:
             if head is None or (last is not None and last.seq == head):
                 return None
         n = last.n + 1 if last else 1
-        entry = append(
+        entry = entry_append(
             at=timezone.now(),
             actor_id=None,
             organization_id=None,

@@ -18,7 +18,7 @@ def seal(apps, schema_editor):
     AuditEntry = apps.get_model("audit", "AuditEntry")
     unkeyed = AuditEntry._base_manager.count()
     if unkeyed:
-        services.append(
+        services.entry_append(
             model=AuditEntry,
             at=timezone.now(),
             actor_id=None,

@@ -156,7 +156,9 @@ class Journal:
 
     def append(self, checkpoint: Checkpoint) -> None:
         # One write of one line on a file opened O_APPEND: no other writer's line can interleave with it.
-        os.write(self.fd, as_line(checkpoint).encode())
+        line = as_line(checkpoint).encode()
+        if os.write(self.fd, line) != len(line):
+            raise CheckpointFileError("The checkpoint was written in part (is the disk full?): run audit_verify.")
         os.fsync(self.fd)
         if self.created:  # the new file's name must survive a crash too
             directory = os.open(self.directory, os.O_RDONLY)

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -10,10 +11,10 @@ from haven.audit import triggers
 
 
 @pytest.fixture(autouse=True)
-def checkpoint_file(tmp_path: Path, settings: object) -> Path:
+def checkpoint_file(tmp_path: Path, settings: Any) -> Path:
     """Each test writes its checkpoints to a file of its own, as a deployment's key directory would hold them."""
     path = tmp_path / "keys" / "audit-checkpoints.jsonl"
-    settings.HAVEN_AUDIT_CHECKPOINTS = path  # type: ignore[attr-defined]
+    settings.HAVEN_AUDIT_CHECKPOINTS = path
     return path
 
 

@@ -6,7 +6,7 @@ PYTHON ?= $(or $(wildcard $(PYENV_DIR)/versions/$(PYTHON_VERSION)/bin/python),$(
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_ALLOWED_HOSTS=haven.invalid
+PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_AUDIT_KEY=check-deploy-audit HAVEN_ALLOWED_HOSTS=haven.invalid
 SCALE ?= program
 
 .PHONY: demo worker test lint typecheck checks pytest messages vendor bench clean

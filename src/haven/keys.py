@@ -2,6 +2,8 @@
 
 A key named ``secret`` is read from ``HAVEN_SECRET_KEY`` or, failing that, from ``<key dir>/secret.key``.
 The key directory is ``HAVEN_KEY_DIR`` (default ``var/keys``). Only the demo creates missing keys.
+A key that can be rotated (``audit``) also has older keys, still needed to verify what they authenticated:
+``HAVEN_AUDIT_KEYS_OLD`` (comma-separated) or ``<key dir>/audit-old.keys`` (one a line).
 """
 
 import os
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-KEY_NAMES = ("secret", "hmac")
+KEY_NAMES = ("secret", "hmac", "audit")
 
 
 def key_dir(base_dir: Path) -> Path:
@@ -33,3 +35,14 @@ def load_key(name: str, *, base_dir: Path, create: bool = False) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def load_old_keys(name: str, *, base_dir: Path) -> list[str]:
+    """The keys ``name`` had before its current one, newest first; none by default."""
+    env_value = os.environ.get(f"HAVEN_{name.upper()}_KEYS_OLD")
+    if env_value is not None:
+        return [key.strip() for key in env_value.split(",") if key.strip()]
+    path = key_dir(base_dir) / f"{name}-old.keys"
+    if path.exists():
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    return []

@@ -23,6 +23,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "user.deactivate": _("Account closed"),
     "organization.create": _("Organization added"),
     "data.generate": _("Demo data generated"),
+    "audit.seal": _("Earlier audit entries sealed with the audit key"),
+    "audit.checkpoint": _("Audit log checkpoint taken"),
     "invitation.create": _("Invitation sent"),
     "invitation.revoke": _("Invitation withdrawn"),
     "membership.create": _("Role granted"),

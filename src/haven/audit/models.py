@@ -21,11 +21,12 @@ class AuditEntryQuerySet(TenantQuerySet):
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only, hash-chained audit log.
+    """One line of the append-only, authenticated audit log.
 
-    The database refuses UPDATE and DELETE on this table (triggers, see the migrations). ``hash`` covers every
-    field and the previous entry's hash, so altering or removing a row breaks the chain at that row. ``detail``
-    holds identifiers and counts only, never a sensitive value.
+    The database refuses UPDATE, DELETE and REPLACE on this table (triggers, see the migrations; on PostgreSQL the
+    application's role is also denied them). ``hash`` holds the entry's MAC under the audit key named by ``key_id``,
+    over every field but ``seq`` and the previous entry's MAC (``chain.py``); entries written before the key have
+    ``key_id`` "sha256" and a plain SHA-256. ``detail`` holds identifiers and counts only, never a sensitive value.
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -42,6 +43,7 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16)
 
     objects = models.Manager.from_queryset(AuditEntryQuerySet)()
 

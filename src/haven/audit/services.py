@@ -1,16 +1,25 @@
 """Writing to the audit log. Every service that reads child-level data, exports or writes calls ``record``."""
 
+import logging
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import chain
+from . import chain, checkpoints
 from .context import current
+from .keyring import keyring
 from .models import AuditEntry
+
+logger = logging.getLogger(__name__)
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serializes appends to the chain.
 _PG_CHAIN_LOCK = 0x4A7E11
+# Present in the cache while this process (or, with a shared cache, every process) has a checkpoint scheduled.
+_CHECKPOINT_SCHEDULED = "haven:audit:checkpoint-scheduled"
 
 
 def _lock_chain_head() -> None:
@@ -25,6 +34,26 @@ def _lock_chain_head() -> None:
 
 
 @transaction.atomic
+def entry_append(*, model: type[models.Model] = AuditEntry, **content: Any) -> Any:
+    """Append one entry with ``content`` (every field but the chain's), authenticated with the current audit key.
+
+    ``model`` is a migration's historical model when a migration appends: 0003 seals the unkeyed entries with it,
+    so this must keep working with the fields that model has.
+    """
+    keys = keyring()
+    _lock_chain_head()
+    head = model._base_manager.order_by("-seq").values("seq", "hash").first()
+    fields: dict[str, Any] = {
+        **content,
+        "seq": (head["seq"] + 1) if head else 1,
+        "prev_hash": head["hash"] if head else chain.GENESIS_HASH,
+        "key_id": keys.current_id,
+    }
+    entry = model(**fields, hash=chain.entry_mac(fields, key=keys.current))
+    entry.save(force_insert=True)
+    return entry
+
+
 def record(
     *,
     actor: Any,
@@ -40,21 +69,68 @@ def record(
         target_type = target._meta.label_lower
         target_id = target.pk
     request = current.get()
-    _lock_chain_head()
-    head = AuditEntry.objects.dangerously_unscoped().order_by("-seq").values("seq", "hash").first()
-    fields: dict[str, Any] = {
-        "seq": (head["seq"] + 1) if head else 1,
-        "at": timezone.now(),
-        "actor_id": getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None,
-        "organization_id": getattr(organization, "pk", organization),
-        "action": action,
-        "target_type": target_type,
-        "target_id": str(target_id),
-        "detail": detail or {},
-        "request_id": request.request_id,
-        "ip": request.ip,
-        "prev_hash": head["hash"] if head else chain.GENESIS_HASH,
-    }
-    entry = AuditEntry(**fields, hash=chain.entry_hash(fields))
-    entry.save(force_insert=True)
+    entry: AuditEntry = entry_append(
+        at=timezone.now(),
+        actor_id=getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None,
+        organization_id=getattr(organization, "pk", organization),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        detail=detail or {},
+        request_id=request.request_id,
+        ip=request.ip,
+    )
+    if settings.HAVEN_AUDIT_CHECKPOINT_EVERY:
+        transaction.on_commit(_schedule_checkpoint, robust=True)
     return entry
+
+
+def _schedule_checkpoint() -> None:
+    """Enqueue a checkpoint at most once per interval (per process, or per deployment with a shared cache)."""
+    if cache.add(_CHECKPOINT_SCHEDULED, True, timeout=settings.HAVEN_AUDIT_CHECKPOINT_EVERY):
+        from .tasks import checkpoint_audit_log
+
+        checkpoint_audit_log.enqueue()
+
+
+def checkpoint_path() -> Path:
+    return Path(settings.HAVEN_AUDIT_CHECKPOINTS)
+
+
+def checkpoint_write(*, if_new: bool = False) -> chain.Checkpoint | None:
+    """Record a checkpoint in the log, then append a signed checkpoint covering that entry to the file.
+
+    With ``if_new``, nothing is written when the newest checkpoint still covers the log's head. Call it outside a
+    transaction: the checkpoint must name a committed entry.
+    """
+    keys = keyring()
+    with checkpoints.appending(checkpoint_path(), keys.keys) as journal:
+        last = journal.last
+        if if_new:
+            head = AuditEntry.objects.dangerously_unscoped().order_by("-seq").values_list("seq", flat=True).first()
+            if head is None or (last is not None and last.seq == head):
+                return None
+        n = last.n + 1 if last else 1
+        entry = entry_append(
+            at=timezone.now(),
+            actor_id=None,
+            organization_id=None,
+            action=chain.CHECKPOINT_ACTION,
+            target_type="",
+            target_id="",
+            detail={"checkpoint": n},
+            request_id=current.get().request_id,
+            ip=current.get().ip,
+        )
+        checkpoint = checkpoints.make(
+            n=n,
+            seq=entry.seq,
+            hash=entry.hash,
+            key_id=keys.current_id,
+            key=keys.current,
+            prev=last.sig if last else chain.GENESIS_HASH,
+            at=entry.at,
+        )
+        journal.append(checkpoint)
+    logger.info("Audit checkpoint %s covers entry #%s.", checkpoint.n, checkpoint.seq)
+    return checkpoint

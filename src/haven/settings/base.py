@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlparse
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from haven.keys import key_dir
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = BASE_DIR / "src"
 VAR_DIR = Path(os.environ.get("HAVEN_VAR_DIR", BASE_DIR / "var"))
@@ -200,6 +202,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 # so it exists only if that transaction commits. Its arguments are stored as plain JSON in an unscoped table:
 # pass ids, never child-level values.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The audit log's signed checkpoints (decision 0012): a file outside the database, by default beside the keys. A
+# checkpoint is taken on demand (`manage.py audit_checkpoint`), by a timer in production, and scheduled by
+# `audit.record` at most once per this many seconds (0: never).
+HAVEN_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("HAVEN_AUDIT_CHECKPOINTS") or key_dir(BASE_DIR) / "audit-checkpoints.jsonl"
+)
+HAVEN_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("HAVEN_AUDIT_CHECKPOINT_EVERY", "300"))
 
 # Per-process memory cache: cached figures are keyed by their program's write token (training.figures), so
 # every process sees a change as soon as it is committed, whatever the cache backend.

@@ -5,7 +5,7 @@ demo is there to be tried by people who should see Haven's own 404 and 500 pages
 with `runserver --insecure`. Whatever the demo does differently says so with HAVEN_DEMO.
 """
 
-from haven.keys import load_key
+from haven.keys import load_key, load_old_keys
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR
@@ -17,3 +17,5 @@ HAVEN_ALLOW_DEMO_DATA = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR, create=True)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)
+HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR, create=True)
+HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)

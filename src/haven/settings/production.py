@@ -2,7 +2,7 @@
 
 import os
 
-from haven.keys import load_key
+from haven.keys import load_key, load_old_keys
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR
@@ -11,6 +11,9 @@ DEBUG = False
 ALLOWED_HOSTS = [host for host in os.environ.get("HAVEN_ALLOWED_HOSTS", "").split(",") if host]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR)
+# Authenticates the audit log's entries and checkpoints; older keys still verify what they authenticated.
+HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR)
+HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)
 
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("HAVEN_BEHIND_PROXY") else None

@@ -6,6 +6,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdefghij"  # noqa: S105
 HAVEN_HMAC_KEY = "test-only-hmac-key"
+HAVEN_AUDIT_KEY = "test-only-audit-key"
+HAVEN_AUDIT_KEYS_OLD: list[str] = []
+# No checkpoints scheduled by audit.record: the tests that want them take them, into a file of their own.
+HAVEN_AUDIT_CHECKPOINT_EVERY = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HAVEN_ALLOW_AUDIT_FLUSH = True
 HAVEN_ALLOW_DEMO_DATA = True

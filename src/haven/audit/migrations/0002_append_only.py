@@ -6,11 +6,11 @@ from haven.audit import triggers
 
 
 def install(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, [triggers.APPEND_ONLY])
 
 
 def remove(apps, schema_editor):
-    triggers.dangerously_remove(schema_editor.connection)
+    triggers.dangerously_remove(schema_editor.connection, [triggers.APPEND_ONLY_REMOVE])
 
 
 class Migration(migrations.Migration):

@@ -216,8 +216,14 @@ def _membership_give(
         else:
             membership.is_active, membership.deactivated_at = True, None
             membership.save(update_fields=["is_active", "deactivated_at"])
-        action = "membership.reactivate" if path == GrantPath.REACTIVATION else "membership.create"
-        audit.record(actor=actor, action=action, organization=organization, target=membership, detail=detail)
+        if path == GrantPath.REACTIVATION:
+            audit.record(
+                actor=actor, action="membership.reactivate", organization=organization, target=membership, detail=detail
+            )
+        else:
+            audit.record(
+                actor=actor, action="membership.create", organization=organization, target=membership, detail=detail
+            )
         return membership
     if membership is None:
         membership = Membership.objects.create(organization=organization, user=user, role=role, is_active=False)
@@ -262,18 +268,28 @@ def _decide(*, actor: Any, grant: MembershipGrant, status: str) -> MembershipGra
         )
     grant.status, grant.decided_by, grant.decided_at = status, actor, timezone.now()
     grant.save(update_fields=["status", "decided_by", "decided_at"])
-    audit.record(
-        actor=actor,
-        action="membership.approve" if status == GrantStatus.APPROVED else "membership.decline",
-        organization=grant.organization_id,
-        target=grant.membership,
-        detail={
-            "role": grant.membership.role,
-            "user": grant.user_id,
-            "granted_by": grant.granted_by_id,
-            "grant": grant.pk,
-        },
-    )
+    detail = {
+        "role": grant.membership.role,
+        "user": grant.user_id,
+        "granted_by": grant.granted_by_id,
+        "grant": grant.pk,
+    }
+    if status == GrantStatus.APPROVED:
+        audit.record(
+            actor=actor,
+            action="membership.approve",
+            organization=grant.organization_id,
+            target=grant.membership,
+            detail=detail,
+        )
+    else:
+        audit.record(
+            actor=actor,
+            action="membership.decline",
+            organization=grant.organization_id,
+            target=grant.membership,
+            detail=detail,
+        )
     return grant
 
 

@@ -14,6 +14,7 @@ from haven.audit.models import AuditEntry
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import invitation_create
+from haven.organizations.tests.factories import ChapterFactory
 
 from .test_mfa import SETUP, VERIFY, next_code, password_step, set_up_second_factor
 
@@ -66,10 +67,15 @@ def test_leaving_before_the_set_up_is_never_signed_in(client: Client, clinician:
 
 
 def test_a_newcomer_who_must_use_a_second_factor_is_signed_in_after_setting_it_up(
-    client: Client, cac: Organization, make_member: Callable[..., User]
+    client: Client, make_member: Callable[..., User]
 ) -> None:
-    admin = make_member(Role.ORG_ADMIN, cac)
-    _invitation, token = invitation_create(actor=admin, organization=cac, email="nia@example.org", role=Role.CLINICIAN)
+    # A chapter's admin needs a second factor and no second person's approval (the role sees no child record), so
+    # the role works at once and the set-up comes before anything else.
+    chapter = ChapterFactory()
+    admin = make_member(Role.ORG_ADMIN, chapter)
+    _invitation, token = invitation_create(
+        actor=admin, organization=chapter, email="nia@example.org", role=Role.ORG_ADMIN
+    )
     form = {"full_name": "Nia Newcomer", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
     client.post(f"/account/invitations/{token}/", form)
     newcomer = User.objects.get(email="nia@example.org")
@@ -77,6 +83,19 @@ def test_a_newcomer_who_must_use_a_second_factor_is_signed_in_after_setting_it_u
     assert log(newcomer)[-1] == ("auth.password_ok", {})
     set_up_second_factor(client, newcomer)
     assert [action for action, _detail in log(newcomer)][-3:] == ["auth.password_ok", "mfa.enable", "auth.sign_in"]
+
+
+def test_a_newcomer_whose_role_waits_for_approval_is_signed_in_at_once(
+    client: Client, cac: Organization, make_member: Callable[..., User]
+) -> None:
+    """A clinician's role waits for a second person: until then it needs no second factor, so the password completes
+    the sign-in; once approved, the set-up comes before anything else."""
+    admin = make_member(Role.ORG_ADMIN, cac)
+    _invitation, token = invitation_create(actor=admin, organization=cac, email="nia@example.org", role=Role.CLINICIAN)
+    form = {"full_name": "Nia Newcomer", "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    client.post(f"/account/invitations/{token}/", form)
+    newcomer = User.objects.get(email="nia@example.org")
+    assert [action for action, _detail in log(newcomer)][-2:] == ["auth.password_ok", "auth.sign_in"]
 
 
 def test_turning_on_a_second_factor_later_is_not_another_sign_in(client: Client, trainer: User) -> None:

@@ -12,17 +12,18 @@ The promises:
 
 1. No published count is from 1 to 10 (0 may be shown): those cells are suppressed (primary suppression).
 2. No suppressed count of 1 to 10 can be worked out from the published ones. In every relation that holds one, the
-   withheld cells number at least two and sum to at least 11 (the next smallest cells are withheld too; short of
-   11 only when every non-zero cell of the relation is withheld already). Linked relations can still pin a cell
-   down together (in a two-way table, a row whose one withheld cell is not small gives that cell away, and with
-   it the small one in its column), so each small cell is then checked exactly, by elimination over the relations
-   with the published values known: while one is determined, a cell its derivation uses is withheld too.
-   Zeros are not withheld: a zero hides nothing, and since a count cannot go below it, a withheld zero would
-   pin its neighbours rather than hide them; only when cells ``published`` already (an earlier release) leave
-   nothing else to withhold is a zero withheld. *Hidden* cells are never published (e.g. referred minus started in
-   a funnel, which a reader can compute from the two published stages): one of 1 to 10 is protected like a
-   suppressed cell, and a hidden zero is treated as known.
-3. A percentage only when its numerator and denominator are both published and the denominator is at least 11.
+   withheld cells number at least two and sum to at least 11 (the cells that matter least, promise 9, are withheld
+   too; short of 11 only when every non-zero cell of the relation is withheld already). Linked relations can still
+   pin a cell down together (in a two-way table, a row whose one withheld cell is not small gives that cell away,
+   and with it the small one in its column), so each small cell is then checked exactly, by elimination over the
+   relations with the published values known: while one is determined, a cell its derivation uses is withheld too.
+   Zeros are not withheld: a zero hides nothing, and since a count cannot go below it, a withheld zero would pin its
+   neighbours rather than hide them; only when cells ``published`` already (an earlier release), or the headlines,
+   leave nothing else to withhold is a zero withheld. *Hidden* cells are never published (e.g. referred minus
+   started in a funnel, which a reader can compute from the two published stages): one of 1 to 10 is protected like
+   a suppressed cell, and a hidden zero is treated as known.
+3. A percentage only when its numerator and denominator are both published and the denominator is at least 11 (of
+   two exact cells, over any denominator but 0).
 4. **Protect the whole table once, then slice it.** Put every slice a reader can reach (all states, all quarters,
    the margins, and any other breakdown that shares a total) into one :func:`protect` call, and serve each filtered
    view from that one :class:`Protected`. Protecting each filtered view on its own lets a reader subtract two
@@ -36,6 +37,13 @@ The promises:
 6. Public figures are also rounded, after suppression: :meth:`Protected.rounded`.
 7. Suppressed cells read ``"<11"`` (:data:`SUPPRESSED`), never 0 and never blank; :data:`LEGEND` explains it, since
    a cell withheld to protect another one may hold more than 10.
+8. Only counts derived from care records (children, caregivers, episodes, sessions, measures, outcomes) are protected.
+   Cells that are not (``exact``: clinicians, cohorts, calls, targets) are published as they are, whatever their size,
+   never withheld as a complement, and known to the reader; a relation may not link them with protected cells, so
+   publishing one cannot give a child count away.
+9. Complementary suppression withholds the cells whose loss matters least: never a ``headline`` (a program-wide total)
+   when a protection that publishes every headline exists; then inner cells before the totals they add up to (a
+   state's cell of a breakdown before the state's total), then smaller before larger, then the cell listed first.
 """
 
 import math
@@ -101,13 +109,15 @@ def _round(count: int, base: int) -> int:
 @dataclass(frozen=True)
 class Protected:
     """A protected table. ``values`` holds the true counts, which are never shown as they are: read :meth:`value`,
-    :meth:`display` and :meth:`percent`. ``suppressed`` holds the withheld cells, not counting ``hidden`` ones."""
+    :meth:`display` and :meth:`percent`. ``suppressed`` holds the withheld cells, not counting ``hidden`` ones;
+    ``exact`` the cells that are not derived from care records, published as they are."""
 
     values: Mapping[Key, int]
     suppressed: frozenset[Key]
     hidden: frozenset[Key] = frozenset()
     threshold: int = THRESHOLD
     base: int = 1  # public rounding; 1 shows counts as they are
+    exact: frozenset[Key] = frozenset()
 
     def published(self, key: Key) -> bool:
         if key not in self.values:
@@ -127,12 +137,13 @@ class Protected:
 
     def percent(self, numerator: Key, denominator: Key) -> float | None:
         """100 x numerator / denominator, or None unless both are published and the denominator is at least the
-        threshold. Once rounded, the percentage is rounded to a whole number too, so that it cannot give back the
-        exact counts the rounding hid."""
+        threshold (or, both exact, above 0). Once rounded, the percentage is rounded to a whole number too, so that it
+        cannot give back the exact counts the rounding hid."""
         if not (self.published(numerator) and self.published(denominator)):
             return None
         over = self.values[denominator]
-        if over < self.threshold:
+        least = 1 if numerator in self.exact and denominator in self.exact else self.threshold
+        if over < least:
             return None
         share = 100 * self.values[numerator] / over
         return float(round(share)) if self.base > 1 else share
@@ -150,11 +161,14 @@ def protect(
     hidden: Collection[Key] = (),
     threshold: int = THRESHOLD,
     published: Collection[Key] = (),
+    exact: Collection[Key] = (),
+    headline: Collection[Key] = (),
 ) -> Protected:
     """Withhold every cell of 1 to ``threshold - 1``, and enough others that none of those can be worked out from
     what is published. ``published`` cells are known already (released earlier) and are never withheld: others
-    are withheld instead. The result depends only on the input, including the order of ``values`` (ties between
-    equally small candidates go to the cell listed first)."""
+    are withheld instead. ``exact`` cells are not derived from care records: published as they are, never withheld.
+    ``headline`` cells are withheld only when no protection publishes them all. The result depends only on the
+    input, including the order of ``values`` (ties between cells that matter as little go to the one listed first)."""
     if threshold < 1:
         raise ValueError(f"the threshold must be at least 1, not {threshold}")
     counts = dict(values)
@@ -162,29 +176,45 @@ def protect(
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"{key!r}: a count must be a whole number of at least 0, not {count!r}")
     unpublished = frozenset(hidden)
+    exact = frozenset(exact)
     for relation in relations:
         unknown = [key for key in relation.cells if key not in counts]
         if unknown:
             raise ValueError(f"the relation for {relation.total!r} uses cells with no value: {unknown!r}")
         if counts[relation.total] != sum(counts[part] for part in relation.parts):
             raise ValueError(f"{relation.total!r} is not the sum of its parts")
-    if not unpublished <= counts.keys():
-        raise ValueError(f"hidden cells with no value: {list(unpublished - counts.keys())!r}")
+        if len({key in exact for key in relation.cells}) > 1:
+            # Published exactly beside withheld cells of the same sum, an exact cell could give a child count away.
+            raise ValueError(f"the relation for {relation.total!r} mixes exact cells with protected ones")
+    for name, keys in (("hidden", unpublished), ("published", published), ("exact", exact), ("headline", headline)):
+        if not frozenset(keys) <= counts.keys():
+            raise ValueError(f"{name} cells with no value: {list(frozenset(keys) - counts.keys())!r}")
     known = frozenset(published)
-    if not known <= counts.keys():
-        raise ValueError(f"published cells with no value: {list(known - counts.keys())!r}")
-    if known & unpublished or any(0 < counts[key] < threshold for key in known):
+    if known & unpublished or any(0 < counts[key] < threshold for key in known - exact):
         raise ValueError("a cell published already is hidden, or under the threshold")
+    if exact & unpublished:
+        raise ValueError(f"exact cells are published as they are, not hidden: {list(exact & unpublished)!r}")
 
     # The cells a reader does not see and that may hide something. A hidden zero is left out: it can only grow, so
     # it hides nothing, and the exact check then treats it as known, which can only withhold more.
-    masked = {key for key, count in counts.items() if 0 < count < threshold or (key in unpublished and count > 0)}
-    _Suppression(counts, relations, threshold, masked, known).run()
+    masked = {
+        key
+        for key, count in counts.items()
+        if key not in exact and (0 < count < threshold or (key in unpublished and count > 0))
+    }
+    # First with every headline that may be published taken as published; should that leave a small count
+    # unprotected, once more with the headlines as the last cells to withhold.
+    keep = frozenset(headline) - masked
+    try:
+        withheld = _Suppression(counts, relations, threshold, set(masked), known | exact | keep, keep).run()
+    except _HeadlineNeeded:
+        withheld = _Suppression(counts, relations, threshold, set(masked), known | exact, keep).run()
     return Protected(
         values=MappingProxyType(counts),
-        suppressed=frozenset(masked - unpublished),
+        suppressed=frozenset(withheld - unpublished),
         hidden=unpublished,
         threshold=threshold,
+        exact=exact,
     )
 
 
@@ -216,9 +246,13 @@ def _reduce(row: dict[Key, int], combination: dict[int, int]) -> _Row:
     )
 
 
+class _HeadlineNeeded(Exception):
+    """Only withholding a headline can protect a small count."""
+
+
 class _Suppression:
     """Complementary suppression: grows ``masked``, the cells withheld so far, until no sensitive one can be
-    worked out."""
+    worked out. ``fixed`` cells are never withheld; ``headline`` cells are withheld last."""
 
     def __init__(
         self,
@@ -226,10 +260,12 @@ class _Suppression:
         relations: Sequence[Relation],
         threshold: int,
         masked: set[Key],
-        known: Collection[Key] = frozenset(),
+        fixed: Collection[Key] = frozenset(),
+        headline: Collection[Key] = frozenset(),
     ):
         self.counts = counts
-        self.known = known
+        self.fixed = fixed
+        self.headline = headline
         self.relations = relations
         self.threshold = threshold
         self.masked = masked
@@ -238,22 +274,52 @@ class _Suppression:
         for index, relation in enumerate(relations):
             for key in relation.cells:
                 self.by_cell.setdefault(key, []).append(index)
+        self.depth = self._depths()
+
+    def _depths(self) -> dict[Key, int]:
+        """How far inside the tables each cell is: 0 for a total that is part of nothing, 1 for its parts, and so
+        on (the shortest way down from such a total; 0 too for a cell no such total reaches)."""
+        parts = {part for relation in self.relations for part in relation.parts}
+        depth = {key: 0 for key in self.counts if key not in parts}
+        queue = deque(depth)
+        while queue:
+            key = queue.popleft()
+            for index in self.by_cell.get(key, ()):
+                relation = self.relations[index]
+                if relation.total != key:
+                    continue
+                for part in relation.parts:
+                    if part not in depth:
+                        depth[part] = depth[key] + 1
+                        queue.append(part)
+        return depth
+
+    def cost(self, key: Key) -> tuple[bool, int, int, int]:
+        """What withholding the cell loses, least first: a headline most; then an outer total more than the cells
+        inside it; then a larger count more than a smaller one; then a cell listed later more."""
+        return (key in self.headline, -self.depth.get(key, 0), self.counts[key], self.order[key])
 
     def sensitive(self, key: Key) -> bool:
         return 0 < self.counts[key] < self.threshold
 
-    def smallest(self, keys: Iterable[Key]) -> list[Key]:
-        """The published non-zero cells among ``keys`` that may still be withheld, smallest first."""
-        candidates = {key for key in keys if key not in self.masked and key not in self.known and self.counts[key] > 0}
-        return sorted(candidates, key=lambda key: (self.counts[key], self.order[key]))
+    def cheapest(self, keys: Iterable[Key]) -> list[Key]:
+        """The published non-zero cells among ``keys`` that may still be withheld, cheapest first."""
+        candidates = {key for key in keys if key not in self.masked and key not in self.fixed and self.counts[key] > 0}
+        return sorted(candidates, key=self.cost)
 
     def zeros(self, keys: Iterable[Key]) -> list[Key]:
         """The published zeros among ``keys`` that may still be withheld: the last resort, when cells published
         already leave nothing else to withhold (a withheld zero is otherwise more telling than a shown one)."""
-        candidates = {key for key in keys if key not in self.masked and key not in self.known and not self.counts[key]}
-        return sorted(candidates, key=self.order.__getitem__)
+        candidates = {key for key in keys if key not in self.masked and key not in self.fixed and not self.counts[key]}
+        return sorted(candidates, key=self.cost)
 
-    def run(self) -> None:
+    def stuck(self, keys: Iterable[Key]) -> None:
+        """Nothing among ``keys`` may be withheld: if a headline kept published is among them, it must go."""
+        if any(key in self.headline and key in self.fixed for key in keys):
+            raise _HeadlineNeeded
+
+    def run(self) -> set[Key]:
+        """The cells to withhold."""
         # Withholding a cell never lets a masked cell be worked out that could not be before, so a group of linked
         # masked cells found safe stays safe until a newly withheld cell joins it: only those are checked again.
         unchecked = set(self.masked)
@@ -270,11 +336,11 @@ class _Suppression:
                     touched = self.by_cell[more]
                     break
             else:
-                return
+                return self.masked
 
     def settle(self, touched: Iterable[int]) -> set[Key]:
         """Relation by relation, to a fixpoint: a relation that withholds a sensitive cell must withhold at least
-        two cells summing to at least the threshold; if not, its smallest published non-zero cell is withheld too.
+        two cells summing to at least the threshold; if not, its cheapest published non-zero cell is withheld too.
         Returns the cells withheld."""
         added: set[Key] = set()
         queue = deque(sorted(set(touched)))
@@ -289,9 +355,11 @@ class _Suppression:
             if len(withheld) >= 2 and sum(self.counts[key] for key in withheld) >= self.threshold:
                 continue
             # With fewer than two withheld, published cells must balance a non-zero withheld one, so a candidate
-            # exists; with too small a sum and none left, every non-zero cell is withheld and none can add to it.
-            candidates = self.smallest(cells)
+            # exists unless they are fixed; with too small a sum and none left, every non-zero cell that may be
+            # withheld is withheld already.
+            candidates = self.cheapest(cells)
             if not candidates:
+                self.stuck(key for key in cells if key not in self.masked and self.counts[key] > 0)
                 continue
             self.masked.add(candidates[0])
             added.add(candidates[0])
@@ -354,9 +422,9 @@ class _Suppression:
 
     def next_to_withhold(self, indexes: list[int]) -> Key | None:
         """A published cell to withhold because a sensitive masked cell of these relations can be worked out, or
-        None when none can. The derivation of the first such cell names the published cells it uses; the smallest
-        non-zero one whose withholding stops the cell being worked out is chosen, else the smallest (one exists:
-        were they all zero, the cell would be zero)."""
+        None when none can. The derivation of the first such cell names the published cells it uses; the cheapest
+        non-zero one whose withholding stops the cell being worked out is chosen, else the cheapest (one exists:
+        were they all zero, the cell would be zero). A headline only when no other cell of the derivation is left."""
         pivots = self.eliminate(indexes, self.masked)
         leaks = [key for key, (row, _) in pivots.items() if len(row) == 1 and self.sensitive(key)]
         if not leaks:
@@ -365,7 +433,9 @@ class _Suppression:
         used: dict[Key, int] = {}
         for index, weight in pivots[leak][1].items():
             used = _combine(1, used, weight, _coefficients(self.relations[index]))
-        candidates = self.smallest(used) or self.zeros(used)
+        candidates = self.cheapest(used) or self.zeros(used)
         if not candidates:
+            self.stuck(used)
             raise RuntimeError(f"{leak!r} is worked out from cells published already")
-        return next((key for key in candidates if not self.worked_out(leak, self.masked | {key})), candidates[0])
+        ordinary = [key for key in candidates if key not in self.headline] or candidates
+        return next((key for key in ordinary if not self.worked_out(leak, self.masked | {key})), ordinary[0])

@@ -15,7 +15,13 @@ same numbers ever after, and each quarter released later is protected with every
   cell linking them, protected like any small count (it counts the children, say, served in a state between the
   two quarters).
 
-Revisions still reach the funder: a late record shows up in the next quarter released, protected as above.
+Each cell says whether it is derived from care records (``Cells.add(..., care=...)``). Those are protected as above;
+the others (clinicians placed, trained and certified, the targets) are released exactly (``EXACT``), never withheld,
+never a hidden difference between releases, and no relation links them with a care cell. A few care cells are
+headlines (children and caregivers served, the program's totals), withheld only when nothing else protects.
+
+Revisions still reach the funder: a late record shows up in the next quarter released, protected as above. Nothing
+the funder or the public reads about a released quarter comes from anywhere else: its targets are released with it.
 """
 
 from collections.abc import Hashable, Iterable
@@ -34,7 +40,7 @@ from . import disclosure, figures
 from .figures import Filters, month_of, program_quarters, quarter_end
 from .models import ReleasedQuarter
 
-PUBLISHED, SUPPRESSED, HIDDEN = "p", "s", "h"
+PUBLISHED, SUPPRESSED, HIDDEN, EXACT = "p", "s", "h", "e"
 
 
 def released(program: Program, quarter: date) -> disclosure.Protected:
@@ -88,14 +94,16 @@ def release(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuarter]) -
 def protected(row: ReleasedQuarter) -> disclosure.Protected:
     """A release's cells as a protected table, for display."""
     values: dict[Hashable, int] = {}
-    suppressed: set[Hashable] = set()
-    hidden: set[Hashable] = set()
+    statuses: dict[str, set[Hashable]] = {SUPPRESSED: set(), HIDDEN: set(), EXACT: set(), PUBLISHED: set()}
     for key, n, status in row.cells:
         key = _decode(key)
         values[key] = n
-        {SUPPRESSED: suppressed, HIDDEN: hidden}.get(status, set()).add(key)
+        statuses[status].add(key)
     return disclosure.Protected(
-        values=MappingProxyType(values), suppressed=frozenset(suppressed), hidden=frozenset(hidden)
+        values=MappingProxyType(values),
+        suppressed=frozenset(statuses[SUPPRESSED]),
+        hidden=frozenset(statuses[HIDDEN]),
+        exact=frozenset(statuses[EXACT]),
     )
 
 
@@ -106,6 +114,7 @@ def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuart
     values: dict[Hashable, int] = {(here, key): n for key, n in cells.values.items()}
     relations = [_prefixed(here, r) for r in cells.relations]
     hidden: set[Hashable] = {(here, key) for key in cells.hidden}
+    exact: set[Hashable] = {(here, key) for key in cells.exact}
     published: set[Hashable] = set()
     releases: list[tuple[str, dict[Hashable, int]]] = []
     for row in earlier:
@@ -113,14 +122,20 @@ def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuart
         counts: dict[Hashable, int] = {}
         for encoded, n, status in row.cells:
             key = _decode(encoded)
-            counts[key] = values[(then, key)] = n
+            values[(then, key)] = n
+            if status == EXACT:
+                exact.add((then, key))
+                continue
+            counts[key] = n
             (published if status == PUBLISHED else hidden).add((then, key))
         relations += [
             _prefixed(then, disclosure.Relation(_decode(t), tuple(_decode(p) for p in parts)))
             for t, parts in row.relations
         ]
         releases.append((then, counts))
-    releases.append((here, dict(cells.values)))
+    # Only the cells derived from care records are compared between releases: the others are published each time.
+    protected = {key: n for key, n in cells.values.items() if key not in cells.exact}
+    releases.append((here, protected))
     releases.sort(key=lambda release: release[0])
     for index, (older, before) in enumerate(releases):
         for newer, after in releases[index + 1 :]:
@@ -136,7 +151,7 @@ def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuart
     # before it, or the first after it, that has the cell) keeps the status it has there. Withheld there, it stays
     # withheld (published here, it would give the other away); published there, it is known, so it is published.
     position = next(index for index, (name, _counts) in enumerate(releases) if name == here)
-    for key, n in cells.values.items():
+    for key, n in protected.items():
         neighbours = [
             next(((name, counts[key]) for name, counts in side if key in counts), None)
             for side in (reversed(releases[:position]), releases[position + 1 :])
@@ -146,13 +161,21 @@ def _protect_with(quarter: date, cells: "Cells", earlier: Iterable[ReleasedQuart
             hidden.add((here, key))
         elif same and (here, key) not in hidden:
             published.add((here, key))
-    together = disclosure.protect(values, relations, hidden=hidden, published=published)
+    together = disclosure.protect(
+        values,
+        relations,
+        hidden=hidden,
+        published=published,
+        exact=exact,
+        headline={(here, key) for key in cells.headline},
+    )
     return disclosure.Protected(
         values=MappingProxyType(dict(cells.values)),
         suppressed=frozenset(
             key for key in cells.values if key not in cells.hidden and not together.published((here, key))
         ),
         hidden=frozenset(cells.hidden),
+        exact=frozenset(cells.exact),
     )
 
 
@@ -161,6 +184,8 @@ def _prefixed(prefix: str, relation: disclosure.Relation) -> disclosure.Relation
 
 
 def _status(protected: disclosure.Protected, key: Hashable) -> str:
+    if key in protected.exact:
+        return EXACT
     if key in protected.hidden:
         return HIDDEN
     return SUPPRESSED if key in protected.suppressed else PUBLISHED
@@ -179,26 +204,40 @@ def _decode(key: Any) -> Hashable:
 
 
 class Cells:
-    """Collects cells (key -> true value) and the relations between them."""
+    """Collects cells (key -> true value), whether each is derived from care records, and the relations between
+    them."""
 
     def __init__(self) -> None:
         self.values: dict[Hashable, int] = {}
         self.relations: list[disclosure.Relation] = []
         self.hidden: set[Hashable] = set()
+        self.exact: set[Hashable] = set()  # not derived from care records: released as they are
+        self.headline: set[Hashable] = set()  # withheld only when nothing else protects
 
-    def add(self, key: Hashable, value: int) -> Hashable:
+    def add(self, key: Hashable, value: int, *, care: bool, headline: bool = False) -> Hashable:
+        """A cell. ``care``: whether it counts children, caregivers, episodes, sessions, measures or outcomes (or
+        anything else derived from care records), and so is protected; clinicians, cohorts, calls and targets are
+        not, and are released exactly. ``headline``: a program-wide total the funder reads first."""
         self.values[key] = value
+        if not care:
+            self.exact.add(key)
+        if headline:
+            self.headline.add(key)
         return key
 
     def whole(self, total: Hashable, parts: list[Hashable]) -> None:
-        """``total`` equals the sum of ``parts``; a remainder cell is added (hidden) when they fall short."""
+        """``total`` equals the sum of ``parts``; a remainder cell is added (hidden, for care records) when they
+        fall short."""
         rest = self.values[total] - sum(self.values[p] for p in parts)
         if rest < 0 or (not parts and not rest):
             # Not a sum: the parts count things the total does not (nothing to derive), or there are none.
             return
         if rest:
-            self.hidden.add(self.add((*_as_tuple(total), "rest"), rest))
-            parts = [*parts, (*_as_tuple(total), "rest")]
+            care = total not in self.exact
+            key = self.add((*_as_tuple(total), "rest"), rest, care=care)
+            if care:
+                self.hidden.add(key)
+            parts = [*parts, key]
         self.relations.extend(disclosure.one_way(total, parts))
 
 
@@ -215,21 +254,32 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
     reached = figures.care(program, filters, today=until)
     quarters = program_quarters(program, quarter)
     cells = Cells()
+    care = {"trained": False, "certified": False, "children": True, "caregivers": True}
 
-    # Targets and progress (cumulative to the quarter's end).
-    cells.add("trained", work.trained)
-    cells.add("certified", work.certified)
-    cells.add("children", reached.children)
-    cells.add("caregivers", reached.caregivers)
-    cells.add("placed", work.placed)
+    # The targets, as they stood when the quarter was released.
+    for metric, value in sorted(figures.targets(program).items()):
+        cells.add(("target", metric), value, care=False)
+
+    # Progress (cumulative to the quarter's end).
+    cells.add("trained", work.trained, care=False)
+    cells.add("certified", work.certified, care=False)
+    cells.add("children", reached.children, care=True, headline=True)
+    cells.add("caregivers", reached.caregivers, care=True, headline=True)
+    cells.add("placed", work.placed, care=False)
     cells.whole("placed", ["trained"])
     cells.whole("trained", ["certified"])
 
     # By quarter: what was new in each, and the running total.
     by_quarter = _quarterly(program, quarters, work, reached)
     for metric in ("trained", "certified", "children", "caregivers"):
-        running = [cells.add(("q", q.isoformat(), metric, "cum"), by_quarter[q][metric][1]) for q in quarters]
-        new = [cells.add(("q", q.isoformat(), metric, "new"), by_quarter[q][metric][0]) for q in quarters]
+        running = [
+            cells.add(("q", q.isoformat(), metric, "cum"), by_quarter[q][metric][1], care=care[metric])
+            for q in quarters
+        ]
+        new = [
+            cells.add(("q", q.isoformat(), metric, "new"), by_quarter[q][metric][0], care=care[metric])
+            for q in quarters
+        ]
         _chain(cells, running, new)
     # The last running total is the program-to-date total: the same count under two keys, tied together.
     for metric in ("trained", "certified", "children", "caregivers"):
@@ -243,20 +293,20 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
         ("children", lambda s: reached.by_state.get(s, {}).get("children", 0)),
         ("caregivers", lambda s: reached.by_state.get(s, {}).get("caregivers", 0)),
     ):
-        parts = [cells.add(("state", s, metric), source(s)) for s in states]
+        parts = [cells.add(("state", s, metric), source(s), care=care[metric]) for s in states]
         cells.whole(metric, parts)
 
     # Children by group.
     for group, rows in (("age_band", reached.age_band), ("gender", reached.gender), ("race", reached.race)):
-        cells.whole("children", [cells.add((group, value), n) for value, n in rows])
+        cells.whole("children", [cells.add((group, value), n, care=True) for value, n in rows])
 
     # Engagement: referred > first session > completed (or ended early).
-    cells.add("referred", reached.referred)
-    cells.add("started", reached.started)
-    cells.add("completed", reached.completed)
-    cells.add("ended", reached.ended)
-    cells.add("pre_post", reached.pre_post)
-    cells.add("sessions", reached.sessions)
+    cells.add("referred", reached.referred, care=True, headline=True)
+    cells.add("started", reached.started, care=True)
+    cells.add("completed", reached.completed, care=True)
+    cells.add("ended", reached.ended, care=True)
+    cells.add("pre_post", reached.pre_post, care=True)
+    cells.add("sessions", reached.sessions, care=True, headline=True)
     cells.whole("referred", ["started"])
     cells.whole("started", ["completed", "ended"])
     cells.whole("completed", ["pre_post"])
@@ -265,23 +315,23 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
     for item in reached.outcomes:
         out, code = item.outcome, item.code
         counts = out.counts or {}
-        cells.add(("outcome", code, "n"), out.n)
-        keys = [cells.add(("outcome", code, c.value), counts.get(c, 0)) for c in change.Change]
+        cells.add(("outcome", code, "n"), out.n, care=True, headline=True)
+        keys = [cells.add(("outcome", code, c.value), counts.get(c, 0), care=True) for c in change.Change]
         if out.counts is not None:
             cells.whole(("outcome", code, "n"), keys)
         else:  # no reliable change can be judged (no SD or no reliability): not 0, not shown
             cells.hidden.update(keys)
-        cells.add(("outcome", code, "eligible"), out.eligible_for_recovery)
+        cells.add(("outcome", code, "eligible"), out.eligible_for_recovery, care=True)
         cells.whole(("outcome", code, "eligible"), [("outcome", code, change.Change.RECOVERED.value)])
         if out.recovered is None:  # no threshold of clinically significant change: recovery is not judged
             cells.hidden.update([("outcome", code, "eligible"), ("outcome", code, change.Change.RECOVERED.value)])
 
     # Fidelity.
-    cells.add("practice_episodes", reached.practice_episodes)
-    cells.add("practice_all", reached.practice_all)
+    cells.add("practice_episodes", reached.practice_episodes, care=True, headline=True)
+    cells.add("practice_all", reached.practice_all, care=True)
     cells.whole("practice_episodes", ["practice_all"])
     for code, n in reached.practice:
-        cells.add(("practice", code), n)
+        cells.add(("practice", code), n, care=True)
         cells.whole("practice_episodes", [("practice", code)])
     return cells
 

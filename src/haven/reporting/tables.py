@@ -20,9 +20,8 @@ from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, figures, release
+from . import disclosure, release
 from .figures import quarter_end, quarter_of
-from .models import StateCell
 
 type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
 
@@ -75,7 +74,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
     ]
     states = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "state" and k[2] == "trained"]
     codes = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "outcome" and k[2] == "n"]
-    goal = figures.targets(program)
+    goal = released_targets(protected)
     totals = {
         "clinicians_trained": "trained",
         "clinicians_certified": "certified",
@@ -94,10 +93,10 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
             "targets",
             _("Progress toward the targets"),
             _(
-                "What the program has achieved since it began, against what the funder asked for. A clinician is "
-                "trained once they finished live training and the consultation calls; certified once the national "
-                "certification was awarded. A child (or a caregiver) is served from their first treatment session "
-                "with a clinician of the program."
+                "What the program has achieved since it began, against the goals set for it when the quarter was "
+                "released. A clinician is trained once they finished live training and the consultation calls; "
+                "certified once the national certification was awarded. A child (or a caregiver) is served from "
+                "their first treatment session with a clinician of the program."
             ),
             [Column(_("Goal")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
             [
@@ -115,7 +114,8 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
             _("Clinicians on the path to certification"),
             _(
                 "Clinicians placed in a training cohort, how many finished training, and how many are certified. "
-                "Shares are of the clinicians placed."
+                "Shares are of the clinicians placed. Clinicians are counted exactly, however few: they are the "
+                "professionals the program trains, not children."
             ),
             [Column(_("Clinicians")), Column(_("Share"), percent=True)],
             [
@@ -160,7 +160,8 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
             _("Reach by state"),
             _(
                 "Where the clinicians work and the children were served. States are the finest geography shown; "
-                "counts from 1 to 10, and any count that would reveal one, are shown as <11."
+                "counts of children and caregivers from 1 to 10, and any count that would reveal one, are shown as "
+                "<11. Clinicians are counted exactly."
             ),
             [
                 Column(_("Clinicians trained")),
@@ -306,15 +307,17 @@ class PublicFigures:
 
 
 def public_figures(program: Program, today: date) -> PublicFigures | None:
-    """The funder's protected totals as of the last closed quarter, rounded to the nearest 10."""
+    """The funder's protected totals as of the last closed quarter, rounded to the nearest 10, and the number of
+    states where the funder's table does not read 0 children: all as released."""
     quarter = last_closed_quarter(program, today)
     if quarter is None:
         return None
     report = funder_report(program, quarter)
     rounded = report.protected.rounded(10)
-    states = StateCell.objects.of_program(program).filter(figure="children", month__lte=report.until)
-    reached = len(set(states.values_list("state", flat=True)))
-    goal = figures.targets(program)
+    states = [
+        key for key in report.protected.values if isinstance(key, tuple) and key[0] == "state" and key[2] == "children"
+    ]
+    goal = released_targets(report.protected)
     return PublicFigures(
         program=program,
         until=report.until,
@@ -322,10 +325,16 @@ def public_figures(program: Program, today: date) -> PublicFigures | None:
         certified=rounded.value("certified"),
         children=rounded.value("children"),
         caregivers=rounded.value("caregivers"),
-        states=reached,
+        # A withheld state counts as reached: whether it is 0 is no more public than its count.
+        states=sum(1 for key in states if report.protected.value(key) != 0),
         target_trained=goal.get("clinicians_trained"),
         target_children=goal.get("children_served"),
     )
+
+
+def released_targets(protected: disclosure.Protected) -> dict[str, int]:
+    """The program's targets as they stood when the quarter was released."""
+    return {key[1]: n for key, n in protected.values.items() if isinstance(key, tuple) and key[0] == "target"}
 
 
 def flat_rows(report: FunderReport, formatter: Callable[[Value, Column], Any]) -> list[list[Any]]:

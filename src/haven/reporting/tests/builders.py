@@ -120,3 +120,26 @@ def keep_documents(monkeypatch: Any) -> list[Any]:
 
     monkeypatch.setattr(pdf, "render_document", keep)
     return documents
+
+
+def train_and_certify(
+    *, cohort: Any, actor: Any, courses: Sequence[tuple[Sequence[Any], date]], certified_on: date | None = None
+) -> None:
+    """Take the clinicians placed in ``cohort`` along the certification path through the real services: every
+    consultation call attended by all of them, and for each group of ``courses`` the online course on its day (a
+    clinician is trained once both are done); with ``certified_on``, the first group passes the knowledge test and
+    is certified that day (on a path that asks for no completed cases)."""
+    from haven.training import services as training
+    from haven.training.models import MilestoneKind
+    from haven.training.tests.factories import calls_of, record_calls
+
+    everyone = [enrollment for enrollments, _day in courses for enrollment in enrollments]
+    record_calls(cohort=cohort, actor=actor, present={call.number: everyone for call in calls_of(cohort)})
+    for index, (enrollments, course_on) in enumerate(courses):
+        for enrollment in enrollments:
+            training.milestone_record(
+                actor=actor, enrollment=enrollment, kind=MilestoneKind.ONLINE_COURSE, achieved_on=course_on
+            )
+            if certified_on is not None and index == 0:
+                for kind in (MilestoneKind.KNOWLEDGE_TEST, MilestoneKind.CERTIFICATION):
+                    training.milestone_record(actor=actor, enrollment=enrollment, kind=kind, achieved_on=certified_on)

@@ -464,3 +464,221 @@ def test_a_table_without_small_counts_is_published_whole(case: Case) -> None:
     table = case.protect()
     assert table.suppressed == set()
     assert all(table.value(key) == count for key, count in case.values.items() if key not in case.hidden)
+
+
+# Counts that are not about children: published exactly (DESIGN section 4)
+
+
+def test_a_count_of_clinicians_is_published_as_it_is() -> None:
+    # 3 clinicians trained in Texas, 20 in Ohio: not a child among them, so nothing to withhold; the children served
+    # in the same states are protected as before.
+    values = {
+        "trained TX": 3, "trained OH": 20, "trained": 23,
+        "children TX": 4, "children OH": 30, "children KY": 25, "children": 59,
+    }  # fmt: skip
+    relations = [
+        *one_way("trained", ["trained TX", "trained OH"]),
+        *one_way("children", ["children TX", "children OH", "children KY"]),
+    ]
+    table = protect(values, relations, exact={"trained TX", "trained OH", "trained"})
+    assert [table.display(key) for key in values] == ["3", "20", "23", "<11", "30", "<11", "59"]
+    assert table.percent("trained TX", "trained") == pytest.approx(100 * 3 / 23)
+    # Exact counts are shares of each other whatever their size; a share of children still needs 11.
+    small = protect({"a": 2, "b": 3, "all": 5}, one_way("all", ["a", "b"]), exact={"a", "b", "all"})
+    assert small.percent("a", "all") == 40.0
+    assert small.rounded().display("a") == "0"  # the public page rounds them like every count
+
+
+def test_a_relation_may_not_mix_exact_cells_with_protected_ones() -> None:
+    # Were children counted in the same sum as clinicians, publishing the clinicians could give a child count away.
+    values = {"clinicians": 3, "children": 4, "people": 7}
+    with pytest.raises(ValueError, match="mixes"):
+        protect(values, one_way("people", ["clinicians", "children"]), exact={"clinicians"})
+    with pytest.raises(ValueError, match="exact"):
+        protect(values, one_way("people", ["clinicians", "children"]), hidden={"children"}, exact={"children"})
+
+
+# Headlines stay when another choice protects
+
+
+def test_cells_inside_a_table_go_before_the_totals_around_them() -> None:
+    # Children by state and age, Ohio's young ones by gender too. Kentucky's 1 older child takes Kentucky's young
+    # (11) and Texas's older (11) with it; Ohio's 1 girl takes the 12 boys. But Texas has no young child, so its
+    # older ones are its total, and Kentucky's older child would be 24 - 12 - 11. Withholding Texas's total (11, the
+    # smallest cell that stops it) would do, and then Kentucky's total would give its young away; cells inside the
+    # table go instead (Ohio's, 13 and 12), and every state's total stays.
+    values = {
+        ("OH", "young"): 13, ("OH", "older"): 12, "OH": 25,
+        ("TX", "young"): 0, ("TX", "older"): 11, "TX": 11,
+        ("KY", "young"): 11, ("KY", "older"): 1, "KY": 12,
+        "young": 24, "older": 24, "children": 48, "OH girls": 1, "OH boys": 12,
+    }  # fmt: skip
+    relations = [
+        *two_way(["OH", "TX", "KY"], ["young", "older"], lambda s, a: (s, a), str, str, "children"),
+        *one_way(("OH", "young"), ["OH girls", "OH boys"]),
+    ]
+    table = protect(values, relations)
+    assert table.suppressed == {
+        ("KY", "older"), ("KY", "young"), ("TX", "older"), ("OH", "young"), ("OH", "older"), "OH girls", "OH boys"
+    }  # fmt: skip
+    assert [table.display(key) for key in ("OH", "TX", "KY", "young", "older", "children")] == [
+        "25", "11", "12", "24", "24", "48"
+    ]  # fmt: skip
+
+
+def test_a_headline_stays_when_other_cells_can_go() -> None:
+    # Referred > started > completed, by state: Texas's one referral did not start (the drop-outs are hidden). The
+    # program's 12 referred is a headline: Ohio's referrals go with Texas's instead, and the program's started,
+    # which with the 12 would give the one drop-out away.
+    values = {
+        ("OH", "referred"): 11, ("OH", "started"): 11, ("OH", "completed"): 11,
+        ("TX", "referred"): 1, ("TX", "started"): 0, ("TX", "completed"): 0,
+        "referred": 12, "started": 11, "completed": 11,
+        ("OH", "not started"): 0, ("TX", "not started"): 1, "not started": 1,
+        ("OH", "not completed"): 0, ("TX", "not completed"): 0, "not completed": 0,
+    }  # fmt: skip
+    relations: list[Relation] = []
+    for total, part, rest in (("referred", "started", "not started"), ("started", "completed", "not completed")):
+        for where in ("OH", "TX"):
+            relations += one_way((where, total), [(where, part), (where, rest)])
+        relations += one_way(total, [part, rest])
+        for stage in (total, rest):
+            relations += one_way(stage, [("OH", stage), ("TX", stage)])
+    relations += one_way("completed", [("OH", "completed"), ("TX", "completed")])
+    hidden = {key for key in values if "not" in str(key)}
+    table = protect(values, relations, hidden, headline={"referred"})
+    assert table.display("referred") == "12"
+    assert table.suppressed == {
+        ("TX", "referred"), ("OH", "referred"), ("OH", "started"), ("OH", "completed"), "started", "completed"
+    }  # fmt: skip
+
+
+def test_a_headline_goes_only_when_nothing_else_protects() -> None:
+    # Started = completed + ended: 4 ended early. Completed and started are both headlines; one must go.
+    values = {"started": 40, "completed": 36, "ended": 4}
+    table = protect(values, one_way("started", ["completed", "ended"]), headline={"started", "completed"})
+    assert table.suppressed == {"ended", "completed"}
+
+
+def _totals(case: Case) -> list[Hashable]:
+    """The totals a reader is shown (a hidden drop-out is never a headline)."""
+    totals = {relation.total for relation in case.relations} - case.hidden
+    return sorted(totals, key=list(case.values).index)
+
+
+@st.composite
+def with_headlines(draw: st.DrawFn) -> tuple[Case, frozenset[Hashable]]:
+    """A random table, and some of its totals named headlines (the grand total most often)."""
+    case = draw(ANY_CASE)
+    totals = _totals(case)
+    outermost = [key for key in totals if not any(key in relation.parts for relation in case.relations)]
+    chosen = draw(st.one_of(st.just(outermost), st.lists(st.sampled_from(totals), max_size=3)))
+    return case, frozenset(chosen)
+
+
+def headlines_can_stay(case: Case, headline: frozenset[Hashable]) -> bool:
+    """Whether some valid protection publishes every headline, found independently of the module: withholding more
+    never lets a count be worked out that could not be before, so one exists exactly when withholding every other
+    cell is valid (no published count from 1 to 10, each relation that withholds one withholds two or more summing to
+    11 unless nothing non-zero is published, no withheld count from 1 to 10 worked out). A hidden zero is taken as
+    known to the reader, as the module takes it."""
+    zeros = {key for key in case.hidden if case.values[key] == 0}
+    widest = Protected(
+        values=case.values,
+        suppressed=frozenset(key for key in case.values if key not in headline and key not in case.hidden),
+        hidden=frozenset(case.hidden - zeros),
+    )
+    if any(case.values[key] in SMALL for key in case.values if widest.published(key)):
+        return False
+    for relation in case.relations:
+        withheld = [key for key in relation.cells if not widest.published(key)]
+        if not any(case.values[key] in SMALL for key in withheld):
+            continue
+        if len(withheld) < 2:
+            return False
+        if sum(case.values[key] for key in withheld) < 11 and any(
+            case.values[key] for key in relation.cells if widest.published(key)
+        ):
+            return False
+    known = Case(case.values, case.relations, frozenset(case.hidden - zeros))
+    return all(
+        another_table(known, widest, key) is not None
+        for key in case.values
+        if not widest.published(key) and case.values[key] in SMALL
+    )
+
+
+def test_the_independent_check_of_headlines() -> None:
+    # 3 withheld in 3 + 20 + 30 = 53: withholding 20 keeps the total; with 20 a headline too, nothing can.
+    values, relations = row(3, 20, 30)
+    case = Case(values, relations)
+    assert headlines_can_stay(case, frozenset({"total"}))
+    assert not headlines_can_stay(case, frozenset({"total", "p1", "p2"}))
+    assert not headlines_can_stay(case, frozenset({"p0"}))  # a headline of 3 cannot be published
+
+
+@settings(deadline=None, max_examples=300)
+@given(drawn=with_headlines())
+def test_a_headline_is_withheld_only_when_no_protection_keeps_it(drawn: tuple[Case, frozenset[Hashable]]) -> None:
+    case, headline = drawn
+    table = protect(case.values, case.relations, case.hidden, headline=headline)
+    if headlines_can_stay(case, headline):
+        assert all(table.published(key) for key in headline), sorted(map(str, headline & table.suppressed))
+
+
+@settings(deadline=None, max_examples=200)
+@given(drawn=with_headlines())
+def test_headlines_keep_every_promise(drawn: tuple[Case, frozenset[Hashable]]) -> None:
+    """With headlines named, still no small count published or worked out, and each relation withholds enough."""
+    case, headline = drawn
+    table = protect(case.values, case.relations, case.hidden, headline=headline)
+    assert table == protect(dict(case.values), list(case.relations), set(case.hidden), headline=set(headline))
+    for key in case.unpublished(table):
+        assert table.value(key) not in SMALL
+        if case.values[key] in SMALL:
+            assert another_table(case, table, key) is not None, f"{key!r} = {case.values[key]} can be worked out"
+    for relation in case.relations:
+        unpublished = [key for key in relation.cells if not table.published(key)]
+        if any(case.values[key] in SMALL for key in unpublished):
+            assert len(unpublished) >= 2
+            assert sum(case.values[key] for key in unpublished) >= 11 or all(
+                case.values[key] == 0 for key in relation.cells if table.published(key)
+            )
+
+
+PROFESSIONAL_KINDS = {"one-way": one_way_cases, "two-way": two_way_cases, "linked": linked_cases}
+
+
+@st.composite
+def care_and_clinicians(draw: st.DrawFn) -> tuple[Case, frozenset[Hashable]]:
+    """A table of children and, beside it, a table of clinicians (any counts, 1 to 10 included), as one."""
+    care = draw(ANY_CASE)
+    clinicians = draw(st.one_of([kind() for kind in PROFESSIONAL_KINDS.values()]))
+
+    def mark(key: Hashable) -> Hashable:
+        return ("clinicians", key)
+
+    values = {**care.values, **{mark(key): n for key, n in clinicians.values.items()}}
+    relations = [*care.relations, *(Relation(mark(r.total), tuple(map(mark, r.parts))) for r in clinicians.relations)]
+    return Case(values, relations, care.hidden), frozenset(map(mark, clinicians.values))
+
+
+@settings(deadline=None, max_examples=200)
+@given(drawn=care_and_clinicians())
+def test_clinicians_are_published_exactly_and_children_stay_protected(
+    drawn: tuple[Case, frozenset[Hashable]],
+) -> None:
+    case, exact = drawn
+    table = protect(case.values, case.relations, case.hidden, exact=exact)
+    for key in exact:
+        assert table.value(key) == case.values[key]
+        assert table.display(key) == str(case.values[key])
+    for key in case.values.keys() - exact:
+        assert table.value(key) not in SMALL
+    for key in case.unpublished(table):
+        if case.values[key] in SMALL:
+            assert another_table(case, table, key) is not None, f"{key!r} = {case.values[key]} can be worked out"
+    # The children's cells are withheld as they would be with no clinicians beside them.
+    children = {key: n for key, n in case.values.items() if key not in exact}
+    alone = protect(children, [r for r in case.relations if r.total not in exact], case.hidden)
+    assert table.suppressed == alone.suppressed

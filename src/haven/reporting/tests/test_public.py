@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -10,8 +11,13 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.organizations.models import Organization
+from haven.organizations.roles import Role
+from haven.organizations.tests.factories import CacFactory
 from haven.programs.models import Program, ProgramTarget
+from haven.programs.services import program_save
 from haven.reporting import tables
+from haven.training.models import Cohort
+from haven.training.tests.factories import enroll
 
 from .builders import treat
 
@@ -109,3 +115,59 @@ def test_the_page_of_a_program_with_no_records_yet(program: Program) -> None:
     response = Client().get("/impact/")
     assert response.status_code == 200
     assert _figures(response.content.decode()) == ["0", "0"]
+
+
+def test_a_late_child_in_a_state_released_as_0_changes_nothing_published(
+    served: Program,
+    funded: Program,
+    national: Organization,
+    funder: Organization,
+    program_admin: User,
+    cohort: Cohort,
+    make_member: Callable[..., User],
+    funder_viewer: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """Kentucky has a clinician in the program but no child served when the quarter is released: 0 there. A session
+    recorded afterwards, dated inside that quarter, changes neither the public page ("in 2 states") nor the targets
+    it shows, and the funder's page neither."""
+    kentucky = CacFactory(name="Boone County CAC", parent__parent=national, parent__name="Kentucky", parent__state="KY")
+    clinician = make_member(Role.CLINICIAN, kentucky, full_name="Kay Kentucky")
+    enroll(program=served, cac=kentucky, clinician=clinician, actor=program_admin, cohort=cohort)
+    english, french = Client().get("/impact/"), Client().get("/impact/fr/")
+    assert "10 caregivers took part, in 2 states" in english.content.decode()
+    page = signed_in(funder_viewer).get("/reporting/funder/")
+    states = dict(page.context["report"].table("states").rows)
+    assert states["KY"][2] == 0
+
+    quarter = tables.last_closed_quarter(served, timezone.now().date())
+    assert quarter is not None
+    treat(
+        cac=kentucky,
+        program=served,
+        clinician=clinician,
+        case_number="KY-LATE",
+        referred_on=quarter + timedelta(days=5),
+        sessions=[quarter + timedelta(days=10)],
+    )
+    program_save(
+        actor=program_admin,
+        organization=national,
+        program=served,
+        name=served.name,
+        description=served.description,
+        starts_on=served.starts_on,
+        ends_on=served.ends_on,
+        funders=[funder],
+        targets={"children_served": 900, "clinicians_trained": 40},
+    )
+    assert Client().get("/impact/").content == english.content
+    assert Client().get("/impact/fr/").content == french.content
+    again = signed_in(funder_viewer).get("/reporting/funder/")
+    assert _tables_html(again) == _tables_html(page)
+
+
+def _tables_html(response: Any) -> str:
+    """The funder's page from its first figure on (the forms before it carry a token that changes)."""
+    html: str = response.content.decode()
+    return html[html.index("<p>Figures as of") :]

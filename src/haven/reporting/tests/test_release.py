@@ -24,38 +24,42 @@ from .test_disclosure import SMALL, Case, another_table
 QUARTERS = [date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1), date(2025, 10, 1)]
 
 
-def report_cells(served: list[list[int]]) -> Cells:
+def report_cells(served: list[list[int]], trained: list[list[int]] | None = None) -> Cells:
     """A report's cells from the children first served per state (rows) and quarter (columns) as recorded when it
-    is made: children to date by state, each quarter's new children and the running total, as in the funder's."""
+    is made: children to date by state, each quarter's new children and the running total, as in the funder's; and
+    as many cells of the clinicians trained, when given (not derived from care records: exact)."""
     cells = Cells()
-    states = [cells.add(("state", str(s)), sum(row)) for s, row in enumerate(served)]
-    cells.add("children", sum(map(sum, served)))
-    cells.whole("children", states)
-    running: list[Hashable] = []
-    total = 0
-    for q in range(len(served[0])):
-        new = cells.add(("q", str(q), "new"), sum(row[q] for row in served))
-        total += cells.values[new]
-        cum = cells.add(("q", str(q), "cum"), total)
-        cells.relations.append(disclosure.Relation(cum, (new,) if not running else (running[-1], new)))
-        running.append(cum)
-    cells.relations.append(disclosure.Relation("children", (running[-1],)))
+    for metric, counts, care in (("children", served, True), ("trained", trained, False)):
+        if counts is None:
+            continue
+        states = [cells.add((metric, "state", str(s)), sum(row), care=care) for s, row in enumerate(counts)]
+        cells.add(metric, sum(map(sum, counts)), care=care, headline=care)
+        cells.whole(metric, states)
+        running: list[Hashable] = []
+        total = 0
+        for q in range(len(counts[0])):
+            new = cells.add((metric, "q", str(q), "new"), sum(row[q] for row in counts), care=care)
+            total += cells.values[new]
+            cum = cells.add((metric, "q", str(q), "cum"), total, care=care)
+            cells.relations.append(disclosure.Relation(cum, (new,) if not running else (running[-1], new)))
+            running.append(cum)
+        cells.relations.append(disclosure.Relation(metric, (running[-1],)))
     return cells
 
 
-def release_all(history: list[list[list[int]]]) -> list[ReleasedQuarter]:
+def release_all(history: list[list[list[int]]], trained: list[list[list[int]]] | None = None) -> list[ReleasedQuarter]:
     rows: list[ReleasedQuarter] = []
-    for quarter, served in zip(QUARTERS, history, strict=False):
-        rows.append(release.release(quarter, report_cells(served), rows))
+    for index, (quarter, served) in enumerate(zip(QUARTERS, history, strict=False)):
+        rows.append(release.release(quarter, report_cells(served, trained[index] if trained else None), rows))
     return rows
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> list[list[list[int]]]:
+def histories(draw: st.DrawFn, quarters: int | None = None) -> list[list[list[int]]]:
     """What each quarter's report sees: the children first served per state and quarter so far. Each quarter adds
     none, a few or many per state; now and then a late or corrected record revises an earlier quarter's count."""
     states = draw(st.integers(2, 3))
-    quarters = draw(st.integers(2, 4))
+    quarters = quarters or draw(st.integers(2, 4))
     new = st.one_of(st.just(0), st.integers(1, 10), st.integers(1, 10), st.integers(11, 30))
     revision = st.one_of(st.just(0), st.just(0), st.just(0), st.integers(-2, 2))
     history = [[[draw(new)] for _ in range(states)]]
@@ -72,6 +76,7 @@ def what_a_reader_keeps(rows: list[ReleasedQuarter]) -> tuple[Case, disclosure.P
     hidden: set[Hashable] = set()
     suppressed: set[Hashable] = set()
     tables = [(row.quarter, release.protected(row)) for row in rows]
+    exact = {key for _quarter, table in tables for key in table.exact}
     for quarter, table in tables:
         for key, n in table.values.items():
             values[(quarter, key)] = n
@@ -95,7 +100,7 @@ def what_a_reader_keeps(rows: list[ReleasedQuarter]) -> tuple[Case, disclosure.P
                 ):
                     # Unchanged from one release to the next: a reader carries the figure forward, or back.
                     relations.append(disclosure.Relation((later, key), ((earlier, key),)))
-                elif abs(difference) in SMALL:
+                elif abs(difference) in SMALL and key not in exact:  # clinicians are published as they are
                     between = ("between", earlier, later, key)
                     values[between] = abs(difference)
                     hidden.add(between)
@@ -148,19 +153,65 @@ def test_a_new_child_in_a_state_is_not_given_away_by_two_reports() -> None:
     # Texas: 11 children by the end of the first quarter, 12 by the next; 30 elsewhere both times. Published
     # alone, each report would show 11 and 12, and the one new Texan child would be 12 - 11.
     first, second = release_all([[[11], [30]], [[11, 1], [30, 0]]])
-    assert release.protected(first).value(("state", "0")) == 11
+    assert release.protected(first).value(("children", "state", "0")) == 11
     later = release.protected(second)
     # The total grew by the same one child, so it is withheld too; the other state, unchanged, can be shown.
-    assert (later.value(("state", "0")), later.value("children"), later.value(("state", "1"))) == (None, None, 30)
+    shown = [later.value(key) for key in (("children", "state", "0"), "children", ("children", "state", "1"))]
+    assert shown == [None, None, 30]
 
 
 def test_a_revision_of_a_small_number_is_withheld_too() -> None:
     # A late record moves a state from 25 to 23 children: the 2 removed are as small a count as any.
     first, second = release_all([[[25], [30]], [[23, 0], [30, 0]]])
-    assert release.protected(first).value(("state", "0")) == 25
-    assert release.protected(second).value(("state", "0")) is None
+    assert release.protected(first).value(("children", "state", "0")) == 25
+    assert release.protected(second).value(("children", "state", "0")) is None
 
 
 def test_large_changes_are_published() -> None:
     first, second = release_all([[[11], [30]], [[11, 29], [30, 30]]])
     assert release.protected(second).suppressed == frozenset()
+
+
+# Clinicians are not children: their counts are released exactly, quarter after quarter.
+
+
+def test_a_few_clinicians_trained_since_the_last_release_are_published() -> None:
+    # 16 clinicians trained by the first quarter's end, 3 more in the next: the funder reads 19, and 3 new, though
+    # 3 children served between two releases would be withheld.
+    served = [[[20], [30]], [[20, 3], [30, 0]]]
+    trained = [[[10], [6]], [[10, 3], [6, 0]]]
+    first, second = (release.protected(row) for row in release_all(served, trained))
+    assert [first.value(key) for key in ("trained", ("trained", "state", "1"))] == [16, 6]
+    assert [second.value(key) for key in ("trained", ("trained", "q", "1", "new"), ("trained", "state", "0"))] == [
+        19,
+        3,
+        13,
+    ]
+    assert second.value(("children", "q", "1", "new")) is None
+    assert second.suppressed.isdisjoint(second.exact)
+
+
+@st.composite
+def with_clinicians(draw: st.DrawFn) -> tuple[list[list[list[int]]], list[list[list[int]]]]:
+    """A history of children served, and one of clinicians trained over the same quarters."""
+    history = draw(histories())
+    trained = draw(histories(quarters=len(history)))
+    return history, trained
+
+
+@settings(deadline=None, max_examples=150)
+@given(drawn=with_clinicians())
+def test_clinicians_are_released_exactly_and_children_stay_protected(
+    drawn: tuple[list[list[list[int]]], list[list[list[int]]]],
+) -> None:
+    history, trained = drawn
+    rows = release_all(history, trained)
+    for row, served, clinicians in zip(rows, history, trained, strict=True):
+        table = release.protected(row)
+        cells = report_cells(served, clinicians)
+        assert table.exact == {key for key in cells.values if "trained" in (key, key[0])}
+        assert all(table.value(key) == cells.values[key] for key in table.exact)
+        assert all(table.value(key) not in SMALL for key in table.values.keys() - table.exact)
+    case, known, sensitive = what_a_reader_keeps(rows)
+    for key in sensitive:
+        assert another_table(case, known, key) is not None, f"{key!r} = {case.values[key]} can be worked out"

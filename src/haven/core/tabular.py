@@ -37,7 +37,8 @@ MAX_HELD = 48 * 2**20  # bytes the rows read may hold in memory, measured as Pyt
 MAX_DIRECTORY = 2**20  # bytes of the zip's central directory (an XLSX has a few dozen entries)
 MAX_SHEET = 256 * 2**20  # bytes of the sheet's XML once inflated
 MAX_PART = 16 * 2**20  # bytes of any other part read (shared strings, styles, workbook, relationships)
-MAX_RATIO = 100  # inflated / compressed size of a part over 1 MB: spreadsheets compress 5 to 30 times
+MAX_RATIO = 100  # inflated / compressed size of a part over RATIO_FROM: spreadsheets compress 5 to 30 times
+RATIO_FROM = 16 * 2**20  # a smaller part is parsed in a moment whatever its ratio
 MAX_PENDING = 2**20  # bytes of XML without a complete tag or text: no spreadsheet has a tag that long
 
 CHUNK = 2**16
@@ -73,8 +74,11 @@ def read_table(stream: IO[bytes]) -> Table:
     width = MAX_COLUMNS
     for line, values in _rows(stream, budget):
         row = tuple(map(str.strip, values[:width]))
-        while row and not row[-1]:
-            row = row[:-1]
+        if row and not row[-1]:
+            end = len(row) - 1
+            while end and not row[end - 1]:
+                end -= 1
+            row = row[:end]
         if not row:
             continue
         if header is None:
@@ -139,6 +143,7 @@ class _Budget:
 
 def _rows(stream: IO[bytes], budget: _Budget) -> Iterator[tuple[int, list[str]]]:
     """Each row's number and values, lazily: at most MAX_COLUMNS values, each within MAX_CELL characters."""
+    stream.seek(0)
     start = stream.read(8)
     stream.seek(0)
     if start.startswith(b"PK\x03\x04") or start.startswith(b"PK\x05\x06"):
@@ -334,7 +339,7 @@ def _open(archive: zipfile.ZipFile, name: str, limit: int) -> IO[bytes]:
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _unreadable()  # encrypted, or compressed as no XLSX is (bzip2 or lzma inflate without a bound)
     ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > limit or (info.file_size > 2**20 and ratio > MAX_RATIO):
+    if info.file_size > limit or (info.file_size > RATIO_FROM and ratio > MAX_RATIO):
         raise TableError(
             _(
                 "The workbook's part %(part)s would inflate to %(size)s MB (%(ratio)s times its compressed size): "
@@ -557,6 +562,8 @@ class _Sheet:
             self.ready.clear()
 
     def _malformed(self) -> TableError:
+        if not self.row:
+            return TableError(_("The sheet cannot be read: its XML is malformed."))
         return TableError(
             _("The sheet cannot be read after row %(row)s: its XML is malformed.") % {"row": _number(self.row)}
         )

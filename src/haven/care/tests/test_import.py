@@ -572,12 +572,22 @@ def test_no_file_gives_a_server_error_or_writes_anything(
 ) -> None:
     """Fuzzed: malformed bytes, CSV and XLSX, and tables with the import's columns holding odd values. A dry run
     that reaches the plan records one read of the children it lists, and nothing else."""
-    header = ["case number", "date", "minutes", "type", "components", "caregiver", "modality", "measure"]
-    header += ["timepoint", "item_1", "item_9", "t1"]
-    values = [FIRST, SECOND.lower(), "", "2025-01-15", "1/2/2025", "2999-01-01", "60", "1e400", "-1", "nan", "inf"]
-    values += ["child", "conjoint", "PRAC", "P C C", "yes", "maybe", "video", "phq_a", "cats", "baseline", "post"]
-    values += ["0", "3", "4", "1.5", "x"]
-    files = st.one_of(uploads.import_files(header, values), uploads.any_files())
+    recent = [(_today() - timedelta(days=d)).isoformat() for d in (10, 300)]
+    numbers = ["0", "3", "4", "1.5", "-1", "1e400", "inf", "nan", "x", ""]
+    columns = {
+        "case number": [FIRST, f" {SECOND.lower()} ", "ZZ-1", ""],
+        "date": [*recent, f"{_today().month}/{_today().day}/{_today().year}", "2/30/2025", "2999-01-01", ""],
+        "minutes": ["60", "480", "481", *numbers],
+        "type": ["child", "Caregiver", "family", "other", ""],
+        "components": ["PRAC", "P R A C C", "p;r;cj", "PRAX", ""],
+        "caregiver": ["yes", "no", "maybe", ""],
+        "modality": ["video", "in person", "moon", ""],
+        "measure": ["phq_a", "PHQ-A", "smfq_child", "cats", ""],
+        "timepoint": ["baseline", "post", "follow-up", "later", ""],
+        **{f"item_{n}": numbers for n in range(1, 10)},
+        "t1": numbers,
+    }
+    files = st.one_of(uploads.import_files(columns), uploads.any_files())
     before = uploads.row_counts()
     reads = AuditEntry.objects.dangerously_unscoped().filter(action="child.list")
 

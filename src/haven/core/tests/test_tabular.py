@@ -263,6 +263,12 @@ def test_a_zip_bomb_is_refused_before_it_inflates() -> None:
     assert peak < 2**20
 
 
+def test_a_small_part_is_parsed_whatever_its_ratio_in_little_memory() -> None:
+    message, peak = _peak(inflating_part("xl/worksheets/sheet1.xml", 8 * 2**20))
+    assert message == "The file has no header row."
+    assert peak < 2**20
+
+
 def test_a_huge_shared_strings_part_is_refused_not_loaded() -> None:
     # Text that compresses only about twice, so that the size alone refuses it.
     noise = "".join(f"<si><t>{n:x}{n * 7919 % 104729:x}</t></si>" for n in range(900_000))

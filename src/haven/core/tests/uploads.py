@@ -4,7 +4,7 @@ hypothesis strategies for files: malformed CSV and XLSX, random zip parts, and t
 import io
 import tracemalloc
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,6 +14,20 @@ from hypothesis import strategies as st
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+SPREADSHEETML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{SPREADSHEETML}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SPREADSHEETML}.worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SPREADSHEETML}.sharedStrings+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{SPREADSHEETML}.styles+xml"/>'
+    "</Types>"
+)
 
 
 def _relations(*targets: tuple[str, str]) -> str:
@@ -49,7 +63,8 @@ def package(
     workbook_pr: str = "",
     compression: int = zipfile.ZIP_DEFLATED,
 ) -> bytes:
-    """An XLSX package: the relationships, a workbook with one sheet, and the parts given."""
+    """An XLSX package as Excel would open it: the content types, the relationships, a workbook with one sheet,
+    and the parts given."""
     targets = [("worksheet", "worksheets/sheet1.xml")]
     if strings is not None:
         targets.append(("sharedStrings", "sharedStrings.xml"))
@@ -61,6 +76,7 @@ def package(
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", _relations(("officeDocument", "xl/workbook.xml")))
         archive.writestr("xl/workbook.xml", workbook)
         archive.writestr("xl/_rels/workbook.xml.rels", _relations(*targets))
@@ -286,24 +302,24 @@ def _inline(value: str) -> str:
 
 
 @st.composite
-def import_files(draw: st.DrawFn, header: Sequence[str], values: Sequence[str]) -> tuple[str, bytes]:
-    """(file name, content) of a table with ``header``'s columns (some dropped, some unknown added) and rows of
-    cells drawn from ``values`` or odd text, as CSV in any encoding and line ending, or as XLSX; sometimes broken."""
-    columns = [column for column in header if draw(st.integers(0, 9))] + draw(
-        st.lists(st.sampled_from(["notes", "", "3", "item_1", "t1"]), max_size=2)
-    )
-    cell = st.one_of(st.sampled_from(list(values)), CELL_TEXT)
-    rows = draw(st.lists(st.lists(cell, min_size=len(columns), max_size=len(columns)), max_size=6))
+def import_files(draw: st.DrawFn, columns: Mapping[str, Sequence[str]]) -> tuple[str, bytes]:
+    """(file name, content) of a table with an import's ``columns`` (some dropped, some unknown added), each cell
+    drawn from its column's values or odd text, as CSV in any encoding and line ending, or as XLSX; sometimes with
+    a stray byte."""
+    header = [column for column in columns if draw(st.integers(0, 9))]
+    header += draw(st.lists(st.sampled_from(["notes", "", "3", "item_1", "t1"]), max_size=2))
+    cells = [st.one_of(st.sampled_from(list(columns.get(column, [""]))), CELL_TEXT) for column in header]
+    rows = draw(st.lists(st.tuples(*cells).map(list), max_size=6))
     if draw(st.booleans()):
-        body = "".join("<row>" + "".join(map(_inline, row)) + "</row>" for row in [columns, *rows])
+        body = "".join("<row>" + "".join(map(_inline, row)) + "</row>" for row in [header, *rows])
         clean = body.translate({code: None for code in range(32) if code not in (9, 10, 13)})
         name, content = "export.xlsx", package(sheet(clean))
     else:
         end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-        lines = [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [columns, *rows]]
+        lines = [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in [header, *rows]]
         encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
         name, content = "export.csv", (end.join(lines) + end).encode(encoding, errors="replace")
-    if draw(st.integers(0, 4)) == 0 and content:  # a stray byte anywhere
+    if draw(st.integers(0, 4)) == 0 and content:
         at = draw(st.integers(0, len(content) - 1))
         content = content[:at] + bytes([draw(st.integers(0, 255))]) + content[at + 1 :]
     return name, content

@@ -107,7 +107,9 @@ def _number(value: int) -> str:
 
 
 def _cell(row: int, column: int) -> dict[str, str]:
-    return {"row": _number(row), "column": get_column_letter(column + 1)}
+    # A spreadsheet's columns end at XFD; a CSV row can have more: those are named by their number.
+    name = get_column_letter(column + 1) if column < 16_384 else _number(column + 1)
+    return {"row": _number(row), "column": name}
 
 
 class _Budget:
@@ -669,7 +671,7 @@ class _Sheet:
             number: int | float = float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
             return text
-        if self.style.isascii() and self.style.isdigit() and int(self.style) in self.dates:
+        if self.style.isascii() and self.style.isdigit() and len(self.style) < 10 and int(self.style) in self.dates:
             try:
                 moment = from_excel(float(number), self.epoch)
             except (ValueError, OverflowError, ArithmeticError):

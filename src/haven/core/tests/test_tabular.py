@@ -108,6 +108,12 @@ def test_a_header_wider_than_the_limit_is_refused_naming_the_column() -> None:
     )
 
 
+def test_a_column_past_the_last_a_spreadsheet_has_is_named_by_its_number() -> None:
+    assert _refused(",".join("x" * 30_000).encode()) == (
+        "Row 1 has a value in column 30,000: Haven reads at most 200 columns (A to GR)."
+    )
+
+
 def test_empty_cells_past_the_header_are_not_columns() -> None:
     table = _read(b"email,n" + b"," * 5_000 + b"\nok@example.org,1" + b"," * 5_000 + b"\n")
     assert table.header == ("email", "n")
@@ -373,3 +379,10 @@ def test_structured_but_malformed_xlsx_is_read_within_bounds_or_refused(content:
 @given(random_packages())
 def test_random_zip_parts_are_read_within_bounds_or_refused(content: bytes) -> None:
     _within_bounds_or_refused(content)
+
+
+@settings(FUZZ, max_examples=40)
+@given(st.integers(0, 60_000), st.sampled_from([b"x", b"", b"ab", b'"a"']), st.integers(0, 60_000))
+def test_rows_of_any_width_are_read_within_bounds_or_refused(width: int, cell: bytes, at: int) -> None:
+    row = b",".join([cell] * width)
+    _within_bounds_or_refused(row + b"\n" + row[:at] + b"\n")

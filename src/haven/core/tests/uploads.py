@@ -187,8 +187,9 @@ def cells(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         attributes += _attribute("t", draw(st.sampled_from(["s", "n", "b", "str", "inlineStr", "e", "d", "x"])))
     if draw(st.booleans()):
-        attributes += _attribute("s", draw(st.sampled_from(["0", "1", "2", "99", "x", "-1"])))
-    value = draw(st.sampled_from(["0", "1", "2", "3", "-1", "1.5", "1E400", "nan", "45000", "", "x", "99999999999"]))
+        attributes += _attribute("s", draw(st.sampled_from(["0", "1", "2", "99", "x", "-1", "9" * 5_000])))
+    values = ["0", "1", "2", "3", "-1", "1.5", "1E400", "nan", "45000", "", "x", "99999999999", "9" * 5_000]
+    value = draw(st.sampled_from(values))
     content = draw(
         st.sampled_from(
             [
@@ -206,7 +207,7 @@ def cells(draw: st.DrawFn) -> str:
 
 @st.composite
 def rows(draw: st.DrawFn) -> str:
-    number = draw(st.one_of(st.none(), st.integers(-2, 1_048_580).map(str), XML_TEXT))
+    number = draw(st.one_of(st.none(), st.integers(-2, 1_048_580).map(str), st.just("9" * 5_000), XML_TEXT))
     attributes = _attribute("r", number) if number is not None else ""
     return f"<row{attributes}>" + "".join(draw(st.lists(cells(), max_size=5))) + "</row>"
 
@@ -256,6 +257,24 @@ def xlsx_files(draw: st.DrawFn) -> bytes:
     return content
 
 
+def _element(tag: str, attributes: str, inner: list[str]) -> str:
+    return f"<{tag}{attributes}>{''.join(inner)}</{tag}>"
+
+
+def _elements(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Elements a workbook's parts use, with some of their attributes, around ``children``."""
+    tags = ["Relationship", "sheet", "sheets", "workbook", "row", "c", "v", "t", "si", "sst", "worksheet"]
+    attributes = [
+        "",
+        ' Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"',
+        ' Type="a/officeDocument" Target="/xl/workbook.xml"',
+        ' r:id="rId1"',
+        ' r="A1"',
+        ' t="s"',
+    ]
+    return st.builds(_element, st.sampled_from(tags), st.sampled_from(attributes), st.lists(children, max_size=3))
+
+
 @st.composite
 def random_packages(draw: st.DrawFn) -> bytes:
     """Zip archives of random parts under the names a workbook uses, holding random XML or bytes."""
@@ -268,28 +287,7 @@ def random_packages(draw: st.DrawFn) -> bytes:
         "xl/styles.xml",
         "[Content_Types].xml",
     ]
-    tags = st.sampled_from(
-        ["Relationship", "sheet", "sheets", "workbook", "row", "c", "v", "t", "si", "sst", "worksheet"]
-    )
-    xml = st.recursive(
-        XML_TEXT.map(lambda t: t.replace("<", "").replace("&", "")),
-        lambda children: st.builds(
-            lambda tag, attrs, inner: f"<{tag}{attrs}>{''.join(inner)}</{tag}>",
-            tags,
-            st.sampled_from(
-                [
-                    "",
-                    ' Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"',
-                    ' Type="a/officeDocument" Target="/xl/workbook.xml"',
-                    ' r:id="rId1"',
-                    ' r="A1"',
-                    ' t="s"',
-                ]
-            ),
-            st.lists(children, max_size=3),
-        ),
-        max_leaves=12,
-    )
+    xml = st.recursive(XML_TEXT.map(lambda t: t.replace("<", "").replace("&", "")), _elements, max_leaves=12)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", draw(st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))) as archive:
         for name in draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names))):

@@ -112,14 +112,17 @@ def plan_import(
     for row in rows:
         line, email = row["line"], row.get("email", "").strip().lower()
         if email in seen:
-            plan.outcomes.append(RowOutcome(line, excerpt(email), ERROR, _("This e-mail appears twice in the file.")))
+            plan.outcomes.append(RowOutcome(line, email, ERROR, _("This e-mail appears twice in the file.")))
             continue
         if len(email) <= MAX_EMAIL:  # a longer one is no one's: not kept
             seen.add(email)
         if email not in clinicians:
             plan.outcomes.append(
                 RowOutcome(
-                    line, excerpt(email), ERROR, _("No active clinician with this e-mail in your organizations.")
+                    line,
+                    excerpt(email, MAX_EMAIL),
+                    ERROR,
+                    _("No active clinician with this e-mail in your organizations."),
                 )
             )
             continue

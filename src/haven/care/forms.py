@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from haven.accounts.models import User
-from haven.core.forms import clean_table_file
+from haven.core.forms import clean_table_file, table_file_field
 from haven.measures import instruments, labels
 
 from .models import (
@@ -175,7 +175,7 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
         initial="sessions",
     )
-    file = forms.FileField(
+    file = table_file_field(
         label=_("CSV or XLSX export"),
         help_text=_("The file is read in memory and not kept. Case numbers in it are matched, never stored."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),

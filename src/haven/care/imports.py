@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from haven.audit import services as audit
+from haven.core.tabular import Table, excerpt
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership
 
@@ -141,24 +142,28 @@ def mapping_errors(kind: str, mapping: Mapping[str, str], headers: Iterable[str]
     ]
 
 
-def prepare(
-    organization_id: int, kind: str, rows: list[dict[str, str]], mapping: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The mapped rows, with each case number replaced by its keyed HMAC: what the confirmation carries."""
+def prepare(organization_id: int, kind: str, table: Table, mapping: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The mapped rows, with each case number replaced by its keyed HMAC: what the confirmation carries. A measure's
+    items are the columns named like an item of some instrument (unless mapped to a field); a blank answer is left
+    out, as unanswered."""
+    positions = {f.name: table.column(mapping[f.name]) if mapping.get(f.name) else None for f in FIELDS[kind]}
+    items = []
+    if kind == MEASURES:
+        keys = {item.key for instrument in instruments.all_instruments() for item in instrument.items}
+        items = [
+            (index, match["key"])
+            for index, column in enumerate(table.header)
+            if (match := ITEM_COLUMN.match(column)) and match["key"] in keys and column not in mapping.values()
+        ]
     prepared = []
-    for line, row in enumerate(rows, start=2):
+    for line, values in table.rows:
         record: dict[str, Any] = {"line": line}
-        for f in FIELDS[kind]:
-            column = mapping.get(f.name)
-            record[f.name] = row.get(column, "") if column else ""
+        for name, index in positions.items():
+            record[name] = values[index] if index is not None and index < len(values) else ""
         case_number = record.pop("case_number")
         record["case_key"] = identity.case_key(organization_id, case_number) if identity.normalize(case_number) else ""
         if kind == MEASURES:
-            record["items"] = {
-                match["key"]: value
-                for column, value in row.items()
-                if (match := ITEM_COLUMN.match(column)) and column not in mapping.values()
-            }
+            record["items"] = {key: values[index] for index, key in items if index < len(values) and values[index]}
         prepared.append(record)
     return prepared
 
@@ -220,7 +225,7 @@ def _date(value: str) -> date:
         else:
             day = date.fromisoformat(text[:10])
     except ValueError:
-        raise RowError(_("The date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": value}) from None
+        raise RowError(_("The date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": excerpt(value)}) from None
     if day > timezone.now().date():
         raise RowError(_("The date cannot be in the future."))
     return day
@@ -244,7 +249,7 @@ def _components(value: str) -> list[str]:
         elif lowered in Practice.values:
             codes.append(lowered)
         else:
-            raise RowError(_("“%(value)s” is not a PRACTICE component.") % {"value": token})
+            raise RowError(_("“%(value)s” is not a PRACTICE component.") % {"value": excerpt(token)})
     return [code for code in Practice.values if code in set(codes)]
 
 
@@ -325,16 +330,20 @@ def _plan_session(
 ) -> str:
     kind = TYPE_WORDS.get(row["type"].strip().lower())
     if kind is None:
-        raise RowError(_("The session type “%(value)s” is not child, caregiver or conjoint.") % {"value": row["type"]})
+        raise RowError(
+            _("The session type “%(value)s” is not child, caregiver or conjoint.") % {"value": excerpt(row["type"])}
+        )
     try:
         minutes = int(float(row["minutes"]))
-    except ValueError:
-        raise RowError(_("The minutes “%(value)s” are not a number.") % {"value": row["minutes"]}) from None
+    except (ValueError, OverflowError):  # not a number, or an infinite one
+        raise RowError(_("The minutes “%(value)s” are not a number.") % {"value": excerpt(row["minutes"])}) from None
     if not 0 < minutes <= 480:
         raise RowError(_("A session lasts between 1 and 480 minutes."))
     modality = MODALITY_WORDS.get(row["modality"].strip().lower())
     if modality is None:
-        raise RowError(_("The modality “%(value)s” is not in person or telehealth.") % {"value": row["modality"]})
+        raise RowError(
+            _("The modality “%(value)s” is not in person or telehealth.") % {"value": excerpt(row["modality"])}
+        )
     present = row["caregiver_present"].strip().lower()
     if present not in YES | NO:
         raise RowError(_("Caregiver present must be yes or no."))
@@ -365,7 +374,9 @@ def _instrument(value: str) -> instruments.Instrument:
     for instrument in instruments.all_instruments():
         if wanted == instrument.code:
             return instrument
-    raise RowError(_("The measure “%(value)s” is not one Haven scores (use its code, e.g. phq_a).") % {"value": value})
+    raise RowError(
+        _("The measure “%(value)s” is not one Haven scores (use its code, e.g. phq_a).") % {"value": excerpt(value)}
+    )
 
 
 def _plan_measure(
@@ -375,7 +386,8 @@ def _plan_measure(
     timepoint = TIMEPOINT_WORDS.get(row["timepoint"].strip().lower())
     if timepoint is None:
         raise RowError(
-            _("The timepoint “%(value)s” is not baseline, periodic, post or follow-up.") % {"value": row["timepoint"]}
+            _("The timepoint “%(value)s” is not baseline, periodic, post or follow-up.")
+            % {"value": excerpt(row["timepoint"])}
         )
     known = {item.key for item in instrument.items}
     responses: dict[str, int | None] = {}
@@ -387,8 +399,10 @@ def _plan_measure(
             continue
         try:
             responses[key] = int(float(value))
-        except ValueError:
-            raise RowError(_("Item %(key)s: “%(value)s” is not a number.") % {"key": key, "value": value}) from None
+        except (ValueError, OverflowError):
+            raise RowError(
+                _("Item %(key)s: “%(value)s” is not a number.") % {"key": key, "value": excerpt(value)}
+            ) from None
     try:
         score = scoring.score(instrument, responses)
     except scoring.InvalidResponses as error:

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.core import tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.measures import instruments
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
-from haven.training import tabular
 from haven.training.selectors import program_for
 
 from . import imports, selectors, services
@@ -397,11 +397,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
         try:
-            rows = tabular.read_rows(upload.name, upload.read())
+            table = tabular.read_table(upload)
         except tabular.TableError as error:
             form.add_error("file", str(error))
             return TemplateResponse(request, "care/import_upload.html", context)
-        headers = sorted({column for row in rows for column in row}) if rows else []
+        headers = sorted({column for column in table.header if column})
         posted = {f.name: request.POST.get(f"map_{f.name}", "") for f in imports.FIELDS[kind]}
         if any(posted.values()):
             mapping = {name: column for name, column in posted.items() if column}
@@ -414,16 +414,19 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 "headers": headers,
                 "fields": [(f, mapping.get(f.name, "")) for f in imports.FIELDS[kind]],
                 "file_name": upload.name,
-                "rows": len(rows),
+                "rows": len(table.rows),
                 "mapping_errors": imports.mapping_errors(kind, mapping, headers),
             }
         )
         if not context["mapping_errors"]:
-            prepared = imports.prepare(membership.organization_id, kind, rows, mapping)
+            prepared = imports.prepare(membership.organization_id, kind, table, mapping)
+            del table  # only the mapped columns are planned and carried: let the rest go before planning
             plan = imports.plan(membership=membership, kind=kind, rows=prepared, actor=request.user)
             # The dry run lists children by their code: one audit event naming them.
             selectors.audit_list(membership, episodes=plan.episode_ids, children=plan.child_ids)
             context["plan"] = plan
+            if plan.has_errors:  # nothing to confirm
+                return TemplateResponse(request, "care/import_review.html", context)
             context["payload"] = signing.dumps(
                 {
                     "kind": kind,

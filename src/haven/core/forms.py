@@ -3,7 +3,9 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".txt")
@@ -18,8 +20,17 @@ def errors_to_form(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def table_file_field(**kwargs: Any) -> forms.FileField:
+    """The field an import's table is uploaded with. A file over the upload limit never reaches the form (uploads
+    are kept in memory, up to ``FILE_UPLOAD_MAX_MEMORY_SIZE``): it is missing, so the missing file's message says
+    the limit."""
+    limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE // 2**20
+    required = format_lazy(_("Choose a CSV or XLSX file of at most {limit} MB."), limit=limit)
+    return forms.FileField(error_messages={"required": required}, **kwargs)
+
+
 def clean_table_file(upload: Any) -> Any:
-    """An uploaded table must be CSV or XLSX (read later, in memory, by ``training.tabular``)."""
+    """An uploaded table must be CSV or XLSX (read later, in memory, by ``core.tabular``)."""
     if not upload.name.lower().endswith(TABLE_SUFFIXES):
         raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
     return upload

@@ -191,10 +191,12 @@ LOGGING = {
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Uploads stay in memory and are never written to disk (imports read them and let them go).
+# Uploads stay in memory and are never written to disk (imports read them and let them go). A larger upload is
+# not received at all: the form then asks for a file of at most this size (core.forms.table_file_field).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-# An import's confirmation carries its signed rows back; 10,000 rows fit well within this.
+# An import's confirmation carries its signed rows back, only the columns it uses: 50,000 rows (the reader's limit)
+# take about 3 MB. A larger request is refused with a 400 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # Background work (report PDFs, imports, forecasts): Django's tasks framework, queued in the database by

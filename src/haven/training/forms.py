@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import User
-from haven.core.forms import clean_table_file
+from haven.core.forms import clean_table_file, table_file_field
 from haven.organizations.models import US_STATES
 from haven.organizations.roles import Role
 
@@ -104,7 +104,7 @@ class ImportForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(label=_("File (CSV UTF-8 or XLSX)"))
+    file = table_file_field(label=_("File (CSV UTF-8 or XLSX)"))
 
     def clean_file(self) -> Any:
         return clean_table_file(self.cleaned_data["file"])

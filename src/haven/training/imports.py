@@ -17,6 +17,7 @@ from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 from haven.care import served
 from haven.core.generation import insert_rows
+from haven.core.tabular import Table, excerpt
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
@@ -30,6 +31,7 @@ KINDS = {
     "course": ("email", "completed_on"),
 }
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+MAX_EMAIL = 254  # characters in an e-mail address (RFC 5321), as Django's EmailField
 
 
 @dataclass
@@ -79,10 +81,20 @@ def _clinicians_by_email(membership: Membership) -> dict[str, tuple[int, int]]:
     return {key: value for key, value in found.items() if key not in ambiguous}
 
 
+def rows_of(table: Table, kind: str) -> list[dict[str, Any]]:
+    """The rows as the plan and the confirmation read them: each row's ``line`` and the kind's columns the file
+    has (the other columns are left behind)."""
+    columns = [(name, index) for name in KINDS[kind] if (index := table.column(name)) is not None]
+    return [
+        {"line": line, **{name: values[index] if index < len(values) else "" for name, index in columns}}
+        for line, values in table.rows
+    ]
+
+
 def plan_import(
-    *, membership: Membership, program: Program, kind: str, rows: list[dict[str, str]], actor: Any
+    *, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], actor: Any
 ) -> ImportPlan:
-    """What applying ``rows`` would do, row by row. Nothing is written."""
+    """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written."""
     plan = ImportPlan(kind)
     missing = [column for column in KINDS[kind] if rows and column not in rows[0]]
     if missing:
@@ -98,15 +110,21 @@ def plan_import(
     else:  # a course only reads where each clinician stands: plain rows, light for thousands
         fields = ("pk", "organization_id", "placement")
         context.placed = {user_id: _Placed(*row) for user_id, *row in enrollments.values_list("clinician_id", *fields)}
-    for line, row in enumerate(rows, start=2):
-        email = normalize_email(row.get("email", ""))
+    for row in rows:
+        line, email = row["line"], normalize_email(row.get("email", ""))
         if email in seen:
             plan.outcomes.append(RowOutcome(line, email, ERROR, _("This e-mail appears twice in the file.")))
             continue
-        seen.add(email)
+        if len(email) <= MAX_EMAIL:  # a longer one is no one's: not kept
+            seen.add(email)
         if email not in clinicians:
             plan.outcomes.append(
-                RowOutcome(line, email, ERROR, _("No active clinician with this e-mail in your organizations."))
+                RowOutcome(
+                    line,
+                    excerpt(email, MAX_EMAIL),
+                    ERROR,
+                    _("No active clinician with this e-mail in your organizations."),
+                )
             )
             continue
         plan.outcomes.append(builder(context, plan, line, email, row))
@@ -236,7 +254,7 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
 
 @transaction.atomic
 def import_apply(
-    *, actor: Any, membership: Membership, program: Program, kind: str, rows: list[dict[str, str]], file_name: str
+    *, actor: Any, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], file_name: str
 ) -> ImportPlan:
     """Plan again inside the transaction (the data may have changed since the dry run), refuse if any row is
     in error, then write everything at once. One audit event for the whole import."""

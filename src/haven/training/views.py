@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from haven.core import tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
@@ -18,7 +19,7 @@ from haven.organizations.roles import Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
-from . import dashboard, imports, selectors, services, tabular
+from . import dashboard, imports, selectors, services
 from .forms import CohortForm, ImportForm, MilestoneForm, NominationForm, PlacementForm, WithdrawalForm
 from .models import CohortEvent, CohortTrainer, Enrollment, Placement, Transfer
 
@@ -340,24 +341,29 @@ IMPORT_MAX_AGE = 60 * 60
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only."""
+    """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only, and a
+    confirmation is offered only when no row is in error."""
     membership = _membership(request)
     program = _program(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = tabular.read_rows(upload.name, upload.read())
+            table = tabular.read_table(upload)
         except tabular.TableError as error:
             form.add_error("file", str(error))
         else:
             kind = form.cleaned_data["kind"]
+            rows = imports.rows_of(table, kind)
+            del table  # only the kind's columns are planned and carried: let the rest go before planning
             plan = imports.plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=request.user)
-            payload = signing.dumps(
-                {"kind": kind, "name": upload.name, "rows": rows, "user": request.user.pk, "program": program.pk},
-                salt=IMPORT_SALT,
-                compress=True,
-            )
+            payload = None
+            if not plan.has_errors:
+                payload = signing.dumps(
+                    {"kind": kind, "name": upload.name, "rows": rows, "user": request.user.pk, "program": program.pk},
+                    salt=IMPORT_SALT,
+                    compress=True,
+                )
             context = {"plan": plan, "payload": payload, "file_name": upload.name, "rows": len(rows)}
             return TemplateResponse(request, "training/import_review.html", context)
     return TemplateResponse(request, "training/import_upload.html", {"form": form})

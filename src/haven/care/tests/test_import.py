@@ -1,6 +1,8 @@
 """Import of sessions and measures by a CAC admin: column mapping, dry run, one-transaction confirm with one
 audit event, idempotence, all-or-nothing on errors, server-side scoring, and no case number ever sent back."""
 
+import csv
+import html
 import io
 import json
 import re
@@ -12,13 +14,18 @@ import pytest
 from django.core import signing
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
-from haven.care import services
+from haven.care import imports, services
 from haven.care.models import Assessment, ChildServed, CriticalAlert, Episode, ImportMapping, Session
+from haven.core import tabular
+from haven.core.tabular import MAX_ROWS
+from haven.core.tests import uploads
 from haven.measures import instruments
-from haven.organizations.models import Organization
+from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 
@@ -481,3 +488,187 @@ def test_the_cac_admin_gets_the_upload_form(admin_client: Client) -> None:
     response = admin_client.get("/care/import/")
     assert response.status_code == 200
     assert 'name="file"' in response.content.decode()
+
+
+# Files that are malformed or hostile: the form again with a message, and nothing written --------------------------
+
+SESSIONS_HEADER = "Case Number,Session Date,Duration,Type,Practice,Caregiver Present,Modality"
+MALFORMED = {
+    "a NUL byte": (b"Case Number\r\nZX\x00-1\r\n", "Row 2 holds a NUL character: this is not a text file."),
+    "an unclosed quote": (
+        SESSIONS_HEADER.encode() + b'\r\n"ZX-40917,2025-01-15,60,child,,no,in person\r\n',
+        "Row 2: a quotation mark opens a cell that is not closed properly.",
+    ),
+    "a field over the csv module's limit": (
+        SESSIONS_HEADER.encode() + b"\r\nZX-40917,2025-01-15,60," + b"x" * 131_073 + b"\r\n",
+        "Row 2 holds more than 100,000 characters (is a quotation mark left open?).",
+    ),
+    "a header of 16,384 columns": (
+        ",".join("x" * 16_384).encode() + b"\r\n",
+        "Row 1 has a value in column XFD: Haven reads at most 200 columns (A to GR).",
+    ),
+    "a zip bomb": (
+        uploads.inflating_part("xl/worksheets/sheet1.xml", 64 * 2**20),
+        "The workbook's part xl/worksheets/sheet1.xml would inflate to 64 MB (",
+    ),
+    "a broken workbook": (b"PK\x03\x04" + bytes(100), "The file is not a readable XLSX workbook."),
+}
+
+
+@pytest.mark.parametrize("kind", ["sessions", "measures"])
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_file_shows_the_form_again_with_its_message_and_writes_nothing(
+    case: str, kind: str, episodes: list[Episode], admin_client: Client
+) -> None:
+    content, message = MALFORMED[case]
+    before = uploads.row_counts()
+    response = _upload(admin_client, kind, content)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert html.escape(message) in page
+    assert 'type="file" name="file"' in page
+    assert 'name="payload"' not in page
+    assert uploads.row_counts() == before
+
+
+def test_cr_line_endings_and_windows_1252_import_like_any_csv(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    content = _sessions_file().decode().replace("\r\n", "\r").encode("cp1252")
+    page = _upload(admin_client, "sessions", content).content.decode()
+    assert admin_client.post("/care/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    assert _sessions(cac) == _expected_sessions(episodes)
+
+
+def test_a_workbook_with_cells_out_of_order_imports_like_the_csv(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    rows = list(csv.reader(io.StringIO(_sessions_file().decode())))
+    body = "".join(
+        f"<row r='{n}'>"
+        + "".join(  # the cells backwards, each at its own reference
+            f"<c r='{chr(65 + i)}{n}' t='inlineStr'><is><t>{value}</t></is></c>"
+            for i, value in reversed(list(enumerate(row)))
+        )
+        + "</row>"
+        for n, row in enumerate(rows, start=1)
+    )
+    content = uploads.package(uploads.sheet(body, dimension="A1:XFD1048576"))
+    page = _upload(admin_client, "sessions", content, name="export.xlsx").content.decode()
+    assert admin_client.post("/care/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    assert _sessions(cac) == _expected_sessions(episodes)
+
+
+def test_a_number_too_large_for_a_float_is_an_error_of_its_row(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    d1, _d2, _d3 = _days()
+    content = _csv([SESSIONS_HEADER, f"{FIRST},{d1.isoformat()},1e400,child,,no,in person"])
+    (row,) = _outcomes(_upload(admin_client, "sessions", content).content.decode())
+    assert row[2:] == ("error", "The minutes “1e400” are not a number.")
+    assert _sessions(cac) == []
+
+
+def test_a_long_value_is_quoted_by_its_beginning(episodes: list[Episode], admin_client: Client) -> None:
+    content = _csv([SESSIONS_HEADER, f"{FIRST},{'9' * 5_000},60,child,,no,in person"])
+    (row,) = _outcomes(_upload(admin_client, "sessions", content).content.decode())
+    assert row[3] == f"The date “{'9' * 39}…” is not a date (use YYYY-MM-DD)."
+
+
+def test_a_tampered_or_oversized_confirmation_writes_nothing(episodes: list[Episode], admin_client: Client) -> None:
+    payload = _payload(_upload(admin_client, "sessions", _sessions_file()).content.decode())
+    before = uploads.row_counts()
+    tampered = payload[:20] + ("A" if payload[20] != "A" else "B") + payload[21:]
+    response = admin_client.post("/care/import/confirm/", {"payload": tampered}, follow=True)
+    assert "This import expired or was altered. Upload the file again." in response.content.decode()
+    response = admin_client.post("/care/import/confirm/", {"payload": payload + "x" * (26 * 2**20)})
+    assert response.status_code == 400
+    assert uploads.row_counts() == before
+
+
+def test_no_file_gives_a_server_error_or_writes_anything(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    """Fuzzed: malformed bytes, CSV and XLSX, and tables with the import's columns holding odd values. A dry run
+    that reaches the plan records one read of the children it lists, and nothing else."""
+    recent = [(_today() - timedelta(days=d)).isoformat() for d in (10, 300)]
+    numbers = ["0", "3", "4", "1.5", "-1", "1e400", "inf", "nan", "x", ""]
+    columns = {
+        "case number": [FIRST, f" {SECOND.lower()} ", "ZZ-1", ""],
+        "date": [*recent, f"{_today().month}/{_today().day}/{_today().year}", "2/30/2025", "2999-01-01", ""],
+        "minutes": ["60", "480", "481", *numbers],
+        "type": ["child", "Caregiver", "family", "other", ""],
+        "components": ["PRAC", "P R A C C", "p;r;cj", "PRAX", ""],
+        "caregiver": ["yes", "no", "maybe", ""],
+        "modality": ["video", "in person", "moon", ""],
+        "measure": ["phq_a", "PHQ-A", "smfq_child", "cats", ""],
+        "timepoint": ["baseline", "post", "follow-up", "later", ""],
+        **{f"item_{n}": numbers for n in range(1, 10)},
+        "t1": numbers,
+    }
+    files = st.one_of(uploads.import_files(columns), uploads.any_files())
+    before = uploads.row_counts()
+    reads = AuditEntry.objects.dangerously_unscoped().filter(action="child.list")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(files, st.sampled_from(["sessions", "measures"]))
+    def upload_changes_nothing(file: tuple[str, bytes], kind: str) -> None:
+        name, content = file
+        response = _upload(admin_client, kind, content, name=name)
+        assert response.status_code == 200
+        after = uploads.row_counts()
+        assert after.pop("audit_auditentry") - before["audit_auditentry"] == reads.count()
+        assert after == {table: count for table, count in before.items() if table != "audit_auditentry"}
+
+    upload_changes_nothing()
+
+
+def _measures_filling_the_budget() -> bytes:
+    """Every item column a measure can have, with two-character answers, in as many rows as the reader holds: each
+    row planned with all its items."""
+    keys = sorted({item.key for instrument in instruments.all_instruments() for item in instrument.items})
+    lines = [",".join(["case number", "date", "measure", "timepoint", *keys])]
+    for n in range(16_500):
+        lines.append(",".join([f"ZZ-{n}", "2025-01-15", "phq_a", "baseline", *(f"{n % 89:02}" for _ in keys)]))
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _sessions_of_long_values() -> bytes:
+    cell = "P" * 9_000
+    row = f"{FIRST},{cell},{cell},{cell},{cell},{cell},{cell}"
+    return ("\r\n".join([SESSIONS_HEADER, *[row] * (20 * 2**20 // len(row))]) + "\r\n").encode()
+
+
+HOSTILE = {
+    "a dimension bomb": ("sessions", lambda: uploads.dimension_bomb(10_000)),
+    "50,000 rows of unknown children": (
+        "sessions",
+        lambda: (
+            SESSIONS_HEADER
+            + "\r\n"
+            + "".join(f"ZZ-{n},2025-01-15,60,child,PRAC,no,in person\r\n" for n in range(MAX_ROWS))
+        ).encode(),
+    ),
+    "items filling the budget": ("measures", _measures_filling_the_budget),
+    "20 MB of long values": ("sessions", _sessions_of_long_values),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_reading_and_planning_a_hostile_file_stays_within_100_mb(
+    case: str, episodes: list[Episode], cac: Organization, cac_admin: User
+) -> None:
+    kind, make = HOSTILE[case]
+    content = make()
+    membership = Membership.objects.of_user(cac_admin).get()
+
+    def dry_run() -> imports.Plan:
+        table = tabular.read_table(io.BytesIO(content))
+        mapping = imports.guess_mapping(kind, table.header)
+        rows = imports.prepare(cac.pk, kind, table, mapping)
+        del table
+        return imports.plan(membership=membership, kind=kind, rows=rows, actor=cac_admin)
+
+    plan, peak = uploads.peak_of(dry_run)
+    assert peak < uploads.PEAK
+    assert isinstance(plan, str) or plan.has_errors

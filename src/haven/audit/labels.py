@@ -28,6 +28,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "invitation.create": _("Invitation sent"),
     "invitation.revoke": _("Invitation withdrawn"),
     "membership.create": _("Role granted"),
+    "membership.bootstrap": _("First program admin created at the command line"),
     "membership.deactivate": _("Role removed"),
     "membership.reactivate": _("Role given back"),
     "membership.grant": _("Role given, waiting for a second person's approval"),

@@ -17,6 +17,30 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import ROLES_REQUIRING_MFA, OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-only",
+        action="store_true",
+        help="run only the tests that reach the database (CI's second database runs these; the rest cannot differ)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-only"):
+        return
+    kept = [item for item in items if _reaches_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not _reaches_database(item)])
+    items[:] = kept
+
+
+def _reaches_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:

@@ -22,9 +22,11 @@ class Console:
         return [text for text in self.errors if "Content Security Policy" in text]
 
 
-def open_page(browser: Any, base_url: str, *, locale: str = "en-US") -> tuple[Any, Any, Console]:
+def open_page(
+    browser: Any, base_url: str, *, locale: str = "en-US", javascript: bool = True
+) -> tuple[Any, Any, Console]:
     """A fresh browser context (no cookies) and its page, with what the page reports collected."""
-    context = browser.new_context(base_url=base_url, locale=locale)
+    context = browser.new_context(base_url=base_url, locale=locale, java_script_enabled=javascript)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     console = Console()

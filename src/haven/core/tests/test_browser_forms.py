@@ -74,6 +74,7 @@ def world(national: Organization, cac: Organization, provider: Organization, mak
 # ---- 1. Nothing is lost silently: every htmx form, walked through its error path --------------------------------
 
 HX_WRITE = re.compile(r"""<[a-z]+\b[^>]*\bhx-(post|put|patch|delete)="\{% url '([\w:]+)'""", re.S)
+ANY_HX_WRITE = re.compile(r"""\bhx-(post|put|patch|delete)\s*=""")
 
 
 def htmx_writes_in_templates() -> set[str]:
@@ -88,6 +89,13 @@ def htmx_writes_in_templates() -> set[str]:
 def test_every_htmx_form_is_walked_through_its_errors() -> None:
     """A new htmx form fails this until its error path is walked below."""
     assert htmx_writes_in_templates() == set(HTMX_WALKS)
+
+
+def test_every_htmx_write_names_its_url() -> None:
+    """An htmx write whose URL is not a plain ``{% url %}`` (or written ``data-hx-post``) would escape the walk."""
+    for path in HAVEN.glob("*/templates/**/*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert len(ANY_HX_WRITE.findall(text)) == len(HX_WRITE.findall(text)), path
 
 
 def _open_episode(page: Any, world: World, live_server: Any) -> Any:
@@ -186,6 +194,44 @@ HTMX_WALKS: dict[str, Callable[[Any, Console, World, Any], None]] = {
 def test_htmx_form_error_path(url_name: str, page: tuple[Any, Console], world: World, live_server: Any) -> None:
     browser_page, console = page
     HTMX_WALKS[url_name](browser_page, console, world, live_server)
+
+
+# ---- Destructive actions ask first, without JavaScript too --------------------------------------------------------
+
+
+def test_deleting_a_session_asks_first_without_javascript(browser: Any, live_server: Any, world: World) -> None:
+    from playwright.sync_api import expect
+
+    clinician = world.people[Role.CLINICIAN]
+    care_factories.sessions(world.episode, clinician, 1)
+    sessions = Session.objects.in_org(world.episode.organization_id).filter(episode=world.episode)
+    held_on = sessions.get().held_on
+    context, page, console = open_page(browser, live_server.url, javascript=False)
+    try:
+        sign_in_as(page, live_server.url, clinician)
+        page.goto(reverse("care:episode", args=[world.episode.pk]))
+        rows = page.locator("#sessions tbody tr")
+        expect(rows).to_have_count(1)
+
+        # The question, and a way back that changes nothing.
+        rows.get_by_role("button", name="Delete").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Delete the session of")
+        expect(page.get_by_text("This cannot be undone")).to_be_visible()
+        page.get_by_role("link", name="Cancel").click()
+        expect(page).to_have_url(re.compile(reverse("care:episode", args=[world.episode.pk]) + "$"))
+        expect(rows).to_have_count(1)
+        assert sessions.get().held_on == held_on
+
+        # Asked again and confirmed: deleted, and the page says so.
+        rows.get_by_role("button", name="Delete").click()
+        page.get_by_role("button", name="Delete the session").click()
+        expect(page).to_have_url(re.compile(reverse("care:episode", args=[world.episode.pk]) + "$"))
+        expect(page.get_by_text("Session deleted.")).to_be_visible()
+        expect(page.locator("#sessions tbody")).to_contain_text("No sessions yet.")
+        assert not sessions.exists()
+        assert console.page_errors == []
+    finally:
+        context.close()
 
 
 # ---- 2. Choices: each box beside its own label, in a fieldset with a legend -------------------------------------

@@ -19,7 +19,7 @@ from haven.audit import services as audit
 from haven.audit.middleware import client_ip
 from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import ROLES_REQUIRING_MFA
-from haven.organizations.services import invitation_accept
+from haven.organizations.services import check_an_admin_remains, invitation_accept
 
 from . import throttle
 from .emails import normalize_email
@@ -229,9 +229,12 @@ def user_create_from_invitation(*, invitation: Invitation, full_name: str, passw
 
 @transaction.atomic
 def user_deactivate(*, actor: Any, user: User) -> User:
-    """Nobody can sign in as a deactivated user; open sessions end on their next request."""
+    """Nobody can sign in as a deactivated user; open sessions end on their next request. Refused when it would
+    leave an organization without an admin (``check_an_admin_remains``)."""
     if user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate yourself."))
+    for membership in Membership.objects.of_user(user).active().select_related("user"):
+        check_an_admin_remains(membership=membership)
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit.record(actor=actor, action="user.deactivate", target=user)

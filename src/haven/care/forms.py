@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from haven.accounts.models import User
-from haven.core.forms import clean_table_file, table_file_field
+from haven.core.forms import DateField, clean_table_file, table_file_field
 from haven.measures import instruments, labels
 
 from .models import (
@@ -23,8 +23,6 @@ from .models import (
     TraumaType,
     TreatmentModel,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class NeverEchoed(forms.TextInput):
@@ -49,7 +47,7 @@ class IntakeForm(forms.Form):
     trauma_types = forms.MultipleChoiceField(
         label=_("Trauma types"), choices=TraumaType.choices, widget=forms.CheckboxSelectMultiple
     )
-    referred_on = forms.DateField(label=_("Referral date"), widget=DATE)
+    referred_on = DateField(label=_("Referral date"))
     treatment_model = forms.ModelChoiceField(label=_("Treatment model"), queryset=TreatmentModel.objects.none())
     clinician = forms.ModelChoiceField(label=_("Treating clinician"), queryset=User.objects.none())
 
@@ -64,7 +62,7 @@ class IntakeForm(forms.Form):
 
 class EpisodeForm(forms.Form):
     treatment_model = forms.ModelChoiceField(label=_("Treatment model"), queryset=TreatmentModel.objects.none())
-    referred_on = forms.DateField(label=_("Referral date"), widget=DATE)
+    referred_on = DateField(label=_("Referral date"))
     clinician = forms.ModelChoiceField(label=_("Treating clinician"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, clinicians: Any, treatment_models: Any, clinician_fixed: bool, **kwargs: Any):
@@ -78,7 +76,7 @@ class EpisodeForm(forms.Form):
 class SessionForm(forms.Form):
     """One short form, quick from the keyboard: the date first, sensible defaults for the rest."""
 
-    held_on = forms.DateField(label=_("Date"), widget=DATE)
+    held_on = DateField(label=_("Date"))
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=480, initial=60)
     kind = forms.ChoiceField(label=_("Type"), choices=SessionKind.choices, widget=forms.RadioSelect)
     components = forms.MultipleChoiceField(
@@ -104,7 +102,7 @@ class AssessmentForm(forms.Form):
     """Item-by-item entry: one number field per item, in the paper form's order, tabbing straight through."""
 
     timepoint = forms.ChoiceField(label=_("Timepoint"), choices=Timepoint.choices)
-    administered_on = forms.DateField(label=_("Date given"), widget=DATE)
+    administered_on = DateField(label=_("Date given"))
 
     def __init__(self, *args: Any, instrument: instruments.Instrument, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"administered_on": timezone.now().date()})
@@ -148,7 +146,7 @@ class CloseForm(forms.Form):
         choices=[(EpisodeStatus.COMPLETED, _("Treatment completed")), (EpisodeStatus.ENDED, _("Ended early"))],
         widget=forms.RadioSelect,
     )
-    closed_on = forms.DateField(label=_("Date"), widget=DATE)
+    closed_on = DateField(label=_("Date"))
     end_reason = forms.ChoiceField(
         label=_("Why it ended early"), choices=[("", "—"), *EndReason.choices], required=False
     )
@@ -164,7 +162,10 @@ class HandoverForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     follow_up = forms.MultipleChoiceField(
-        label=_("Follow-up done"), choices=FollowUp.choices, widget=forms.CheckboxSelectMultiple
+        label=_("What was done (tick each action taken)"),
+        help_text=_("Each box records the action written beside it."),
+        choices=FollowUp.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

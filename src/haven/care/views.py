@@ -6,14 +6,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import tabular
+from haven.core import confirm, tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
-from haven.measures import instruments
+from haven.measures import instruments, labels
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.training.selectors import program_for
@@ -217,11 +219,30 @@ def _session_fields(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*CARE)
 def session_delete(request: HttpRequest, episode_id: int, session_id: int) -> HttpResponse:
-    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
+    asking = not confirm.confirmed(request)
+    # The question shows the child's code and the session: a read of the record, audited like the page.
+    episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=asking)
     session = selectors.access_session(episode=episode, session_id=session_id)
+    if asking:
+        facts = {
+            "code": episode.child.display_code,
+            "date": date_format(session.held_on, "SHORT_DATE_FORMAT"),
+            "kind": session.get_kind_display(),
+        }
+        return confirm.ask(
+            request,
+            title=_("Delete the session of %(date)s?") % facts,
+            consequence=_(
+                "The %(kind)s session of %(date)s will be deleted from the episode of %(code)s, with what it "
+                "recorded. This cannot be undone: only entering it again brings it back."
+            )
+            % facts,
+            button=_("Delete the session"),
+            back=reverse("care:episode", args=[episode.pk]),
+        )
     services.session_delete(actor=request.user, session=session)
     messages.success(request, _("Session deleted."))
     return redirect("care:episode", episode_id=episode.pk)
@@ -272,10 +293,27 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*CARE)
 def assessment_delete(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.access_assessment(membership=_membership(request), assessment_id=assessment_id)
+    if not confirm.confirmed(request):
+        facts = {
+            "code": assessment.episode.child.display_code,
+            "date": date_format(assessment.administered_on, "SHORT_DATE_FORMAT"),
+            "measure": labels.INSTRUMENT_LABELS.get(assessment.instrument, assessment.instrument),
+        }
+        return confirm.ask(
+            request,
+            title=_("Delete the %(measure)s of %(date)s?") % facts,
+            consequence=_(
+                "The %(measure)s of %(date)s will be deleted from the episode of %(code)s, with its answers and "
+                "score. This cannot be undone: only entering it again brings it back."
+            )
+            % facts,
+            button=_("Delete the measure"),
+            back=reverse("care:assessment", args=[assessment.pk]),
+        )
     try:
         services.assessment_delete(actor=request.user, assessment=assessment)
     except ValidationError as error:

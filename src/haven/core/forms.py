@@ -9,6 +9,24 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".txt")
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (YYYY-MM-DD), in every language: a browser discards any
+    other value (a French 29/11/2026 shows as blank, and the form is sent back without it). Django's date fields
+    accept ISO in every language, after the language's own formats."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format=ISO_DATE)
+
+
+class DateField(forms.DateField):
+    """A date, picked with the browser's date picker (``DateInput``). Every form's dates use it."""
+
+    widget = DateInput
 
 
 def errors_to_form(form: forms.Form, error: ValidationError) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import US_STATES, Organization
-from .roles import OrganizationKind, Role, role_allowed_in
+from .roles import ROLES_BY_PRIVILEGE, OrganizationKind, Role, role_allowed_in
 
 
 class InvitationForm(forms.Form):
@@ -13,13 +13,16 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, inviter_role: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only a program admin can make another program admin.
-        cast(forms.ChoiceField, self.fields["role"]).choices = [
-            (role.value, role.label)
-            for role in Role
+        # The least privileged role first, and chosen unless the inviter picks another. Only a program admin can make
+        # another program admin.
+        choices = [
+            (role, Role(role).label)
+            for role in ROLES_BY_PRIVILEGE
             if role_allowed_in(role, organization.kind)
             and (role != Role.PROGRAM_ADMIN or inviter_role == Role.PROGRAM_ADMIN)
         ]
+        cast(forms.ChoiceField, self.fields["role"]).choices = choices
+        self.fields["role"].initial = choices[0][0] if choices else None
 
 
 class OrganizationForm(forms.Form):

@@ -34,6 +34,22 @@ ROLE_ORGANIZATION_KINDS: dict[str, frozenset[str]] = {
     Role.SAFEGUARDING_REVIEWER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
 }
 
+# From the least to the most privileged, by what a member can see and change: a learner their own learning; a funder
+# viewer one program's protected figures; a trainer their cohorts' rosters and attendance, by name; a safeguarding
+# reviewer reports of concern about people; a clinician the children of their own caseload; an org admin the people
+# of an organization and, at a CAC, every child's records; a program admin the whole program. An invitation offers
+# the roles in this order and starts on the first its organization can hold, so a slip gives too little, never too
+# much (decision 0019).
+ROLES_BY_PRIVILEGE: tuple[str, ...] = (
+    Role.LEARNER,
+    Role.FUNDER_VIEWER,
+    Role.TRAINER,
+    Role.SAFEGUARDING_REVIEWER,
+    Role.CLINICIAN,
+    Role.ORG_ADMIN,
+    Role.PROGRAM_ADMIN,
+)
+
 # Admins, and every role that can see child-level records, must sign in with a second factor.
 ROLES_REQUIRING_MFA = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.CLINICIAN})
 

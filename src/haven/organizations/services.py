@@ -14,7 +14,7 @@ from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 
 from .models import GrantPath, GrantStatus, Invitation, Membership, MembershipGrant, Organization
-from .roles import OrganizationKind, Role, needs_second_person, role_allowed_in
+from .roles import ROLES_MANAGING_PEOPLE, OrganizationKind, Role, needs_second_person, role_allowed_in
 from .selectors import approvers_of, grants_to_decide
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -142,12 +142,38 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     )
 
 
+def check_an_admin_remains(*, membership: Membership) -> None:
+    """Refuse to remove the last active admin of an organization, or a national office's last active program admin
+    (only program admins manage program admins and approve them): whoever removes them, themselves included, and
+    whether their role is removed or their account closed (decision 0019). Call it inside the removing transaction:
+    the organization's row is locked, so two admins removing each other at once cannot both pass."""
+    if not membership.is_active or membership.role not in ROLES_MANAGING_PEOPLE:
+        return
+    organization = Organization.objects.select_for_update().get(pk=membership.organization_id)
+    others = (
+        Membership.objects.in_org(organization)
+        .active()
+        .filter(user__is_active=True)
+        .exclude(user_id=membership.user_id)
+    )
+    name = {"name": membership.user.full_name, "org": organization.name}
+    if not others.filter(role__in=ROLES_MANAGING_PEOPLE).exists():
+        raise ValidationError(
+            _("%(name)s is the last active admin of %(org)s: make someone else its admin first.") % name
+        )
+    national = organization.kind == OrganizationKind.NATIONAL_OFFICE
+    if national and membership.role == Role.PROGRAM_ADMIN and not others.filter(role=Role.PROGRAM_ADMIN).exists():
+        raise ValidationError(
+            _("%(name)s is the last active program admin of %(org)s: make someone else a program admin first.") % name
+        )
+
+
 @transaction.atomic
 def membership_deactivate(*, actor: Any, membership: Membership) -> Membership:
+    """Remove a role, one's own included, unless it leaves the organization without an admin."""
     if not membership.is_active:
         raise ValidationError(_("This membership is already inactive."))
-    if membership.user_id == actor.pk and membership.role in (Role.ORG_ADMIN, Role.PROGRAM_ADMIN):
-        raise ValidationError(_("You cannot remove your own admin role."))
+    check_an_admin_remains(membership=membership)
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.accounts.services import user_deactivate
+from haven.core import confirm
 from haven.core.permissions import role_required
 
 from . import selectors, services
@@ -110,38 +112,80 @@ def invitation_create(request: HttpRequest, organization_id: int) -> HttpRespons
     return TemplateResponse(request, "organizations/detail.html", context, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*ADMINS)
 def invitation_revoke(request: HttpRequest, organization_id: int, invitation_id: int) -> HttpResponse:
     organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
     invitation = selectors.access_invitation(organization=organization, invitation_id=invitation_id)
+    back = reverse("organizations:detail", args=[organization.pk])
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title=_("Withdraw the invitation to %(email)s?") % {"email": invitation.email},
+            consequence=_("The link sent to %(email)s will no longer work; invite them again to undo this.")
+            % {"email": invitation.email},
+            button=_("Withdraw the invitation"),
+            back=back,
+        )
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, _("The invitation was withdrawn."))
-    return redirect("organizations:detail", organization_id=organization.pk)
+    return redirect(back)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What a member action asks before it acts, with ``%(name)s`` and ``%(role)s`` for the member."""
+
+    title: str
+    consequence: str
+    button: str
 
 
 def _member_action(
-    request: HttpRequest, organization_id: int, membership_id: int, act: Callable[[Membership], object], done: str
+    request: HttpRequest,
+    organization_id: int,
+    membership_id: int,
+    act: Callable[[Membership], object],
+    done: str,
+    question: _Question | None = None,
+    own_question: _Question | None = None,
 ) -> HttpResponse:
-    """Apply one service to a member of an organization the admin manages, then go back to its page."""
-    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+    """Apply one service to a member of an organization the admin manages, once confirmed when it takes something
+    away (``question``, or ``own_question`` for one's own role), then go back to its page, or home when one has
+    removed the role one was acting in."""
+    membership = request.membership  # type: ignore[attr-defined]
+    organization = selectors.access_organization(membership=membership, organization_id=organization_id)
     target = selectors.access_membership(organization=organization, membership_id=membership_id)
-    if target.role == Role.PROGRAM_ADMIN and request.membership.role != Role.PROGRAM_ADMIN:  # type: ignore[attr-defined]
+    if target.role == Role.PROGRAM_ADMIN and membership.role != Role.PROGRAM_ADMIN:
         raise Http404  # only a program admin manages program admins
+    back = reverse("organizations:detail", args=[organization.pk])
+    names = {"name": target.user.full_name, "role": target.get_role_display(), "org": organization.name}
+    if target.user_id == request.user.pk and own_question is not None:
+        question = own_question
+    if question is not None and not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title=question.title % names,
+            consequence=question.consequence % names,
+            button=question.button % names,
+            back=back,
+        )
     try:
         act(target)
     except ValidationError as error:
         messages.error(request, error.messages[0])
-    else:
-        messages.success(request, done % {"name": target.user.full_name})
-    return redirect("organizations:detail", organization_id=organization.pk)
+        return redirect(back)
+    messages.success(request, done % names)
+    if target.pk == membership.pk:
+        return redirect("/")  # the role this page was opened in is gone
+    return redirect(back)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(*ADMINS)
 def membership_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
     return _member_action(
@@ -150,6 +194,16 @@ def membership_deactivate(request: HttpRequest, organization_id: int, membership
         membership_id,
         lambda target: services.membership_deactivate(actor=request.user, membership=target),
         _("%(name)s no longer has this role here."),
+        question=_Question(
+            _("Remove the role of %(role)s from %(name)s?"),
+            _("%(name)s will no longer have the role of %(role)s at %(org)s. You can give it back later."),
+            _("Remove the role"),
+        ),
+        own_question=_Question(
+            _("Remove your own role of %(role)s at %(org)s?"),
+            _("You will no longer have the role of %(role)s at %(org)s. Another admin can give it back."),
+            _("Remove my role"),
+        ),
     )
 
 
@@ -165,7 +219,7 @@ def membership_reactivate(request: HttpRequest, organization_id: int, membership
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
 def account_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
     """A program admin closes a person's account everywhere: they can no longer sign in."""
@@ -175,6 +229,11 @@ def account_deactivate(request: HttpRequest, organization_id: int, membership_id
         membership_id,
         lambda target: user_deactivate(actor=request.user, user=target.user),
         _("%(name)s can no longer sign in."),
+        question=_Question(
+            _("Close the account of %(name)s?"),
+            _("%(name)s will no longer be able to sign in, in any organization, and their open sessions end."),
+            _("Close the account"),
+        ),
     )
 
 

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from haven.core.forms import DateField
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind
 
@@ -12,8 +13,8 @@ from .models import Program, TargetMetric
 class ProgramForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = DateField(label=_("Starts on"))
+    ends_on = DateField(label=_("Ends on"))
     funders = forms.ModelMultipleChoiceField(
         label=_("Funders"),
         queryset=Organization.objects.filter(kind=OrganizationKind.FUNDER, is_active=True),

@@ -4,13 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import User
-from haven.core.forms import clean_table_file, table_file_field
+from haven.core.forms import DateField, clean_table_file, table_file_field
 from haven.organizations.models import US_STATES
 from haven.organizations.roles import Role
 
 from .models import CallSchedule, Cohort, Degree, LicenseStatus, MilestoneKind, Modality
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class CohortForm(forms.Form):
@@ -24,9 +22,9 @@ class CohortForm(forms.Form):
     )
     modality = forms.ChoiceField(label=_("Modality"), choices=Modality.choices)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=200)
-    starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
-    ends_on = forms.DateField(label=_("Ends on"), widget=DATE)
-    live_training_on = forms.DateField(label=_("Live training (first day)"), widget=DATE)
+    starts_on = DateField(label=_("Starts on"))
+    ends_on = DateField(label=_("Ends on"))
+    live_training_on = DateField(label=_("Live training (first day)"))
     live_training_days = forms.IntegerField(label=_("Days of live training"), min_value=1, max_value=10, initial=2)
     call_schedule = forms.ChoiceField(label=_("Consultation calls"), choices=CallSchedule.choices)
     trainers = forms.ModelMultipleChoiceField(label=_("Lead trainers"), queryset=User.objects.none())
@@ -91,7 +89,7 @@ class WithdrawalForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     kind = forms.ChoiceField(label=_("Milestone"), choices=MilestoneKind.choices)
-    achieved_on = forms.DateField(label=_("Date"), widget=DATE)
+    achieved_on = DateField(label=_("Date"))
     passed = forms.BooleanField(label=_("Passed (for the knowledge test)"), required=False, initial=True)
 
 

@@ -8,10 +8,11 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import tabular
+from haven.core import confirm, tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
@@ -263,16 +264,33 @@ def enrollment_transfer(request: HttpRequest, enrollment_id: int) -> HttpRespons
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN, Role.ORG_ADMIN)
 def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    return _enrollment_action(
+    """Withdrawal is final, so it is asked first, with the reason typed on the way kept on the question."""
+    enrollment = selectors.access_enrollment(membership=_membership(request), enrollment_id=enrollment_id)
+    form = WithdrawalForm(request.POST or None)
+    if confirm.confirmed(request) and form.is_valid():
+        try:
+            services.enrollment_withdraw(actor=request.user, enrollment=enrollment, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, _("The withdrawal was recorded."))
+            return redirect("training:enrollment", enrollment_id=enrollment.pk)
+    names = {"name": enrollment.clinician.full_name, "program": enrollment.program.name}
+    return confirm.ask(
         request,
-        enrollment_id,
-        "withdrawal_form",
-        lambda m, e: WithdrawalForm(request.POST),
-        lambda e, data: services.enrollment_withdraw(actor=request.user, enrollment=e, reason=data["reason"]),
-        _("The withdrawal was recorded."),
+        title=_("Withdraw %(name)s from the program?") % names,
+        consequence=_(
+            "%(name)s will leave %(program)s for good: their seat in a cohort, if they have one, goes to the first "
+            "on its waiting list, and nothing more can be recorded on their path."
+        )
+        % names,
+        button=_("Withdraw"),
+        back=reverse("training:enrollment", args=[enrollment.pk]),
+        form=form,
+        status=400 if form.errors else 200,
     )
 
 

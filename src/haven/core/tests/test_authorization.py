@@ -75,6 +75,11 @@ class Rule:
     signed_in_status: dict[str, int] = field(default_factory=dict)
 
 
+def _confirmed(world: World, user: User | None) -> dict[str, Any]:
+    """A destructive action's own confirmation (test_confirmations): the POST that acts."""
+    return {"confirmed": "yes"}
+
+
 def _cac(world: World) -> dict[str, Any]:
     return {"organization_id": world.cac.pk}
 
@@ -117,6 +122,7 @@ POLICY: dict[str, Rule] = {
         "POST",
         ADMINS,
         kwargs=lambda w: {"organization_id": w.cac.pk, "invitation_id": w.invitation_id},
+        data=_confirmed,
         ok=302,
         scoped=True,
     ),
@@ -124,6 +130,7 @@ POLICY: dict[str, Rule] = {
         "POST",
         ADMINS,
         kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        data=_confirmed,
         ok=302,
         scoped=True,
     ),
@@ -138,6 +145,7 @@ POLICY: dict[str, Rule] = {
         "POST",
         frozenset({Role.PROGRAM_ADMIN}),
         kwargs=lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        data=_confirmed,
         ok=302,
         scoped=True,
     ),
@@ -212,7 +220,7 @@ POLICY: dict[str, Rule] = {
         "POST",
         ADMINS,
         kwargs=lambda w: {"enrollment_id": w.enrollment.pk},
-        data=lambda w, u: {"reason": "Left the CAC"},
+        data=lambda w, u: {"reason": "Left the CAC", "confirmed": "yes"},
         ok=302,
         scoped=True,
     ),
@@ -257,7 +265,12 @@ POLICY: dict[str, Rule] = {
         scoped=True,
     ),
     "care:session_delete": Rule(
-        "POST", CARE, kwargs=lambda w: {"episode_id": w.episode.pk, "session_id": w.session_id}, ok=302, scoped=True
+        "POST",
+        CARE,
+        kwargs=lambda w: {"episode_id": w.episode.pk, "session_id": w.session_id},
+        data=_confirmed,
+        ok=302,
+        scoped=True,
     ),
     "care:assessment_create": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
     "care:episode_close": Rule("GET", CARE, kwargs=lambda w: {"episode_id": w.episode.pk}, scoped=True),
@@ -266,7 +279,7 @@ POLICY: dict[str, Rule] = {
     "care:assessment": Rule("GET", CARE, kwargs=lambda w: {"assessment_id": w.assessment_id}, scoped=True),
     # The measure carries a critical answer still waiting: the deletion is refused and the page says why.
     "care:assessment_delete": Rule(
-        "POST", CARE, kwargs=lambda w: {"assessment_id": w.assessment_id}, ok=302, scoped=True
+        "POST", CARE, kwargs=lambda w: {"assessment_id": w.assessment_id}, data=_confirmed, ok=302, scoped=True
     ),
     "care:alerts": Rule("GET", CARE),
     "care:alert": Rule("GET", CARE, kwargs=lambda w: {"alert_id": w.alert_id}, scoped=True),

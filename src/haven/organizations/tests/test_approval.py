@@ -257,7 +257,8 @@ def test_giving_back_a_removed_role_waits_for_a_second_person(
     clinician_client = signed_in(clinician)
     assert sees_every_child(clinician_client, episodes)
 
-    assert signed_in(director).post(f"/organizations/{cac.pk}/members/{membership.pk}/deactivate/").status_code == 302
+    deactivate = f"/organizations/{cac.pk}/members/{membership.pk}/deactivate/"
+    assert signed_in(director).post(deactivate, {"confirmed": "yes"}).status_code == 302
     assert sees_no_child(clinician_client, episodes)
     assert (
         signed_in(chapter_admin).post(f"/organizations/{cac.pk}/members/{membership.pk}/reactivate/").status_code == 302

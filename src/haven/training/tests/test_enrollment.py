@@ -148,13 +148,19 @@ def test_withdrawal_needs_a_reason_and_frees_the_seat_for_the_first_on_the_waitl
     ann = nominees[0]
     director = signed_in(cac_admin)
 
-    response = director.post(f"/training/enrollments/{ann.pk}/withdraw/", {"reason": ""})
-    assert response.status_code == 400
-    assert response.context["withdrawal_form"].errors == {"reason": ["This field is required."]}
+    withdraw = f"/training/enrollments/{ann.pk}/withdraw/"
+    for asked in ({"reason": ""}, {"reason": "", "confirmed": "yes"}):
+        response = director.post(withdraw, asked)
+        assert response.status_code == 400
+        assert response.context["form"].errors == {"reason": ["This field is required."]}
+    # With a reason, the button asks first (test_confirmations), keeping the reason; the answer acts.
+    response = director.post(withdraw, {"reason": "  Left the CAC "})
+    assert response.status_code == 200
+    assert 'value="  Left the CAC "' in response.content.decode()
     assert _placements(cac)["Ann First"] == (Placement.ENROLLED, cohort.pk)
     assert not AuditEntry.objects.in_org(cac).filter(action="enrollment.withdraw").exists()
 
-    response = director.post(f"/training/enrollments/{ann.pk}/withdraw/", {"reason": "  Left the CAC "})
+    response = director.post(withdraw, {"reason": "  Left the CAC ", "confirmed": "yes"})
     assert response.status_code == 302
     ann.refresh_from_db()
     assert (ann.placement, ann.withdrawal_reason) == (Placement.WITHDRAWN, "Left the CAC")
@@ -181,7 +187,8 @@ def test_withdrawal_needs_a_reason_and_frees_the_seat_for_the_first_on_the_waitl
 
     # A waitlisted clinician who withdraws frees no seat: nobody moves.
     dan = nominees[3]
-    assert director.post(f"/training/enrollments/{dan.pk}/withdraw/", {"reason": "Parental leave"}).status_code == 302
+    dan_withdraws = {"reason": "Parental leave", "confirmed": "yes"}
+    assert director.post(f"/training/enrollments/{dan.pk}/withdraw/", dan_withdraws).status_code == 302
     assert AuditEntry.objects.in_org(cac).filter(action="enrollment.place", detail__from_waitlist=True).count() == 1
 
 

@@ -1,0 +1,246 @@
+"""Every destructive action asks first, on a page of its own that works without JavaScript (decision 0019): its
+URL shows the question (GET), a POST from a button elsewhere shows it too and changes nothing, and only the
+confirmation's own POST acts. Every URL that takes a POST is listed below, destructive or not, so a new one is
+noticed."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from haven.accounts.models import User
+from haven.care.models import Assessment, Episode, Session
+from haven.care.tests import factories as care_factories
+from haven.core.confirm import CONFIRM_FIELD
+from haven.organizations import services as org_services
+from haven.organizations.models import Invitation, Membership, Organization
+from haven.organizations.roles import Role
+from haven.programs.models import Program
+from haven.training.models import Enrollment, Placement
+from haven.training.tests.factories import enroll, make_cohort, make_program
+
+
+@dataclass
+class World:
+    cac: Organization
+    people: dict[str, User]
+    clinician_membership: Membership
+    invitation: Invitation
+    episode: Episode
+    session: Session
+    assessment: Assessment
+    enrollment: Enrollment
+
+
+@pytest.fixture
+def world(national: Organization, cac: Organization, provider: Organization, make_member: Callable[..., User]) -> World:
+    program: Program = make_program(national)
+    people = {
+        Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
+        Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),
+        Role.CLINICIAN: make_member(Role.CLINICIAN, cac),
+    }
+    trainer = make_member(Role.TRAINER, provider)
+    cohort = make_cohort(program=program, actor=people[Role.PROGRAM_ADMIN], trainers=[trainer])
+    clinician = people[Role.CLINICIAN]
+    enrollment = enroll(program=program, cac=cac, clinician=clinician, actor=people[Role.PROGRAM_ADMIN], cohort=cohort)
+    episode = care_factories.register(cac=cac, program=program, clinician=clinician)
+    care_factories.sessions(episode, clinician, 2)
+    assessment = care_factories.measure(
+        episode, clinician, timepoint="baseline", on=episode.referred_on + timedelta(days=7), symptom=1
+    )
+    invitation, _token = org_services.invitation_create(
+        actor=people[Role.ORG_ADMIN], organization=cac, email="invitee@example.org", role=Role.CLINICIAN
+    )
+    return World(
+        cac=cac,
+        people=people,
+        clinician_membership=Membership.objects.in_org(cac).get(user=clinician),
+        invitation=invitation,
+        episode=episode,
+        session=Session.objects.in_org(cac).filter(episode=episode).order_by("held_on").last(),
+        assessment=assessment,
+        enrollment=enrollment,
+    )
+
+
+@dataclass(frozen=True)
+class Destructive:
+    actor: str
+    kwargs: Callable[[World], dict[str, int]]
+    done: Callable[[World], bool]
+    data: dict[str, str]  # what the button on the way sends (a reason)
+    asked: str  # what the question page says
+
+
+def _gone(model: Any, world: World, pk: int) -> bool:
+    return not model.objects.in_org(world.cac).filter(pk=pk).exists()
+
+
+DESTRUCTIVE: dict[str, Destructive] = {
+    "organizations:membership_deactivate": Destructive(
+        Role.ORG_ADMIN,
+        lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        lambda w: not Membership.objects.in_org(w.cac).get(pk=w.clinician_membership.pk).is_active,
+        {},
+        "will no longer have the role",
+    ),
+    "organizations:account_deactivate": Destructive(
+        Role.PROGRAM_ADMIN,
+        lambda w: {"organization_id": w.cac.pk, "membership_id": w.clinician_membership.pk},
+        lambda w: not User.objects.get(pk=w.people[Role.CLINICIAN].pk).is_active,
+        {},
+        "will no longer be able to sign in",
+    ),
+    "organizations:invitation_revoke": Destructive(
+        Role.ORG_ADMIN,
+        lambda w: {"organization_id": w.cac.pk, "invitation_id": w.invitation.pk},
+        lambda w: Invitation.objects.in_org(w.cac).get(pk=w.invitation.pk).revoked_at is not None,
+        {},
+        "invitee@example.org",
+    ),
+    "care:session_delete": Destructive(
+        Role.CLINICIAN,
+        lambda w: {"episode_id": w.episode.pk, "session_id": w.session.pk},
+        lambda w: _gone(Session, w, w.session.pk),
+        {},
+        "cannot be undone",
+    ),
+    "care:assessment_delete": Destructive(
+        Role.CLINICIAN,
+        lambda w: {"assessment_id": w.assessment.pk},
+        lambda w: _gone(Assessment, w, w.assessment.pk),
+        {},
+        "cannot be undone",
+    ),
+    "training:enrollment_withdraw": Destructive(
+        Role.ORG_ADMIN,
+        lambda w: {"enrollment_id": w.enrollment.pk},
+        lambda w: Enrollment.objects.in_org(w.cac).get(pk=w.enrollment.pk).placement == Placement.WITHDRAWN,
+        {"reason": "Left the CAC"},
+        "will leave",
+    ),
+}
+
+# Every other URL that takes a POST, and why it needs no question of its own.
+NOT_DESTRUCTIVE = {
+    "set_language": "changes a preference",
+    "accounts:sign_in": "signs in",
+    "accounts:sign_in_verify": "checks a code",
+    "accounts:sign_out": "ends one's own session; signing in again undoes it",
+    "accounts:password_change": "asks for the current password",
+    "accounts:mfa_setup": "asks for a code from the app (and the password, to replace one)",
+    "accounts:mfa_recovery_codes": "asks for the password",
+    "accounts:mfa_disable": "asks for the password",
+    "accounts:switch_membership": "changes which role one acts in",
+    "accounts:invitation_accept": "accepts an invitation",
+    "organizations:create": "adds",
+    "organizations:invitation_create": "adds",
+    "organizations:membership_reactivate": "gives a role back (one that reaches children waits for approval)",
+    "organizations:grant_approve": "a decision asked for by name; declining can be undone by granting again",
+    "organizations:grant_decline": "a decision asked for by name; it can be undone by granting again",
+    "programs:create": "adds",
+    "programs:edit": "a form",
+    "training:cohort_create": "adds",
+    "training:cohort_edit": "a form",
+    "training:call_attendance": "a form; saved again to correct",
+    "training:enrollment_place": "a form",
+    "training:enrollment_transfer": "a form; the cohort history keeps every move",
+    "training:milestone_record": "adds",
+    "training:nominate": "adds",
+    "training:import": "a dry run: nothing is written",
+    "training:import_confirm": "the import's own confirmation, after the dry run",
+    "care:intake": "adds",
+    "care:episode_create": "adds",
+    "care:session_create": "adds",
+    "care:assessment_create": "adds",
+    "care:episode_close": "a form of its own; reopened if closed in error",
+    "care:episode_reopen": "undoes a closing",
+    "care:episode_handover": "a form of its own; handed back the same way",
+    "care:alert": "records a follow-up",
+    "care:import": "a dry run: nothing is written",
+    "care:import_confirm": "the import's own confirmation, after the dry run",
+    "reporting:reports": "makes a report",
+}
+
+
+def _patterns(resolver: URLResolver | None = None, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found += _patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            found.append((f"{namespace}{pattern.name}", pattern))
+    return found
+
+
+def _takes_post(name: str, pattern: URLPattern) -> bool:
+    """Whether the view takes a POST, from the methods it says it allows (require_http_methods answers 405)."""
+    kwargs = {key: ("x" if converter.regex == "[^/]+" else 1) for key, converter in pattern.pattern.converters.items()}
+    response = Client().options(reverse(name, kwargs=kwargs))
+    if response.status_code != 405:
+        return name == "set_language"  # Django's own view: it answers any method and acts on a POST
+    return "POST" in response["Allow"]
+
+
+@pytest.mark.django_db
+def test_every_url_that_takes_a_post_is_reviewed() -> None:
+    posts = {name for name, pattern in _patterns() if _takes_post(name, pattern)}
+    assert posts - DESTRUCTIVE.keys() - NOT_DESTRUCTIVE.keys() == set(), "is it destructive? list it above"
+    assert (DESTRUCTIVE.keys() | NOT_DESTRUCTIVE.keys()) - posts == set()
+
+
+class _Forms(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"method": values.get("method", ""), "action": values.get("action", ""), "fields": {}})
+        elif tag == "input" and self.forms and values.get("type") not in ("submit", "button"):
+            self.forms[-1]["fields"][values.get("name")] = values.get("value")
+
+
+def _confirmation(response: Any, url: str) -> dict[str, Any]:
+    """The question page's form that confirms: a POST to the same URL carrying the confirmation."""
+    parser = _Forms()
+    parser.feed(response.content.decode())
+    confirming = [f for f in parser.forms if f["action"] == url and f["fields"].get(CONFIRM_FIELD) == "yes"]
+    assert len(confirming) == 1, parser.forms
+    assert confirming[0]["method"] == "post"
+    return confirming[0]
+
+
+@pytest.mark.parametrize("url_name", sorted(DESTRUCTIVE))
+def test_a_destructive_action_asks_first_and_acts_only_once_confirmed(
+    url_name: str, world: World, signed_in: Callable[[User], Client]
+) -> None:
+    action = DESTRUCTIVE[url_name]
+    client = signed_in(world.people[action.actor])
+    url = reverse(url_name, kwargs=action.kwargs(world))
+
+    asked = client.get(url)
+    assert asked.status_code == 200
+    assert action.asked in asked.content.decode()
+    _confirmation(asked, url)
+    assert not action.done(world)
+
+    # The button on the list page posts without the confirmation: it is asked, nothing happens.
+    posted = client.post(url, action.data)
+    assert posted.status_code == 200
+    form = _confirmation(posted, url)
+    assert not action.done(world)
+    # What was typed on the way (a reason) is carried to the confirmation.
+    assert {key: form["fields"].get(key) for key in action.data} == action.data
+
+    confirmed = client.post(url, {**form["fields"]})
+    assert confirmed.status_code == 302
+    assert action.done(world)

@@ -7,7 +7,7 @@ one record is an audit event; each list is one audit event naming the ids it sho
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -19,6 +19,7 @@ from haven.measures import instruments
 from haven.organizations.models import Membership
 from haven.organizations.roles import ROLES_SEEING_CHILDREN, Role, sees_child_records
 
+from . import due
 from .models import (
     Assessment,
     Child,
@@ -123,32 +124,28 @@ def access_alert(*, membership: Membership, alert_id: int) -> CriticalAlert:
     return alert
 
 
-@dataclass(frozen=True)
-class MeasureDue:
-    """What the next measure of an episode is and when it is due."""
-
-    kind: str  # "baseline", "periodic", "post_missing" or "none"
-    due_on: date | None
-    overdue: bool
-
-
-def next_measure(episode: Episode, today: date) -> MeasureDue:
-    """Baseline at the start; then every ``remeasure_days`` of the treatment model; a post measure at the end."""
-    if episode.status != EpisodeStatus.OPEN:
-        if episode.status == EpisodeStatus.COMPLETED and not episode.has_post:
-            return MeasureDue("post_missing", episode.closed_on, True)
-        return MeasureDue("none", None, False)
-    if not episode.has_baseline:
-        due = episode.first_session_on or episode.referred_on
-        return MeasureDue("baseline", due, due <= today)
-    due = (episode.last_assessed_on or episode.referred_on) + timedelta(days=episode.treatment_model.remeasure_days)
-    return MeasureDue("periodic", due, due <= today)
+def next_measure(episode: Episode, today: date) -> due.MeasureDue:
+    """The episode's next measure under its treatment model's schedule (the one rule: ``care.due``)."""
+    model = episode.treatment_model
+    return due.measure_due(
+        due.MeasureFacts(
+            status=episode.status,
+            referred_on=episode.referred_on,
+            first_session_on=episode.first_session_on,
+            closed_on=episode.closed_on,
+            has_baseline=episode.has_baseline,
+            has_post=episode.has_post,
+            last_assessed_on=episode.last_assessed_on,
+        ),
+        due.Schedule(remeasure_days=model.remeasure_days, grace_days=model.measure_grace_days),
+        today=today,
+    )
 
 
 @dataclass(frozen=True)
 class CaseloadRow:
     episode: Episode
-    measure: MeasureDue
+    measure: due.MeasureDue
     open_alerts: int
 
     @property

@@ -5,19 +5,22 @@ Only the treating clinician and their CAC's admin (the clinical supervisor) ever
 one record is an audit event; each list is one audit event naming the ids it showed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, IntegerField, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from haven.audit import services as audit
 from haven.measures import instruments
+from haven.measures.change import PROGRAM_BASELINE, PUBLISHED, NotJudged, PointChange, sd_from_sums, series_change
 from haven.organizations.models import Membership
 from haven.organizations.roles import ROLES_SEEING_CHILDREN, Role, sees_child_records
+from haven.programs.models import Program
 
 from . import due
 from .models import (
@@ -28,6 +31,7 @@ from .models import (
     EpisodeStatus,
     Handover,
     Session,
+    Timepoint,
     TreatmentModel,
 )
 
@@ -204,35 +208,160 @@ def episode_page(episode: Episode) -> EpisodePage:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """The SD reliable change uses for one program's children on one instrument: the published SD, or else the
+    SD of the program's baseline scores (None below ``measures.change.MIN_SCORES_FOR_SD`` of them)."""
+
+    program: Program
+    source: str  # PUBLISHED | PROGRAM_BASELINE
+    sd: float | None
+    scores: int  # the program's baseline scores of the instrument
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One administration on the child's chart; ``change`` compares it with its episode's baseline."""
+
+    episode_id: int
+    administered_on: date
+    timepoint: str
+    total: int
+    band: str | None
+    is_baseline: bool
+    may_recover: bool | None  # of its series: at or above the threshold at baseline (None: no threshold)
+    judged: bool  # its series' change is judged (a reliability and an SD)
+    change: PointChange | None  # None for a baseline
+    not_judged: NotJudged | None
+
+
+@dataclass(frozen=True)
 class Trajectory:
-    """One measure's scores over time for a child, against its cut-off line."""
+    """One instrument's scores of a child over time, every episode's series compared with its own baseline."""
 
     instrument: instruments.Instrument
-    points: list[tuple[date, int]]
+    rows: list[ScoreRow]
+    spreads: list[Spread]  # of the programs of the episodes shown (usually one)
+    episodes: int
 
     @property
-    def maximum(self) -> int:
-        return self.instrument.total_maximum
+    def code(self) -> str:
+        return self.instrument.code
+
+    @property
+    def chart_id(self) -> str:
+        """The id of the JSON the chart is drawn from."""
+        return f"trajectory-{self.code}"
+
+    @cached_property
+    def episode_numbers(self) -> dict[int, int]:
+        """Each episode's number on this chart (1, 2, ...), in the order their scores begin."""
+        numbers: dict[int, int] = {}
+        for row in self.rows:
+            numbers.setdefault(row.episode_id, len(numbers) + 1)
+        return numbers
+
+
+def baseline_spreads(program: Program, codes: Collection[str]) -> dict[str, Spread]:
+    """Per instrument, the SD one child's change is judged with, in one query: the published SD, or the SD of
+    every scored baseline of the program (all its CACs: counts and sums only leave the query)."""
+    sums = {
+        code: (n, total or 0, squares or 0)
+        for code, n, total, squares in Assessment.objects.of_program(program)
+        .filter(instrument__in=codes, timepoint=Timepoint.BASELINE, total__isnull=False)
+        .order_by()
+        .values("instrument")
+        .annotate(n=Count("id"), sum=Sum("total"), squares=Sum(F("total") * F("total"), output_field=IntegerField()))
+        .values_list("instrument", "n", "sum", "squares")
+    }
+    spreads = {}
+    for code in codes:
+        n, total, squares = sums.get(code, (0, 0, 0))
+        published = instruments.load(code).norms.sd_pre
+        if published is not None:
+            spreads[code] = Spread(program, PUBLISHED, published, n)
+        else:
+            spreads[code] = Spread(program, PROGRAM_BASELINE, sd_from_sums(n, total, squares), n)
+    return spreads
+
+
+def _series_rows(
+    instrument: instruments.Instrument,
+    episode_id: int,
+    scores: list[tuple[date, str, int, str | None]],
+    spread: Spread,
+) -> list[ScoreRow]:
+    """An episode's scores of one instrument, each after the first baseline compared with it."""
+    start = next((i for i, (_d, timepoint, *_rest) in enumerate(scores) if timepoint == Timepoint.BASELINE), None)
+    reliability, threshold = instrument.norms.reliability, instrument.threshold
+    series = (
+        series_change(
+            [total for _d, _t, total, _b in scores[start:]],
+            sd_pre=spread.sd,
+            reliability=reliability,
+            threshold=threshold,
+        )
+        if start is not None
+        else None
+    )
+    rows = []
+    for i, (day, timepoint, total, band) in enumerate(scores):
+        point, reason = None, None
+        if start is None or i < start:
+            reason = NotJudged.NO_BASELINE
+        elif i > start and series is not None:
+            point, reason = series.points[i - start - 1], series.not_judged
+        rows.append(
+            ScoreRow(
+                episode_id=episode_id,
+                administered_on=day,
+                timepoint=timepoint,
+                total=total,
+                band=band,
+                is_baseline=i == start,
+                may_recover=series.may_recover if series is not None else None,
+                judged=series is not None and series.not_judged is None,
+                change=point,
+                not_judged=reason,
+            )
+        )
+    return rows
 
 
 def child_page(membership: Membership, child: Child) -> tuple[list[Episode], list[Trajectory]]:
+    """The child's episodes this membership sees, and per instrument their scores over time with the change of
+    each against its episode's baseline: four queries whatever the number of measures."""
     episodes = list(
         episodes_for(membership)
         .filter(child=child)
-        .select_related("treatment_model", "clinician")
+        .select_related("treatment_model", "clinician", "program")
         .order_by("referred_on")
     )
-    by_instrument: dict[str, list[tuple[date, int]]] = {}
-    for code, day, total in (
+    series: dict[str, dict[int, list[tuple[date, str, int, str | None]]]] = {}
+    for episode_id, code, day, timepoint, total, score in (
         Assessment.objects.in_org(child.organization_id)
         .filter(episode__in=[e.pk for e in episodes], total__isnull=False)
         .order_by("administered_on", "pk")
-        .values_list("instrument", "administered_on", "total")
+        .values_list("episode_id", "instrument", "administered_on", "timepoint", "total", "score")
     ):
         if total is not None:
-            by_instrument.setdefault(code, []).append((day, total))
+            series.setdefault(code, {}).setdefault(episode_id, []).append((day, timepoint, total, score.get("band")))
     known = {i.code: i for i in instruments.all_instruments()}
-    trajectories = [Trajectory(known[code], points) for code, points in by_instrument.items() if code in known]
+    codes = [code for code in known if code in series]  # in the instruments' display order
+    programs = {e.program_id: e.program for e in episodes if any(e.pk in series[code] for code in codes)}
+    spreads = {program_id: baseline_spreads(program, codes) for program_id, program in programs.items()}
+    program_of = {e.pk: e.program_id for e in episodes}
+    trajectories = []
+    for code in codes:
+        rows: list[ScoreRow] = []
+        for episode_id, scores in series[code].items():
+            rows.extend(_series_rows(known[code], episode_id, scores, spreads[program_of[episode_id]][code]))
+        rows.sort(key=lambda row: row.administered_on)  # stable: an episode's own order is kept within a day
+        shown = {program_of[episode_id] for episode_id in series[code]}
+        trajectories.append(
+            Trajectory(
+                known[code], rows, [spreads[program_id][code] for program_id in sorted(shown)], len(series[code])
+            )
+        )
     return episodes, trajectories
 
 

@@ -161,6 +161,7 @@ class NotJudged(StrEnum):
 
     NO_RELIABILITY = "no_reliability"  # no reliability coefficient is published for the instrument's version
     NO_SD = "no_sd"  # no published SD, and too few baseline scores to estimate one
+    NO_BASELINE = "no_baseline"  # nothing to compare with: a score before any baseline (never from series_change)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,14 @@ def cats_answers(symptom: int, *, impairment: int = 0) -> dict[str, int | None]:
     return answers
 
 
+def cats_total(total: int) -> dict[str, int | None]:
+    """CATS 7-17 answers whose symptom items sum to ``total`` (0-60): the first items at 3, one at the rest."""
+    answers = cats_answers(0)
+    for n in range(1, 21):
+        answers[str(n)] = min(3, max(0, total - 3 * (n - 1)))
+    return answers
+
+
 def tf_cbt() -> TreatmentModel:
     return TreatmentModel.objects.get(code="tf-cbt")
 
@@ -67,14 +75,17 @@ def sessions(episode: Episode, actor: Any, count: int, *, start: date | None = N
         )
 
 
-def measure(episode: Episode, actor: Any, *, timepoint: str, on: date, symptom: int) -> Any:
+def measure(
+    episode: Episode, actor: Any, *, timepoint: str, on: date, symptom: int = 0, total: int | None = None
+) -> Any:
+    """A CATS 7-17 self-report: every symptom item at ``symptom``, or items summing to ``total``."""
     return services.assessment_record(
         actor=actor,
         episode=episode,
         instrument_code=CATS,
         timepoint=timepoint,
         administered_on=on,
-        responses=cats_answers(symptom),
+        responses=cats_answers(symptom) if total is None else cats_total(total),
     )
 
 

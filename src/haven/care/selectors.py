@@ -7,11 +7,11 @@ one record is an audit event; each list is one audit event naming the ids it sho
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -181,6 +181,54 @@ def caseload(
     audit_list(membership, episodes=ids, children=[e.child_id for e in rows])
     today = timezone.now().date()
     return [CaseloadRow(e, next_measure(e, today), alerts.get(e.pk, 0)) for e in rows]
+
+
+@dataclass(frozen=True)
+class DueMeasure:
+    episode: Episode
+    measure: due.MeasureDue
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """What waits for a clinician (or, alerts only, their CAC's admin) on their home page."""
+
+    alerts: list[CriticalAlert]
+    measures: list[DueMeasure] | None  # overdue first, then due; None when not asked for
+
+
+def todo(membership: Membership, *, measures: bool = True) -> ToDo:
+    """The open critical alerts this membership sees and, with ``measures``, the measures due and overdue of its
+    episodes (``care.due``), in four queries whatever the caseload; one ``child.list`` audit event names the
+    children shown (none when nothing is)."""
+    alerts = list(open_alerts(membership).order_by("raised_at", "pk"))
+    listed: list[DueMeasure] | None = None
+    if measures:
+        today = timezone.now().date()
+        # A missing post measure leaves the list a model's grace days after the close: no need to read older ones.
+        longest = TreatmentModel.objects.aggregate(days=Max("measure_grace_days"))["days"] or 0
+        episodes = (
+            episodes_for(membership)
+            .filter(
+                Q(status=EpisodeStatus.OPEN)
+                | Q(status=EpisodeStatus.COMPLETED, has_post=False, closed_on__gt=today - timedelta(days=longest))
+            )
+            .select_related("child", "treatment_model")
+        )
+        rows = [DueMeasure(e, next_measure(e, today)) for e in episodes]
+        listed = sorted(
+            (row for row in rows if row.measure.listed),
+            key=lambda row: (
+                not row.measure.overdue,
+                row.measure.overdue_on if row.measure.overdue else row.measure.due_on,
+                row.episode.child.display_code,
+            ),
+        )
+    shown = [(a.episode_id, a.episode.child_id) for a in alerts]
+    shown += [(row.episode.pk, row.episode.child_id) for row in listed or []]
+    if shown:
+        audit_list(membership, episodes=[e for e, _c in shown], children=[c for _e, c in shown])
+    return ToDo(alerts, listed)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ are the clinician's own, audited as one list, in a number of queries that does n
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any
 
@@ -80,15 +81,29 @@ def _alerted(cac: Organization, program: Program, clinician: User, case: str) ->
     return teen
 
 
-def test_the_clinicians_home_lists_what_is_to_do_and_links_to_where_it_is_done(
+@dataclass(frozen=True)
+class Week:
+    """A clinician's week: an alert, a baseline overdue, a periodic measure due, one up to date, a colleague's child
+    overdue, and a cohort whose calls run on."""
+
+    clinician: User
+    cohort: Cohort
+    teen: Episode
+    alert: CriticalAlert
+    overdue: Episode
+    due: Episode
+    fine: Episode
+    theirs: Episode
+
+
+def a_clinicians_week(
+    *,
     cac: Organization,
     program: Program,
     program_admin: User,
-    cohort: Cohort,
     colleague: User,
     make_member: Callable[..., User],
-    signed_in: Callable[[User], Client],
-) -> None:
+) -> Week:
     today = timezone.now().date()
     # A cohort whose live training was 38 days ago: its twice-monthly calls run into the coming months.
     upcoming = make_cohort(
@@ -107,13 +122,33 @@ def test_the_clinicians_home_lists_what_is_to_do_and_links_to_where_it_is_done(
     training_services.milestone_record(
         actor=program_admin, enrollment=enrollment, kind="online_course", achieved_on=today - timedelta(days=60)
     )
-
     teen = _alerted(cac, program, clinician, "ALERT")
-    alert = CriticalAlert.objects.in_org(cac).get()
-    overdue = _started(cac, program, clinician, "OVERDUE", days_ago=20)  # no baseline 20 days into treatment
-    due = _measured(cac, program, clinician, "DUE", days_ago=95)  # periodic due 5 days ago
-    fine = _measured(cac, program, clinician, "FINE", days_ago=10)  # periodic in 80 days
-    theirs = _started(cac, program, colleague, "THEIRS", days_ago=40)  # the colleague's, overdue
+    return Week(
+        clinician=clinician,
+        cohort=upcoming,
+        teen=teen,
+        alert=CriticalAlert.objects.in_org(cac).get(episode=teen),
+        overdue=_started(cac, program, clinician, "OVERDUE", days_ago=20),  # no baseline 20 days into treatment
+        due=_measured(cac, program, clinician, "DUE", days_ago=95),  # periodic due 5 days ago
+        fine=_measured(cac, program, clinician, "FINE", days_ago=10),  # periodic in 80 days
+        theirs=_started(cac, program, colleague, "THEIRS", days_ago=40),  # the colleague's, overdue
+    )
+
+
+def test_the_clinicians_home_lists_what_is_to_do_and_links_to_where_it_is_done(
+    cac: Organization,
+    program: Program,
+    program_admin: User,
+    colleague: User,
+    make_member: Callable[..., User],
+    signed_in: Callable[[User], Client],
+) -> None:
+    today = timezone.now().date()
+    week = a_clinicians_week(
+        cac=cac, program=program, program_admin=program_admin, colleague=colleague, make_member=make_member
+    )
+    clinician, upcoming, alert = week.clinician, week.cohort, week.alert
+    teen, overdue, due, fine, theirs = week.teen, week.overdue, week.due, week.fine, week.theirs
     codes = {
         e.pk: Episode.objects.in_org(cac).select_related("child").get(pk=e.pk).child.display_code
         for e in (teen, overdue, due, fine, theirs)
@@ -139,8 +174,8 @@ def test_the_clinicians_home_lists_what_is_to_do_and_links_to_where_it_is_done(
     ]
     assert codes[fine.pk] not in measures and codes[theirs.pk] not in page
     assert _texts(measures, "li") == [
-        f"{codes[overdue.pk]}: Baseline overdue since {date_format(today - timedelta(days=6), 'SHORT_DATE_FORMAT')}",
-        f"{codes[due.pk]}: Periodic measure due since {date_format(today - timedelta(days=5), 'SHORT_DATE_FORMAT')}",
+        f"{codes[overdue.pk]} – Baseline overdue since {date_format(today - timedelta(days=6), 'SHORT_DATE_FORMAT')}",
+        f"{codes[due.pk]} – Periodic measure due since {date_format(today - timedelta(days=5), 'SHORT_DATE_FORMAT')}",
     ]
 
     call = (
@@ -150,24 +185,22 @@ def test_the_clinicians_home_lists_what_is_to_do_and_links_to_where_it_is_done(
         .first()
     )
     assert call is not None
-    assert _texts(_section(page, "todo-call"), "p") == [
-        f"Call {call.number} of Plains Collaborative 2: {date_format(call.held_on, 'DATE_FORMAT')}, at 3 p.m. "
-        "Central time"
-    ]
     assert _links(_section(page, "todo-call")) == [
-        ("/training/my-path/", f"Call {call.number} of Plains Collaborative 2")
+        (
+            "/training/my-path/",
+            f"Call {call.number} of Plains Collaborative 2: {date_format(call.held_on, 'DATE_FORMAT')}, at 3 p.m. "
+            "Central time",
+        )
     ]
 
     path = _section(page, "todo-path")
-    consultation = (
-        "Consultation calls: 9 of 12, twice a month for 6 months or monthly for 12, within 24 months of the live "
-        "training"
-    )
     deadline = date_format(add_months(upcoming.live_training_on, 24), "DATE_FORMAT")
-    assert _links(path) == [("/training/my-path/", consultation)]
     assert _texts(path, "p") == [
-        f"Next step: {consultation} · 0 attended, 9 needed · by {deadline}. 4 steps left in all."
+        "Next step: Consultation calls: 9 of 12, twice a month for 6 months or monthly for 12, within 24 months of "
+        "the live training",
+        f"0 attended, 9 needed · by {deadline}. 4 steps left in all. My path",
     ]
+    assert _links(path) == [("/training/my-path/", "My path")]
 
     # One audited list, naming the children shown and no other.
     listed = AuditEntry.objects.in_org(cac).filter(action="child.list", actor=clinician)

@@ -190,14 +190,14 @@ class DueMeasure:
 
 
 @dataclass(frozen=True)
-class ToDo:
-    """What waits for a clinician (or, alerts only, their CAC's admin) on their home page."""
+class CareToDo:
+    """The care part of a clinician's to-do list (alerts only for their CAC's admin)."""
 
     alerts: list[CriticalAlert]
     measures: list[DueMeasure] | None  # overdue first, then due; None when not asked for
 
 
-def todo(membership: Membership, *, measures: bool = True) -> ToDo:
+def todo(membership: Membership, *, measures: bool = True) -> CareToDo:
     """The open critical alerts this membership sees and, with ``measures``, the measures due and overdue of its
     episodes (``care.due``), in four queries whatever the caseload; one ``child.list`` audit event names the
     children shown (none when nothing is)."""
@@ -228,7 +228,7 @@ def todo(membership: Membership, *, measures: bool = True) -> ToDo:
     shown += [(row.episode.pk, row.episode.child_id) for row in listed or []]
     if shown:
         audit_list(membership, episodes=[e for e, _c in shown], children=[c for _e, c in shown])
-    return ToDo(alerts, listed)
+    return CareToDo(alerts, listed)
 
 
 @dataclass(frozen=True)

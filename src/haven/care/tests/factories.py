@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from haven.care import services
-from haven.care.models import Episode, EpisodeStatus, TreatmentModel
+from haven.care.models import SHIPPED_TREATMENT_MODELS, Episode, EpisodeStatus, TreatmentModel
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
@@ -31,7 +31,10 @@ def cats_total(total: int) -> dict[str, int | None]:
 
 
 def tf_cbt() -> TreatmentModel:
-    return TreatmentModel.objects.get(code="tf-cbt")
+    """TF-CBT as the migration ships it; made again after a browser test's flush has emptied the table."""
+    shipped = next(model for model in SHIPPED_TREATMENT_MODELS if model["code"] == "tf-cbt")
+    model, _created = TreatmentModel.objects.get_or_create(code="tf-cbt", defaults=shipped)
+    return model
 
 
 def register(

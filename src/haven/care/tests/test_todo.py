@@ -24,7 +24,7 @@ from haven.programs.models import Program
 from haven.training import services as training_services
 from haven.training.models import Cohort, ConsultationCall
 from haven.training.path import add_months
-from haven.training.tests.factories import enroll, make_cohort
+from haven.training.tests.factories import enroll, make_cohort, nominate
 from haven.training.tests.pages import text
 
 from .factories import measure, register, sessions
@@ -221,6 +221,28 @@ def test_an_empty_to_do_list_says_what_is_fine_and_lists_no_child(
     assert "No measure is due: every child's measures are up to date." in shown
     assert "You are not in a training program yet." in shown
     assert not AuditEntry.objects.in_org(cac).filter(action="child.list").exists()
+
+
+def test_the_next_call_says_whether_the_clinician_has_a_cohort_or_its_calls_are_over(
+    cac: Organization,
+    program: Program,
+    program_admin: User,
+    cohort: Cohort,
+    make_member: Callable[..., User],
+    signed_in: Callable[[User], Client],
+) -> None:
+    waiting = make_member(Role.CLINICIAN, cac, full_name="Sam Nominated")
+    nominate(program=program, cac=cac, clinician=waiting, actor=program_admin)
+    placed = make_member(Role.CLINICIAN, cac, full_name="Alex Placed")
+    enroll(program=program, cac=cac, clinician=placed, actor=program_admin, cohort=cohort)  # its calls all held
+
+    for clinician, said in (
+        (waiting, "No consultation calls: you are not in a cohort yet."),
+        (placed, "No consultation call of your cohort is planned."),
+    ):
+        page = signed_in(clinician).get("/").content.decode()
+        assert _texts(_section(page, "todo-call"), "p") == [said]
+        assert _texts(_section(page, "todo-path"), "p")[0].startswith("Next step: ")
 
 
 def _home_queries(client: Client) -> int:

@@ -38,8 +38,10 @@ class TreatmentModel(models.Model):
     counts_for_certification = models.BooleanField(default=False)
     # Sessions record the PRACTICE components covered (TF-CBT).
     uses_practice = models.BooleanField(default=False)
-    # Days between periodic measures of an open episode.
+    # The measurement schedule (care.due): days between periodic measures of an open episode, and the days a
+    # measure may wait once due (after the first session for a baseline) before it is overdue.
     remeasure_days = models.PositiveSmallIntegerField(_("days between measures"), default=90)
+    measure_grace_days = models.PositiveSmallIntegerField(_("days a due measure may wait"), default=14)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -51,9 +53,23 @@ class TreatmentModel(models.Model):
 
 # The treatment models Haven ships (migration care/0002 installs them; the generator restores them if missing).
 SHIPPED_TREATMENT_MODELS = (
-    {"code": "tf-cbt", "name": "TF-CBT", "counts_for_certification": True, "uses_practice": True, "remeasure_days": 90},
+    {
+        "code": "tf-cbt",
+        "name": "TF-CBT",
+        "counts_for_certification": True,
+        "uses_practice": True,
+        "remeasure_days": 90,
+        "measure_grace_days": 14,  # two weekly sessions
+    },
     # Child and Family Traumatic Stress Intervention: a brief (4-6 session) model used soon after a disclosure.
-    {"code": "cftsi", "name": "CFTSI", "counts_for_certification": False, "uses_practice": False, "remeasure_days": 30},
+    {
+        "code": "cftsi",
+        "name": "CFTSI",
+        "counts_for_certification": False,
+        "uses_practice": False,
+        "remeasure_days": 30,
+        "measure_grace_days": 7,
+    },
 )
 
 

@@ -5,20 +5,24 @@ Only the treating clinician and their CAC's admin (the clinical supervisor) ever
 one record is an audit event; each list is one audit event naming the ids it showed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from haven.audit import services as audit
 from haven.measures import instruments
+from haven.measures.change import PROGRAM_BASELINE, PUBLISHED, NotJudged, PointChange, sd_from_sums, series_change
 from haven.organizations.models import Membership
 from haven.organizations.roles import ROLES_SEEING_CHILDREN, Role, sees_child_records
+from haven.programs.models import Program
 
+from . import due
 from .models import (
     Assessment,
     Child,
@@ -27,6 +31,7 @@ from .models import (
     EpisodeStatus,
     Handover,
     Session,
+    Timepoint,
     TreatmentModel,
 )
 
@@ -123,32 +128,28 @@ def access_alert(*, membership: Membership, alert_id: int) -> CriticalAlert:
     return alert
 
 
-@dataclass(frozen=True)
-class MeasureDue:
-    """What the next measure of an episode is and when it is due."""
-
-    kind: str  # "baseline", "periodic", "post_missing" or "none"
-    due_on: date | None
-    overdue: bool
-
-
-def next_measure(episode: Episode, today: date) -> MeasureDue:
-    """Baseline at the start; then every ``remeasure_days`` of the treatment model; a post measure at the end."""
-    if episode.status != EpisodeStatus.OPEN:
-        if episode.status == EpisodeStatus.COMPLETED and not episode.has_post:
-            return MeasureDue("post_missing", episode.closed_on, True)
-        return MeasureDue("none", None, False)
-    if not episode.has_baseline:
-        due = episode.first_session_on or episode.referred_on
-        return MeasureDue("baseline", due, due <= today)
-    due = (episode.last_assessed_on or episode.referred_on) + timedelta(days=episode.treatment_model.remeasure_days)
-    return MeasureDue("periodic", due, due <= today)
+def next_measure(episode: Episode, today: date) -> due.MeasureDue:
+    """The episode's next measure under its treatment model's schedule (the one rule: ``care.due``)."""
+    model = episode.treatment_model
+    return due.measure_due(
+        due.MeasureFacts(
+            status=episode.status,
+            referred_on=episode.referred_on,
+            first_session_on=episode.first_session_on,
+            closed_on=episode.closed_on,
+            has_baseline=episode.has_baseline,
+            has_post=episode.has_post,
+            last_assessed_on=episode.last_assessed_on,
+        ),
+        due.Schedule(remeasure_days=model.remeasure_days, grace_days=model.measure_grace_days),
+        today=today,
+    )
 
 
 @dataclass(frozen=True)
 class CaseloadRow:
     episode: Episode
-    measure: MeasureDue
+    measure: due.MeasureDue
     open_alerts: int
 
     @property
@@ -183,6 +184,54 @@ def caseload(
 
 
 @dataclass(frozen=True)
+class DueMeasure:
+    episode: Episode
+    measure: due.MeasureDue
+
+
+@dataclass(frozen=True)
+class CareToDo:
+    """The care part of a clinician's to-do list (alerts only for their CAC's admin)."""
+
+    alerts: list[CriticalAlert]
+    measures: list[DueMeasure] | None  # overdue first, then due; None when not asked for
+
+
+def todo(membership: Membership, *, measures: bool = True) -> CareToDo:
+    """The open critical alerts this membership sees and, with ``measures``, the measures due and overdue of its
+    episodes (``care.due``), in four queries whatever the caseload; one ``child.list`` audit event names the
+    children shown (none when nothing is)."""
+    alerts = list(open_alerts(membership).order_by("raised_at", "pk"))
+    listed: list[DueMeasure] | None = None
+    if measures:
+        today = timezone.now().date()
+        # A missing post measure leaves the list a model's grace days after the close: no need to read older ones.
+        longest = TreatmentModel.objects.aggregate(days=Max("measure_grace_days"))["days"] or 0
+        episodes = (
+            episodes_for(membership)
+            .filter(
+                Q(status=EpisodeStatus.OPEN)
+                | Q(status=EpisodeStatus.COMPLETED, has_post=False, closed_on__gt=today - timedelta(days=longest))
+            )
+            .select_related("child", "treatment_model")
+        )
+        rows = [DueMeasure(e, next_measure(e, today)) for e in episodes]
+        listed = sorted(
+            (row for row in rows if row.measure.listed),
+            key=lambda row: (
+                not row.measure.overdue,
+                row.measure.overdue_on if row.measure.overdue else row.measure.due_on,
+                row.episode.child.display_code,
+            ),
+        )
+    shown = [(a.episode_id, a.episode.child_id) for a in alerts]
+    shown += [(row.episode.pk, row.episode.child_id) for row in listed or []]
+    if shown:
+        audit_list(membership, episodes=[e for e, _c in shown], children=[c for _e, c in shown])
+    return CareToDo(alerts, listed)
+
+
+@dataclass(frozen=True)
 class EpisodePage:
     sessions: list[Session]
     assessments: list[Assessment]
@@ -207,35 +256,160 @@ def episode_page(episode: Episode) -> EpisodePage:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """The SD reliable change uses for one program's children on one instrument: the published SD, or else the
+    SD of the program's baseline scores (None below ``measures.change.MIN_SCORES_FOR_SD`` of them)."""
+
+    program: Program
+    source: str  # PUBLISHED | PROGRAM_BASELINE
+    sd: float | None
+    scores: int  # the program's baseline scores of the instrument
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One administration on the child's chart; ``change`` compares it with its episode's baseline."""
+
+    episode_id: int
+    administered_on: date
+    timepoint: str
+    total: int
+    band: str | None
+    is_baseline: bool
+    may_recover: bool | None  # of its series: at or above the threshold at baseline (None: no threshold)
+    judged: bool  # its series' change is judged (a reliability and an SD)
+    change: PointChange | None  # None for a baseline
+    not_judged: NotJudged | None
+
+
+@dataclass(frozen=True)
 class Trajectory:
-    """One measure's scores over time for a child, against its cut-off line."""
+    """One instrument's scores of a child over time, every episode's series compared with its own baseline."""
 
     instrument: instruments.Instrument
-    points: list[tuple[date, int]]
+    rows: list[ScoreRow]
+    spreads: list[Spread]  # of the programs of the episodes shown (usually one)
+    episodes: int
 
     @property
-    def maximum(self) -> int:
-        return self.instrument.total_maximum
+    def code(self) -> str:
+        return self.instrument.code
+
+    @property
+    def chart_id(self) -> str:
+        """The id of the JSON the chart is drawn from."""
+        return f"trajectory-{self.code}"
+
+    @cached_property
+    def episode_numbers(self) -> dict[int, int]:
+        """Each episode's number on this chart (1, 2, ...), in the order their scores begin."""
+        numbers: dict[int, int] = {}
+        for row in self.rows:
+            numbers.setdefault(row.episode_id, len(numbers) + 1)
+        return numbers
+
+
+def baseline_spreads(program: Program, codes: Collection[str]) -> dict[str, Spread]:
+    """Per instrument, the SD one child's change is judged with, in one query: the published SD, or the SD of
+    every scored baseline of the program (all its CACs: counts and sums only leave the query)."""
+    sums = {
+        code: (n, total or 0, squares or 0)
+        for code, n, total, squares in Assessment.objects.of_program(program)
+        .filter(instrument__in=codes, timepoint=Timepoint.BASELINE, total__isnull=False)
+        .order_by()
+        .values("instrument")
+        .annotate(n=Count("id"), sum=Sum("total"), squares=Sum(F("total") * F("total"), output_field=IntegerField()))
+        .values_list("instrument", "n", "sum", "squares")
+    }
+    spreads = {}
+    for code in codes:
+        n, total, squares = sums.get(code, (0, 0, 0))
+        published = instruments.load(code).norms.sd_pre
+        if published is not None:
+            spreads[code] = Spread(program, PUBLISHED, published, n)
+        else:
+            spreads[code] = Spread(program, PROGRAM_BASELINE, sd_from_sums(n, total, squares), n)
+    return spreads
+
+
+def _series_rows(
+    instrument: instruments.Instrument,
+    episode_id: int,
+    scores: list[tuple[date, str, int, str | None]],
+    spread: Spread,
+) -> list[ScoreRow]:
+    """An episode's scores of one instrument, each after the first baseline compared with it."""
+    start = next((i for i, (_d, timepoint, *_rest) in enumerate(scores) if timepoint == Timepoint.BASELINE), None)
+    reliability, threshold = instrument.norms.reliability, instrument.threshold
+    series = (
+        series_change(
+            [total for _d, _t, total, _b in scores[start:]],
+            sd_pre=spread.sd,
+            reliability=reliability,
+            threshold=threshold,
+        )
+        if start is not None
+        else None
+    )
+    rows = []
+    for i, (day, timepoint, total, band) in enumerate(scores):
+        point, reason = None, None
+        if start is None or i < start:
+            reason = NotJudged.NO_BASELINE
+        elif i > start and series is not None:
+            point, reason = series.points[i - start - 1], series.not_judged
+        rows.append(
+            ScoreRow(
+                episode_id=episode_id,
+                administered_on=day,
+                timepoint=timepoint,
+                total=total,
+                band=band,
+                is_baseline=i == start,
+                may_recover=series.may_recover if series is not None else None,
+                judged=series is not None and series.not_judged is None,
+                change=point,
+                not_judged=reason,
+            )
+        )
+    return rows
 
 
 def child_page(membership: Membership, child: Child) -> tuple[list[Episode], list[Trajectory]]:
+    """The child's episodes this membership sees, and per instrument their scores over time with the change of
+    each against its episode's baseline: four queries whatever the number of measures."""
     episodes = list(
         episodes_for(membership)
         .filter(child=child)
-        .select_related("treatment_model", "clinician")
+        .select_related("treatment_model", "clinician", "program")
         .order_by("referred_on")
     )
-    by_instrument: dict[str, list[tuple[date, int]]] = {}
-    for code, day, total in (
+    series: dict[str, dict[int, list[tuple[date, str, int, str | None]]]] = {}
+    for episode_id, code, day, timepoint, total, score in (
         Assessment.objects.in_org(child.organization_id)
         .filter(episode__in=[e.pk for e in episodes], total__isnull=False)
         .order_by("administered_on", "pk")
-        .values_list("instrument", "administered_on", "total")
+        .values_list("episode_id", "instrument", "administered_on", "timepoint", "total", "score")
     ):
         if total is not None:
-            by_instrument.setdefault(code, []).append((day, total))
+            series.setdefault(code, {}).setdefault(episode_id, []).append((day, timepoint, total, score.get("band")))
     known = {i.code: i for i in instruments.all_instruments()}
-    trajectories = [Trajectory(known[code], points) for code, points in by_instrument.items() if code in known]
+    codes = [code for code in known if code in series]  # in the instruments' display order
+    programs = {e.program_id: e.program for e in episodes if any(e.pk in series[code] for code in codes)}
+    spreads = {program_id: baseline_spreads(program, codes) for program_id, program in programs.items()}
+    program_of = {e.pk: e.program_id for e in episodes}
+    trajectories = []
+    for code in codes:
+        rows: list[ScoreRow] = []
+        for episode_id, scores in series[code].items():
+            rows.extend(_series_rows(known[code], episode_id, scores, spreads[program_of[episode_id]][code]))
+        rows.sort(key=lambda row: row.administered_on)  # stable: an episode's own order is kept within a day
+        shown = {program_of[episode_id] for episode_id in series[code]}
+        trajectories.append(
+            Trajectory(
+                known[code], rows, [spreads[program_id][code] for program_id in sorted(shown)], len(series[code])
+            )
+        )
     return episodes, trajectories
 
 

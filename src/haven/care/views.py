@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haven.core import confirm, tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
-from haven.measures import instruments, labels
+from haven.measures import change, instruments, labels
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.training.selectors import program_for
@@ -131,9 +131,13 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
     membership = _membership(request)
     child = selectors.access_child(membership=membership, child_id=child_id)
     episodes, trajectories = selectors.child_page(membership, child)
-    return TemplateResponse(
-        request, "care/child.html", {"child": child, "episodes": episodes, "trajectories": trajectories}
-    )
+    context = {
+        "child": child,
+        "episodes": episodes,
+        "trajectories": trajectories,
+        "min_scores": change.MIN_SCORES_FOR_SD,
+    }
+    return TemplateResponse(request, "care/child.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,17 +15,24 @@ A score is past the threshold (on the functional side) when it is below it; a sc
 (the same reading as a published cut-off, "at or above" being clinical). Recovered means reliably improved, at or
 above the threshold at baseline and below it at post; a child already below it at baseline cannot recover and is
 left out of recovery rates.
+
+One child's series of scores (:func:`series_change`) is read the same way: each later score against the first, the
+baseline, with :func:`classify`; with no reliability coefficient or no SD nothing is judged, and the series says
+which is missing (:class:`NotJudged`).
 """
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 RELIABLE = 1.96
 PUBLISHED = "published"
 PROGRAM_BASELINE = "program baseline"
+# One child's change is judged against the program's baseline SD only once that SD rests on this many scores: the
+# SD of 30 scores is within about 13% of the population's (its standard error is about SD / sqrt(2(n - 1))).
+MIN_SCORES_FOR_SD = 30
 
 
 class Change(StrEnum):
@@ -64,6 +71,15 @@ def standard_error(sd_pre: float, reliability: float) -> float:
 def s_diff(sd_pre: float, reliability: float) -> float:
     """The standard error of the difference between two scores."""
     return math.sqrt(2) * standard_error(sd_pre, reliability)
+
+
+def sd_from_sums(n: int, total: int, total_of_squares: int) -> float | None:
+    """The sample SD of ``n`` whole scores from their sum and the sum of their squares (what one SQL aggregate
+    gives); None with fewer than :data:`MIN_SCORES_FOR_SD` scores or when they are all equal."""
+    if n < MIN_SCORES_FOR_SD:
+        return None
+    spread = n * total_of_squares - total * total  # exact in whole numbers: 0 when every score is the same
+    return math.sqrt(spread / (n * (n - 1))) if spread > 0 else None
 
 
 def reliable_change_index(pre: float, post: float, sd_pre: float, reliability: float) -> float:
@@ -138,6 +154,57 @@ def classify(pre: float, post: float, *, sd_pre: float, reliability: float, thre
         crossed = threshold is not None and not functional(pre, threshold) and functional(post, threshold)
         return Change.RECOVERED if crossed else Change.IMPROVED
     return Change.UNCHANGED
+
+
+class NotJudged(StrEnum):
+    """Why no change of a series is judged reliable or not."""
+
+    NO_RELIABILITY = "no_reliability"  # no reliability coefficient is published for the instrument's version
+    NO_SD = "no_sd"  # no published SD, and too few baseline scores to estimate one
+    NO_BASELINE = "no_baseline"  # nothing to compare with: a score before any baseline (never from series_change)
+
+
+@dataclass(frozen=True)
+class PointChange:
+    """A later score against the baseline. ``index`` and ``category`` are None when change is not judged."""
+
+    score: int
+    difference: int  # score - baseline: negative is better
+    index: float | None
+    category: Change | None
+
+
+@dataclass(frozen=True)
+class SeriesChange:
+    baseline: int
+    # Whether the baseline is at or above the threshold, so that the child can recover; None with no threshold.
+    may_recover: bool | None
+    not_judged: NotJudged | None
+    points: tuple[PointChange, ...]  # one per score after the baseline, in order
+
+
+def series_change(
+    scores: Sequence[int], *, sd_pre: float | None, reliability: float | None, threshold: float | None
+) -> SeriesChange:
+    """Each score after the first (the baseline) against the baseline: its difference, and where an SD and a
+    reliability are given its reliable change index and category (:func:`classify`)."""
+    if not scores:
+        raise ValueError("a series needs a baseline score")
+    baseline, *later = scores
+    not_judged = NotJudged.NO_RELIABILITY if reliability is None else NotJudged.NO_SD if sd_pre is None else None
+    points = []
+    for score in later:
+        index = category = None
+        if sd_pre is not None and reliability is not None:
+            index = reliable_change_index(baseline, score, sd_pre, reliability)
+            category = classify(baseline, score, sd_pre=sd_pre, reliability=reliability, threshold=threshold)
+        points.append(PointChange(score, score - baseline, index, category))
+    return SeriesChange(
+        baseline=baseline,
+        may_recover=None if threshold is None else not functional(baseline, threshold),
+        not_judged=not_judged,
+        points=tuple(points),
+    )
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,13 @@ CHANGE_LABELS = {
     "recovered": _("Recovered"),
 }
 
+# Why one child's change is not judged (``change.NotJudged``), as the chart's table says it.
+NOT_JUDGED_LABELS = {
+    "no_reliability": _("Not judged: no reliability coefficient is published for this version"),
+    "no_sd": _("Not judged: too few baseline scores in the program to estimate the SD"),
+    "no_baseline": _("Not judged: no baseline measure before this one"),
+}
+
 # The threshold of clinically significant change (Jacobson and Truax), as the outcome tables name it.
 CRITERION_LABELS = {
     "a": _("criterion a: two SDs beyond the clinical mean"),

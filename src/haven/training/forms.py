@@ -8,7 +8,7 @@ from haven.core.forms import DateField, clean_table_file, table_file_field
 from haven.organizations.models import US_STATES
 from haven.organizations.roles import Role
 
-from .models import CallSchedule, Cohort, Degree, LicenseStatus, MilestoneKind, Modality
+from .models import CallSchedule, CallTimeZone, Cohort, Degree, LicenseStatus, MilestoneKind, Modality
 
 
 class CohortForm(forms.Form):
@@ -27,6 +27,15 @@ class CohortForm(forms.Form):
     live_training_on = DateField(label=_("Live training (first day)"))
     live_training_days = forms.IntegerField(label=_("Days of live training"), min_value=1, max_value=10, initial=2)
     call_schedule = forms.ChoiceField(label=_("Consultation calls"), choices=CallSchedule.choices)
+    call_time = forms.TimeField(
+        label=_("Calls start at"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("The time of day of every consultation call, in the time zone below."),
+    )
+    call_time_zone = forms.ChoiceField(
+        label=_("Time zone of the calls"), choices=CallTimeZone.choices, initial=CallTimeZone.EASTERN, required=False
+    )
     trainers = forms.ModelMultipleChoiceField(label=_("Lead trainers"), queryset=User.objects.none())
 
     def __init__(
@@ -55,6 +64,7 @@ class CohortForm(forms.Form):
             self.add_error("ends_on", _("The cohort must end after it starts."))
         if starts and ends and live and not starts <= live <= ends:
             self.add_error("live_training_on", _("The live training must fall within the cohort's dates."))
+        data["call_time_zone"] = data.get("call_time_zone") or CallTimeZone.EASTERN
         return data
 
 

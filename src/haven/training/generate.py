@@ -7,7 +7,7 @@ certified until those exist.
 
 import math
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ REGIONS = {
 REGION_OF = {state: region for region, states in REGIONS.items() for state in states}
 WITHDRAWAL_REASONS = ("Left the CAC", "Caseload too heavy", "Parental leave", "Moved to another state", "Health")
 COHORT_SIZE = 20
+CALL_TIMES = (time(12), time(15), time(16, 30), time(13))
 
 
 def run(ctx: GenerationContext) -> None:
@@ -82,6 +83,8 @@ def run(ctx: GenerationContext) -> None:
                 ends_on=add_months(starts_on, months),
                 live_training_on=starts_on + timedelta(days=rng.randint(0, 10)),
                 live_training_days=rng.choice((2, 2, 3)),
+                # Not drawn from rng, so that the rest of the generated data stays as it was.
+                call_time=CALL_TIMES[index % len(CALL_TIMES)],
             )
         )
     cohorts = Cohort.objects.bulk_create(cohorts)

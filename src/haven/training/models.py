@@ -28,6 +28,19 @@ class CallSchedule(models.TextChoices):
     MONTHLY = "monthly", _("Monthly for 12 months")
 
 
+class CallTimeZone(models.TextChoices):
+    """The time zones a cohort's consultation calls are given in (the program's: the USA)."""
+
+    EASTERN = "America/New_York", _("Eastern time")
+    CENTRAL = "America/Chicago", _("Central time")
+    MOUNTAIN = "America/Denver", _("Mountain time")
+    ARIZONA = "America/Phoenix", _("Arizona time")
+    PACIFIC = "America/Los_Angeles", _("Pacific time")
+    ALASKA = "America/Anchorage", _("Alaska time")
+    HAWAII = "Pacific/Honolulu", _("Hawaii time")
+    ATLANTIC = "America/Puerto_Rico", _("Atlantic time")
+
+
 class CertificationPath(TenantModel):
     """A program's certification rules, as data. The defaults are the national TF-CBT path."""
 
@@ -85,6 +98,11 @@ class Cohort(TenantModel):
     ends_on = models.DateField(_("ends on"))
     live_training_on = models.DateField(_("live training (first day)"))
     live_training_days = models.PositiveSmallIntegerField(_("days of live training"), default=2)
+    # When the consultation calls start, as a time of day in their time zone (every call of the cohort).
+    call_time = models.TimeField(_("calls start at"), null=True, blank=True)
+    call_time_zone = models.CharField(
+        _("time zone of the calls"), max_length=40, choices=CallTimeZone.choices, default=CallTimeZone.EASTERN
+    )
     trainers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="CohortTrainer", related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

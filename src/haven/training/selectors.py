@@ -29,7 +29,7 @@ from .models import (
     MilestoneKind,
     Placement,
 )
-from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, evaluate
+from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, Step, evaluate
 
 
 def path_rules(program: Program) -> PathRules:
@@ -229,6 +229,40 @@ def access_enrollment(*, membership: Membership, enrollment_id: int) -> Enrollme
         return enrollments_visible_to(membership).select_related("program").get(pk=enrollment_id)
     except Enrollment.DoesNotExist:
         raise Http404 from None
+
+
+@dataclass(frozen=True)
+class PathToDo:
+    """What is next on a clinician's certification path, for their home page."""
+
+    path: EnrollmentPath
+    next_step: Step | None  # the first step not done; None once every step is
+    steps_left: int
+    next_call: ConsultationCall | None  # the cohort's next consultation call, today or later
+
+
+def current_enrollment(membership: Membership) -> Enrollment | None:
+    """A clinician's enrollment in the program, the latest if there were several (``my_path`` shows it)."""
+    return enrollments_visible_to(membership).select_related("program").last()
+
+
+def path_todo(membership: Membership) -> PathToDo | None:
+    """The clinician's next step and their cohort's next call, in a fixed number of queries; None when they are
+    in no program."""
+    enrollment = current_enrollment(membership)
+    if enrollment is None:
+        return None
+    [path] = paths_for([enrollment], path_rules(enrollment.program))
+    left = [step for step in path.state.steps if not step.done]
+    next_call = None
+    if enrollment.cohort is not None and enrollment.placement == Placement.ENROLLED:
+        next_call = (
+            ConsultationCall.objects.in_org(enrollment.cohort.organization_id)
+            .filter(cohort=enrollment.cohort, held_on__gte=timezone.now().date())
+            .order_by("held_on", "number")
+            .first()
+        )
+    return PathToDo(path, left[0] if left else None, len(left), next_call)
 
 
 def cohort_roster(cohort: Cohort) -> list[EnrollmentPath]:

@@ -311,10 +311,9 @@ def milestone_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def my_path(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    enrollments = list(selectors.enrollments_visible_to(membership).select_related("program"))
-    if not enrollments:
+    enrollment = selectors.current_enrollment(membership)
+    if enrollment is None:
         return TemplateResponse(request, "training/my_path.html", {"path": None})
-    enrollment = enrollments[-1]
     return TemplateResponse(request, "training/my_path.html", _enrollment_context(membership, enrollment))
 
 

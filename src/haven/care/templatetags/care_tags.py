@@ -1,19 +1,19 @@
-"""Labels and the small server-drawn score chart of the care pages (no script, so the CSP stays strict)."""
+"""Labels of the care pages, and the data the child's chart is drawn from."""
 
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
-from haven.measures import instruments, labels
+from haven.measures import change, instruments, labels
 
-from ..models import AgeBand, Gender, Practice, RaceEthnicity, TraumaType
+from ..models import AgeBand, Gender, Practice, RaceEthnicity, Timepoint, TraumaType
+from ..selectors import ScoreRow, Trajectory
 
 register = template.Library()
 
 PRACTICE_LETTERS = {"p": "P", "r": "R", "a": "A", "c": "C", "t": "T", "i": "I", "cj": "C", "e": "E"}
-CHART_WIDTH, CHART_HEIGHT, PAD = 600, 200, 12
 
 
 @register.filter
@@ -104,30 +104,89 @@ def threshold_text(instrument: instruments.Instrument) -> str:
 
 
 @register.filter
-def trajectory_chart(trajectory: Any) -> dict[str, Any]:
-    """Coordinates for an SVG line of scores over time, 0 at the bottom and the instrument's maximum at the top."""
-    points = trajectory.points
-    maximum = max(trajectory.maximum, 1)
-    first, last = points[0][0], points[-1][0]
-    span = max((last - first).days, 1)
+def signed(value: float | None, places: int = 0) -> str:
+    """A change with its sign (+11, -9, +2.29), in the page's language; a dash for none."""
+    if value is None:
+        return "—"
+    shown = round(value, places)
+    sign = "+" if shown > 0 else "-" if shown < 0 else ""
+    return sign + number_format(abs(shown), decimal_pos=places)
 
-    def y(value: float) -> float:
-        return round(PAD + (CHART_HEIGHT - 2 * PAD) * (1 - value / maximum), 1)
 
-    dots = [
-        (
-            round(PAD + (CHART_WIDTH - 2 * PAD) * ((day - first).days / span if len(points) > 1 else 0.5), 1),
-            y(total),
+@register.filter
+def change_label(code: str) -> str:
+    """A category of reliable change, in the words of ``measures.labels``."""
+    return str(labels.CHANGE_LABELS.get(code, code))
+
+
+@register.filter
+def timepoint_label(code: str) -> str:
+    return str(Timepoint(code).label) if code in Timepoint.values else code
+
+
+@register.filter
+def row_category(row: ScoreRow, instrument: instruments.Instrument) -> str:
+    """What a row of the child's chart says of its change: the baseline and whether recovery can be judged from
+    it, a category of ``measures.change`` (recovered naming its threshold), or why nothing is judged."""
+    if row.is_baseline:
+        if not row.judged or row.may_recover is None:
+            return str(_("Baseline"))
+        if row.may_recover:
+            return str(_("Baseline: at or above the threshold, so recovery can be judged"))
+        return str(_("Baseline: below the threshold, so recovery is not judged"))
+    if row.change is None or row.change.category is None:
+        return str(labels.NOT_JUDGED_LABELS[row.not_judged or change.NotJudged.NO_BASELINE])
+    category = str(labels.CHANGE_LABELS[row.change.category])
+    if row.change.category == change.Change.RECOVERED:
+        return str(
+            _("%(category)s: below %(threshold)s") % {"category": category, "threshold": threshold_text(instrument)}
         )
-        for day, total in points
-    ]
-    threshold = trajectory.instrument.threshold
+    return category
+
+
+@register.filter
+def trajectory_data(trajectory: Trajectory) -> dict[str, Any]:
+    """What the chart script draws, as JSON (``json_script``): every score with its date and category, the
+    instrument's range, its cut-off (the dashed line over the shaded clinical range) and, where it is another
+    number, the threshold of recovery. Every word is translated here; the script only draws."""
+    instrument = trajectory.instrument
+    by_episode: dict[int, list[dict[str, Any]]] = {}  # by the episode's number on the chart
+    for row in trajectory.rows:
+        category = row_category(row, instrument)
+        index = signed(row.change.index, 2) if row.change is not None and row.change.index is not None else None
+        when = date_format(row.administered_on, "SHORT_DATE_FORMAT")
+        summary = [when, timepoint_label(row.timepoint), str(row.total), category]
+        if index is not None:
+            summary.insert(3, str(_("reliable change index %(index)s") % {"index": index}))
+        by_episode.setdefault(trajectory.episode_numbers[row.episode_id], []).append(
+            {
+                "date": row.administered_on.isoformat(),
+                "score": row.total,
+                "baseline": row.is_baseline,
+                "category": row.change.category.value if row.change and row.change.category else None,
+                "category_label": category,
+                "index": index,
+                "summary": " · ".join(summary),
+            }
+        )
+    several = len(by_episode) > 1
+    threshold = instrument.threshold
     return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "cutoff_y": None if threshold is None else y(threshold),
-        "points": " ".join(f"{x},{yy}" for x, yy in dots),
-        "dots": dots,
+        "minimum": instrument.total_minimum,
+        "maximum": instrument.total_maximum,
+        "axis": str(_("Score (lower is better)")),
+        "cutoff": instrument.cutoff,
+        "cutoff_label": str(_("Cut-off (%(cutoff)s)") % {"cutoff": instrument.cutoff}) if instrument.cutoff else "",
+        "clinical_label": str(_("Clinical range")),
+        "threshold": threshold if threshold is not None and threshold != instrument.cutoff else None,
+        "threshold_label": str(_("Threshold of recovery: %(threshold)s") % {"threshold": threshold_text(instrument)}),
+        "series": [
+            {
+                "label": str(_("Episode %(number)s") % {"number": number}) if several else str(_("Score")),
+                "points": points,
+            }
+            for number, points in by_episode.items()
+        ],
     }
 
 

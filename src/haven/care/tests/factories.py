@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from haven.care import services
-from haven.care.models import Episode, EpisodeStatus, TreatmentModel
+from haven.care.models import SHIPPED_TREATMENT_MODELS, Episode, EpisodeStatus, TreatmentModel
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
@@ -22,8 +22,19 @@ def cats_answers(symptom: int, *, impairment: int = 0) -> dict[str, int | None]:
     return answers
 
 
+def cats_total(total: int) -> dict[str, int | None]:
+    """CATS 7-17 answers whose symptom items sum to ``total`` (0-60): the first items at 3, one at the rest."""
+    answers = cats_answers(0)
+    for n in range(1, 21):
+        answers[str(n)] = min(3, max(0, total - 3 * (n - 1)))
+    return answers
+
+
 def tf_cbt() -> TreatmentModel:
-    return TreatmentModel.objects.get(code="tf-cbt")
+    """TF-CBT as the migration ships it; made again after a browser test's flush has emptied the table."""
+    shipped = next(model for model in SHIPPED_TREATMENT_MODELS if model["code"] == "tf-cbt")
+    model, _created = TreatmentModel.objects.get_or_create(code="tf-cbt", defaults=shipped)
+    return model
 
 
 def register(
@@ -67,14 +78,17 @@ def sessions(episode: Episode, actor: Any, count: int, *, start: date | None = N
         )
 
 
-def measure(episode: Episode, actor: Any, *, timepoint: str, on: date, symptom: int) -> Any:
+def measure(
+    episode: Episode, actor: Any, *, timepoint: str, on: date, symptom: int = 0, total: int | None = None
+) -> Any:
+    """A CATS 7-17 self-report: every symptom item at ``symptom``, or items summing to ``total``."""
     return services.assessment_record(
         actor=actor,
         episode=episode,
         instrument_code=CATS,
         timepoint=timepoint,
         administered_on=on,
-        responses=cats_answers(symptom),
+        responses=cats_answers(symptom) if total is None else cats_total(total),
     )
 
 

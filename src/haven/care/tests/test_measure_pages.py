@@ -90,7 +90,7 @@ def test_a_measure_without_a_published_cutoff_says_so(
     assert shown["Band"] == "—"
     assert shown["Recovery judged against"] == "none: no published cut-off"
     page = text(client.get(f"/care/children/{child.child_id}/"))
-    assert "SMFQ (parent report): no published cut-off, so no line is drawn; lower is better." in page
+    assert "SMFQ (parent report) No published cut-off: no line is drawn, and recovery is not judged." in page
 
     cats = completed_case(cac=cac, program=program, clinician=clinician, case_number="S-4")
     assessment = Assessment.objects.in_org(cac).filter(episode=cats).first()
@@ -99,7 +99,8 @@ def test_a_measure_without_a_published_cutoff_says_so(
         "the published cut-off (21)"
     )
     page = text(client.get(f"/care/children/{cats.child_id}/"))
-    assert "the dashed line is the threshold of recovery, the published cut-off (21); lower is better." in page
+    assert "Cut-off: 21, the dashed line; the shaded area, 21 and above, is the clinical range." in page
+    assert "Recovered means reliably improved and below the published cut-off (21)" in page
 
 
 def test_the_outcomes_table_names_the_threshold_and_judges_no_recovery_without_one(

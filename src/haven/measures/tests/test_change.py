@@ -1,14 +1,18 @@
 """Reliable and clinically significant change (Jacobson & Truax 1991) against hand-worked examples."""
 
 import math
+import statistics
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from haven.measures.change import (
+    MIN_SCORES_FOR_SD,
+    RELIABLE,
     Change,
     Criterion,
+    NotJudged,
     Population,
     classify,
     clinical_threshold,
@@ -17,6 +21,8 @@ from haven.measures.change import (
     jacobson_cutoff,
     reliable_change_index,
     s_diff,
+    sd_from_sums,
+    series_change,
     standard_error,
     summarize,
 )
@@ -267,3 +273,95 @@ def test_the_categories_are_exhaustive_and_exclusive(
     }
     assert sum(conditions.values()) == 1
     assert conditions[classify(pre, post, sd_pre=sd, reliability=r, threshold=threshold)]
+
+
+# One child's series: each later score against the first (the baseline).
+series_scores = st.lists(scores, min_size=1, max_size=12)
+
+
+@given(series_scores, sds, reliabilities, thresholds)
+def test_each_later_score_is_classified_against_the_baseline(
+    values: list[int], sd: float, r: float, threshold: float | None
+) -> None:
+    series = series_change(values, sd_pre=sd, reliability=r, threshold=threshold)
+    baseline = values[0]
+    assert series.baseline == baseline
+    assert series.not_judged is None
+    assert [point.score for point in series.points] == values[1:]
+    for point in series.points:
+        assert point.difference == point.score - baseline
+        assert point.index == pytest.approx(reliable_change_index(baseline, point.score, sd, r))
+        assert point.category == classify(baseline, point.score, sd_pre=sd, reliability=r, threshold=threshold)
+
+
+@given(series_scores, sds, reliabilities, thresholds)
+def test_a_lower_later_score_is_never_judged_worse(
+    values: list[int], sd: float, r: float, threshold: float | None
+) -> None:
+    series = series_change(values, sd_pre=sd, reliability=r, threshold=threshold)
+    for one in series.points:
+        for other in series.points:
+            if one.score <= other.score:
+                assert one.category is not None and other.category is not None
+                assert ORDER.index(one.category) <= ORDER.index(other.category)
+
+
+@given(series_scores, sds, reliabilities, thresholds)
+def test_only_a_child_at_or_above_the_threshold_at_baseline_can_recover(
+    values: list[int], sd: float, r: float, threshold: float | None
+) -> None:
+    series = series_change(values, sd_pre=sd, reliability=r, threshold=threshold)
+    assert series.may_recover == (None if threshold is None else values[0] >= threshold)
+    for point in series.points:
+        recovered = point.category == Change.RECOVERED
+        assert recovered == (
+            bool(series.may_recover)
+            and threshold is not None
+            and point.score < threshold
+            and point.index is not None
+            and point.index < -RELIABLE
+        )
+
+
+@given(series_scores, st.one_of(st.none(), sds), st.one_of(st.none(), reliabilities), thresholds)
+def test_without_an_sd_or_a_reliability_no_change_is_judged_and_the_series_says_why(
+    values: list[int], sd: float | None, r: float | None, threshold: float | None
+) -> None:
+    series = series_change(values, sd_pre=sd, reliability=r, threshold=threshold)
+    assert [point.difference for point in series.points] == [value - values[0] for value in values[1:]]
+    if r is None:
+        assert series.not_judged == NotJudged.NO_RELIABILITY
+    elif sd is None:
+        assert series.not_judged == NotJudged.NO_SD
+    else:
+        assert series.not_judged is None
+    if series.not_judged is not None:
+        assert all(point.index is None and point.category is None for point in series.points)
+
+
+def test_a_series_worked_by_hand() -> None:
+    # SD 10, r .88, cut-off 21: S_diff 4.899. Baseline 40; 31 (RC -1.84) no reliable change; 25 (RC -3.06) reliably
+    # improved but not below 21; 20 (RC -4.08) recovered; 51 (RC +2.25) reliably deteriorated.
+    series = series_change([40, 31, 25, 20, 51], sd_pre=SD, reliability=R, threshold=CUTOFF)
+    assert [point.category for point in series.points] == [
+        Change.UNCHANGED,
+        Change.IMPROVED,
+        Change.RECOVERED,
+        Change.DETERIORATED,
+    ]
+    assert [round(point.index or 0, 2) for point in series.points] == [-1.84, -3.06, -4.08, 2.25]
+    assert series.may_recover is True
+    below = series_change([15, 5], sd_pre=SD, reliability=R, threshold=CUTOFF)
+    assert (below.may_recover, below.points[0].category) == (False, Change.IMPROVED)
+    assert series_change([40], sd_pre=SD, reliability=R, threshold=CUTOFF).points == ()
+    with pytest.raises(ValueError, match="baseline"):
+        series_change([], sd_pre=SD, reliability=R, threshold=CUTOFF)
+
+
+@given(st.lists(scores, min_size=0, max_size=80))
+def test_the_sd_from_sums_is_the_sample_sd_once_there_are_enough_scores(values: list[int]) -> None:
+    sd = sd_from_sums(len(values), sum(values), sum(v * v for v in values))
+    if len(values) < MIN_SCORES_FOR_SD or len(set(values)) == 1:
+        assert sd is None
+    else:
+        assert sd == pytest.approx(statistics.stdev(values), rel=1e-9)

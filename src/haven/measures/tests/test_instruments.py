@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from haven.measures import labels
-from haven.measures.change import Change, Criterion
+from haven.measures.change import Change, Criterion, NotJudged
 from haven.measures.instruments import (
     GROUPS,
     RELIABILITY_KINDS,
@@ -239,6 +239,7 @@ def test_every_code_in_the_definitions_has_a_label() -> None:
     assert set(GROUPS) == set(labels.GROUP_LABELS)
     assert {change.value for change in Change} == set(labels.CHANGE_LABELS)
     assert {criterion.value for criterion in Criterion} == set(labels.CRITERION_LABELS)
+    assert {reason.value for reason in NotJudged} == set(labels.NOT_JUDGED_LABELS)
     assert set(RELIABILITY_KINDS) == set(labels.RELIABILITY_KIND_LABELS)
     assert str(labels.INSTRUMENT_LABELS["cats_7_17_self"]) == "CATS 7-17 (self-report)"
 

@@ -1,7 +1,7 @@
 """Planning a cohort through the page a program admin uses: calendar, calls, trainers, audit."""
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.test import Client
@@ -104,7 +104,7 @@ def test_program_admin_plans_a_monthly_cohort(
     shown = facts(signed_in(program_admin).get(f"/training/cohorts/{cohort.pk}/"))
     assert sorted(shown["Trainers"].split(", ")) == ["Cole Cotrainer", "Tess Trainer"]
     assert shown["Region"] == "Midwest (OH, IN)"
-    assert shown["Consultation calls"] == "Monthly for 12 months"
+    assert shown["Consultation calls"] == "Monthly for 12 months, time not set"
     assert shown["Seats"] == "0 / 18"
 
 
@@ -241,3 +241,27 @@ def test_only_active_trainers_the_program_admin_can_see_may_lead_a_cohort(
         )
     assert not Cohort.objects.in_org(national).exists()
     assert not AuditEntry.objects.in_org(national).exists()
+
+
+def test_the_calls_time_of_day_and_time_zone_are_kept_and_shown(
+    national: Organization, program: Program, program_admin: User, trainer: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(program_admin)
+    assert client.post("/training/cohorts/new/", _form([trainer])).status_code == 302
+    cohort = Cohort.objects.in_org(national).get()
+    assert (cohort.call_time, cohort.call_time_zone) == (None, "America/New_York")
+    assert facts(client.get(f"/training/cohorts/{cohort.pk}/"))["Consultation calls"] == (
+        "Monthly for 12 months, time not set"
+    )
+
+    edited = _form([trainer], call_time="15:30", call_time_zone="America/Chicago")
+    assert client.post(f"/training/cohorts/{cohort.pk}/edit/", edited).status_code == 302
+    cohort.refresh_from_db()
+    assert (cohort.call_time, cohort.call_time_zone) == (time(15, 30), "America/Chicago")
+    assert facts(client.get(f"/training/cohorts/{cohort.pk}/"))["Consultation calls"] == (
+        "Monthly for 12 months, at 3:30 p.m. Central time"
+    )
+    # A time of day does not move the calls.
+    assert [c.held_on for c in ConsultationCall.objects.in_org(national).filter(cohort=cohort)] == consultation_dates(
+        live_training_on=date(2025, 3, 3), schedule="monthly"
+    )

@@ -61,7 +61,7 @@ def test_each_row_shows_its_own_practice_coverage_overdue_measure_and_critical_a
     assert many.count('class="done"') == 5 and many.count('class="todo"') == 3 and "5/8" in many
     assert "5 of 8 PRACTICE components covered" in many
 
-    assert re.search(r'<span class="status-late">Periodic, overdue since [^<]+</span>', few)
+    assert re.search(r'<span class="measure-overdue">Periodic measure overdue since [^<]+</span>', few)
     assert "status-late" not in many and "overdue" not in many
 
     assert '<span class="badge badge-danger">Critical answer</span>' in many

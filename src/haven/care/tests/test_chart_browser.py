@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import User
 from haven.core.tests import conftest as core_conftest
-from haven.core.tests import test_browser
-from haven.core.tests.test_browser import Console, current_code, sign_in_with_password
+from haven.core.tests.browsing import Console
+from haven.core.tests.test_browser import current_code, sign_in_with_password
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 # The browser fixtures of the core tests: Debian's chromium, a page that records the console, and the loopback-only
 # live server.
-browser, page, live_server = test_browser.browser, test_browser.page, core_conftest.live_server
+browser, page, live_server = core_conftest.browser, core_conftest.page, core_conftest.live_server
 
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
 

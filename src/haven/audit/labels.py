@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "program.update": _("Program changed"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
+    "calendar.change": _("Program's closed days changed"),
     "enrollment.nominate": _("Clinician nominated"),
     "enrollment.place": _("Clinician placed in a cohort"),
     "enrollment.withdraw": _("Clinician withdrawn"),

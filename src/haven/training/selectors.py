@@ -16,9 +16,11 @@ from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
 from . import cases
+from .closed_days import Calendar
 from .models import (
     Attendance,
     CertificationPath,
+    ClosedDay,
     Cohort,
     CohortTrainer,
     ConsultationCall,
@@ -49,6 +51,39 @@ def path_rules(program: Program) -> PathRules:
         retake_wait_months=row.retake_wait_months,
         valid_years=row.valid_years,
     )
+
+
+def calendar_of(program: Program) -> Calendar:
+    """The program's closed days: the federal holidays, with the days its admins closed or opened."""
+    rows = (
+        ClosedDay.objects.in_org(program.organization_id).filter(program=program).values_list("day", "closed", "name")
+    )
+    return Calendar(
+        added={day: name for day, closed, name in rows if closed},
+        opened=frozenset(day for day, closed, _name in rows if not closed),
+    )
+
+
+@dataclass(frozen=True)
+class ClosedDayRow:
+    day: date
+    name: str
+    added: bool  # a day the program closed, not a holiday of the rules
+
+
+def closed_days_listing(program: Program) -> tuple[list[ClosedDayRow], list[ClosedDayRow]]:
+    """The weekdays closed during the program, and the holidays it opened."""
+    calendar = calendar_of(program)
+    closed = [
+        ClosedDayRow(day, str(name), day in calendar.added)
+        for day, name in calendar.closed_between(program.starts_on, program.ends_on)
+    ]
+    opened = [
+        ClosedDayRow(day, str(rule.name), False)
+        for day in sorted(calendar.opened)
+        if (rule := calendar.holiday(day)) is not None
+    ]
+    return closed, opened
 
 
 @dataclass(frozen=True)

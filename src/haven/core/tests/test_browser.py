@@ -3,7 +3,6 @@
 import base64
 import re
 from collections.abc import Callable, Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,55 +11,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import User
 from haven.accounts.tests.factories import PASSWORD
+from haven.core.tests.browsers import TIMEOUT_MS, Console, chromium
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# headless=True (Playwright passes --headless, which is the new headless mode in this chromium).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-
 
 @pytest.fixture(scope="module")
 def browser() -> Generator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed; the browser tests need Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop marked as running in this thread, so Django would refuse the ORM
-    # (the test's own queries and the transactional flush) as "async context". Nothing else runs on that loop while
-    # our code does, so it is safe; the override lasts only while the browser is open (microsoft/playwright-python#439).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=30_000
-            )
-            try:
-                yield browser
-            finally:
-                browser.close()
-
-
-class Console:
-    """What the page reported: console errors and uncaught exceptions."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.page_errors: list[str] = []
-
-    def csp_violations(self) -> list[str]:
-        return [text for text in self.errors if "Content Security Policy" in text]
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -69,8 +30,7 @@ def page(browser: Any, live_server: Any) -> Generator[tuple[Any, Console]]:
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     console = Console()
-    page.on("console", lambda message: console.errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: console.page_errors.append(str(error)))
+    console.listen(page)
     try:
         yield page, console
     finally:

@@ -10,8 +10,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from haven.organizations.models import Membership
-from haven.organizations.roles import Role
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
@@ -31,7 +31,7 @@ from .models import (
     MilestoneKind,
     Placement,
 )
-from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, evaluate
+from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, Status, evaluate
 
 
 def path_rules(program: Program) -> PathRules:
@@ -245,13 +245,11 @@ def access_cohort(*, membership: Membership, cohort_id: int) -> Cohort:
 
 
 def enrollments_visible_to(membership: Membership) -> QuerySet[Enrollment]:
-    """Program admins: every CAC of their tree; a CAC admin: their staff; a trainer: their cohorts' rosters;
-    a clinician: their own."""
+    """Program admins: every CAC of their tree; an org admin: their organization's tree (a CAC's staff, a state
+    chapter's CACs' staff); a trainer: their cohorts' rosters; a clinician: their own."""
     base = Enrollment.objects.select_related("cohort", "clinician", "organization")
-    if membership.role == Role.PROGRAM_ADMIN:
+    if membership.role in (Role.PROGRAM_ADMIN, Role.ORG_ADMIN):
         return base.in_orgs(organizations_visible_to(membership).values("pk"))
-    if membership.role == Role.ORG_ADMIN:
-        return base.in_org(membership.organization_id)
     if membership.role == Role.TRAINER:
         return base.trained_by(membership.user_id)
     if membership.role == Role.CLINICIAN:
@@ -313,3 +311,41 @@ def cohort_fill(cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
         enrolled=Count("enrollments", filter=Q(enrollments__placement=Placement.ENROLLED)),
         waitlisted=Count("enrollments", filter=Q(enrollments__placement=Placement.WAITLISTED)),
     )
+
+
+@dataclass(frozen=True)
+class CacProgress:
+    """A CAC and how many of its clinicians stand at each step of the path (clinicians are counted exactly)."""
+
+    organization: Organization
+    by_status: dict[str, int]
+
+    @property
+    def in_program(self) -> int:
+        return sum(n for status, n in self.by_status.items() if status != Status.WITHDRAWN)
+
+    @property
+    def nominated(self) -> int:  # not in a cohort yet, waiting list included
+        return self.by_status.get(Status.NOMINATED, 0) + self.by_status.get(Status.WAITLISTED, 0)
+
+    @property
+    def in_training(self) -> int:
+        return self.by_status.get(Status.ENROLLED, 0)
+
+    @property
+    def trained(self) -> int:
+        return self.by_status.get(Status.TRAINED, 0)
+
+    @property
+    def certified(self) -> int:
+        return self.by_status.get(Status.CERTIFIED, 0)
+
+
+def cacs_progress(membership: Membership, paths: Iterable[EnrollmentPath]) -> list[CacProgress]:
+    """Every active CAC the membership oversees (a chapter's, or a CAC itself), with its clinicians by status on
+    ``paths`` (those CACs with nobody in the program too), by name."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for path in paths:
+        counts[path.enrollment.organization_id][path.state.status] += 1
+    cacs = organizations_visible_to(membership).filter(kind=OrganizationKind.CAC, is_active=True).order_by("name")
+    return [CacProgress(cac, dict(counts.get(cac.pk, {}))) for cac in cacs]

@@ -15,7 +15,7 @@ from haven.core import tabular, tabular_dates
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
-from haven.organizations.roles import Role
+from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
@@ -184,13 +184,22 @@ def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpR
 @require_GET
 @role_required(Role.ORG_ADMIN)
 def staff(request: HttpRequest) -> HttpResponse:
-    """A CAC admin's staff on the path, and the nomination form."""
+    """A CAC admin's staff on the path, and the nomination form; a state chapter admin's, the clinicians of the
+    chapter's CACs, CAC by CAC (a chapter nominates nobody: its CACs do)."""
     membership = _membership(request)
     program = _program(request)
+    return TemplateResponse(request, "training/staff.html", _staff_context(membership, program))
+
+
+def _staff_context(membership: Membership, program: Program, form: NominationForm | None = None) -> dict[str, Any]:
     enrollments = selectors.enrollments_visible_to(membership).filter(program=program)
-    paths = selectors.paths_for(enrollments, selectors.path_rules(program))
-    form = NominationForm(clinicians=selectors.nominable_clinicians(membership, program))
-    return TemplateResponse(request, "training/staff.html", {"paths": paths, "form": form, "program": program})
+    paths = selectors.paths_for(
+        enrollments.order_by("organization__name", "clinician__full_name"), selectors.path_rules(program)
+    )
+    chapter = membership.organization.kind == OrganizationKind.STATE_CHAPTER
+    if form is None and not chapter:
+        form = NominationForm(clinicians=selectors.nominable_clinicians(membership, program))
+    return {"paths": paths, "form": form, "program": program, "chapter": chapter}
 
 
 @require_POST
@@ -209,11 +218,7 @@ def nominate(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s was nominated.") % {"name": form.cleaned_data["clinician"].full_name})
             return redirect("training:staff")
-    enrollments = selectors.enrollments_visible_to(membership).filter(program=program)
-    paths = selectors.paths_for(enrollments, selectors.path_rules(program))
-    return TemplateResponse(
-        request, "training/staff.html", {"paths": paths, "form": form, "program": program}, status=400
-    )
+    return TemplateResponse(request, "training/staff.html", _staff_context(membership, program, form), status=400)
 
 
 @require_GET

@@ -179,6 +179,7 @@ RECORD_NAMES: dict[str, str] = {
     "care.child": "display_code",
     "care.episode": "child__display_code",
     "reporting.quarterlyreport": "program__name",
+    "reporting.releasedquarter": "quarter",
 }
 
 

@@ -70,6 +70,8 @@ vendor:
 	@# Chart.js's UMD build without its last line, a sourceMappingURL to a .map file that is not vendored.
 	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.min.js \
 		>src/haven/core/static/vendor/chart.umd.min.js
+	@# axe-core, for the browser tests only: they inject it into each page they check; no template links it.
+	cp node_modules/axe-core/axe.min.js src/haven/core/static/vendor/axe.min.js
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

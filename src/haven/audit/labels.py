@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "program.update": _("Program changed"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
+    "calendar.change": _("Program's closed days changed"),
     "enrollment.nominate": _("Clinician nominated"),
     "enrollment.place": _("Clinician placed in a cohort"),
     "enrollment.withdraw": _("Clinician withdrawn"),
@@ -112,6 +113,74 @@ CHILD_RECORD_KEYS = frozenset(
 COUNT_KEYS = frozenset({"alerts", "rows", "create", "unchanged", "count"})
 SYSTEM_ACTOR = _("Haven (system)")
 UNKNOWN_ACTOR = _("unknown")
+# The detail key naming the task or management command that wrote an entry without a request ("task:<name>",
+# "command:<name>", from ``context.running``): shown as who did it, not among the details.
+VIA = "via"
+VIA_LABELS: dict[str, Promise] = {
+    "task": _("Haven, by the background task “%(name)s”"),
+    "command": _("Haven, by the command “manage.py %(name)s”"),
+}
+
+# What each kind of record is, in words: the log's Record column names a record by its kind and, where it has one,
+# its name (``RECORD_NAMES``), else its number. Every model of Haven has a kind here (audit/tests/test_log.py).
+RECORD_KINDS: dict[str, Promise] = {
+    "organizations.organization": _("Organization"),
+    "organizations.membership": _("Role"),
+    "organizations.invitation": _("Invitation"),
+    "organizations.membershipgrant": _("Role approval"),
+    "accounts.user": _("Account"),
+    "accounts.signinthrottle": _("Sign-in limit"),
+    "accounts.accountslowdown": _("Sign-in slowdown"),
+    "accounts.knownbrowser": _("Known browser"),
+    "audit.auditentry": _("Audit entry"),
+    "programs.program": _("Program"),
+    "programs.programfunder": _("Program's funder"),
+    "programs.programtarget": _("Program target"),
+    "training.certificationpath": _("Certification path"),
+    "training.cohort": _("Cohort"),
+    "training.cohorttrainer": _("Cohort's trainer"),
+    "training.closedday": _("Closed day"),
+    "training.cohortevent": _("Cohort calendar event"),
+    "training.consultationcall": _("Consultation call"),
+    "training.enrollment": _("Enrollment"),
+    "training.transfer": _("Transfer"),
+    "training.attendance": _("Attendance"),
+    "training.milestone": _("Milestone"),
+    "training.renewalreminder": _("Renewal reminder"),
+    "training.figuresversion": _("Figures version"),
+    "care.treatmentmodel": _("Treatment model"),
+    "care.child": _("Child"),
+    "care.episode": _("Episode"),
+    "care.handover": _("Handover"),
+    "care.session": _("Session"),
+    "care.assessment": _("Measure"),
+    "care.pastscore": _("Earlier score"),
+    "care.criticalalert": _("Critical answer"),
+    "care.childserved": _("Child served"),
+    "care.importmapping": _("Import columns"),
+    "reporting.caccell": _("CAC figure"),
+    "reporting.statecell": _("State figure"),
+    "reporting.programcell": _("Program figure"),
+    "reporting.quarterlyreport": _("Quarterly report"),
+    "reporting.releasedquarter": _("Released quarter"),
+}
+# The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
+RECORD_NAMES: dict[str, str] = {
+    "organizations.organization": "name",
+    "organizations.membership": "user__full_name",
+    "organizations.membershipgrant": "membership__user__full_name",
+    "accounts.user": "full_name",
+    "programs.program": "name",
+    "training.cohort": "name",
+    "training.closedday": "name",
+    "training.enrollment": "clinician__full_name",
+    "training.milestone": "enrollment__clinician__full_name",
+    "care.treatmentmodel": "name",
+    "care.child": "display_code",
+    "care.episode": "child__display_code",
+    "reporting.quarterlyreport": "program__name",
+    "reporting.releasedquarter": "quarter",
+}
 
 
 def action_label(action: str) -> str:
@@ -130,6 +199,8 @@ def detail_items(detail: dict[str, Any], *, ids: bool) -> list[tuple[str, str]]:
     """A detail as (key, value) pairs to show: in full, or (``ids=False``) with counts only."""
     items = []
     for key, value in sorted(detail.items()):
+        if key == VIA:  # shown as who acted
+            continue
         if isinstance(value, list):
             shown = ", ".join(str(item) for item in value) if ids else str(len(value))
         elif ids or (key in COUNT_KEYS and isinstance(value, int) and not isinstance(value, bool)):
@@ -141,7 +212,17 @@ def detail_items(detail: dict[str, Any], *, ids: bool) -> list[tuple[str, str]]:
 
 
 def actor_name(entry: Any) -> str:
-    """Who did it: a person, Haven itself (a scheduled or background job), or an unknown e-mail at sign-in."""
+    """Who did it: a person; Haven itself, naming the background task or command when the entry says which; or an
+    unknown e-mail at sign-in."""
     if entry.actor is not None:
         return str(entry.actor.full_name or UNKNOWN_ACTOR)
+    via = entry.detail.get(VIA) if isinstance(entry.detail, dict) else None
+    kind, _colon, name = str(via or "").partition(":")
+    if kind in VIA_LABELS and name:
+        return str(VIA_LABELS[kind]) % {"name": name}
     return str(UNKNOWN_ACTOR if entry.action.startswith("auth.") else SYSTEM_ACTOR)
+
+
+def record_kind(target_type: str) -> str:
+    """A kind of record in words (the stored label when Haven has no such kind any more)."""
+    return str(RECORD_KINDS.get(target_type, target_type))

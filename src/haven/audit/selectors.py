@@ -3,13 +3,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.organizations.selectors import organizations_visible_to
+from haven.organizations.tenancy import TenantQuerySet
 
-from .labels import action_label, actor_name, detail_items, is_child_level
+from .labels import RECORD_NAMES, action_label, actor_name, detail_items, is_child_level, record_kind
 from .models import AuditEntry
 
 
@@ -36,8 +39,7 @@ class AuditRow:
     at: datetime
     actor: str
     action: str
-    target_type: str
-    target_id: str
+    record: str  # the record it is about, in words ("" when none)
     details: list[tuple[str, str]]
     organization: str
     ip: str | None
@@ -46,22 +48,58 @@ class AuditRow:
 def audit_rows(*, membership: Membership, entries: Iterable[AuditEntry]) -> list[AuditRow]:
     """The entries as ``membership`` may read them: a child-level event names its records only to an admin of the
     organization it belongs to (the CAC); to anyone else (the program admin) it shows no ids, counts only."""
+    entries = list(entries)
+    shown = {
+        entry.seq: not is_child_level(entry.action, entry.target_type, entry.detail)
+        or (membership.role == Role.ORG_ADMIN and entry.organization_id == membership.organization_id)
+        for entry in entries
+    }
+    names = _record_names(entry for entry in entries if shown[entry.seq])
     rows = []
     for entry in entries:
-        ids = not is_child_level(entry.action, entry.target_type, entry.detail) or (
-            membership.role == Role.ORG_ADMIN and entry.organization_id == membership.organization_id
-        )
+        ids = shown[entry.seq]
         rows.append(
             AuditRow(
                 seq=entry.seq,
                 at=entry.at,
                 actor=actor_name(entry),
                 action=action_label(entry.action),
-                target_type=entry.target_type,
-                target_id=entry.target_id if ids else "",
+                record=_record(entry, names, ids=ids),
                 details=detail_items(entry.detail, ids=ids),
                 organization=entry.organization.name if entry.organization else "",
                 ip=entry.ip,
             )
         )
     return rows
+
+
+def _record(entry: AuditEntry, names: dict[tuple[str, str], str], *, ids: bool) -> str:
+    """ "Cohort “Northeast 2025”", "Enrollment no. 12", or only the kind when its ids are not for this reader."""
+    if not entry.target_type:
+        return ""
+    kind = record_kind(entry.target_type)
+    if not ids or not entry.target_id:
+        return kind
+    if name := names.get((entry.target_type, entry.target_id)):
+        return _("%(kind)s “%(name)s”") % {"kind": kind, "name": name}
+    return _("%(kind)s no. %(id)s") % {"kind": kind, "id": entry.target_id}
+
+
+def _record_names(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], str]:
+    """The names of the records these entries are about, one query per kind of record that has names. The entries
+    are those the reader may see with their ids, so their records are read by id across organizations."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.target_type in RECORD_NAMES and entry.target_id.isdigit():
+            wanted.setdefault(entry.target_type, set()).add(entry.target_id)
+    names = {}
+    for target_type, ids in wanted.items():
+        model = apps.get_model(target_type)
+        records = model._default_manager.all()
+        if isinstance(records, TenantQuerySet):
+            records = records.dangerously_unscoped()
+        records = records.filter(pk__in=[int(pk) for pk in ids])
+        for pk, name in records.values_list("pk", RECORD_NAMES[target_type]):
+            if name:
+                names[(target_type, str(pk))] = str(name)
+    return names

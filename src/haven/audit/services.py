@@ -12,6 +12,7 @@ from django.utils import timezone
 from . import chain, checkpoints
 from .context import current
 from .keyring import keyring
+from .labels import VIA
 from .models import AuditEntry
 
 logger = logging.getLogger(__name__)
@@ -76,13 +77,19 @@ def record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        detail=detail or {},
+        detail=_with_via(detail or {}),
         request_id=request.request_id,
         ip=request.ip,
     )
     if settings.HAVEN_AUDIT_CHECKPOINT_EVERY:
         transaction.on_commit(_schedule_checkpoint, robust=True)
     return entry
+
+
+def _with_via(detail: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` with the task or command at work under ``VIA`` (its name, not a sensitive value), if any."""
+    via = current.get().via
+    return {**detail, VIA: via} if via else detail
 
 
 def _schedule_checkpoint() -> None:
@@ -118,7 +125,7 @@ def checkpoint_write(*, if_new: bool = False) -> chain.Checkpoint | None:
             action=chain.CHECKPOINT_ACTION,
             target_type="",
             target_id="",
-            detail={"checkpoint": n},
+            detail=_with_via({"checkpoint": n}),
             request_id=current.get().request_id,
             ip=current.get().ip,
         )

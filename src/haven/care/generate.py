@@ -7,6 +7,7 @@ Everything is written in bulk. Scores are computed by the measures engine, as th
 
 import bisect
 import itertools
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -224,6 +225,7 @@ def run(ctx: GenerationContext) -> None:
             user_id, cac_id, start = next(s for s in starts if s[0] == demo_clinician)
         referred = start + timedelta(days=rng.randint(0, (today - start).days - 1))
         plans.append(_episode(rng, program, user_id, cac_id, referred, today, tf_cbt, cftsi, codes))
+    _vary_practice(plans, ctx.seed)
 
     _write(plans)
     analyze()
@@ -235,6 +237,33 @@ def run(ctx: GenerationContext) -> None:
     ctx.count("sessions", sum(len(p.sessions) for p in plans))
     ctx.count("assessments", sum(len(p.assessments) for p in plans))
     ctx.count("certifications", certified)
+
+
+# How often a clinician leaves out a PRACTICE component of a treatment, at most: some keep to the model, others
+# drift, most often from the components clinicians find hardest (in vivo exposure, the trauma narrative, enhancing
+# safety).
+DRIFT = dict.fromkeys(PRACTICE, 0.15) | {Practice.IN_VIVO: 0.6, Practice.NARRATIVE: 0.35, Practice.SAFETY: 0.3}
+
+
+def _vary_practice(plans: list[Plan], seed: int) -> None:
+    """Each clinician's fidelity to PRACTICE: a component left out of an episode's sessions with the clinician's
+    own probability, so that coverage differs from one clinician to the next. Drawn from a generator of its own
+    (seeded from the seed), after every plan is made, so the main stream, and every other row, stays as it was."""
+    local = random.Random(f"practice-{seed}")  # noqa: S311 - demo data, not a secret
+    drift: dict[int, float] = {}  # the clinician's, in the order they first appear: no database id involved
+    for plan in plans:
+        if not plan.episode.treatment_model.uses_practice or not plan.sessions:
+            continue
+        clinician = plan.episode.clinician_id
+        if clinician not in drift:
+            drift[clinician] = local.choice((0.0, 0.1, 0.3, 0.5, 0.8, 1.0))
+        left_out = {code for code, at_most in DRIFT.items() if local.random() < at_most * drift[clinician]}
+        if left_out:
+            plan.sessions = [
+                (day, minutes, kind, [c for c in components if c not in left_out], present, modality)
+                for day, minutes, kind, components, present, modality in plan.sessions
+            ]
+            _counters(plan)
 
 
 def _write(plans: list[Plan]) -> None:

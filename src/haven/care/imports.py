@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from haven.audit import services as audit
 from haven.core.tabular import Table, excerpt
+from haven.core.tabular_dates import DateColumn, DateError, DateOrder, describe, parse_date
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership
 
@@ -184,6 +185,10 @@ class Plan:
     outcomes: list[RowOutcome] = field(default_factory=list)
     sessions: list[Session] = field(default_factory=list)
     assessments: list[tuple[Assessment, scoring.Score]] = field(default_factory=list)
+    # The order month/day dates were read in ("" when none was needed or known), and the lines whose date reads
+    # two ways when no date of the file says which (the review page then asks).
+    date_order: str = ""
+    ambiguous_lines: tuple[int, ...] = ()
 
     def count(self, outcome: str) -> int:
         return sum(1 for row in self.outcomes if row.outcome == outcome)
@@ -213,19 +218,12 @@ class RowError(ValueError):
     pass
 
 
-US_DATE = re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})$")
-
-
-def _date(value: str) -> date:
-    """ISO dates (YYYY-MM-DD, or a timestamp starting with one) or US month/day/year."""
-    text = value.strip()
+def _date(value: str, order: DateOrder | None) -> date:
+    """A date as spreadsheets write them (``core.tabular_dates``), not in the future."""
     try:
-        if match := US_DATE.match(text):
-            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-        else:
-            day = date.fromisoformat(text[:10])
-    except ValueError:
-        raise RowError(_("The date “%(value)s” is not a date (use YYYY-MM-DD).") % {"value": excerpt(value)}) from None
+        day = parse_date(value, order)
+    except DateError as error:
+        raise RowError(describe(error)) from None
     if day > timezone.now().date():
         raise RowError(_("The date cannot be in the future."))
     return day
@@ -285,9 +283,16 @@ def _episode_on(candidates: list[Episode], day: date, *, follow_up: bool = False
     return matching[0]
 
 
-def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: Any) -> Plan:
+def plan(
+    *, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: Any, date_order: str | None = None
+) -> Plan:
+    """What importing ``rows`` (from ``prepare``) would do, row by row. Nothing is written. ``date_order`` is the
+    person's answer when the file's dates could be read month first or day first."""
     org = membership.organization_id
     result = Plan(kind)
+    column = DateColumn.of((row["line"], row["date"]) for row in rows)
+    order = column.order_with(date_order)
+    result.date_order, result.ambiguous_lines = order or "", column.ambiguous
     by_key = _episodes_by_key(org, {row["case_key"] for row in rows if row["case_key"]})
     episode_ids = {e.pk for episodes in by_key.values() for e in episodes}
     if kind == SESSIONS:
@@ -308,7 +313,7 @@ def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor
             candidates = by_key.get(row["case_key"], [])
             if candidates:
                 child_code, child_id = candidates[0].child.display_code, candidates[0].child_id
-            day = _date(row["date"])
+            day = _date(row["date"], order)
             follow_up = (
                 kind == MEASURES and TIMEPOINT_WORDS.get(row["timepoint"].strip().lower()) == Timepoint.FOLLOW_UP
             )
@@ -439,10 +444,12 @@ def apply(
     rows: list[dict[str, Any]],
     mapping: Mapping[str, str],
     file_name: str,
+    date_order: str | None = None,
 ) -> Plan:
-    """Plan again inside the transaction, refuse if any row is in error, then write it all at once."""
+    """Plan again inside the transaction, refuse if any row is in error, then write it all at once. The mapping
+    and the order of dates are kept for the CAC's next import."""
     org = membership.organization_id
-    result = plan(membership=membership, kind=kind, rows=rows, actor=actor)
+    result = plan(membership=membership, kind=kind, rows=rows, actor=actor, date_order=date_order)
     if result.has_errors:
         transaction.set_rollback(True)
         return result
@@ -465,7 +472,9 @@ def apply(
         a.episode.pk: a.episode for a, _s in result.assessments
     }
     services.refresh_episodes(org, touched.values())
-    ImportMapping.objects.update_or_create(organization_id=org, kind=kind, defaults={"columns": dict(mapping)})
+    ImportMapping.objects.update_or_create(
+        organization_id=org, kind=kind, defaults={"columns": dict(mapping), "date_order": result.date_order}
+    )
     audit.record(
         actor=actor,
         action="care.import",

@@ -415,6 +415,8 @@ class ImportMapping(TenantModel):
 
     kind = models.CharField(max_length=16)
     columns = models.JSONField(default=dict)
+    # How its dates are written, when they could be read month first or day first: "month_first", "day_first".
+    date_order = models.CharField(max_length=16, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import confirm, tabular
+from haven.core import confirm, tabular, tabular_dates
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.measures import change, instruments, labels
@@ -431,71 +431,100 @@ IMPORT_MAX_AGE = 60 * 60
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ORG_ADMIN)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a CAC system's export, map its columns, and see a dry run. The file is read in memory only."""
+    """Upload a CAC system's export, map its columns, and see a dry run. The file is read in memory only.
+
+    "Check again" keeps the columns and the order of dates the admin chose: with the file chosen again, it is read
+    with them; without it, the rows the review page carried (signed, case numbers already keyed) are planned again
+    with the order of dates chosen, and a change of columns asks for the file, the selects keeping their choice."""
     membership = _membership(request)
     form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].required = "payload" not in request.POST  # checking again may leave the file out
     context: dict[str, Any] = {"form": form, "kind_labels": imports.KIND_LABELS}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        kind = form.cleaned_data["kind"]
+    if request.method != "POST" or not form.is_valid():
+        return TemplateResponse(request, "care/import_upload.html", context)
+    kind = form.cleaned_data["kind"]
+    upload = form.cleaned_data["file"]
+    saved = ImportMapping.objects.in_org(membership.organization_id).filter(kind=kind).first()
+    date_order = request.POST.get("date_order") or (saved.date_order if saved else "")
+    posted = {f.name: request.POST.get(f"map_{f.name}", "") for f in imports.FIELDS[kind]}
+    chosen = {name: column for name, column in posted.items() if column}
+    if upload is None:  # checking again without the file: the rows the review page carried
+        earlier = _import_payload(request, membership)
+        if earlier is None or earlier["kind"] != kind:
+            return redirect("care:import")
+        headers, name, prepared = earlier["headers"], earlier["name"], earlier["rows"]
+        mapping = chosen
+        context.update(_mapping_context(kind, headers, mapping, name, len(prepared)))
+        if mapping != earlier["mapping"]:
+            form.add_error("file", _("To read other columns, choose the file again: Haven does not keep it."))
+            context["payload"] = None
+            return TemplateResponse(request, "care/import_review.html", context)
+    else:
         try:
             table = tabular.read_table(upload)
         except tabular.TableError as error:
             form.add_error("file", str(error))
             return TemplateResponse(request, "care/import_upload.html", context)
         headers = sorted({column for column in table.header if column})
-        posted = {f.name: request.POST.get(f"map_{f.name}", "") for f in imports.FIELDS[kind]}
-        if any(posted.values()):
-            mapping = {name: column for name, column in posted.items() if column}
-        else:
-            saved = ImportMapping.objects.in_org(membership.organization_id).filter(kind=kind).first()
-            mapping = imports.guess_mapping(kind, headers, saved.columns if saved else None)
-        context.update(
+        mapping = chosen or imports.guess_mapping(kind, headers, saved.columns if saved else None)
+        name = upload.name
+        context.update(_mapping_context(kind, headers, mapping, name, len(table.rows)))
+        if context["mapping_errors"]:
+            return TemplateResponse(request, "care/import_review.html", context)
+        prepared = imports.prepare(membership.organization_id, kind, table, mapping)
+        del table  # only the mapped columns are planned and carried: let the rest go before planning
+    plan = imports.plan(membership=membership, kind=kind, rows=prepared, actor=request.user, date_order=date_order)
+    # The dry run lists children by their code: one audit event naming them.
+    selectors.audit_list(membership, episodes=plan.episode_ids, children=plan.child_ids)
+    context.update({"plan": plan, "payload": None, "date_orders": tabular_dates.ORDER_LABELS.items()})
+    if not plan.has_errors or plan.ambiguous_lines:  # something to confirm, or to check again with a date order
+        context["payload"] = signing.dumps(
             {
                 "kind": kind,
+                "name": name,
+                "rows": prepared,
+                "mapping": mapping,
                 "headers": headers,
-                "fields": [(f, mapping.get(f.name, "")) for f in imports.FIELDS[kind]],
-                "file_name": upload.name,
-                "rows": len(table.rows),
-                "mapping_errors": imports.mapping_errors(kind, mapping, headers),
-            }
+                "date_order": plan.date_order,
+                "user": request.user.pk,
+                "organization": membership.organization_id,
+            },
+            salt=IMPORT_SALT,
+            compress=True,
         )
-        if not context["mapping_errors"]:
-            prepared = imports.prepare(membership.organization_id, kind, table, mapping)
-            del table  # only the mapped columns are planned and carried: let the rest go before planning
-            plan = imports.plan(membership=membership, kind=kind, rows=prepared, actor=request.user)
-            # The dry run lists children by their code: one audit event naming them.
-            selectors.audit_list(membership, episodes=plan.episode_ids, children=plan.child_ids)
-            context["plan"] = plan
-            if plan.has_errors:  # nothing to confirm
-                return TemplateResponse(request, "care/import_review.html", context)
-            context["payload"] = signing.dumps(
-                {
-                    "kind": kind,
-                    "name": upload.name,
-                    "rows": prepared,
-                    "mapping": mapping,
-                    "user": request.user.pk,
-                    "organization": membership.organization_id,
-                },
-                salt=IMPORT_SALT,
-                compress=True,
-            )
-        return TemplateResponse(request, "care/import_review.html", context)
-    return TemplateResponse(request, "care/import_upload.html", context)
+    return TemplateResponse(request, "care/import_review.html", context)
+
+
+def _mapping_context(kind: str, headers: list[str], mapping: dict[str, str], name: str, rows: int) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "headers": headers,
+        "fields": [(f, mapping.get(f.name, "")) for f in imports.FIELDS[kind]],
+        "file_name": name,
+        "rows": rows,
+        "mapping_errors": imports.mapping_errors(kind, mapping, headers),
+    }
+
+
+def _import_payload(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    """What a review page carried, signed for this user and CAC; None (and a message) once expired or altered."""
+    try:
+        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, _("This import expired or was altered. Upload the file again."))
+        return None
+    if data["user"] != request.user.pk or data["organization"] != membership.organization_id:
+        raise Http404
+    return dict(data)
 
 
 @require_POST
 @role_required(Role.ORG_ADMIN)
 def import_confirm(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    try:
-        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
-        messages.error(request, _("This import expired or was altered. Upload the file again."))
+    data = _import_payload(request, membership)
+    if data is None:
         return redirect("care:import")
-    if data["user"] != request.user.pk or data["organization"] != membership.organization_id:
-        raise Http404
     plan = imports.apply(
         actor=request.user,
         membership=membership,
@@ -503,6 +532,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         rows=data["rows"],
         mapping=data["mapping"],
         file_name=data["name"],
+        date_order=data.get("date_order"),
     )
     if plan.has_errors:
         context = {

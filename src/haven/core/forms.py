@@ -48,7 +48,8 @@ def table_file_field(**kwargs: Any) -> forms.FileField:
 
 
 def clean_table_file(upload: Any) -> Any:
-    """An uploaded table must be CSV or XLSX (read later, in memory, by ``core.tabular``)."""
-    if not upload.name.lower().endswith(TABLE_SUFFIXES):
+    """An uploaded table must be CSV or XLSX (read later, in memory, by ``core.tabular``); None when the field is
+    optional and left empty."""
+    if upload and not upload.name.lower().endswith(TABLE_SUFFIXES):
         raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
     return upload

@@ -29,6 +29,7 @@ NAVIGATION = (
     NavItem(_("Workforce"), "training:workforce", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
     NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN})),
+    NavItem(_("Our state"), "reporting:state", frozenset({Role.ORG_ADMIN})),
     NavItem(_("My path"), "training:my_path", frozenset({Role.CLINICIAN})),
     NavItem(_("Caseload"), "care:caseload", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
     NavItem(_("Critical answers"), "care:alerts", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),

@@ -234,7 +234,14 @@ class Cells:
             return
         if rest:
             care = total not in self.exact
-            key = self.add((*_as_tuple(total), "rest"), rest, care=care)
+            # One remainder per breakdown: a total broken down several ways (episodes by each PRACTICE component)
+            # has several. The first keeps the plain name that quarters released before used.
+            key: Hashable = (*_as_tuple(total), "rest")
+            n = 1
+            while key in self.values:
+                n += 1
+                key = (*_as_tuple(total), "rest", n)
+            key = self.add(key, rest, care=care)
             if care:
                 self.hidden.add(key)
             parts = [*parts, key]

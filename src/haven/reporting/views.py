@@ -19,6 +19,7 @@ from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
+from haven.training import selectors as training_selectors
 
 from . import charts, figures, forecasting, pdf, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
@@ -106,6 +107,35 @@ def funder(request: HttpRequest) -> HttpResponse:
             "reports": QuarterlyReport.objects.in_org(program.organization_id)
             .filter(program=program, status=ReportStatus.READY)
             .defer("pdf")[:12],
+        },
+    )
+
+
+@require_GET
+@role_required(Role.ORG_ADMIN)
+def state(request: HttpRequest) -> HttpResponse:
+    """An org admin's state (a state chapter's home; a CAC admin sees their own CAC in it): the CACs they oversee
+    with their clinicians on the path, and the state's figures as the funder sees them, from the last released
+    quarter (children's counts protected, clinicians' exact)."""
+    membership = _membership(request)
+    program = training_selectors.program_for(membership)
+    if program is None:
+        raise Http404
+    enrollments = training_selectors.enrollments_visible_to(membership).filter(program=program)
+    paths = training_selectors.paths_for(enrollments, training_selectors.path_rules(program))
+    report = _funder_report(program)
+    code = membership.organization.state
+    reach = report.table("states") if report else None
+    values = next((values for label, values in reach.rows if label == code), None) if reach else None
+    return TemplateResponse(
+        request,
+        "reporting/state.html",
+        {
+            "program": program,
+            "state": code,
+            "cacs": training_selectors.cacs_progress(membership, paths),
+            "report": report,
+            "state_figures": list(zip(reach.columns, values, strict=True)) if reach and values else None,
         },
     )
 

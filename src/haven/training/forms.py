@@ -68,6 +68,16 @@ class CohortForm(forms.Form):
         return data
 
 
+class ClosedDayForm(forms.Form):
+    """Close a day of the program's calendar (``closed``) or open it again."""
+
+    day = DateField(label=_("Day"))
+    name = forms.CharField(label=_("What it is"), max_length=100, required=False)
+    closed = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", initial="1", widget=forms.HiddenInput
+    )
+
+
 class NominationForm(forms.Form):
     clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=User.objects.none())
     degree = forms.ChoiceField(label=_("Degree"), choices=Degree.choices)

@@ -16,6 +16,7 @@ from haven.organizations.models import Organization
 from haven.programs.models import Program
 
 from . import figures
+from .closed_days import Calendar
 from .models import (
     Attendance,
     CallSchedule,
@@ -46,6 +47,15 @@ WITHDRAWAL_REASONS = ("Left the CAC", "Caseload too heavy", "Parental leave", "M
 COHORT_SIZE = 20
 CALL_TIMES = (time(12), time(15), time(16, 30), time(13))
 
+CALENDAR = Calendar()  # the federal holidays: a generated program closes no other day
+
+
+def _open_days(day: date, days: int) -> date:
+    """The first day from ``day`` on that starts ``days`` open days in a row: when a live training is planned."""
+    while not all(CALENDAR.is_open(day + timedelta(days=n)) for n in range(days)):
+        day += timedelta(days=1)
+    return day
+
 
 def run(ctx: GenerationContext) -> None:
     rng = ctx.rng
@@ -69,6 +79,7 @@ def run(ctx: GenerationContext) -> None:
     for index, (region, people) in enumerate(plans):
         starts_on = ctx.start + timedelta(days=round(index * 30.4 * 30 / max(1, len(plans))))
         months = rng.choice((9, 12, 12, 15))
+        days = rng.choice((2, 2, 3))
         cohorts.append(
             Cohort(
                 organization_id=national_id,
@@ -81,8 +92,8 @@ def run(ctx: GenerationContext) -> None:
                 call_schedule=rng.choice(CallSchedule.values),
                 starts_on=starts_on,
                 ends_on=add_months(starts_on, months),
-                live_training_on=starts_on + timedelta(days=rng.randint(0, 10)),
-                live_training_days=rng.choice((2, 2, 3)),
+                live_training_on=_open_days(starts_on + timedelta(days=rng.randint(0, 10)), days),
+                live_training_days=days,
                 # Not drawn from rng, so that the rest of the generated data stays as it was.
                 call_time=CALL_TIMES[index % len(CALL_TIMES)],
             )
@@ -105,11 +116,18 @@ def run(ctx: GenerationContext) -> None:
                 organization_id=national_id, cohort=cohort, kind=e.kind, starts_on=e.starts_on, ends_on=e.ends_on
             )
             for e in collaborative_calendar(
-                starts_on=cohort.starts_on, ends_on=cohort.ends_on, live_training_days=cohort.live_training_days
+                starts_on=cohort.starts_on,
+                ends_on=cohort.ends_on,
+                live_training_on=cohort.live_training_on,
+                live_training_days=cohort.live_training_days,
+                calendar=CALENDAR,
             )
         )
         for number, held_on in enumerate(
-            consultation_dates(live_training_on=cohort.live_training_on, schedule=cohort.call_schedule), start=1
+            consultation_dates(
+                live_training_on=cohort.live_training_on, schedule=cohort.call_schedule, calendar=CALENDAR
+            ),
+            start=1,
         ):
             recorded = timezone.now() if held_on <= today else None
             calls.append(

@@ -18,6 +18,7 @@ from haven.audit import services as audit
 from haven.care import served
 from haven.core.generation import insert_rows
 from haven.core.tabular import Table, excerpt
+from haven.core.tabular_dates import DateColumn, DateError, DateOrder, describe, parse_date
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
@@ -49,6 +50,10 @@ class ImportPlan:
     new_enrollments: list[Enrollment] = field(default_factory=list)
     changed_enrollments: list[Enrollment] = field(default_factory=list)
     new_courses: list[tuple[int, int, date]] = field(default_factory=list)  # (CAC, enrollment, completed on)
+    # The order month/day dates were read in ("" when none was needed or known), and the lines whose date reads
+    # two ways when no date of the file says which (the review page then asks).
+    date_order: str = ""
+    ambiguous_lines: tuple[int, ...] = ()
 
     def count(self, outcome: str) -> int:
         return sum(1 for row in self.outcomes if row.outcome == outcome)
@@ -92,9 +97,16 @@ def rows_of(table: Table, kind: str) -> list[dict[str, Any]]:
 
 
 def plan_import(
-    *, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], actor: Any
+    *,
+    membership: Membership,
+    program: Program,
+    kind: str,
+    rows: list[dict[str, Any]],
+    actor: Any,
+    date_order: str | None = None,
 ) -> ImportPlan:
-    """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written."""
+    """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written. ``date_order`` is the
+    person's answer when the file's dates could be read month first or day first."""
     plan = ImportPlan(kind)
     missing = [column for column in KINDS[kind] if rows and column not in rows[0]]
     if missing:
@@ -105,6 +117,10 @@ def plan_import(
     seen: set[str] = set()
     builder = _plan_roster if kind == "roster" else _plan_course
     context = _Context(membership, program, actor, clinicians)
+    if kind == "course":
+        column = DateColumn.of((row["line"], row.get("completed_on", "")) for row in rows)
+        context.date_order = column.order_with(date_order)
+        plan.date_order, plan.ambiguous_lines = context.date_order or "", column.ambiguous
     if kind == "roster":
         context.enrollments = {e.clinician_id: e for e in enrollments}
     else:  # a course only reads where each clinician stands: plain rows, light for thousands
@@ -143,6 +159,7 @@ class _Context:
     seats: dict[int, int] = field(default_factory=dict)
     courses: set[int] = field(default_factory=set)
     loaded: bool = False
+    date_order: DateOrder | None = None  # for a course's completion dates
 
 
 @dataclass(frozen=True)
@@ -235,9 +252,9 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
         )
         context.loaded = True
     try:
-        completed_on = date.fromisoformat(row.get("completed_on", "").strip()[:10])
-    except ValueError:
-        return RowOutcome(line, email, ERROR, _("The completion date must be written YYYY-MM-DD."))
+        completed_on = parse_date(row.get("completed_on", ""), context.date_order)
+    except DateError as error:
+        return RowOutcome(line, email, ERROR, describe(error))
     if completed_on > timezone.now().date():
         return RowOutcome(line, email, ERROR, _("The completion date is in the future."))
     user_id, _cac_id = context.clinicians[email]
@@ -254,13 +271,20 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
 
 @transaction.atomic
 def import_apply(
-    *, actor: Any, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], file_name: str
+    *,
+    actor: Any,
+    membership: Membership,
+    program: Program,
+    kind: str,
+    rows: list[dict[str, Any]],
+    file_name: str,
+    date_order: str | None = None,
 ) -> ImportPlan:
     """Plan again inside the transaction (the data may have changed since the dry run), refuse if any row is
     in error, then write everything at once. One audit event for the whole import."""
     # Hold the program's cohorts while seats are counted and filled, as placements do.
     list(Cohort.objects.in_org(program.organization_id).filter(program=program).select_for_update())
-    plan = plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=actor)
+    plan = plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=actor, date_order=date_order)
     if plan.has_errors:
         transaction.set_rollback(True)
         return plan

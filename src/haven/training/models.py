@@ -145,6 +145,23 @@ class CohortTrainer(TenantModel):
         return f"{self.trainer_id} trains {self.cohort_id}"
 
 
+class ClosedDay(TenantModel):
+    """A program's change to its holiday rules (``closed_days``): a day it closes (``closed``, with what it is) or a
+    holiday it works on. The row belongs to the national office that runs the program, as its cohorts do."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    closed = models.BooleanField(_("closed"), default=True)
+    name = models.CharField(_("what it is"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["program", "day"], name="closed_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'closed' if self.closed else 'open'}"
+
+
 class EventKind(models.TextChoices):
     PRE_WORK = "pre_work", _("Pre-work")
     LEARNING_SESSION = "learning_session", _("Learning session")

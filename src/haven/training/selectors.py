@@ -10,15 +10,17 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from haven.organizations.models import Membership
-from haven.organizations.roles import Role
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
 from . import cases
+from .closed_days import Calendar
 from .models import (
     Attendance,
     CertificationPath,
+    ClosedDay,
     Cohort,
     CohortTrainer,
     ConsultationCall,
@@ -29,7 +31,7 @@ from .models import (
     MilestoneKind,
     Placement,
 )
-from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, Step, evaluate
+from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, Status, Step, evaluate
 
 
 def path_rules(program: Program) -> PathRules:
@@ -49,6 +51,39 @@ def path_rules(program: Program) -> PathRules:
         retake_wait_months=row.retake_wait_months,
         valid_years=row.valid_years,
     )
+
+
+def calendar_of(program: Program) -> Calendar:
+    """The program's closed days: the federal holidays, with the days its admins closed or opened."""
+    rows = (
+        ClosedDay.objects.in_org(program.organization_id).filter(program=program).values_list("day", "closed", "name")
+    )
+    return Calendar(
+        added={day: name for day, closed, name in rows if closed},
+        opened=frozenset(day for day, closed, _name in rows if not closed),
+    )
+
+
+@dataclass(frozen=True)
+class ClosedDayRow:
+    day: date
+    name: str
+    added: bool  # a day the program closed, not a holiday of the rules
+
+
+def closed_days_listing(program: Program) -> tuple[list[ClosedDayRow], list[ClosedDayRow]]:
+    """The weekdays closed during the program, and the holidays it opened."""
+    calendar = calendar_of(program)
+    closed = [
+        ClosedDayRow(day, str(name), day in calendar.added)
+        for day, name in calendar.closed_between(program.starts_on, program.ends_on)
+    ]
+    opened = [
+        ClosedDayRow(day, str(rule.name), False)
+        for day in sorted(calendar.opened)
+        if (rule := calendar.holiday(day)) is not None
+    ]
+    return closed, opened
 
 
 @dataclass(frozen=True)
@@ -210,13 +245,11 @@ def access_cohort(*, membership: Membership, cohort_id: int) -> Cohort:
 
 
 def enrollments_visible_to(membership: Membership) -> QuerySet[Enrollment]:
-    """Program admins: every CAC of their tree; a CAC admin: their staff; a trainer: their cohorts' rosters;
-    a clinician: their own."""
+    """Program admins: every CAC of their tree; an org admin: their organization's tree (a CAC's staff, a state
+    chapter's CACs' staff); a trainer: their cohorts' rosters; a clinician: their own."""
     base = Enrollment.objects.select_related("cohort", "clinician", "organization")
-    if membership.role == Role.PROGRAM_ADMIN:
+    if membership.role in (Role.PROGRAM_ADMIN, Role.ORG_ADMIN):
         return base.in_orgs(organizations_visible_to(membership).values("pk"))
-    if membership.role == Role.ORG_ADMIN:
-        return base.in_org(membership.organization_id)
     if membership.role == Role.TRAINER:
         return base.trained_by(membership.user_id)
     if membership.role == Role.CLINICIAN:
@@ -312,3 +345,41 @@ def cohort_fill(cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
         enrolled=Count("enrollments", filter=Q(enrollments__placement=Placement.ENROLLED)),
         waitlisted=Count("enrollments", filter=Q(enrollments__placement=Placement.WAITLISTED)),
     )
+
+
+@dataclass(frozen=True)
+class CacProgress:
+    """A CAC and how many of its clinicians stand at each step of the path (clinicians are counted exactly)."""
+
+    organization: Organization
+    by_status: dict[str, int]
+
+    @property
+    def in_program(self) -> int:
+        return sum(n for status, n in self.by_status.items() if status != Status.WITHDRAWN)
+
+    @property
+    def nominated(self) -> int:  # not in a cohort yet, waiting list included
+        return self.by_status.get(Status.NOMINATED, 0) + self.by_status.get(Status.WAITLISTED, 0)
+
+    @property
+    def in_training(self) -> int:
+        return self.by_status.get(Status.ENROLLED, 0)
+
+    @property
+    def trained(self) -> int:
+        return self.by_status.get(Status.TRAINED, 0)
+
+    @property
+    def certified(self) -> int:
+        return self.by_status.get(Status.CERTIFIED, 0)
+
+
+def cacs_progress(membership: Membership, paths: Iterable[EnrollmentPath]) -> list[CacProgress]:
+    """Every active CAC the membership oversees (a chapter's, or a CAC itself), with its clinicians by status on
+    ``paths`` (those CACs with nobody in the program too), by name."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for path in paths:
+        counts[path.enrollment.organization_id][path.state.status] += 1
+    cacs = organizations_visible_to(membership).filter(kind=OrganizationKind.CAC, is_active=True).order_by("name")
+    return [CacProgress(cac, dict(counts.get(cac.pk, {}))) for cac in cacs]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +17,10 @@ from haven.organizations.roles import Role
 from haven.programs.models import Program
 
 from . import figures, schedule
+from .closed_days import Calendar, holidays, is_weekend
 from .models import (
     Attendance,
+    ClosedDay,
     Cohort,
     CohortEvent,
     CohortTrainer,
@@ -29,7 +32,7 @@ from .models import (
     Transfer,
 )
 from .path import PathFacts, Requirement, Status, retake_allowed
-from .selectors import path_rules, paths_for, seats_taken
+from .selectors import calendar_of, path_rules, paths_for, seats_taken
 
 LAYOUT_FIELDS = ("starts_on", "ends_on", "live_training_on", "live_training_days", "call_schedule")
 
@@ -89,21 +92,83 @@ def cohort_save(
     return cohort
 
 
-def _lay_out(cohort: Cohort) -> None:
+def _lay_out(cohort: Cohort, calendar: Calendar | None = None) -> None:
+    """Write the cohort's calendar and calls as ``schedule`` lays them out on the program's open days."""
     org = cohort.organization_id
+    events, calls = _layout(cohort, calendar or calendar_of(cohort.program))
     CohortEvent.objects.bulk_create(
         CohortEvent(organization_id=org, cohort=cohort, kind=e.kind, starts_on=e.starts_on, ends_on=e.ends_on)
-        for e in schedule.collaborative_calendar(
-            starts_on=cohort.starts_on, ends_on=cohort.ends_on, live_training_days=cohort.live_training_days
-        )
+        for e in events
     )
     ConsultationCall.objects.bulk_create(
         ConsultationCall(organization_id=org, cohort=cohort, number=number, held_on=held_on)
-        for number, held_on in enumerate(
-            schedule.consultation_dates(live_training_on=cohort.live_training_on, schedule=cohort.call_schedule),
-            start=1,
+        for number, held_on in enumerate(calls, start=1)
+    )
+
+
+def _layout(cohort: Cohort, calendar: Calendar) -> tuple[list[schedule.PlannedEvent], list[date]]:
+    events = schedule.collaborative_calendar(
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        live_training_on=cohort.live_training_on,
+        live_training_days=cohort.live_training_days,
+        calendar=calendar,
+    )
+    calls = schedule.consultation_dates(
+        live_training_on=cohort.live_training_on, schedule=cohort.call_schedule, calendar=calendar
+    )
+    return events, calls
+
+
+@transaction.atomic
+def closed_day_set(*, actor: Any, program: Program, day: date, closed: bool, name: str = "") -> tuple[int, int]:
+    """Close a weekday of the program's calendar (saying what it is) or open it, then lay out again the calendars
+    and calls of the program's cohorts that it moves, unless they already took attendance (as a change of a
+    cohort's dates). Returns how many cohorts moved and how many kept their dates."""
+    if is_weekend(day):
+        raise ValidationError({"day": _("Weekends are always closed.")})
+    org = program.organization_id
+    rows = ClosedDay.objects.in_org(org).filter(program=program)
+    if closed == (holidays(day.year).get(day) is not None):  # what the holiday rules say already
+        rows.filter(day=day).delete()
+    else:
+        ClosedDay.objects.in_org(org).update_or_create(
+            organization_id=org, program=program, day=day, defaults={"closed": closed, "name": name.strip()}
+        )
+    calendar = calendar_of(program)
+    cohorts = list(
+        Cohort.objects.in_org(org)
+        .filter(program=program)
+        .prefetch_related(
+            Prefetch("events", queryset=CohortEvent.objects.under_scoped_parent().order_by("starts_on", "kind")),
+            Prefetch("calls", queryset=ConsultationCall.objects.under_scoped_parent().order_by("number")),
         )
     )
+    moved = kept = 0
+    for cohort in cohorts:
+        events, calls = _layout(cohort, calendar)
+        now = (
+            sorted((e.starts_on, e.kind, e.ends_on) for e in cohort.events.all()),
+            [c.held_on for c in cohort.calls.all()],
+        )
+        if now == (sorted((e.starts_on, e.kind, e.ends_on) for e in events), calls):
+            continue
+        if any(c.attendance_recorded_at is not None for c in cohort.calls.all()):
+            kept += 1
+            continue
+        CohortEvent.objects.in_org(org).filter(cohort=cohort).delete()
+        ConsultationCall.objects.in_org(org).filter(cohort=cohort).delete()
+        _lay_out(cohort, calendar)
+        moved += 1
+    figures.changed(program)
+    audit.record(
+        actor=actor,
+        action="calendar.change",
+        organization=org,
+        target=program,
+        detail={"day": day.isoformat(), "closed": closed, "cohorts_moved": moved, "cohorts_kept": kept},
+    )
+    return moved, kept
 
 
 @transaction.atomic

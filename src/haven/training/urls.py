@@ -8,6 +8,7 @@ urlpatterns = [
     path("capacity/", views.capacity_plan, name="capacity"),
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("closed-days/", views.closed_days, name="closed_days"),
     path("cohorts/", views.cohort_list, name="cohorts"),
     path("cohorts/new/", views.cohort_edit, name="cohort_create"),
     path("cohorts/<int:cohort_id>/", views.cohort_detail, name="cohort"),

@@ -12,16 +12,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import confirm, tabular
+from haven.core import confirm, tabular, tabular_dates
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
-from haven.organizations.roles import Role
+from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
 from . import dashboard, imports, selectors, services
-from .forms import CohortForm, ImportForm, MilestoneForm, NominationForm, PlacementForm, WithdrawalForm
+from .forms import (
+    ClosedDayForm,
+    CohortForm,
+    ImportForm,
+    MilestoneForm,
+    NominationForm,
+    PlacementForm,
+    WithdrawalForm,
+)
 from .models import CohortEvent, CohortTrainer, Enrollment, Placement, Transfer
 
 PROGRAM_ADMIN = Role.PROGRAM_ADMIN
@@ -53,6 +61,36 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
         else {}
     )
     return TemplateResponse(request, "training/cohort_list.html", {"cohorts": cohorts, "at_risk": at_risk})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(PROGRAM_ADMIN)
+def closed_days(request: HttpRequest) -> HttpResponse:
+    """The program's closed days: the federal holidays and the days its admins closed; close another, or open one.
+    Cohorts' calendars and calls move off a newly closed day unless they already took attendance."""
+    program = _program(request)
+    form = ClosedDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved, kept = services.closed_day_set(
+                actor=request.user,
+                program=program,
+                day=form.cleaned_data["day"],
+                closed=form.cleaned_data["closed"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("The calendar changed: %(moved)d cohorts moved to open days, %(kept)d kept their dates.")
+                % {"moved": moved, "kept": kept},
+            )
+            return redirect("training:closed_days")
+    closed, opened = selectors.closed_days_listing(program)
+    context = {"program": program, "form": form, "closed": closed, "opened": opened}
+    return TemplateResponse(request, "training/closed_days.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,13 +185,22 @@ def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpR
 @require_GET
 @role_required(Role.ORG_ADMIN)
 def staff(request: HttpRequest) -> HttpResponse:
-    """A CAC admin's staff on the path, and the nomination form."""
+    """A CAC admin's staff on the path, and the nomination form; a state chapter admin's, the clinicians of the
+    chapter's CACs, CAC by CAC (a chapter nominates nobody: its CACs do)."""
     membership = _membership(request)
     program = _program(request)
+    return TemplateResponse(request, "training/staff.html", _staff_context(membership, program))
+
+
+def _staff_context(membership: Membership, program: Program, form: NominationForm | None = None) -> dict[str, Any]:
     enrollments = selectors.enrollments_visible_to(membership).filter(program=program)
-    paths = selectors.paths_for(enrollments, selectors.path_rules(program))
-    form = NominationForm(clinicians=selectors.nominable_clinicians(membership, program))
-    return TemplateResponse(request, "training/staff.html", {"paths": paths, "form": form, "program": program})
+    paths = selectors.paths_for(
+        enrollments.order_by("organization__name", "clinician__full_name"), selectors.path_rules(program)
+    )
+    chapter = membership.organization.kind == OrganizationKind.STATE_CHAPTER
+    if form is None and not chapter:
+        form = NominationForm(clinicians=selectors.nominable_clinicians(membership, program))
+    return {"paths": paths, "form": form, "program": program, "chapter": chapter}
 
 
 @require_POST
@@ -172,11 +219,7 @@ def nominate(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s was nominated.") % {"name": form.cleaned_data["clinician"].full_name})
             return redirect("training:staff")
-    enrollments = selectors.enrollments_visible_to(membership).filter(program=program)
-    paths = selectors.paths_for(enrollments, selectors.path_rules(program))
-    return TemplateResponse(
-        request, "training/staff.html", {"paths": paths, "form": form, "program": program}, status=400
-    )
+    return TemplateResponse(request, "training/staff.html", _staff_context(membership, program, form), status=400)
 
 
 @require_GET
@@ -358,10 +401,15 @@ IMPORT_MAX_AGE = 60 * 60
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only, and a
-    confirmation is offered only when no row is in error."""
-    membership = _membership(request)
+    """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only. "Check again"
+    plans the same rows again (carried signed, as the confirmation carries them) with the order of dates chosen."""
     program = _program(request)
+    if request.method == "POST" and "payload" in request.POST:
+        data = _import_payload(request, program)
+        if data is None:
+            return redirect("training:import")
+        date_order = request.POST.get("date_order", "")
+        return _import_review(request, program, data["kind"], data["name"], data["rows"], date_order)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -373,17 +421,53 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             kind = form.cleaned_data["kind"]
             rows = imports.rows_of(table, kind)
             del table  # only the kind's columns are planned and carried: let the rest go before planning
-            plan = imports.plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=request.user)
-            payload = None
-            if not plan.has_errors:
-                payload = signing.dumps(
-                    {"kind": kind, "name": upload.name, "rows": rows, "user": request.user.pk, "program": program.pk},
-                    salt=IMPORT_SALT,
-                    compress=True,
-                )
-            context = {"plan": plan, "payload": payload, "file_name": upload.name, "rows": len(rows)}
-            return TemplateResponse(request, "training/import_review.html", context)
+            return _import_review(request, program, kind, upload.name, rows, None)
     return TemplateResponse(request, "training/import_upload.html", {"form": form})
+
+
+def _import_review(
+    request: HttpRequest, program: Program, kind: str, name: str, rows: list[dict[str, Any]], date_order: str | None
+) -> HttpResponse:
+    plan = imports.plan_import(
+        membership=_membership(request),
+        program=program,
+        kind=kind,
+        rows=rows,
+        actor=request.user,
+        date_order=date_order,
+    )
+    payload = signing.dumps(
+        {
+            "kind": kind,
+            "name": name,
+            "rows": rows,
+            "user": request.user.pk,
+            "program": program.pk,
+            "date_order": plan.date_order,
+        },
+        salt=IMPORT_SALT,
+        compress=True,
+    )
+    context = {
+        "plan": plan,
+        "payload": payload,
+        "file_name": name,
+        "rows": len(rows),
+        "date_orders": tabular_dates.ORDER_LABELS.items(),
+    }
+    return TemplateResponse(request, "training/import_review.html", context)
+
+
+def _import_payload(request: HttpRequest, program: Program) -> dict[str, Any] | None:
+    """The rows a review page carried, signed for this user and program; None (and a message) once expired."""
+    try:
+        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, _("This import expired or was altered. Upload the file again."))
+        return None
+    if data["user"] != request.user.pk or data["program"] != program.pk:
+        raise Http404
+    return dict(data)
 
 
 @require_POST
@@ -392,13 +476,9 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     """Apply what the dry run showed, all of it in one transaction, or nothing if any row fails now."""
     membership = _membership(request)
     program = _program(request)
-    try:
-        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
-        messages.error(request, _("This import expired or was altered. Upload the file again."))
+    data = _import_payload(request, program)
+    if data is None:
         return redirect("training:import")
-    if data["user"] != request.user.pk or data["program"] != program.pk:
-        raise Http404
     plan = imports.import_apply(
         actor=request.user,
         membership=membership,
@@ -406,6 +486,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         kind=data["kind"],
         rows=data["rows"],
         file_name=data["name"],
+        date_order=data.get("date_order"),
     )
     if plan.has_errors:
         context = {"plan": plan, "payload": None, "file_name": data["name"], "rows": len(data["rows"])}

@@ -105,19 +105,19 @@ def test_the_program_admin_sees_child_level_events_without_their_ids(
         ["Kim Colleague", "Child records listed", "—", "children: 1; episodes: 1"]
     ]
     assert [row[2:6] for row in shown["Child record opened"]] == [
-        ["Kim Colleague", "Child record opened", "care.episode", "—"]
+        ["Kim Colleague", "Child record opened", "Episode", "—"]
     ]
     assert [row[2:6] for row in shown["Measure recorded"]] == [
-        ["Cleo Clinician", "Measure recorded", "care.assessment", "alerts: 1"]
+        ["Cleo Clinician", "Measure recorded", "Measure", "alerts: 1"]
     ]
     assert [row[2:6] for row in shown["Critical answer acknowledged"]] == [
-        ["Cleo Clinician", "Critical answer acknowledged", "care.criticalalert", "follow_up: 1"]
+        ["Cleo Clinician", "Critical answer acknowledged", "Critical answer", "follow_up: 1"]
     ]
-    assert [row[4:6] for row in shown["Session recorded"]] == [["care.session", "—"], ["care.session", "—"]]
-    assert [row[4:6] for row in shown["Session deleted"]] == [["care.session", "—"]]
-    assert [row[4:6] for row in shown["Episode handed over"]] == [["care.episode", "—"]]
-    assert [row[4:6] for row in shown["Episode opened"]] == [["care.episode", "—"]]
-    assert [row[4:6] for row in shown["Child registered"]] == [["care.child", "—"]]
+    assert [row[4:6] for row in shown["Session recorded"]] == [["Session", "—"], ["Session", "—"]]
+    assert [row[4:6] for row in shown["Session deleted"]] == [["Session", "—"]]
+    assert [row[4:6] for row in shown["Episode handed over"]] == [["Episode", "—"]]
+    assert [row[4:6] for row in shown["Episode opened"]] == [["Episode", "—"]]
+    assert [row[4:6] for row in shown["Child registered"]] == [["Child", "—"]]
     # Whatever the words, no row of a child-level event names a record: no id as its record, counts as details.
     child_level = {str(ACTION_LABELS[action]) for action in CHILD_LEVEL_ACTIONS}
     for row in (row for label, found in shown.items() if label in child_level for row in found):
@@ -133,19 +133,20 @@ def test_the_cacs_admin_sees_its_child_level_events_in_full(
 ) -> None:
     shown = by_action(signed_in(people["cac_admin"]).get("/audit/"))
     episode = care_records.episode
+    # Each record by its kind and, where it has one, its name: an episode by its child's code.
     assert [row[4:6] for row in shown["Child records listed"]] == [
         ["—", f"children: {episode.child_id}; episodes: {episode.pk}"]
     ]
     assert [row[4:6] for row in shown["Child record opened"]] == [
-        [f"care.episode {episode.pk}", f"child: {episode.child_id}"]
+        [f"Episode “{episode.child.display_code}”", f"child: {episode.child_id}"]
     ]
     assert [row[4:6] for row in shown["Measure recorded"]] == [
-        [f"care.assessment {care_records.assessment_id}", f"alerts: 1; episode: {episode.pk}; instrument: phq_a"]
+        [f"Measure no. {care_records.assessment_id}", f"alerts: 1; episode: {episode.pk}; instrument: phq_a"]
     ]
     assert [row[4:6] for row in shown["Critical answer acknowledged"]] == [
-        [f"care.criticalalert {care_records.alert_id}", f"episode: {episode.pk}; follow_up: safety_plan"]
+        [f"Critical answer no. {care_records.alert_id}", f"episode: {episode.pk}; follow_up: safety_plan"]
     ]
-    assert shown["Session recorded"][-1][4:6] == [f"care.session {care_records.session_id}", f"episode: {episode.pk}"]
+    assert shown["Session recorded"][-1][4:6] == [f"Session no. {care_records.session_id}", f"episode: {episode.pk}"]
 
 
 def test_another_cacs_admin_sees_none_of_them(

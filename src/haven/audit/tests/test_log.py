@@ -82,7 +82,7 @@ def test_an_org_admin_sees_their_organization_and_their_members_sign_ins(
             at[1],
             "Casey Director",
             "Invitation sent",
-            "organizations.invitation 5",
+            "Invitation no. 5",
             "—",
             "Franklin County CAC",
             "198.51.100.4",

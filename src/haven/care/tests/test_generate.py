@@ -201,3 +201,22 @@ def test_episode_counters_equal_what_the_services_keep(program: Program) -> None
         for e in Episode.objects.of_program(program).filter(pk__in=sample)
     }
     assert refreshed == generated
+
+
+def test_practice_coverage_varies_by_clinician(program: Program) -> None:
+    """Completed TF-CBT treatments cover the eight PRACTICE components to different degrees from one clinician to
+    the next, as real fidelity does, instead of all eight for everyone."""
+    completed = Episode.objects.of_program(program).filter(
+        status=EpisodeStatus.COMPLETED, treatment_model__code="tf-cbt"
+    )
+    all_eight: dict[int, list[bool]] = defaultdict(list)
+    covered: dict[str, int] = defaultdict(int)
+    for clinician_id, practice in completed.values_list("clinician_id", "practice"):
+        all_eight[clinician_id].append(len(practice) == 8)
+        for code in practice:
+            covered[code] += 1
+    shares = [mean(flags) for flags in all_eight.values() if len(flags) >= 3]
+    assert len(shares) >= 5
+    assert max(shares) - min(shares) >= 0.3
+    total = sum(len(flags) for flags in all_eight.values())
+    assert 0 < min(covered.values()) < max(covered.values()) <= total

@@ -103,7 +103,10 @@ def admin_client(cac_admin: User, signed_in: Callable[[User], Client]) -> Client
 
 
 def _days() -> tuple[date, date, date]:
-    return _today() - timedelta(days=60), _today() - timedelta(days=53), _today() - timedelta(days=46)
+    """Three days a week apart, about two months ago. The second, written month first, has a day above 12: a date
+    that reads only one way and so fixes the order of the file's dates."""
+    second = next(day for n in range(53, 100) if (day := _today() - timedelta(days=n)).day > 12)
+    return second - timedelta(days=7), second, second + timedelta(days=7)
 
 
 def _sessions_file(*, bom: bool = False) -> bytes:
@@ -239,6 +242,99 @@ def test_columns_haven_cannot_guess_are_mapped_on_the_review_page_and_remembered
     assert "Choose the column" not in page
     assert _selected_mapping(page) == {**posted, "map_caregiver_present": "", "map_components": "", "map_modality": ""}
     assert [outcome for _line, _child, outcome, _detail in _outcomes(page)] == ["add"]
+
+
+def _two_way_days(count: int) -> list[date]:
+    """Days of the last months whose day and month are both 12 or less and differ: 3/4 is 4 March or 3 April."""
+    found = [day for n in range(30, 190) if (day := _today() - timedelta(days=n)).day <= 12 and day.day != day.month]
+    return sorted(found[:: len(found) // count][:count])
+
+
+def _radio_checked(page: str, name: str) -> str | None:
+    match = re.search(rf'<input type="radio" name="{name}" value="([^"]+)"[^>]* checked>', page)
+    return match.group(1) if match else None
+
+
+def test_dates_that_read_two_ways_are_asked_about_and_check_again_keeps_the_columns_and_the_order(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    days = _two_way_days(3)
+    # A French CAC's export: day/month/year, columns Haven cannot guess; every day is 12 or less.
+    content = _csv(
+        [
+            "Dossier,Jour,Durée,Qui",
+            *(f"{FIRST},{d.day:02}/{d.month:02}/{d.year},60,child" for d in days[:2]),
+            f"{SECOND},{days[2].day:02}/{days[2].month:02}/{days[2].year},45,conjoint",
+        ]
+    )
+    columns = {"map_case_number": "dossier", "map_date": "jour", "map_minutes": "durée", "map_type": "qui"}
+    page = _upload(admin_client, "sessions", content, **columns).content.decode()
+
+    # Every row is in error, named by its line, and the page asks how the file writes its dates.
+    assert [(line, outcome) for line, _child, outcome, _detail in _outcomes(page)] == [
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+    ]
+    assert "How does this file write its dates?" in page
+    assert "The dates on lines 2, 3, 4 read as two different days each" in html.unescape(page)
+    assert _radio_checked(page, "date_order") is None
+    assert 'action="/care/import/confirm/"' not in page
+    assert _selected_mapping(page) == {**columns, "map_components": "", "map_caregiver_present": "", "map_modality": ""}
+
+    # Check again without choosing the file again: the columns chosen stay, the dates are read day first.
+    posted = {**_selected_mapping(page), "kind": "sessions", "payload": _payload(page), "date_order": "day_first"}
+    page = admin_client.post("/care/import/", posted).content.decode()
+    assert [outcome for _line, _child, outcome, _detail in _outcomes(page)] == ["add", "add", "add"]
+    assert _selected_mapping(page) == {**columns, "map_components": "", "map_caregiver_present": "", "map_modality": ""}
+    assert _radio_checked(page, "date_order") == "day_first"
+    assert admin_client.post("/care/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    assert sorted(s[1] for s in _sessions(cac)) == days
+    remembered = ImportMapping.objects.in_org(cac).get(kind="sessions")
+    assert (remembered.columns, remembered.date_order) == (
+        {"case_number": "dossier", "date": "jour", "minutes": "durée", "type": "qui"},
+        "day_first",
+    )
+
+    # The CAC's next export reads its dates the same way, with nothing to choose.
+    later = _csv(["Dossier,Jour,Durée,Qui", f"{SECOND},{days[0].day:02}/{days[0].month:02}/{days[0].year},30,child"])
+    page = _upload(admin_client, "sessions", later).content.decode()
+    assert [outcome for _line, _child, outcome, _detail in _outcomes(page)] == ["add"]
+    assert "How does this file write its dates?" in page  # still asked, with the CAC's answer already chosen
+    assert _radio_checked(page, "date_order") == "day_first"
+
+
+def test_checking_again_with_other_columns_asks_for_the_file_and_keeps_the_choice(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    page = _upload(admin_client, "sessions", _sessions_file()).content.decode()
+    changed = {**_selected_mapping(page), "map_minutes": "type", "kind": "sessions", "payload": _payload(page)}
+
+    page = admin_client.post("/care/import/", changed).content.decode()
+
+    assert "To read other columns, choose the file again: Haven does not keep it." in page
+    assert _selected_mapping(page)["map_minutes"] == "type"
+    assert _sessions(cac) == []
+
+
+def test_excel_us_dates_and_serial_numbers_are_read_as_written(
+    episodes: list[Episode], cac: Organization, admin_client: Client
+) -> None:
+    d1, d2, d3 = _days()
+    serial = (d3 - date(1899, 12, 30)).days  # an XLSX date cell that lost its format
+    content = _csv(
+        [
+            "Case Number,Session Date,Duration,Type",
+            f"{FIRST},{d1.month}/{d1.day}/{d1.year % 100:02},60,child",
+            f"{FIRST},{d2.month}/{d2.day}/{d2.year},45,child",  # a day above 12: the file writes month first
+            f"{SECOND},{serial},50,child",
+        ]
+    )
+    page = _upload(admin_client, "sessions", content).content.decode()
+    assert [outcome for _line, _child, outcome, _detail in _outcomes(page)] == ["add", "add", "add"]
+    assert "How does this file write its dates?" not in page
+    admin_client.post("/care/import/confirm/", {"payload": _payload(page)})
+    assert sorted(s[1] for s in _sessions(cac)) == [d1, d2, d3]
 
 
 def test_the_remembered_mapping_is_the_cacs_own(
@@ -572,7 +668,7 @@ def test_a_number_too_large_for_a_float_is_an_error_of_its_row(
 def test_a_long_value_is_quoted_by_its_beginning(episodes: list[Episode], admin_client: Client) -> None:
     content = _csv([SESSIONS_HEADER, f"{FIRST},{'9' * 5_000},60,child,,no,in person"])
     (row,) = _outcomes(_upload(admin_client, "sessions", content).content.decode())
-    assert row[3] == f"The date “{'9' * 39}…” is not a date (use YYYY-MM-DD)."
+    assert row[3] == f"“{'9' * 39}…” is not a date: write dates as 2026-11-22, 11/22/2026 or 22/11/2026."
 
 
 def test_a_tampered_or_oversized_confirmation_writes_nothing(episodes: list[Episode], admin_client: Client) -> None:

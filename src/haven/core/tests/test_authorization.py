@@ -181,6 +181,8 @@ POLICY: dict[str, Rule] = {
     "training:import": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
     # Without a valid signed payload the confirmation sends the admin back to the upload page.
     "training:import_confirm": Rule("POST", frozenset({Role.PROGRAM_ADMIN}), ok=302),
+    "training:closed_days": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "reporting:state": Rule("GET", frozenset({Role.ORG_ADMIN})),
     "training:cohorts": Rule("GET", COHORT_ROLES),
     "training:cohort_create": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
     "training:cohort": Rule("GET", COHORT_ROLES, kwargs=lambda w: {"cohort_id": w.cohort.pk}, scoped=True),

@@ -11,10 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import User
 from haven.accounts.tests.factories import PASSWORD
+from haven.core.tests.browsing import Console
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
-
-from .browsing import Console
 
 pytestmark = pytest.mark.browser
 

@@ -215,3 +215,20 @@ def test_clinicians_are_released_exactly_and_children_stay_protected(
     case, known, sensitive = what_a_reader_keeps(rows)
     for key in sensitive:
         assert another_table(case, known, key) is not None, f"{key!r} = {case.values[key]} can be worked out"
+
+
+@settings(deadline=None, max_examples=60)
+@given(total=st.integers(0, 60), parts=st.lists(st.integers(0, 60), min_size=1, max_size=8))
+def test_a_total_broken_down_several_ways_keeps_a_remainder_for_each(total: int, parts: list[int]) -> None:
+    """Completed episodes, and how many covered each PRACTICE component: each breakdown that falls short of the
+    total has its own remainder, and every relation still sums."""
+    cells = Cells()
+    cells.add("episodes", total, care=True, headline=True)
+    for n, part in enumerate(parts):
+        cells.add(("component", n), min(part, total), care=True)
+        cells.whole("episodes", [("component", n)])
+    for relation in cells.relations:
+        assert cells.values[relation.total] == sum(cells.values[part] for part in relation.parts)
+    disclosure.protect(
+        cells.values, cells.relations, cells.hidden, exact=cells.exact, headline=cells.headline
+    )  # raises when a relation does not sum

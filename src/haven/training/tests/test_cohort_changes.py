@@ -11,6 +11,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.training import services
+from haven.training.closed_days import Calendar
 from haven.training.models import Enrollment, Placement
 from haven.training.schedule import consultation_dates
 from haven.training.tests.factories import calls_of, enroll, make_cohort, nominate, record_calls, today
@@ -52,7 +53,9 @@ def test_new_dates_move_the_calls_until_attendance_is_taken(
         trainers=[trainer],
         **_fields(cohort, live_training_on=later, call_schedule="monthly"),
     )
-    assert [c.held_on for c in calls_of(cohort)] == consultation_dates(live_training_on=later, schedule="monthly")
+    assert [c.held_on for c in calls_of(cohort)] == consultation_dates(
+        live_training_on=later, schedule="monthly", calendar=Calendar()
+    )
 
 
 def test_dates_stay_once_attendance_was_taken(

@@ -14,6 +14,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import NationalOfficeFactory, OrganizationFactory
 from haven.programs.models import Program
+from haven.training.closed_days import Calendar
 from haven.training.models import Cohort, CohortEvent, CohortTrainer, ConsultationCall
 from haven.training.schedule import consultation_dates
 
@@ -74,19 +75,23 @@ def test_program_admin_plans_a_monthly_cohort(
     calls = list(ConsultationCall.objects.in_org(national).filter(cohort=cohort).order_by("number"))
     assert [c.number for c in calls] == list(range(1, 13))
     held = [c.held_on for c in calls]
-    assert held == consultation_dates(live_training_on=date(2025, 3, 3), schedule="monthly")
-    # Monthly from the live training's first day: the twelfth call is twelve months after it.
-    assert held == [date(2025, m, 3) for m in range(4, 13)] + [date(2026, m, 3) for m in range(1, 4)]
+    # Monthly from the live training's first day: the twelfth call is twelve months after it. A call due on a
+    # weekend is held the Monday after: 3 May 2025, 3 August 2025 and 3 January 2026 are Saturdays and a Sunday.
+    due = [date(2025, m, 3) for m in range(4, 13)] + [date(2026, m, 3) for m in range(1, 4)]
+    moved = {date(2025, 5, 3): date(2025, 5, 5), date(2025, 8, 3): date(2025, 8, 4), date(2026, 1, 3): date(2026, 1, 5)}
+    assert held == [moved.get(day, day) for day in due]
     assert all(c.attendance_recorded_at is None for c in calls)
     events = list(
         CohortEvent.objects.in_org(national).filter(cohort=cohort).values_list("kind", "starts_on", "ends_on")
     )
+    # The live training entered is the first learning session (not the start, a Saturday); the second, due on
+    # Saturday 26 July, goes to the nearest two open days.
     assert events == [
-        ("pre_work", date(2025, 1, 30), date(2025, 2, 28)),
-        ("learning_session", date(2025, 3, 1), date(2025, 3, 2)),
-        ("action_period", date(2025, 3, 3), date(2025, 7, 24)),
-        ("learning_session", date(2025, 7, 25), date(2025, 7, 26)),
-        ("action_period", date(2025, 7, 27), date(2025, 12, 17)),
+        ("pre_work", date(2025, 2, 1), date(2025, 3, 2)),
+        ("learning_session", date(2025, 3, 3), date(2025, 3, 4)),
+        ("action_period", date(2025, 3, 5), date(2025, 7, 27)),
+        ("learning_session", date(2025, 7, 28), date(2025, 7, 29)),
+        ("action_period", date(2025, 7, 30), date(2025, 12, 17)),
         ("learning_session", date(2025, 12, 18), date(2025, 12, 19)),
         ("action_period", date(2025, 12, 20), date(2026, 3, 1)),
     ]
@@ -131,37 +136,41 @@ def test_twice_monthly_calls_are_every_half_month_and_monthly_ones_clamp_to_the_
         )
 
     fortnightly = held("Fortnightly")
-    assert fortnightly == consultation_dates(live_training_on=date(2025, 1, 17), schedule="twice_monthly")
+    assert fortnightly == consultation_dates(
+        live_training_on=date(2025, 1, 17), schedule="twice_monthly", calendar=Calendar()
+    )
     # A half month after the live training's first day, then each month's 17th and 15 days later: the twelfth call
-    # falls six months after the live training, when the path's consultation has run its length.
+    # falls six months after the live training, when the path's consultation has run its length. Those due on a
+    # closed day are held on the next open one (Washington's Birthday, 17 February, among them).
     assert fortnightly == [
-        date(2025, 2, 1),
-        date(2025, 2, 17),
+        date(2025, 2, 3),  # 1 February is a Saturday
+        date(2025, 2, 18),  # Washington's Birthday
         date(2025, 3, 4),
         date(2025, 3, 17),
         date(2025, 4, 1),
         date(2025, 4, 17),
         date(2025, 5, 2),
-        date(2025, 5, 17),
-        date(2025, 6, 1),
+        date(2025, 5, 19),  # a Saturday
+        date(2025, 6, 2),  # a Sunday
         date(2025, 6, 17),
         date(2025, 7, 2),
         date(2025, 7, 17),
     ]
-    # A live training on 31 January: calls fall on each month's last day, never drifting to the 28th.
+    # A live training on 31 January: calls fall on each month's last day, never drifting to the 28th (or on the
+    # first open day after it).
     assert held("Month ends") == [
         date(2025, 2, 28),
         date(2025, 3, 31),
         date(2025, 4, 30),
-        date(2025, 5, 31),
+        date(2025, 6, 2),  # 31 May is a Saturday
         date(2025, 6, 30),
         date(2025, 7, 31),
-        date(2025, 8, 31),
+        date(2025, 9, 2),  # 31 August is a Sunday, 1 September Labor Day
         date(2025, 9, 30),
         date(2025, 10, 31),
-        date(2025, 11, 30),
+        date(2025, 12, 1),  # 30 November is a Sunday
         date(2025, 12, 31),
-        date(2026, 1, 31),
+        date(2026, 2, 2),  # 31 January is a Saturday
     ]
     assert AuditEntry.objects.in_org(national).filter(action="cohort.create").count() == 2
 

@@ -137,6 +137,63 @@ def test_course_completions_from_xlsx(setup, signed_in: Callable[[User], Client]
     assert days == [date(2025, 2, 10), date(2025, 2, 11)]
 
 
+def _enroll_first(setup, count: int) -> None:
+    admin, program, cohort, clinicians = setup
+    for clinician in clinicians[:count]:
+        cac = Organization.objects.get(membership__user=clinician)
+        enrollment = services.enrollment_nominate(
+            actor=admin,
+            cac=cac,
+            program=program,
+            clinician=clinician,
+            degree="masters",
+            license_state="OH",
+            license_status="permanent",
+        )
+        services.enrollment_place(actor=admin, enrollment=enrollment, cohort=cohort)
+
+
+def _completed_on() -> list[date]:
+    return sorted(Milestone.objects.dangerously_unscoped().values_list("achieved_on", flat=True))
+
+
+def test_course_completions_in_excels_us_default_and_as_serial_numbers(
+    setup, signed_in: Callable[[User], Client]
+) -> None:
+    admin, _program, _cohort, clinicians = setup
+    _enroll_first(setup, 3)
+    rows = [
+        "email,completed_on",
+        f"{clinicians[0].email},11/22/2025",  # Excel's US default: month/day/year
+        f"{clinicians[1].email},3/4/25",  # read month first too, as the file's other date says
+        f"{clinicians[2].email},45678",  # an XLSX serial number: 2025-01-21
+    ]
+    client = signed_in(admin)
+    page = _upload(client, "course", "courses.csv", _csv(rows)).content.decode()
+    assert page.count(">create<") == 3
+    assert client.post("/training/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    assert _completed_on() == [date(2025, 1, 21), date(2025, 3, 4), date(2025, 11, 22)]
+
+
+def test_course_dates_that_read_two_ways_are_asked_about_then_read_as_chosen(
+    setup, signed_in: Callable[[User], Client]
+) -> None:
+    admin, _program, _cohort, clinicians = setup
+    _enroll_first(setup, 2)
+    rows = ["email,completed_on", f"{clinicians[0].email},04/03/2025", f"{clinicians[1].email},05/05/2025"]
+    client = signed_in(admin)
+    page = html.unescape(_upload(client, "course", "courses.csv", _csv(rows)).content.decode())
+    # 04/03/2025 is 3 April or 4 March: its line is named; 05/05/2025 reads the same either way.
+    assert "“04/03/2025” could be April 3, 2025 or March 4, 2025: say how this file writes its dates." in page
+    assert "The date on line 2 reads as two different days" in page
+    assert 'action="/training/import/confirm/"' not in page
+
+    page = client.post("/training/import/", {"payload": _payload(page), "date_order": "day_first"}).content.decode()
+    assert page.count(">create<") == 2
+    assert client.post("/training/import/confirm/", {"payload": _payload(page)}).status_code == 302
+    assert _completed_on() == [date(2025, 3, 4), date(2025, 5, 5)]
+
+
 def test_an_altered_confirmation_is_refused(setup, signed_in: Callable[[User], Client]) -> None:
     admin, *_ = setup
     response = signed_in(admin).post("/training/import/confirm/", {"payload": "forged"}, follow=True)

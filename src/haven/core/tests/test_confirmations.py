@@ -148,6 +148,7 @@ NOT_DESTRUCTIVE = {
     "programs:edit": "a form",
     "training:cohort_create": "adds",
     "training:cohort_edit": "a form",
+    "training:closed_days": "a form; a day closed is opened again the same way",
     "training:call_attendance": "a form; saved again to correct",
     "training:enrollment_place": "a form",
     "training:enrollment_transfer": "a form; the cohort history keeps every move",

@@ -272,5 +272,5 @@ def test_the_calls_time_of_day_and_time_zone_are_kept_and_shown(
     )
     # A time of day does not move the calls.
     assert [c.held_on for c in ConsultationCall.objects.in_org(national).filter(cohort=cohort)] == consultation_dates(
-        live_training_on=date(2025, 3, 3), schedule="monthly"
+        live_training_on=date(2025, 3, 3), schedule="monthly", calendar=Calendar()
     )

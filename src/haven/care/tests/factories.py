@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from haven.care import services
-from haven.care.models import SHIPPED_TREATMENT_MODELS, Episode, EpisodeStatus, TreatmentModel
+from haven.care.models import Episode, EpisodeStatus, TreatmentModel
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
@@ -31,10 +31,8 @@ def cats_total(total: int) -> dict[str, int | None]:
 
 
 def tf_cbt() -> TreatmentModel:
-    """TF-CBT as the migration ships it; made again after a browser test's flush has emptied the table."""
-    shipped = next(model for model in SHIPPED_TREATMENT_MODELS if model["code"] == "tf-cbt")
-    model, _created = TreatmentModel.objects.get_or_create(code="tf-cbt", defaults=shipped)
-    return model
+    """TF-CBT as Haven ships it (there after every migrate and flush: ``care.apps.ship_treatment_models``)."""
+    return TreatmentModel.objects.get(code="tf-cbt")
 
 
 def register(

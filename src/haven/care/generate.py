@@ -14,7 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.generation import GenerationContext, analyze, insert_rows, next_id, reset_sequences
+from haven.core.db import analyze, insert_rows, next_id, reset_sequences
+from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
 from haven.training import figures

@@ -15,7 +15,7 @@ from datetime import date
 
 from django.db.models import Min, Q, QuerySet
 
-from haven.core.generation import insert_rows
+from haven.core.db import insert_rows
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program

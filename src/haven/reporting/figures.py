@@ -20,14 +20,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
 from haven.training import figures as training_figures
 from haven.training import selectors as training_selectors
 from haven.training.models import Enrollment
-from haven.training.path import Status, add_months
+from haven.training.path import Status
 
-from .kept import month_of
 from .models import ProgramCell, StateCell
 
 METRICS = ("clinicians_trained", "clinicians_certified", "children_served", "caregivers_served")
@@ -58,16 +58,6 @@ def program_months(program: Program, until: date | None = None) -> list[date]:
         months.append(current)
         current = add_months(current, 1)
     return months
-
-
-def quarter_of(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_end(quarter: date) -> date:
-    month = quarter.month + 3
-    nxt = date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def program_quarters(program: Program, until: date) -> list[date]:

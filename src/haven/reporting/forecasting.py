@@ -11,12 +11,13 @@ from datetime import date
 from django.core.cache import cache
 
 from haven.care.models import Episode
+from haven.core.dates import month_of
 from haven.programs.models import Program
 from haven.training import figures as training_figures
 from haven.training.models import Cohort, Enrollment
 
 from . import figures, forecast
-from .figures import Filters, month_of
+from .figures import Filters
 
 RAMP_BUCKETS = 13  # months 0..11 since the cohort started, then 12 or more
 RUNS = 1000

@@ -41,7 +41,8 @@ from django.db.models.functions import TruncMonth
 
 from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session
 from haven.care.outcomes import baseline_post_pairs
-from haven.core.generation import insert_rows
+from haven.core.dates import month_of
+from haven.core.db import insert_rows
 from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
@@ -51,10 +52,6 @@ from .models import CacCell, ProgramCell, StateCell
 type CellKey = tuple[int, date, str, str]  # (CAC, month, figure, key)
 
 WAIT_CAP = 365
-
-
-def month_of(day: date) -> date:
-    return date(day.year, day.month, 1)
 
 
 def _scope(manager: Any, program: Program, cac_ids: set[int] | None) -> Any:

@@ -17,11 +17,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core.dates import quarter_end, quarter_of
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
 from . import disclosure, release
-from .figures import quarter_end, quarter_of
 
 type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
 

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from haven.core.dates import add_months
 from haven.organizations.models import Membership
 from haven.programs.models import Program, ProgramTarget, TargetMetric
 
 from . import capacity, figures, selectors
 from .models import Cohort, Placement
-from .path import Requirement, Status, add_months
+from .path import Requirement, Status
 from .selectors import EnrollmentPath
 
 # A trainee is behind when they attended under this share of the calls held so far ...

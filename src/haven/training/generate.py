@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from haven.core.dates import add_months
 from haven.core.generation import GenerationContext
 from haven.organizations.models import Organization
 from haven.programs.models import Program
@@ -31,7 +32,6 @@ from .models import (
     Modality,
     Placement,
 )
-from .path import add_months
 from .schedule import collaborative_calendar, consultation_dates
 
 REGIONS = {

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
 from haven.care import served
-from haven.core.generation import insert_rows
+from haven.core.db import insert_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role

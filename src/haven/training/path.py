@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from haven.core.dates import add_months
+
 
 class Status(StrEnum):
     NOMINATED = "nominated"
@@ -125,18 +127,6 @@ class PathState:
     @property
     def trained(self) -> bool:
         return self.status in (Status.TRAINED, Status.CERTIFIED)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def live_training_met(rules: PathRules, facts: PathFacts) -> bool:

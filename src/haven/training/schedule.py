@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .path import TWICE_MONTHLY, add_months
+from haven.core.dates import add_months
+
+from .path import TWICE_MONTHLY
 
 
 @dataclass(frozen=True)

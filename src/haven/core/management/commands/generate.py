@@ -9,9 +9,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from haven.audit import services as audit
+from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext, steps
 from haven.organizations.models import Organization
-from haven.programs.generate import add_months
 
 
 def default_start() -> date:

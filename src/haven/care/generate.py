@@ -18,7 +18,7 @@ from haven.core.db import analyze, insert_rows, next_id, reset_sequences
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
-from haven.training import figures
+from haven.training import version
 from haven.training.models import Enrollment, Milestone, MilestoneKind, Placement
 
 from . import identity, served
@@ -231,7 +231,7 @@ def run(ctx: GenerationContext) -> None:
     served.rebuild(program)
     analyze()
     certified = _certify(rng, program, plans, today)
-    figures.changed(program)
+    version.bump(program)
     ctx.count("children", len(plans))
     ctx.count("sessions", sum(len(p.sessions) for p in plans))
     ctx.count("assessments", sum(len(p.assessments) for p in plans))

@@ -18,7 +18,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.reporting import kept
-from haven.training import figures
+from haven.training import version
 
 from . import identity, served
 from .models import (
@@ -327,7 +327,7 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
     episode.full_clean()
     episode.save(update_fields=["status", "closed_on", "end_reason"])
     if episode.counts_as_case:
-        figures.changed(episode.program)
+        version.bump(episode.program)
     kept.refresh(episode.program, episode.organization_id)
     audit.record(
         actor=actor,
@@ -348,7 +348,7 @@ def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
     episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
     episode.save(update_fields=["status", "closed_on", "end_reason"])
     if was_case:
-        figures.changed(episode.program)
+        version.bump(episode.program)
     kept.refresh(episode.program, episode.organization_id)
     audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
     return episode
@@ -436,7 +436,7 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
     for program_id, program in programs.items():
         of_program = [e for e in episodes if e.program_id == program_id]
         if any(e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program):
-            figures.changed(program)
+            version.bump(program)
         served.refresh(program, organization_id, {e.child_id for e in of_program})
         kept.refresh(program, organization_id)
 

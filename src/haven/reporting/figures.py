@@ -3,7 +3,7 @@ quarterly PDF and the public page all read these.
 
 Care figures come from the kept cells (``kept``), a few queries over small rows whatever the number of children;
 workforce figures from each clinician's derived path, cached under the program's workforce version
-(``training.figures``), so they are never older than the last write.
+(``training.version``), so they are never older than the last write.
 
 What the figures here are is unsuppressed: they are for program staff. Anything for a funder or the public goes
 through ``tables`` and disclosure control first.
@@ -23,8 +23,8 @@ from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
 from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
-from haven.training import figures as training_figures
 from haven.training import selectors as training_selectors
+from haven.training import version as workforce_version
 from haven.training.models import Enrollment
 from haven.training.path import Status
 
@@ -86,11 +86,11 @@ class Clinician:
 
 def clinicians(program: Program) -> list[Clinician]:
     """Every enrollment of the program on its derived path, cached until the next workforce write."""
-    key = f"reporting:clinicians:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}"
+    key = f"reporting:clinicians:{program.pk}:{workforce_version.current(program)}:{timezone.now().date()}"
     value: list[Clinician] | None = cache.get(key)
     if value is None:
         value = _clinicians(program)
-        cache.set(key, value, training_figures.TIMEOUT)
+        cache.set(key, value, workforce_version.TIMEOUT)
     return value
 
 
@@ -135,13 +135,13 @@ def workforce(program: Program, filters: Filters, today: date | None = None) -> 
     today = today or timezone.now().date()
     start, end = filters.months(program)
     key = (
-        f"reporting:workforce:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}:{today}:"
+        f"reporting:workforce:{program.pk}:{workforce_version.current(program)}:{timezone.now().date()}:{today}:"
         f"{start}:{end}:{filters.state}:{filters.cohort_id}"
     )
     value: Workforce | None = cache.get(key)
     if value is None:
         value = _workforce(program, start, end, filters, today)
-        cache.set(key, value, training_figures.TIMEOUT)
+        cache.set(key, value, workforce_version.TIMEOUT)
     return value
 
 

@@ -213,6 +213,6 @@ HAVEN_AUDIT_CHECKPOINTS = Path(
 )
 HAVEN_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("HAVEN_AUDIT_CHECKPOINT_EVERY", "300"))
 
-# Per-process memory cache: cached figures are keyed by their program's write token (training.figures), so
+# Per-process memory cache: cached figures are keyed by their program's write token (training.version), so
 # every process sees a change as soon as it is committed, whatever the cache backend.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 6 * 60 * 60}}

@@ -3,7 +3,7 @@
 A case counts once its episode is completed, of a treatment model that counts for certification (TF-CBT),
 with a scored baseline and a scored post-treatment measure; it is "with a caregiver" when at least one
 session involved the caregiver. The care services keep those facts on the episode and call
-``training.figures.changed`` whenever a case starts or stops counting.
+``training.version.bump`` whenever a case starts or stops counting.
 """
 
 from collections.abc import Iterable

@@ -16,7 +16,7 @@ from haven.core.generation import GenerationContext
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
-from . import figures
+from . import version
 from .models import (
     Attendance,
     CallSchedule,
@@ -194,7 +194,7 @@ def run(ctx: GenerationContext) -> None:
                 taken = add_months(taken, 6) + timedelta(days=rng.randint(0, 60))
     Attendance.objects.bulk_create(attendance, batch_size=5000)
     Milestone.objects.bulk_create(milestones, batch_size=5000)
-    figures.changed(Program.objects.in_org(national_id).get(pk=program_id))
+    version.bump(Program.objects.in_org(national_id).get(pk=program_id))
     ctx.count("cohorts", len(cohorts))
     ctx.count("enrollments", len(enrollments))
     ctx.count("attendance marks", len(attendance))

@@ -23,7 +23,7 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
-from . import figures
+from . import version
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement
 
 KINDS = {
@@ -298,7 +298,7 @@ def import_apply(
             if e.placement == Placement.ENROLLED
         ),
     )
-    figures.changed(program)
+    version.bump(program)
     audit.record(
         actor=actor,
         action="import.apply",

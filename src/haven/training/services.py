@@ -15,7 +15,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 
-from . import figures, schedule
+from . import schedule, version
 from .models import (
     Attendance,
     Cohort,
@@ -78,7 +78,7 @@ def cohort_save(
     if not created:
         _lock(cohort)
         _fill_from_waitlist(actor=actor, cohort=cohort)
-    figures.changed(program)
+    version.bump(program)
     audit.record(
         actor=actor,
         action="cohort.create" if created else "cohort.update",
@@ -137,7 +137,7 @@ def enrollment_nominate(
             )
     except IntegrityError:
         raise already from None
-    figures.changed(program)
+    version.bump(program)
     audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
     return enrollment
 
@@ -159,7 +159,7 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
     if not full:
         _now_in_program(enrollment)
-    figures.changed(enrollment.program)
+    version.bump(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -210,7 +210,7 @@ def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> E
     enrollment.withdrawn_at = timezone.now()
     enrollment.withdrawal_reason = reason.strip()
     enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
-    figures.changed(enrollment.program)
+    version.bump(enrollment.program)
     audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
     if had_seat and enrollment.cohort is not None:
         _lock(enrollment.cohort)
@@ -239,7 +239,7 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
     enrollment.cohort = to_cohort
     enrollment.take_live_training_of(to_cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "live_training_on", "live_training_days"])
-    figures.changed(enrollment.program)
+    version.bump(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.transfer",
@@ -271,7 +271,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
         )
     call.attendance_recorded_at = timezone.now()
     call.save(update_fields=["attendance_recorded_at"])
-    figures.changed(call.cohort.program)
+    version.bump(call.cohort.program)
     audit.record(
         actor=actor,
         action="attendance.record",
@@ -323,7 +323,7 @@ def milestone_record(
         passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
         recorded_by=actor,
     )
-    figures.changed(enrollment.program)
+    version.bump(enrollment.program)
     audit.record(
         actor=actor,
         action="milestone.record",

@@ -41,7 +41,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("shell:home")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcome = services.sign_in_password(
@@ -198,7 +198,7 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or form.cleaned_data["membership"] not in {m.pk for m in memberships}:
         raise Http404
     request.session[MEMBERSHIP_SESSION_KEY] = form.cleaned_data["membership"]
-    return redirect("core:home")
+    return redirect("shell:home")
 
 
 @never_cache
@@ -219,7 +219,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 membership = invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as error:
                 messages.error(request, error.messages[0])
-                return redirect("core:home")
+                return redirect("shell:home")
             if membership.is_active:
                 messages.success(request, _("You joined %(org)s.") % {"org": invitation.organization.name})
             else:
@@ -228,7 +228,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     _("Your role at %(org)s waits for a second person's approval; its admins have been told.")
                     % {"org": invitation.organization.name},
                 )
-            return redirect("core:home")
+            return redirect("shell:home")
         return TemplateResponse(request, "accounts/invitation.html", {"invitation": invitation, "form": None})
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -245,6 +245,6 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 request=request, email=user.email, password=form.cleaned_data["new_password"]
             )
             if outcome.user is not None:
-                return redirect("core:home")
+                return redirect("shell:home")
             return redirect("accounts:sign_in")
     return TemplateResponse(request, "accounts/invitation.html", {"invitation": invitation, "form": form})

@@ -1,14 +1,12 @@
-"""The deterministic data generator's frame: scales, the shared context, and the ordered steps.
+"""The deterministic data generator's frame: scales and the context every step shares.
 
-Each pillar adds a module with a ``run(ctx)`` function to ``STEP_MODULES``, in the order its data depends on.
-Given the same seed and start month, the generator makes the same data.
+Each app's step is a function of a :class:`GenerationContext`; ``manage.py generate`` (``shell``) runs them in the
+order their data depend on (``STEPS``). Given the same seed and start month, the generator makes the same data.
 """
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import import_module
 from typing import Any
 
 
@@ -41,15 +39,3 @@ class GenerationContext:
 
     def count(self, name: str, n: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
-
-
-STEP_MODULES = (
-    "haven.organizations.generate",
-    "haven.programs.generate",
-    "haven.training.generate",
-    "haven.care.generate",
-)
-
-
-def steps() -> list[Callable[[GenerationContext], None]]:
-    return [import_module(name).run for name in STEP_MODULES]

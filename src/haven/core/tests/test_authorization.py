@@ -80,7 +80,7 @@ def _cac(world: World) -> dict[str, Any]:
 
 
 POLICY: dict[str, Rule] = {
-    "core:home": Rule("GET", ALL_ROLES),
+    "shell:home": Rule("GET", ALL_ROLES),
     "set_language": Rule("POST", ALL_ROLES, data=lambda w, u: {"language": "fr", "next": "/"}, anonymous=302, ok=302),
     "accounts:sign_in": Rule("GET", ALL_ROLES, anonymous=200, ok=302),
     "accounts:sign_in_verify": Rule("GET", ALL_ROLES, anonymous=302, ok=302),

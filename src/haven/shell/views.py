@@ -3,9 +3,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from haven.accounts.services import recovery_codes_left, user_has_second_factor
+from haven.core.permissions import signed_in
 from haven.organizations.selectors import memberships_waiting_of
 
-from .permissions import signed_in
 from .selectors import home_summary
 
 
@@ -19,4 +19,4 @@ def home(request: HttpRequest) -> HttpResponse:
         "recovery_codes_left": recovery_codes_left(request.user),  # type: ignore[arg-type]
         "memberships_waiting": list(memberships_waiting_of(request.user)),
     }
-    return TemplateResponse(request, "core/home.html", context)
+    return TemplateResponse(request, "shell/home.html", context)

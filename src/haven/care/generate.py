@@ -18,10 +18,11 @@ from haven.core.db import analyze, insert_rows, next_id, reset_sequences
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
+from haven.reporting import served
 from haven.training import version
 from haven.training.models import Enrollment, Milestone, MilestoneKind, Placement
 
-from . import identity, served
+from . import identity
 from .models import (
     CAREGIVER_KINDS,
     SHIPPED_TREATMENT_MODELS,

@@ -5,12 +5,12 @@ Only the treating clinician and their CAC's admin (the clinical supervisor) ever
 one record is an audit event; each list is one audit event naming the ids it showed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -266,3 +266,41 @@ def treatment_models() -> QuerySet[TreatmentModel]:
 
 def instruments_for(child: Child) -> Sequence[instruments.Instrument]:
     return instruments.for_age(child.age_at_referral)
+
+
+# -- For the other pillars ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseCount:
+    completed: int = 0
+    with_caregiver: int = 0
+
+
+def completed_cases(*, organization_ids: Iterable[int], clinician_ids: Iterable[int]) -> dict[int, CaseCount]:
+    """Completed cases of these clinicians at their CACs (``organization_ids``), in one query: what the TF-CBT
+    certification path counts, read from the care records and never typed by hand.
+
+    A case counts once its episode is completed, of a treatment model that counts for certification (TF-CBT), with
+    a scored baseline and a scored post-treatment measure; it is "with a caregiver" when at least one session
+    involved the caregiver. Care's writes announce ``CareChanged(cases_changed=True)`` whenever a case starts or
+    stops counting.
+    """
+    clinician_ids = list(clinician_ids)
+    counts = {clinician_id: CaseCount() for clinician_id in clinician_ids}
+    rows = (
+        Episode.objects.in_orgs(set(organization_ids))
+        .filter(
+            clinician_id__in=clinician_ids,
+            status=EpisodeStatus.COMPLETED,
+            has_baseline=True,
+            has_post=True,
+            treatment_model__counts_for_certification=True,
+        )
+        .values("clinician_id")
+        .annotate(n=Count("id"), caregiver_cases=Count("id", filter=Q(caregiver_sessions__gt=0)))
+        .values_list("clinician_id", "n", "caregiver_cases")
+    )
+    for clinician_id, n, with_caregiver in rows:
+        counts[clinician_id] = CaseCount(n, with_caregiver)
+    return counts

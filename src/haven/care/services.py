@@ -17,10 +17,10 @@ from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.reporting import kept
+from haven.reporting import kept, served
 from haven.training import version
 
-from . import identity, served
+from . import identity
 from .models import (
     CAREGIVER_KINDS,
     Assessment,

@@ -19,7 +19,6 @@ from haven.organizations.roles import Role
 from haven.training.selectors import program_for
 
 from . import imports, selectors, services
-from . import outcomes as care_outcomes
 from .forms import (
     AcknowledgeForm,
     AssessmentForm,
@@ -363,23 +362,6 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
             messages.success(request, _("Alert acknowledged and follow-up recorded."))
             return redirect("care:episode", episode_id=alert.episode_id)
     return TemplateResponse(request, "care/alert.html", {"alert": alert, "form": form})
-
-
-@require_GET
-@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
-def outcomes(request: HttpRequest) -> HttpResponse:
-    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if membership.role == Role.ORG_ADMIN and not selectors.sees_children(membership):
-        raise Http404
-    program = program_for(membership)
-    if program is None:
-        raise Http404
-    cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
-    figures = care_outcomes.care_figures(program, organization_id=cac_id)
-    return TemplateResponse(
-        request, "care/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
-    )
 
 
 IMPORT_SALT = "haven.care.import"

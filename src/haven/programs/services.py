@@ -3,8 +3,8 @@ from typing import Any
 from django.db import transaction
 
 from haven.audit import services as audit
-from haven.care import served
 from haven.organizations.models import Organization
+from haven.reporting import served
 
 from .models import Program, ProgramFunder, ProgramTarget
 

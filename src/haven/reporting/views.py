@@ -14,15 +14,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from haven.audit import services as audit
+from haven.care import selectors as care_selectors
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
+from haven.training import selectors as training_selectors
 
 from . import charts, figures, forecasting, pdf, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
 from .models import QuarterlyReport, ReportStatus
+from .outcomes import care_figures
 from .tasks import generate_report
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
@@ -229,6 +232,23 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
         f'attachment; filename="haven-report-{report.quarter:%Y-%m}-{report.language}.pdf"'
     )
     return response
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
+    membership = _membership(request)
+    if membership.role == Role.ORG_ADMIN and not care_selectors.sees_children(membership):
+        raise Http404
+    program = training_selectors.program_for(membership)
+    if program is None:
+        raise Http404
+    cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
+    figures = care_figures(program, organization_id=cac_id)
+    return TemplateResponse(
+        request, "reporting/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
+    )
 
 
 @require_GET

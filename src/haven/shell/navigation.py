@@ -34,7 +34,7 @@ NAVIGATION = (
     NavItem(_("Critical answers"), "care:alerts", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
     NavItem(
         _("Children and outcomes"),
-        "care:outcomes",
+        "reporting:outcomes",
         frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN}),
         frozenset({OrganizationKind.NATIONAL_OFFICE, OrganizationKind.CAC}),
     ),

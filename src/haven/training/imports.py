@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
-from haven.care import served
 from haven.core.db import insert_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
+from haven.reporting import served
 
 from . import version
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement

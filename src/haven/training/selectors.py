@@ -10,12 +10,12 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from haven.care import selectors as care_selectors
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
-from . import cases
 from .models import (
     Attendance,
     CertificationPath,
@@ -100,7 +100,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
     ):
         held[cohort_id].append(held_on)
     case_counts = (
-        cases.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
+        care_selectors.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
         if enrollments
         else {}
     )
@@ -110,7 +110,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         marks = milestones[enrollment.pk]
         cohort = enrollment.cohort
         placed = enrollment.placement == Placement.ENROLLED
-        count = case_counts.get(enrollment.clinician_id, cases.CaseCount())
+        count = case_counts.get(enrollment.clinician_id, care_selectors.CaseCount())
         facts = PathFacts(
             online_course_on=next((d for k, d, _p in marks if k == MilestoneKind.ONLINE_COURSE), None),
             live_training_on=enrollment.live_training_on if placed else None,

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
-from haven.care import served
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.reporting import served
 
 from . import schedule, version
 from .models import (

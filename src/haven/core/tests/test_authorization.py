@@ -270,7 +270,7 @@ POLICY: dict[str, Rule] = {
     ),
     "care:alerts": Rule("GET", CARE),
     "care:alert": Rule("GET", CARE, kwargs=lambda w: {"alert_id": w.alert_id}, scoped=True),
-    "care:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    "reporting:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     "care:import": Rule("GET", frozenset({Role.ORG_ADMIN})),
     "care:import_confirm": Rule("POST", frozenset({Role.ORG_ADMIN}), ok=302),
     # Figures: the program team's unsuppressed dashboard and forecast; the funder's protected view, its downloads

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 )
 
 from haven.accounts.models import User
-from haven.care import served, services
+from haven.care import services
 from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session, TreatmentModel
 from haven.care.tests.factories import completed_case
 from haven.measures import change, instruments
@@ -45,7 +45,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs import services as program_services
 from haven.programs.models import Program
-from haven.reporting import figures, kept
+from haven.reporting import figures, kept, served
 from haven.reporting.models import CacCell, ProgramCell, StateCell
 from haven.training import services as training_services
 from haven.training.models import Cohort, Enrollment

@@ -5,6 +5,7 @@ Only the treating clinician and their CAC's admin (the clinical supervisor) ever
 one record is an audit event; each list is one audit event naming the ids it showed.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from haven.audit import services as audit
 from haven.measures import instruments
 from haven.organizations.models import Membership
 from haven.organizations.roles import ROLES_SEEING_CHILDREN, Role, sees_child_records
+from haven.programs.models import Program
 
 from .models import (
     Assessment,
@@ -304,3 +306,21 @@ def completed_cases(*, organization_ids: Iterable[int], clinician_ids: Iterable[
     for clinician_id, n, with_caregiver in rows:
         counts[clinician_id] = CaseCount(n, with_caregiver)
     return counts
+
+
+def completed_cases_by_clinician(program: Program) -> dict[int, list[tuple[date, bool]]]:
+    """Every clinician's completed cases in a program (as :func:`completed_cases` counts them): (closed on, with a
+    caregiver). A whole-program read, for the generator's certifications."""
+    cases: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    for clinician_id, closed_on, caregiver_sessions in (
+        Episode.objects.of_program(program)
+        .filter(
+            status=EpisodeStatus.COMPLETED,
+            has_baseline=True,
+            has_post=True,
+            treatment_model__counts_for_certification=True,
+        )
+        .values_list("clinician_id", "closed_on", "caregiver_sessions")
+    ):
+        cases[clinician_id].append((closed_on, caregiver_sessions > 0))
+    return dict(cases)

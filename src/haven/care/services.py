@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
+from haven.core.changes import CareChanged, announce
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.reporting import kept, served
-from haven.training import version
 
 from . import identity
 from .models import (
@@ -137,7 +136,7 @@ def episode_open(
         treatment_model=treatment_model,
         referred_on=referred_on,
     )
-    kept.refresh(program, child.organization_id)
+    announce(CareChanged(program_id=program.pk, organization_id=child.organization_id))
     audit.record(
         actor=actor,
         action="episode.open",
@@ -326,9 +325,13 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
     episode.end_reason = reason if status == EpisodeStatus.ENDED else ""
     episode.full_clean()
     episode.save(update_fields=["status", "closed_on", "end_reason"])
-    if episode.counts_as_case:
-        version.bump(episode.program)
-    kept.refresh(episode.program, episode.organization_id)
+    announce(
+        CareChanged(
+            program_id=episode.program_id,
+            organization_id=episode.organization_id,
+            cases_changed=episode.counts_as_case,
+        )
+    )
     audit.record(
         actor=actor,
         action="episode.close",
@@ -347,9 +350,9 @@ def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
     was_case = episode.counts_as_case
     episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
     episode.save(update_fields=["status", "closed_on", "end_reason"])
-    if was_case:
-        version.bump(episode.program)
-    kept.refresh(episode.program, episode.organization_id)
+    announce(
+        CareChanged(program_id=episode.program_id, organization_id=episode.organization_id, cases_changed=was_case)
+    )
     audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
     return episode
 
@@ -398,8 +401,8 @@ COUNTERS = (
 
 
 def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
-    """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and
-    keep what depends on them in step: children served, and the workforce figures when a case counts."""
+    """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and say
+    what changed, program by program (children served, the care cells and the workforce figures follow)."""
     episodes = list(episodes)
     if not episodes:
         return
@@ -432,13 +435,18 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
         episode.has_post = any(t == Timepoint.POST for t, _d in taken)
         episode.last_assessed_on = max((d for _t, d in taken), default=None)
     Episode.objects.in_org(organization_id).bulk_update(episodes, COUNTERS, batch_size=1000)
-    programs = {e.program_id: e.program for e in episodes}
-    for program_id, program in programs.items():
+    for program_id in dict.fromkeys(e.program_id for e in episodes):
         of_program = [e for e in episodes if e.program_id == program_id]
-        if any(e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program):
-            version.bump(program)
-        served.refresh(program, organization_id, {e.child_id for e in of_program})
-        kept.refresh(program, organization_id)
+        announce(
+            CareChanged(
+                program_id=program_id,
+                organization_id=organization_id,
+                child_ids=frozenset(e.child_id for e in of_program),
+                cases_changed=any(
+                    e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program
+                ),
+            )
+        )
 
 
 def rescore(instrument_code: str) -> tuple[int, int]:

@@ -15,15 +15,14 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
 from haven.audit import services as audit
+from haven.core.changes import WorkforceChanged, announce
 from haven.core.db import insert_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import US_STATES, Membership
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
-from haven.reporting import served
 
-from . import version
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement
 
 KINDS = {
@@ -290,15 +289,12 @@ def import_apply(
             for org_id, enrollment_id, on in plan.new_courses
         ),
     )
-    served.refresh_clinicians(
-        program,
-        (
-            (e.organization_id, e.clinician_id)
-            for e in (*plan.new_enrollments, *plan.changed_enrollments)
-            if e.placement == Placement.ENROLLED
-        ),
+    placed = frozenset(
+        (e.organization_id, e.clinician_id)
+        for e in (*plan.new_enrollments, *plan.changed_enrollments)
+        if e.placement == Placement.ENROLLED
     )
-    version.bump(program)
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
     audit.record(
         actor=actor,
         action="import.apply",

@@ -278,3 +278,14 @@ def cohort_fill(cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
         enrolled=Count("enrollments", filter=Q(enrollments__placement=Placement.ENROLLED)),
         waitlisted=Count("enrollments", filter=Q(enrollments__placement=Placement.WAITLISTED)),
     )
+
+
+def treating_clinicians(program: Program) -> list[tuple[int, int, date | None]]:
+    """(user, CAC, live training's first day) of every clinician placed in a cohort of the program, by nomination:
+    a whole-program read, for the generator's care records."""
+    return list(
+        Enrollment.objects.of_program(program)
+        .filter(live_training_on__isnull=False)
+        .exclude(placement=Placement.NOMINATED)
+        .values_list("clinician_id", "organization_id", "live_training_on")
+    )

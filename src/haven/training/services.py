@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.audit import services as audit
+from haven.core.changes import WorkforceChanged, announce
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.reporting import served
 
-from . import schedule, version
+from . import schedule
 from .models import (
     Attendance,
     Cohort,
@@ -75,10 +75,11 @@ def cohort_save(
         ).update(live_training_on=cohort.live_training_on, live_training_days=cohort.live_training_days)
     if created or relay:
         _lay_out(cohort)
+    placed: frozenset[tuple[int, int]] = frozenset()
     if not created:
         _lock(cohort)
-        _fill_from_waitlist(actor=actor, cohort=cohort)
-    version.bump(program)
+        placed = _fill_from_waitlist(actor=actor, cohort=cohort)
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
     audit.record(
         actor=actor,
         action="cohort.create" if created else "cohort.update",
@@ -137,7 +138,7 @@ def enrollment_nominate(
             )
     except IntegrityError:
         raise already from None
-    version.bump(program)
+    announce(WorkforceChanged(program_id=program.pk))
     audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
     return enrollment
 
@@ -157,9 +158,8 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     if not full:
         enrollment.take_live_training_of(cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
-    if not full:
-        _now_in_program(enrollment)
-    version.bump(enrollment.program)
+    # Once placed, the clinician is in the program: the children they already saw are served.
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=frozenset() if full else _seat(enrollment)))
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -170,9 +170,9 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     return enrollment
 
 
-def _now_in_program(enrollment: Enrollment) -> None:
-    """A clinician placed in a cohort is enrolled in the program: the children they already saw are served."""
-    served.refresh_clinicians(enrollment.program, [(enrollment.organization_id, enrollment.clinician_id)])
+def _seat(enrollment: Enrollment) -> frozenset[tuple[int, int]]:
+    """The clinician a placement puts in the program, as ``WorkforceChanged`` names them: (CAC, user)."""
+    return frozenset({(enrollment.organization_id, enrollment.clinician_id)})
 
 
 def _lock(cohort: Cohort) -> None:
@@ -180,16 +180,18 @@ def _lock(cohort: Cohort) -> None:
     Cohort.objects.in_org(cohort.organization_id).select_for_update().filter(pk=cohort.pk).exists()
 
 
-def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
+def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> frozenset[tuple[int, int]]:
+    """Give free seats to the waitlist, first come first served; the clinicians placed, for ``WorkforceChanged``."""
     free = cohort.capacity - seats_taken(cohort)
     if free <= 0:
-        return
+        return frozenset()
+    placed: set[tuple[int, int]] = set()
     waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("placed_at", "pk")
     for enrollment in waiting[:free]:
         enrollment.placement = Placement.ENROLLED
         enrollment.take_live_training_of(cohort, timezone.now().date())
         enrollment.save(update_fields=["placement", "live_training_on", "live_training_days"])
-        _now_in_program(enrollment)
+        placed |= _seat(enrollment)
         audit.record(
             actor=actor,
             action="enrollment.place",
@@ -197,6 +199,7 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
             target=enrollment,
             detail={"cohort": cohort.pk, "placement": Placement.ENROLLED, "from_waitlist": True},
         )
+    return frozenset(placed)
 
 
 @transaction.atomic
@@ -210,11 +213,12 @@ def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> E
     enrollment.withdrawn_at = timezone.now()
     enrollment.withdrawal_reason = reason.strip()
     enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
-    version.bump(enrollment.program)
     audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
+    placed: frozenset[tuple[int, int]] = frozenset()
     if had_seat and enrollment.cohort is not None:
         _lock(enrollment.cohort)
-        _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
+        placed = _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
     return enrollment
 
 
@@ -239,7 +243,6 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
     enrollment.cohort = to_cohort
     enrollment.take_live_training_of(to_cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "live_training_on", "live_training_days"])
-    version.bump(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.transfer",
@@ -248,7 +251,8 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
         detail={"from": from_cohort.pk, "to": to_cohort.pk},
     )
     _lock(from_cohort)
-    _fill_from_waitlist(actor=actor, cohort=from_cohort)
+    placed = _fill_from_waitlist(actor=actor, cohort=from_cohort)
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
     return enrollment
 
 
@@ -271,7 +275,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
         )
     call.attendance_recorded_at = timezone.now()
     call.save(update_fields=["attendance_recorded_at"])
-    version.bump(call.cohort.program)
+    announce(WorkforceChanged(program_id=call.cohort.program_id))
     audit.record(
         actor=actor,
         action="attendance.record",
@@ -323,7 +327,7 @@ def milestone_record(
         passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
         recorded_by=actor,
     )
-    version.bump(enrollment.program)
+    announce(WorkforceChanged(program_id=enrollment.program_id))
     audit.record(
         actor=actor,
         action="milestone.record",

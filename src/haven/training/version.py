@@ -1,9 +1,10 @@
 """The workforce version: a token per program that moves with every write the workforce figures read, so they
 can be cached (here and in ``reporting``) and never be older than the last committed write.
 
-:func:`bump` is called inside the writing transaction (every training write, and a completed case changing in
-care); a reader builds its cache key from :func:`current`, the token it can see. The day is part of the key too,
-since "falling behind" and the timeline move with the calendar.
+Training's keeper (:func:`register`, at start-up) bumps it inside the writing transaction whenever a
+``WorkforceChanged`` is announced (every training write) or a ``CareChanged`` says a case counting for certification
+may have changed (care); a reader builds its cache key from :func:`current`, the token it can see. The day is part
+of the key too, since "falling behind" and the timeline move with the calendar.
 """
 
 import secrets
@@ -13,8 +14,10 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from haven.core.changes import CareChanged, WorkforceChanged, keep
 from haven.organizations.models import Membership
 from haven.programs.models import Program
+from haven.programs.selectors import program_of
 
 from .models import FiguresVersion
 
@@ -26,6 +29,20 @@ def bump(program: Program) -> None:
     FiguresVersion.objects.update_or_create(
         organization_id=program.organization_id, program=program, defaults={"token": secrets.token_hex(16)}
     )
+
+
+def _workforce_changed(change: WorkforceChanged) -> None:
+    bump(program_of(change))
+
+
+def _care_changed(change: CareChanged) -> None:
+    if change.cases_changed:  # the certification path counts completed cases
+        bump(program_of(change))
+
+
+def register() -> None:
+    keep(WorkforceChanged, _workforce_changed)
+    keep(CareChanged, _care_changed)
 
 
 def current(program: Program) -> str:

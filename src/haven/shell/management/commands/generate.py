@@ -16,14 +16,18 @@ from haven.core.generation import SCALES, GenerationContext
 from haven.organizations import generate as organizations
 from haven.organizations.models import Organization
 from haven.programs import generate as programs
+from haven.reporting import generate as reporting
 from haven.training import generate as training
 
-# Every app's step, in the order their data depend on.
+# Every app's step, in the order their data depend on: certification needs the completed cases, and reporting
+# keeps what all of them wrote.
 STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     organizations.run,
     programs.run,
     training.run,
     care.run,
+    training.certify,
+    reporting.run,
 )
 
 

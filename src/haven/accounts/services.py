@@ -228,7 +228,7 @@ def user_create_from_invitation(*, invitation: Invitation, full_name: str, passw
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Any, user: User) -> User:
+def user_deactivate(*, actor: User, user: User) -> User:
     """Nobody can sign in as a deactivated user; open sessions end on their next request."""
     if user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate yourself."))

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.tabular import Table, excerpt
 from haven.measures import instruments, scoring
@@ -285,7 +286,7 @@ def _episode_on(candidates: list[Episode], day: date, *, follow_up: bool = False
     return matching[0]
 
 
-def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: Any) -> Plan:
+def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: User) -> Plan:
     org = membership.organization_id
     result = Plan(kind)
     by_key = _episodes_by_key(org, {row["case_key"] for row in rows if row["case_key"]})
@@ -326,7 +327,7 @@ def plan(*, membership: Membership, kind: str, rows: list[dict[str, Any]], actor
 
 
 def _plan_session(
-    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: User
 ) -> str:
     kind = TYPE_WORDS.get(row["type"].strip().lower())
     if kind is None:
@@ -380,7 +381,7 @@ def _instrument(value: str) -> instruments.Instrument:
 
 
 def _plan_measure(
-    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: User
 ) -> str:
     instrument = _instrument(row["instrument"])
     timepoint = TIMEPOINT_WORDS.get(row["timepoint"].strip().lower())
@@ -433,7 +434,7 @@ def _plan_measure(
 @transaction.atomic
 def apply(
     *,
-    actor: Any,
+    actor: User,
     membership: Membership,
     kind: str,
     rows: list[dict[str, Any]],

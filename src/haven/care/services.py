@@ -5,13 +5,13 @@ Audit details carry ids and counts only: never a case number, an answer or a sco
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.changes import CareChanged, announce
 from haven.measures import instruments, scoring
@@ -52,11 +52,11 @@ def is_clinician_of(cac_id: int, user_id: int) -> bool:
 @transaction.atomic
 def child_register(
     *,
-    actor: Any,
+    actor: User,
     cac: Organization,
     program: Program,
     case_number: str,
-    clinician: Any,
+    clinician: User,
     treatment_model: TreatmentModel,
     age_at_referral: int,
     gender: str,
@@ -111,10 +111,10 @@ def _check_referral(referred_on: date) -> None:
 @transaction.atomic
 def episode_open(
     *,
-    actor: Any,
+    actor: User,
     child: Child,
     program: Program,
-    clinician: Any,
+    clinician: User,
     treatment_model: TreatmentModel,
     referred_on: date,
 ) -> Episode:
@@ -159,7 +159,7 @@ def _check_date(episode: Episode, day: date, *, field: str, closed_ok: bool = Fa
 @transaction.atomic
 def session_record(
     *,
-    actor: Any,
+    actor: User,
     episode: Episode,
     held_on: date,
     minutes: int,
@@ -198,7 +198,7 @@ def session_record(
 
 
 @transaction.atomic
-def session_delete(*, actor: Any, session: Session) -> None:
+def session_delete(*, actor: User, session: Session) -> None:
     episode = session.episode
     session_id = session.pk
     session.delete()
@@ -216,7 +216,7 @@ def session_delete(*, actor: Any, session: Session) -> None:
 @transaction.atomic
 def assessment_record(
     *,
-    actor: Any,
+    actor: User,
     episode: Episode,
     instrument_code: str,
     timepoint: str,
@@ -267,7 +267,7 @@ def assessment_record(
 
 
 @transaction.atomic
-def assessment_delete(*, actor: Any, assessment: Assessment) -> None:
+def assessment_delete(*, actor: User, assessment: Assessment) -> None:
     episode = assessment.episode
     if (
         CriticalAlert.objects.in_org(episode.organization_id)
@@ -289,7 +289,7 @@ def assessment_delete(*, actor: Any, assessment: Assessment) -> None:
 
 
 @transaction.atomic
-def alert_acknowledge(*, actor: Any, alert: CriticalAlert, follow_up: Iterable[str]) -> CriticalAlert:
+def alert_acknowledge(*, actor: User, alert: CriticalAlert, follow_up: Iterable[str]) -> CriticalAlert:
     follow_up = [code for code in FollowUp.values if code in set(follow_up)]
     if not follow_up:
         raise ValidationError({"follow_up": _("Record the follow-up before acknowledging.")})
@@ -310,7 +310,7 @@ def alert_acknowledge(*, actor: Any, alert: CriticalAlert, follow_up: Iterable[s
 
 
 @transaction.atomic
-def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
+def episode_close(*, actor: User, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
     if episode.status != EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is already closed."))
     if status not in (EpisodeStatus.COMPLETED, EpisodeStatus.ENDED):
@@ -343,7 +343,7 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
 
 
 @transaction.atomic
-def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
+def episode_reopen(*, actor: User, episode: Episode) -> Episode:
     """Undo a close made in error: the episode is open again."""
     if episode.status == EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is open."))
@@ -358,7 +358,7 @@ def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
 
 
 @transaction.atomic
-def episode_handover(*, actor: Any, episode: Episode, to_clinician: Any) -> Episode:
+def episode_handover(*, actor: User, episode: Episode, to_clinician: User) -> Episode:
     """Hand an open episode to another clinician of the same CAC; earlier sessions stay theirs who gave them."""
     if episode.status != EpisodeStatus.OPEN:
         raise ValidationError(_("Only an open episode can be handed over."))

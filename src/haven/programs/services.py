@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db import transaction
 
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.changes import ProgramChanged, announce
 from haven.organizations.models import Organization
@@ -12,7 +13,7 @@ from .models import Program, ProgramFunder, ProgramTarget
 @transaction.atomic
 def program_save(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     program: Program | None,
     name: str,

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.changes import WorkforceChanged, announce
 from haven.organizations.models import Membership, Organization
@@ -36,7 +37,7 @@ LAYOUT_FIELDS = ("starts_on", "ends_on", "live_training_on", "live_training_days
 
 @transaction.atomic
 def cohort_save(
-    *, actor: Any, program: Program, cohort: Cohort | None, trainers: Iterable[Any], **fields: Any
+    *, actor: User, program: Program, cohort: Cohort | None, trainers: Iterable[Any], **fields: Any
 ) -> Cohort:
     """Create or change a cohort. A new cohort gets its calendar and its consultation calls laid out."""
     created = cohort is None
@@ -110,10 +111,10 @@ def _lay_out(cohort: Cohort) -> None:
 @transaction.atomic
 def enrollment_nominate(
     *,
-    actor: Any,
+    actor: User,
     cac: Organization,
     program: Program,
-    clinician: Any,
+    clinician: User,
     degree: str,
     license_state: str,
     license_status: str,
@@ -144,7 +145,7 @@ def enrollment_nominate(
 
 
 @transaction.atomic
-def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> Enrollment:
+def enrollment_place(*, actor: User, enrollment: Enrollment, cohort: Cohort) -> Enrollment:
     """Place a nominee in a cohort, or on its waitlist when it is full."""
     if enrollment.placement not in (Placement.NOMINATED, Placement.WAITLISTED):
         raise ValidationError(_("Only a nominee or someone on a waitlist can be placed."))
@@ -180,7 +181,7 @@ def _lock(cohort: Cohort) -> None:
     Cohort.objects.in_org(cohort.organization_id).select_for_update().filter(pk=cohort.pk).exists()
 
 
-def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> frozenset[tuple[int, int]]:
+def _fill_from_waitlist(*, actor: User, cohort: Cohort) -> frozenset[tuple[int, int]]:
     """Give free seats to the waitlist, first come first served; the clinicians placed, for ``WorkforceChanged``."""
     free = cohort.capacity - seats_taken(cohort)
     if free <= 0:
@@ -203,7 +204,7 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> frozenset[tuple[int, i
 
 
 @transaction.atomic
-def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> Enrollment:
+def enrollment_withdraw(*, actor: User, enrollment: Enrollment, reason: str) -> Enrollment:
     if enrollment.placement == Placement.WITHDRAWN:
         raise ValidationError(_("This clinician has already withdrawn."))
     if not reason.strip():
@@ -223,7 +224,7 @@ def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> E
 
 
 @transaction.atomic
-def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort) -> Enrollment:
+def enrollment_transfer(*, actor: User, enrollment: Enrollment, to_cohort: Cohort) -> Enrollment:
     """Move an enrolled clinician to another cohort of the program; attendance so far is kept."""
     if enrollment.placement != Placement.ENROLLED or enrollment.cohort is None:
         raise ValidationError(_("Only an enrolled clinician can move to another cohort."))
@@ -257,7 +258,7 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
 
 
 @transaction.atomic
-def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[int]) -> int:
+def attendance_record(*, actor: User, call: ConsultationCall, present_ids: set[int]) -> int:
     """Record a whole call at once: every enrolled clinician of the cohort is marked present or absent."""
     if call.held_on > timezone.now().date():
         # Marks at a call not yet held would count towards the path before it took place.
@@ -288,7 +289,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
 
 @transaction.atomic
 def milestone_record(
-    *, actor: Any, enrollment: Enrollment, kind: str, achieved_on: date, passed: bool = True
+    *, actor: User, enrollment: Enrollment, kind: str, achieved_on: date, passed: bool = True
 ) -> Milestone:
     """Record the online course, a knowledge-test attempt or the certification, with the path's rules."""
     rules = path_rules(enrollment.program)

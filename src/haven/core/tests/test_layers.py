@@ -239,3 +239,39 @@ def test_the_checker_holds_the_core_and_the_platform() -> None:
     assert _found("from haven.care import selectors", "haven.measures.scoring")
     assert _found("from haven.care import selectors", "haven.grants.services")  # an app with no layer yet
     assert _found("from haven.organizations.models import Membership", "haven.accounts.services") == []
+
+
+# -- Views are thin ------------------------------------------------------------------------------------------------
+
+WRITES = frozenset({"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "atomic", "on_commit"})
+
+
+def writes_in(source: str) -> Iterator[tuple[int, str]]:
+    """(line, what) of every write a module makes itself: an audit entry, a transaction, a row created through a
+    manager. A view hands those to its app's services (and a read's audit to its selectors)."""
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        if node.func.attr == "record" and isinstance(owner, ast.Name) and owner.id == "audit":
+            yield node.lineno, "audit.record"
+        elif node.func.attr in WRITES:
+            yield node.lineno, node.func.attr
+
+
+def test_views_write_nothing_themselves() -> None:
+    problems = [
+        f"{path.relative_to(HAVEN)}:{line}: {what}"
+        for path in sorted(HAVEN.glob("*/views.py"))
+        for line, what in writes_in(path.read_text())
+    ]
+    assert not problems, "Writes in views (move them to the app's services or selectors):\n" + "\n".join(problems)
+
+
+def test_the_write_finder_sees_a_view_writing() -> None:
+    source = (
+        "def v(request):\n    with transaction.atomic():\n        r = Report.objects.create(x=1)\n"
+        "        audit.record(actor=request.user, action='x')\n        transaction.on_commit(lambda: None)\n"
+    )
+    assert [what for _line, what in writes_in(source)] == ["atomic", "create", "audit.record", "on_commit"]
+    assert list(writes_in("def v(request):\n    return services.report_request(actor=request.user)\n")) == []

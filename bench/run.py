@@ -263,7 +263,7 @@ def _import_speed() -> dict[str, object]:
     for _ in range(IMPORT_RUNS + 1):  # the first untimed, like the pages
         began = time.perf_counter()
         with transaction.atomic():
-            plan = imports.import_apply(
+            plan = imports.apply(
                 actor=admin, membership=membership, program=program, kind="course", rows=rows, file_name="bench.csv"
             )
             transaction.set_rollback(True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.changes import WorkforceChanged, announce
 from haven.core.db import insert_rows
@@ -90,9 +91,7 @@ def rows_of(table: Table, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def plan_import(
-    *, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], actor: Any
-) -> ImportPlan:
+def plan(*, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], actor: User) -> ImportPlan:
     """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written."""
     plan = ImportPlan(kind)
     missing = [column for column in KINDS[kind] if rows and column not in rows[0]]
@@ -134,7 +133,7 @@ def plan_import(
 class _Context:
     membership: Membership
     program: Program
-    actor: Any
+    actor: User
     clinicians: dict[str, tuple[int, int]]
     enrollments: dict[int, Enrollment] = field(default_factory=dict)  # for a roster
     placed: dict[int, "_Placed"] = field(default_factory=dict)  # for a course
@@ -252,20 +251,20 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
 
 
 @transaction.atomic
-def import_apply(
-    *, actor: Any, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], file_name: str
+def apply(
+    *, actor: User, membership: Membership, program: Program, kind: str, rows: list[dict[str, Any]], file_name: str
 ) -> ImportPlan:
     """Plan again inside the transaction (the data may have changed since the dry run), refuse if any row is
     in error, then write everything at once. One audit event for the whole import."""
     # Hold the program's cohorts while seats are counted and filled, as placements do.
     list(Cohort.objects.in_org(program.organization_id).filter(program=program).select_for_update())
-    plan = plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=actor)
-    if plan.has_errors:
+    result = plan(membership=membership, program=program, kind=kind, rows=rows, actor=actor)
+    if result.has_errors:
         transaction.set_rollback(True)
-        return plan
-    Enrollment.objects.bulk_create(plan.new_enrollments, batch_size=2000)
+        return result
+    Enrollment.objects.bulk_create(result.new_enrollments, batch_size=2000)
     Enrollment.objects.bulk_update(
-        plan.changed_enrollments,
+        result.changed_enrollments,
         [
             "cohort",
             "placement",
@@ -286,12 +285,12 @@ def import_apply(
         ["organization_id", "enrollment_id", "kind", "achieved_on", "passed", "recorded_by_id", "recorded_at"],
         (
             (org_id, enrollment_id, MilestoneKind.ONLINE_COURSE, on, True, actor.pk, now)
-            for org_id, enrollment_id, on in plan.new_courses
+            for org_id, enrollment_id, on in result.new_courses
         ),
     )
     placed = frozenset(
         (e.organization_id, e.clinician_id)
-        for e in (*plan.new_enrollments, *plan.changed_enrollments)
+        for e in (*result.new_enrollments, *result.changed_enrollments)
         if e.placement == Placement.ENROLLED
     )
     announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
@@ -303,9 +302,9 @@ def import_apply(
         detail={
             "kind": kind,
             "rows": len(rows),
-            CREATE: plan.count(CREATE),
-            UPDATE: plan.count(UPDATE),
-            UNCHANGED: plan.count(UNCHANGED),
+            CREATE: result.count(CREATE),
+            UPDATE: result.count(UPDATE),
+            UNCHANGED: result.count(UNCHANGED),
         },
     )
-    return plan
+    return result

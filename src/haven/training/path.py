@@ -189,10 +189,6 @@ def calls_counted(rules: PathRules, facts: PathFacts) -> int:
     return consultation(rules, facts).counted
 
 
-def consultation_met(rules: PathRules, facts: PathFacts) -> bool:
-    return live_training_met(rules, facts) and consultation(rules, facts).met_on is not None
-
-
 def consultation_met_on(rules: PathRules, facts: PathFacts) -> date | None:
     """The day the consultation requirement was met."""
     return consultation(rules, facts).met_on if live_training_met(rules, facts) else None

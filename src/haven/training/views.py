@@ -2,19 +2,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import tabular
+from haven.core import staging, tabular
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
+from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
@@ -28,12 +28,8 @@ COHORT_ROLES = (Role.PROGRAM_ADMIN, Role.TRAINER)
 ENROLLMENT_ROLES = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.TRAINER, Role.CLINICIAN)
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _program(request: HttpRequest) -> Program:
-    program = selectors.program_for(_membership(request))
+def _program(request: MemberRequest) -> Program:
+    program = selectors.program_for(request.membership)
     if program is None:
         raise Http404
     return program
@@ -41,8 +37,8 @@ def _program(request: HttpRequest) -> Program:
 
 @require_GET
 @role_required(*COHORT_ROLES)
-def cohort_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def cohort_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     cohorts = selectors.cohort_fill(selectors.cohorts_visible_to(membership)).prefetch_related(
         Prefetch("trainer_links", queryset=CohortTrainer.objects.under_scoped_parent().select_related("trainer"))
     )
@@ -56,8 +52,8 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
-def cohort_edit(request: HttpRequest, cohort_id: int | None = None) -> HttpResponse:
-    membership = _membership(request)
+def cohort_edit(request: MemberRequest, cohort_id: int | None = None) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     cohort = selectors.access_cohort(membership=membership, cohort_id=cohort_id) if cohort_id else None
     trainer_ids = (
@@ -87,8 +83,8 @@ def cohort_edit(request: HttpRequest, cohort_id: int | None = None) -> HttpRespo
 
 @require_GET
 @role_required(*COHORT_ROLES)
-def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.access_cohort(membership=_membership(request), cohort_id=cohort_id)
+def cohort_detail(request: MemberRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.access_cohort(membership=request.membership, cohort_id=cohort_id)
     roster = selectors.cohort_roster(cohort)
     calls, marks = selectors.cohort_attendance_grid(cohort)
     rows = [
@@ -115,9 +111,9 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*COHORT_ROLES)
-def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpResponse:
+def call_attendance(request: MemberRequest, cohort_id: int, call_id: int) -> HttpResponse:
     """A whole call's attendance on one screen: tick who was there, save once."""
-    cohort = selectors.access_cohort(membership=_membership(request), cohort_id=cohort_id)
+    cohort = selectors.access_cohort(membership=request.membership, cohort_id=cohort_id)
     call = selectors.access_call(cohort=cohort, call_id=call_id)
     roster = [p.enrollment for p in selectors.cohort_roster(cohort) if p.enrollment.placement == Placement.ENROLLED]
     if request.method == "POST":
@@ -145,9 +141,9 @@ def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpR
 
 @require_GET
 @role_required(Role.ORG_ADMIN)
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: MemberRequest) -> HttpResponse:
     """A CAC admin's staff on the path, and the nomination form."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     enrollments = selectors.enrollments_visible_to(membership).filter(program=program)
     paths = selectors.paths_for(enrollments, selectors.path_rules(program))
@@ -157,8 +153,8 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.ORG_ADMIN)
-def nominate(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def nominate(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     form = NominationForm(request.POST, clinicians=selectors.nominable_clinicians(membership, program))
     if form.is_valid():
@@ -180,8 +176,8 @@ def nominate(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*ENROLLMENT_ROLES)
-def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    membership = _membership(request)
+def enrollment_detail(request: MemberRequest, enrollment_id: int) -> HttpResponse:
+    membership = request.membership
     enrollment = selectors.access_enrollment(membership=membership, enrollment_id=enrollment_id)
     return TemplateResponse(request, "training/enrollment_detail.html", _enrollment_context(membership, enrollment))
 
@@ -207,14 +203,14 @@ def _enrollment_context(membership: Membership, enrollment: Enrollment, **forms:
 
 
 def _enrollment_action(
-    request: HttpRequest,
+    request: MemberRequest,
     enrollment_id: int,
     form_name: str,
     make_form: Callable[[Membership, Enrollment], Any],
     act: Callable[[Enrollment, dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    membership = _membership(request)
+    membership = request.membership
     enrollment = selectors.access_enrollment(membership=membership, enrollment_id=enrollment_id)
     form = make_form(membership, enrollment)
     if form.is_valid():
@@ -229,7 +225,7 @@ def _enrollment_action(
     return TemplateResponse(request, "training/enrollment_detail.html", context, status=400)
 
 
-def _placement_form(request: HttpRequest) -> Callable[[Membership, Enrollment], PlacementForm]:
+def _placement_form(request: MemberRequest) -> Callable[[Membership, Enrollment], PlacementForm]:
     def make(membership: Membership, enrollment: Enrollment) -> PlacementForm:
         cohorts = selectors.cohorts_visible_to(membership).filter(program=enrollment.program)
         return PlacementForm(request.POST, cohorts=cohorts)
@@ -239,7 +235,7 @@ def _placement_form(request: HttpRequest) -> Callable[[Membership, Enrollment], 
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def enrollment_place(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_place(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -252,7 +248,7 @@ def enrollment_place(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def enrollment_transfer(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_transfer(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -265,7 +261,7 @@ def enrollment_transfer(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 @require_POST
 @role_required(PROGRAM_ADMIN, Role.ORG_ADMIN)
-def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_withdraw(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -278,7 +274,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def milestone_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def milestone_record(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -291,8 +287,8 @@ def milestone_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(Role.CLINICIAN)
-def my_path(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def my_path(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     enrollments = list(selectors.enrollments_visible_to(membership).select_related("program"))
     if not enrollments:
         return TemplateResponse(request, "training/my_path.html", {"path": None})
@@ -302,9 +298,9 @@ def my_path(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def workforce(request: HttpRequest) -> HttpResponse:
+def workforce(request: MemberRequest) -> HttpResponse:
     """The program admin's view: the funnel against the target, by cohort and state, and who needs placing."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     context = dashboard.workforce_summary(membership=membership, program=program)
     return TemplateResponse(request, "training/workforce.html", context)
@@ -312,8 +308,8 @@ def workforce(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def enrollment_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def enrollment_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     placement = request.GET.get("placement", Placement.NOMINATED)
     if placement not in Placement.values:
@@ -329,21 +325,17 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def capacity_plan(request: HttpRequest) -> HttpResponse:
-    context = dashboard.capacity_plan(membership=_membership(request), program=_program(request))
+def capacity_plan(request: MemberRequest) -> HttpResponse:
+    context = dashboard.capacity_plan(membership=request.membership, program=_program(request))
     return TemplateResponse(request, "training/capacity.html", context)
-
-
-IMPORT_SALT = "haven.training.import"
-IMPORT_MAX_AGE = 60 * 60
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: MemberRequest) -> HttpResponse:
     """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only, and a
     confirmation is offered only when no row is in error."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -356,13 +348,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             kind = form.cleaned_data["kind"]
             rows = imports.rows_of(table, kind)
             del table  # only the kind's columns are planned and carried: let the rest go before planning
-            plan = imports.plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=request.user)
+            plan = imports.plan(membership=membership, program=program, kind=kind, rows=rows, actor=request.user)
             payload = None
             if not plan.has_errors:
-                payload = signing.dumps(
-                    {"kind": kind, "name": upload.name, "rows": rows, "user": request.user.pk, "program": program.pk},
-                    salt=IMPORT_SALT,
-                    compress=True,
+                payload = staging.stage(
+                    purpose="training",
+                    user_id=request.user.pk,
+                    scope=program.pk,
+                    kind=kind,
+                    name=upload.name,
+                    rows=rows,
                 )
             context = {"plan": plan, "payload": payload, "file_name": upload.name, "rows": len(rows)}
             return TemplateResponse(request, "training/import_review.html", context)
@@ -371,18 +366,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def import_confirm(request: HttpRequest) -> HttpResponse:
+def import_confirm(request: MemberRequest) -> HttpResponse:
     """Apply what the dry run showed, all of it in one transaction, or nothing if any row fails now."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     try:
-        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
+        data = staging.unstage(
+            request.POST.get("payload", ""), purpose="training", user_id=request.user.pk, scope=program.pk
+        )
+    except staging.Expired:
         messages.error(request, _("This import expired or was altered. Upload the file again."))
         return redirect("training:import")
-    if data["user"] != request.user.pk or data["program"] != program.pk:
-        raise Http404
-    plan = imports.import_apply(
+    plan = imports.apply(
         actor=request.user,
         membership=membership,
         program=program,

@@ -1,4 +1,4 @@
-"""Every program figure, defined once (DESIGN section 4): the program dashboard, the funder's, the downloads, the
+"""Every program figure, defined once (ARCHITECTURE.md): the program dashboard, the funder's, the downloads, the
 quarterly PDF and the public page all read these.
 
 Care figures come from the kept cells (``kept``), a few queries over small rows whatever the number of children;

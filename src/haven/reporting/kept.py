@@ -1,4 +1,4 @@
-"""The care figures kept up to date as records are written (DESIGN section 6).
+"""The care figures kept up to date as records are written (docs/goals.md).
 
 A dashboard that scans 55,000 children's sessions and measures on every view takes seconds. Instead each CAC's
 care records are summed into :class:`CacCell` rows: one count per (month, figure, key), e.g. children first

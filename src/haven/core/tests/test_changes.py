@@ -65,3 +65,10 @@ def test_reporting_and_training_keep_what_derives_from_the_pillars_writes() -> N
     assert reporting_keepers.program_changed in changes.keepers(ProgramChanged)
     assert version._care_changed in changes.keepers(CareChanged)
     assert version._workforce_changed in changes.keepers(WorkforceChanged)
+
+
+def test_every_kind_of_change_has_a_keeper() -> None:
+    """A kind of change announced to nobody is a derived figure nobody keeps: each kind has a keeper at start-up."""
+    kinds = [k for k in vars(changes).values() if isinstance(k, type) and issubclass(k, Change) and k is not Change]
+    assert {k.__name__ for k in kinds} == {"CareChanged", "WorkforceChanged", "ProgramChanged"}
+    assert [k.__name__ for k in kinds if not changes.keepers(k)] == []

@@ -4,7 +4,7 @@ The program dashboard (``/reporting/``, whole program, every state) shows care f
 (``reporting.kept``) and workforce figures derived from each clinician's path (``reporting.figures``). The floor
 computes the same figures the slow way, straight from the rows they are made of, with one raw SQLite cursor:
 
-- children served by state and month (``care_childserved.first_session_on``), caregivers served by state and
+- children served by state and month (``reporting_childserved.first_session_on``), caregivers served by state and
   month (``caregiver_first_on``), and the children of the period by age band, gender and race;
 - episodes (``care_episode`` joined to the CAC for its state) referred, started, completed, ended early and
   completed with a baseline and a post measure, by state and month; the wait from referral to the first session
@@ -36,13 +36,13 @@ from typing import Any
 QUERIES: dict[str, str] = {
     "children": """
         SELECT state, substr(first_session_on, 1, 7), count(*)
-        FROM care_childserved WHERE program_id = :p GROUP BY 1, 2""",
+        FROM reporting_childserved WHERE program_id = :p GROUP BY 1, 2""",
     "caregivers": """
         SELECT state, substr(caregiver_first_on, 1, 7), count(*)
-        FROM care_childserved WHERE program_id = :p AND caregiver_first_on IS NOT NULL GROUP BY 1, 2""",
+        FROM reporting_childserved WHERE program_id = :p AND caregiver_first_on IS NOT NULL GROUP BY 1, 2""",
     "groups": """
         SELECT age_band, gender, race_ethnicity, count(*)
-        FROM care_childserved WHERE program_id = :p AND first_session_on >= :lo AND first_session_on < :hi
+        FROM reporting_childserved WHERE program_id = :p AND first_session_on >= :lo AND first_session_on < :hi
         GROUP BY 1, 2, 3""",
     "episodes": """
         SELECT c.figure, o.state, c.month, sum(c.n) FROM (  -- by CAC first, then the few CAC rows by state

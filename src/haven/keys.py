@@ -12,8 +12,6 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-KEY_NAMES = ("secret", "hmac", "audit")
-
 
 def key_dir(base_dir: Path) -> Path:
     return Path(os.environ.get("HAVEN_KEY_DIR", base_dir / "var" / "keys"))

@@ -4,7 +4,7 @@ from django.views.i18n import set_language
 from haven.reporting import views as reporting_views
 
 urlpatterns = [
-    path("", include("haven.core.urls")),
+    path("", include("haven.shell.urls")),
     path("account/", include("haven.accounts.urls")),
     path("organizations/", include("haven.organizations.urls")),
     path("programs/", include("haven.programs.urls")),

@@ -228,7 +228,7 @@ def user_create_from_invitation(*, invitation: Invitation, full_name: str, passw
 
 
 @transaction.atomic
-def user_deactivate(*, actor: Any, user: User) -> User:
+def user_deactivate(*, actor: User, user: User) -> User:
     """Nobody can sign in as a deactivated user; open sessions end on their next request. Refused when it would
     leave an organization without an admin (``check_an_admin_remains``)."""
     if user.pk == actor.pk:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haven.core.permissions import signed_in
 from haven.organizations.middleware import SESSION_KEY as MEMBERSHIP_SESSION_KEY
+from haven.organizations.requests import SignedInRequest
 from haven.organizations.services import invitation_accept, invitation_by_token
 
 from . import services
@@ -41,7 +42,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("shell:home")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcome = services.sign_in_password(
@@ -94,12 +95,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @signed_in
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     user = request.user
     context = {
-        "has_second_factor": services.user_has_second_factor(user),  # type: ignore[arg-type]
-        "requires_second_factor": services.user_requires_second_factor(user),  # type: ignore[arg-type]
-        "recovery_codes_left": services.recovery_codes_left(user),  # type: ignore[arg-type]
+        "has_second_factor": services.user_has_second_factor(user),
+        "requires_second_factor": services.user_requires_second_factor(user),
+        "recovery_codes_left": services.recovery_codes_left(user),
     }
     return TemplateResponse(request, "accounts/profile.html", context)
 
@@ -107,18 +108,18 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @signed_in
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    replacing = services.user_has_second_factor(user)  # type: ignore[arg-type]
-    device = services.mfa_pending_device(user=user)  # type: ignore[arg-type]
+    replacing = services.user_has_second_factor(user)
+    device = services.mfa_pending_device(user=user)
     if request.method == "GET" or device is None:
-        device = services.mfa_setup_begin(user=user)  # type: ignore[arg-type]
+        device = services.mfa_setup_begin(user=user)
         form = SetupCodeForm(user=user, replacing=replacing)
     else:
         form = SetupCodeForm(request.POST, user=user, replacing=replacing)
         if form.is_valid():
             try:
-                codes = services.mfa_setup_confirm(request=request, user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+                codes = services.mfa_setup_confirm(request=request, user=user, code=form.cleaned_data["code"])
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -126,7 +127,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "secret": _base32(device.bin_key),
-        "required": services.user_requires_second_factor(user),  # type: ignore[arg-type]
+        "required": services.user_requires_second_factor(user),
     }
     return TemplateResponse(request, "accounts/mfa_setup.html", context)
 
@@ -140,9 +141,9 @@ def _base32(key: bytes) -> str:
 @never_cache
 @require_GET
 @signed_in
-def mfa_qr(request: HttpRequest) -> HttpResponse:
+def mfa_qr(request: SignedInRequest) -> HttpResponse:
     """The pending authenticator's key as a QR code (an image, so no inline markup or script is needed)."""
-    device = services.mfa_pending_device(user=request.user)  # type: ignore[arg-type]
+    device = services.mfa_pending_device(user=request.user)
     if device is None:
         raise Http404
     # A standalone SVG document: svg_inline() leaves out the SVG namespace, which an <img> cannot display.
@@ -154,24 +155,24 @@ def mfa_qr(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @signed_in
-def mfa_recovery_codes(request: HttpRequest) -> HttpResponse:
-    if not services.user_has_second_factor(request.user):  # type: ignore[arg-type]
+def mfa_recovery_codes(request: SignedInRequest) -> HttpResponse:
+    if not services.user_has_second_factor(request.user):
         raise Http404
     if not ConfirmPasswordForm(request.POST, user=request.user).is_valid():
         messages.error(request, _("Type your password to make new recovery codes."))
         return redirect("accounts:profile")
-    codes = services.mfa_recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
+    codes = services.mfa_recovery_codes_regenerate(user=request.user)
     return TemplateResponse(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 
 
 @require_POST
 @signed_in
-def mfa_disable(request: HttpRequest) -> HttpResponse:
+def mfa_disable(request: SignedInRequest) -> HttpResponse:
     if not ConfirmPasswordForm(request.POST, user=request.user).is_valid():
         messages.error(request, _("Type your password to turn off the second factor."))
         return redirect("accounts:profile")
     try:
-        services.mfa_disable(user=request.user)  # type: ignore[arg-type]
+        services.mfa_disable(user=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -181,10 +182,10 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signed_in
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: SignedInRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password"])  # type: ignore[arg-type]
+        services.password_change(request=request, user=request.user, new_password=form.cleaned_data["new_password"])
         messages.success(request, _("Your password was changed."))
         return redirect("accounts:profile")
     return TemplateResponse(request, "accounts/password_change.html", {"form": form})
@@ -192,13 +193,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @signed_in
-def switch_membership(request: HttpRequest) -> HttpResponse:
+def switch_membership(request: SignedInRequest) -> HttpResponse:
     form = SwitchMembershipForm(request.POST)
     memberships = getattr(request, "memberships", [])
     if not form.is_valid() or form.cleaned_data["membership"] not in {m.pk for m in memberships}:
         raise Http404
     request.session[MEMBERSHIP_SESSION_KEY] = form.cleaned_data["membership"]
-    return redirect("core:home")
+    return redirect("shell:home")
 
 
 @never_cache
@@ -219,7 +220,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 membership = invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as error:
                 messages.error(request, error.messages[0])
-                return redirect("core:home")
+                return redirect("shell:home")
             if membership.is_active:
                 messages.success(request, _("You joined %(org)s.") % {"org": invitation.organization.name})
             else:
@@ -228,7 +229,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     _("Your role at %(org)s waits for a second person's approval; its admins have been told.")
                     % {"org": invitation.organization.name},
                 )
-            return redirect("core:home")
+            return redirect("shell:home")
         return TemplateResponse(request, "accounts/invitation.html", {"invitation": invitation, "form": None})
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -245,6 +246,6 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 request=request, email=user.email, password=form.cleaned_data["new_password"]
             )
             if outcome.user is not None:
-                return redirect("core:home")
+                return redirect("shell:home")
             return redirect("accounts:sign_in")
     return TemplateResponse(request, "accounts/invitation.html", {"invitation": invitation, "form": form})

@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -57,7 +59,7 @@ def entry_append(*, model: type[models.Model] = AuditEntry, **content: Any) -> A
 
 def record(
     *,
-    actor: Any,
+    actor: AbstractBaseUser | AnonymousUser | None,
     action: str,
     organization: Any = None,
     target: models.Model | None = None,

@@ -1,6 +1,7 @@
 """Generator step: children treated by the program's clinicians after their live training, with sessions,
 measures at baseline, mid-treatment and post, and realistic trajectories (most improve, some drop out, a few
-deteriorate); then children served, and the certifications the completed cases make possible.
+deteriorate). The certifications the completed cases make possible are training's next step
+(``training.generate.certify``); children served and the care cells are reporting's (``reporting.generate``).
 
 Everything is written in bulk. Scores are computed by the measures engine, as the services do.
 """
@@ -15,13 +16,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.generation import GenerationContext, analyze, insert_rows, next_id, reset_sequences
+from haven.core.db import analyze, insert_rows, next_id, reset_sequences
+from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
-from haven.training import figures
-from haven.training.models import Enrollment, Milestone, MilestoneKind, Placement
+from haven.training import selectors as training_selectors
 
-from . import identity, served
+from . import identity
 from .models import (
     CAREGIVER_KINDS,
     SHIPPED_TREATMENT_MODELS,
@@ -201,12 +202,7 @@ def run(ctx: GenerationContext) -> None:
     models = {m.code: m for m in TreatmentModel.objects.all()}
     tf_cbt, cftsi = models["tf-cbt"], models["cftsi"]
     # The clinicians who treat: placed in a cohort, from a couple of weeks after their live training.
-    placed = (
-        Enrollment.objects.dangerously_unscoped()
-        .filter(program=program, live_training_on__isnull=False)
-        .exclude(placement=Placement.NOMINATED)
-        .values_list("clinician_id", "organization_id", "live_training_on")
-    )
+    placed = training_selectors.treating_clinicians(program)
     starts: list[tuple[int, int, date]] = [
         (user_id, cac_id, live + timedelta(days=14))
         for user_id, cac_id, live in placed
@@ -229,14 +225,9 @@ def run(ctx: GenerationContext) -> None:
 
     _write(plans)
     analyze()
-    served.rebuild(program)
-    analyze()
-    certified = _certify(rng, program, plans, today)
-    figures.changed(program)
     ctx.count("children", len(plans))
     ctx.count("sessions", sum(len(p.sessions) for p in plans))
     ctx.count("assessments", sum(len(p.assessments) for p in plans))
-    ctx.count("certifications", certified)
 
 
 # How often a clinician leaves out a PRACTICE component of a treatment, at most: some keep to the model, others
@@ -554,42 +545,3 @@ def _counters(plan: Plan) -> None:
     episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in scored)
     episode.has_post = any(t == Timepoint.POST for t, _d in scored)
     episode.last_assessed_on = max((d for _t, d in scored), default=None)
-
-
-def _certify(rng: Any, program: Program, plans: list[Plan], today: date) -> int:
-    """Clinicians who passed the knowledge test and completed their three cases apply and are certified."""
-    cases: dict[int, list[tuple[date, bool]]] = defaultdict(list)
-    for p in plans:
-        e = p.episode
-        if e.counts_as_case and e.treatment_model.counts_for_certification and e.closed_on:
-            cases[e.clinician_id].append((e.closed_on, e.caregiver_sessions > 0))
-    passed = dict(
-        Milestone.objects.dangerously_unscoped()
-        .filter(enrollment__program=program, kind=MilestoneKind.KNOWLEDGE_TEST, passed=True)
-        .values_list("enrollment_id", "achieved_on")
-    )
-    enrollments = Enrollment.objects.dangerously_unscoped().filter(
-        pk__in=list(passed),
-        placement=Placement.ENROLLED,
-        degree__in=["masters", "doctorate"],
-        license_status="permanent",
-    )
-    certifications = []
-    for enrollment in enrollments:
-        done = sorted(cases.get(enrollment.clinician_id, []))
-        if len(done) < 3 or sum(1 for _d, caregiver in done if caregiver) < 2:
-            continue
-        ready = max(passed[enrollment.pk], done[2][0])
-        on = ready + timedelta(days=rng.randint(14, 90))
-        if on <= today and rng.random() < 0.9:
-            certifications.append(
-                Milestone(
-                    organization_id=enrollment.organization_id,
-                    enrollment=enrollment,
-                    kind=MilestoneKind.CERTIFICATION,
-                    achieved_on=on,
-                    recorded_by_id=enrollment.clinician_id,
-                )
-            )
-    Milestone.objects.bulk_create(certifications, batch_size=BATCH)
-    return len(certifications)

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.tabular import Table, excerpt
 from haven.core.tabular_dates import DateColumn, DateError, DateOrder, describe, parse_date
@@ -284,7 +285,7 @@ def _episode_on(candidates: list[Episode], day: date, *, follow_up: bool = False
 
 
 def plan(
-    *, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: Any, date_order: str | None = None
+    *, membership: Membership, kind: str, rows: list[dict[str, Any]], actor: User, date_order: str | None = None
 ) -> Plan:
     """What importing ``rows`` (from ``prepare``) would do, row by row. Nothing is written. ``date_order`` is the
     person's answer when the file's dates could be read month first or day first."""
@@ -331,7 +332,7 @@ def plan(
 
 
 def _plan_session(
-    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: User
 ) -> str:
     kind = TYPE_WORDS.get(row["type"].strip().lower())
     if kind is None:
@@ -385,7 +386,7 @@ def _instrument(value: str) -> instruments.Instrument:
 
 
 def _plan_measure(
-    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: Any
+    result: Plan, row: dict[str, Any], episode: Episode, day: date, existing: set[Any], actor: User
 ) -> str:
     instrument = _instrument(row["instrument"])
     timepoint = TIMEPOINT_WORDS.get(row["timepoint"].strip().lower())
@@ -438,7 +439,7 @@ def _plan_measure(
 @transaction.atomic
 def apply(
     *,
-    actor: Any,
+    actor: User,
     membership: Membership,
     kind: str,
     rows: list[dict[str, Any]],

@@ -384,32 +384,6 @@ def age_band(age: int) -> str:
     return AgeBand.TWELVE_TO_17
 
 
-class ChildServed(TenantModel):
-    """A child served by a program (DESIGN section 3), kept up to date as sessions are written.
-
-    One row per program and child: the first qualifying session's date, and the first session with a
-    caregiver taking part (a caregiver served). ``care.served`` keeps it and checks it against the raw rows.
-    """
-
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
-    first_session_on = models.DateField()
-    caregiver_first_on = models.DateField(null=True, blank=True)
-    state = models.CharField(max_length=2)
-    age_band = models.CharField(max_length=8, choices=AgeBand.choices)
-    gender = models.CharField(max_length=16, choices=Gender.choices)
-    race_ethnicity = models.CharField(max_length=20, choices=RaceEthnicity.choices)
-
-    objects = models.Manager.from_queryset(ProgramRowsQuerySet)()  # type: ignore[assignment,misc]
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "child"], name="child_served_once")]
-        indexes = [models.Index(fields=["program", "first_session_on"], name="served_program_month")]
-
-    def __str__(self) -> str:
-        return f"{self.child_id} served by {self.program_id}"
-
-
 class ImportMapping(TenantModel):
     """How a CAC's system names its export columns, remembered for its next import."""
 

@@ -5,7 +5,8 @@ Only the treating clinician and their CAC's admin (the clinical supervisor) ever
 one record is an audit event; each list is one audit event naming the ids it showed.
 """
 
-from collections.abc import Collection, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -440,3 +441,59 @@ def treatment_models() -> QuerySet[TreatmentModel]:
 
 def instruments_for(child: Child) -> Sequence[instruments.Instrument]:
     return instruments.for_age(child.age_at_referral)
+
+
+# -- For the other pillars ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseCount:
+    completed: int = 0
+    with_caregiver: int = 0
+
+
+def completed_cases(*, organization_ids: Iterable[int], clinician_ids: Iterable[int]) -> dict[int, CaseCount]:
+    """Completed cases of these clinicians at their CACs (``organization_ids``), in one query: what the TF-CBT
+    certification path counts, read from the care records and never typed by hand.
+
+    A case counts once its episode is completed, of a treatment model that counts for certification (TF-CBT), with
+    a scored baseline and a scored post-treatment measure; it is "with a caregiver" when at least one session
+    involved the caregiver. Care's writes announce ``CareChanged(cases_changed=True)`` whenever a case starts or
+    stops counting.
+    """
+    clinician_ids = list(clinician_ids)
+    counts = {clinician_id: CaseCount() for clinician_id in clinician_ids}
+    rows = (
+        Episode.objects.in_orgs(set(organization_ids))
+        .filter(
+            clinician_id__in=clinician_ids,
+            status=EpisodeStatus.COMPLETED,
+            has_baseline=True,
+            has_post=True,
+            treatment_model__counts_for_certification=True,
+        )
+        .values("clinician_id")
+        .annotate(n=Count("id"), caregiver_cases=Count("id", filter=Q(caregiver_sessions__gt=0)))
+        .values_list("clinician_id", "n", "caregiver_cases")
+    )
+    for clinician_id, n, with_caregiver in rows:
+        counts[clinician_id] = CaseCount(n, with_caregiver)
+    return counts
+
+
+def completed_cases_by_clinician(program: Program) -> dict[int, list[tuple[date, bool]]]:
+    """Every clinician's completed cases in a program (as :func:`completed_cases` counts them): (closed on, with a
+    caregiver). A whole-program read, for the generator's certifications."""
+    cases: dict[int, list[tuple[date, bool]]] = defaultdict(list)
+    for clinician_id, closed_on, caregiver_sessions in (
+        Episode.objects.of_program(program)
+        .filter(
+            status=EpisodeStatus.COMPLETED,
+            has_baseline=True,
+            has_post=True,
+            treatment_model__counts_for_certification=True,
+        )
+        .values_list("clinician_id", "closed_on", "caregiver_sessions")
+    ):
+        cases[clinician_id].append((closed_on, caregiver_sessions > 0))
+    return dict(cases)

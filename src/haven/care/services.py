@@ -5,22 +5,21 @@ Audit details carry ids and counts only: never a case number, an answer or a sco
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core.changes import CareChanged, announce
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.reporting import kept
-from haven.training import figures
 
-from . import identity, served
+from . import identity
 from .models import (
     CAREGIVER_KINDS,
     Assessment,
@@ -53,11 +52,11 @@ def is_clinician_of(cac_id: int, user_id: int) -> bool:
 @transaction.atomic
 def child_register(
     *,
-    actor: Any,
+    actor: User,
     cac: Organization,
     program: Program,
     case_number: str,
-    clinician: Any,
+    clinician: User,
     treatment_model: TreatmentModel,
     age_at_referral: int,
     gender: str,
@@ -112,10 +111,10 @@ def _check_referral(referred_on: date) -> None:
 @transaction.atomic
 def episode_open(
     *,
-    actor: Any,
+    actor: User,
     child: Child,
     program: Program,
-    clinician: Any,
+    clinician: User,
     treatment_model: TreatmentModel,
     referred_on: date,
 ) -> Episode:
@@ -137,7 +136,7 @@ def episode_open(
         treatment_model=treatment_model,
         referred_on=referred_on,
     )
-    kept.refresh(program, child.organization_id)
+    announce(CareChanged(program_id=program.pk, organization_id=child.organization_id))
     audit.record(
         actor=actor,
         action="episode.open",
@@ -160,7 +159,7 @@ def _check_date(episode: Episode, day: date, *, field: str, closed_ok: bool = Fa
 @transaction.atomic
 def session_record(
     *,
-    actor: Any,
+    actor: User,
     episode: Episode,
     held_on: date,
     minutes: int,
@@ -199,7 +198,7 @@ def session_record(
 
 
 @transaction.atomic
-def session_delete(*, actor: Any, session: Session) -> None:
+def session_delete(*, actor: User, session: Session) -> None:
     episode = session.episode
     session_id = session.pk
     session.delete()
@@ -217,7 +216,7 @@ def session_delete(*, actor: Any, session: Session) -> None:
 @transaction.atomic
 def assessment_record(
     *,
-    actor: Any,
+    actor: User,
     episode: Episode,
     instrument_code: str,
     timepoint: str,
@@ -268,7 +267,7 @@ def assessment_record(
 
 
 @transaction.atomic
-def assessment_delete(*, actor: Any, assessment: Assessment) -> None:
+def assessment_delete(*, actor: User, assessment: Assessment) -> None:
     episode = assessment.episode
     if (
         CriticalAlert.objects.in_org(episode.organization_id)
@@ -290,7 +289,7 @@ def assessment_delete(*, actor: Any, assessment: Assessment) -> None:
 
 
 @transaction.atomic
-def alert_acknowledge(*, actor: Any, alert: CriticalAlert, follow_up: Iterable[str]) -> CriticalAlert:
+def alert_acknowledge(*, actor: User, alert: CriticalAlert, follow_up: Iterable[str]) -> CriticalAlert:
     follow_up = [code for code in FollowUp.values if code in set(follow_up)]
     if not follow_up:
         raise ValidationError({"follow_up": _("Record the follow-up before acknowledging.")})
@@ -311,7 +310,7 @@ def alert_acknowledge(*, actor: Any, alert: CriticalAlert, follow_up: Iterable[s
 
 
 @transaction.atomic
-def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
+def episode_close(*, actor: User, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
     if episode.status != EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is already closed."))
     if status not in (EpisodeStatus.COMPLETED, EpisodeStatus.ENDED):
@@ -326,9 +325,13 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
     episode.end_reason = reason if status == EpisodeStatus.ENDED else ""
     episode.full_clean()
     episode.save(update_fields=["status", "closed_on", "end_reason"])
-    if episode.counts_as_case:
-        figures.changed(episode.program)
-    kept.refresh(episode.program, episode.organization_id)
+    announce(
+        CareChanged(
+            program_id=episode.program_id,
+            organization_id=episode.organization_id,
+            cases_changed=episode.counts_as_case,
+        )
+    )
     audit.record(
         actor=actor,
         action="episode.close",
@@ -340,22 +343,22 @@ def episode_close(*, actor: Any, episode: Episode, status: str, closed_on: date,
 
 
 @transaction.atomic
-def episode_reopen(*, actor: Any, episode: Episode) -> Episode:
+def episode_reopen(*, actor: User, episode: Episode) -> Episode:
     """Undo a close made in error: the episode is open again."""
     if episode.status == EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is open."))
     was_case = episode.counts_as_case
     episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
     episode.save(update_fields=["status", "closed_on", "end_reason"])
-    if was_case:
-        figures.changed(episode.program)
-    kept.refresh(episode.program, episode.organization_id)
+    announce(
+        CareChanged(program_id=episode.program_id, organization_id=episode.organization_id, cases_changed=was_case)
+    )
     audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
     return episode
 
 
 @transaction.atomic
-def episode_handover(*, actor: Any, episode: Episode, to_clinician: Any) -> Episode:
+def episode_handover(*, actor: User, episode: Episode, to_clinician: User) -> Episode:
     """Hand an open episode to another clinician of the same CAC; earlier sessions stay theirs who gave them."""
     if episode.status != EpisodeStatus.OPEN:
         raise ValidationError(_("Only an open episode can be handed over."))
@@ -398,8 +401,8 @@ COUNTERS = (
 
 
 def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
-    """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and
-    keep what depends on them in step: children served, and the workforce figures when a case counts."""
+    """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and say
+    what changed, program by program (children served, the care cells and the workforce figures follow)."""
     episodes = list(episodes)
     if not episodes:
         return
@@ -432,13 +435,18 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
         episode.has_post = any(t == Timepoint.POST for t, _d in taken)
         episode.last_assessed_on = max((d for _t, d in taken), default=None)
     Episode.objects.in_org(organization_id).bulk_update(episodes, COUNTERS, batch_size=1000)
-    programs = {e.program_id: e.program for e in episodes}
-    for program_id, program in programs.items():
+    for program_id in dict.fromkeys(e.program_id for e in episodes):
         of_program = [e for e in episodes if e.program_id == program_id]
-        if any(e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program):
-            figures.changed(program)
-        served.refresh(program, organization_id, {e.child_id for e in of_program})
-        kept.refresh(program, organization_id)
+        announce(
+            CareChanged(
+                program_id=program_id,
+                organization_id=organization_id,
+                child_ids=frozenset(e.child_id for e in of_program),
+                cases_changed=any(
+                    e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program
+                ),
+            )
+        )
 
 
 def rescore(instrument_code: str) -> tuple[int, int]:

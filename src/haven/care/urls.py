@@ -19,7 +19,6 @@ urlpatterns = [
     path("measures/<int:assessment_id>/delete/", views.assessment_delete, name="assessment_delete"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:alert_id>/", views.alert_acknowledge, name="alert"),
-    path("outcomes/", views.outcomes, name="outcomes"),
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
 ]

@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,16 +11,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import confirm, tabular, tabular_dates
+from haven.core import confirm, staging, tabular, tabular_dates
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.measures import change, instruments, labels
 from haven.organizations.models import Membership
+from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
 from haven.training.selectors import program_for
 
 from . import imports, selectors, services
-from . import outcomes as care_outcomes
 from .forms import (
     AcknowledgeForm,
     AssessmentForm,
@@ -37,11 +36,11 @@ from .models import EpisodeStatus, ImportMapping
 CARE = selectors.CARE_ROLES
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if not selectors.sees_children(membership):
+def _membership(request: MemberRequest) -> Membership:
+    """The membership, if it sees children: a CAC's admin or clinician (a chapter's org admin gets 404)."""
+    if not selectors.sees_children(request.membership):
         raise Http404
-    return membership
+    return request.membership
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -59,7 +58,7 @@ def _clinician_choice(membership: Membership) -> dict[str, Any]:
 
 @require_GET
 @role_required(*CARE)
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: MemberRequest) -> HttpResponse:
     membership = _membership(request)
     status = request.GET.get("status", EpisodeStatus.OPEN)
     if status not in EpisodeStatus.values:
@@ -85,7 +84,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: MemberRequest) -> HttpResponse:
     membership = _membership(request)
     program = program_for(membership)
     if program is None:
@@ -127,7 +126,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*CARE)
-def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
+def child_detail(request: MemberRequest, child_id: int) -> HttpResponse:
     membership = _membership(request)
     child = selectors.access_child(membership=membership, child_id=child_id)
     episodes, trajectories = selectors.child_page(membership, child)
@@ -142,7 +141,7 @@ def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def episode_create(request: HttpRequest, child_id: int) -> HttpResponse:
+def episode_create(request: MemberRequest, child_id: int) -> HttpResponse:
     membership = _membership(request)
     child = selectors.access_child(membership=membership, child_id=child_id)
     program = program_for(membership)
@@ -166,7 +165,7 @@ def episode_create(request: HttpRequest, child_id: int) -> HttpResponse:
     return TemplateResponse(request, "care/episode_create.html", {"form": form, "child": child})
 
 
-def _episode_context(request: HttpRequest, episode: Any, session_form: SessionForm | None = None) -> dict[str, Any]:
+def _episode_context(request: MemberRequest, episode: Any, session_form: SessionForm | None = None) -> dict[str, Any]:
     page = selectors.episode_page(episode)
     return {
         "episode": episode,
@@ -180,7 +179,7 @@ def _episode_context(request: HttpRequest, episode: Any, session_form: SessionFo
 
 @require_GET
 @role_required(*CARE)
-def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_detail(request: MemberRequest, episode_id: int) -> HttpResponse:
     """The session page: the quick session form, then the episode's sessions, measures and alerts."""
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     return TemplateResponse(request, "care/episode.html", _episode_context(request, episode))
@@ -188,7 +187,7 @@ def episode_detail(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CARE)
-def session_create(request: HttpRequest, episode_id: int) -> HttpResponse:
+def session_create(request: MemberRequest, episode_id: int) -> HttpResponse:
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     form = SessionForm(request.POST, uses_practice=episode.treatment_model.uses_practice)
     if form.is_valid():
@@ -225,7 +224,7 @@ def _session_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def session_delete(request: HttpRequest, episode_id: int, session_id: int) -> HttpResponse:
+def session_delete(request: MemberRequest, episode_id: int, session_id: int) -> HttpResponse:
     asking = not confirm.confirmed(request)
     # The question shows the child's code and the session: a read of the record, audited like the page.
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=asking)
@@ -254,7 +253,7 @@ def session_delete(request: HttpRequest, episode_id: int, session_id: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def assessment_create(request: HttpRequest, episode_id: int) -> HttpResponse:
+def assessment_create(request: MemberRequest, episode_id: int) -> HttpResponse:
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     code = request.POST.get("instrument") or request.GET.get("instrument", "")
     if not code:
@@ -286,7 +285,7 @@ def assessment_create(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*CARE)
-def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_detail(request: MemberRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.access_assessment(membership=_membership(request), assessment_id=assessment_id)
     instrument = instruments.load(assessment.instrument)
     answers = [(item, assessment.responses.get(item.key)) for item in instrument.items]
@@ -299,7 +298,7 @@ def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def assessment_delete(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_delete(request: MemberRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.access_assessment(membership=_membership(request), assessment_id=assessment_id)
     if not confirm.confirmed(request):
         facts = {
@@ -329,7 +328,7 @@ def assessment_delete(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def episode_close(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_close(request: MemberRequest, episode_id: int) -> HttpResponse:
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id)
     form = CloseForm(request.POST or None, initial={"closed_on": episode.last_session_on})
     if request.method == "POST" and form.is_valid():
@@ -351,7 +350,7 @@ def episode_close(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CARE)
-def episode_reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_reopen(request: MemberRequest, episode_id: int) -> HttpResponse:
     episode = selectors.access_episode(membership=_membership(request), episode_id=episode_id, audit_read=False)
     try:
         services.episode_reopen(actor=request.user, episode=episode)
@@ -362,7 +361,7 @@ def episode_reopen(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def episode_handover(request: HttpRequest, episode_id: int) -> HttpResponse:
+def episode_handover(request: MemberRequest, episode_id: int) -> HttpResponse:
     membership = _membership(request)
     episode = selectors.access_episode(membership=membership, episode_id=episode_id)
     clinicians = selectors.clinicians_of(membership.organization_id).exclude(pk=episode.clinician_id)
@@ -382,7 +381,7 @@ def episode_handover(request: HttpRequest, episode_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(*CARE)
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: MemberRequest) -> HttpResponse:
     membership = _membership(request)
     alerts = list(selectors.open_alerts(membership))
     selectors.audit_list(
@@ -393,7 +392,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CARE)
-def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_acknowledge(request: MemberRequest, alert_id: int) -> HttpResponse:
     alert = selectors.access_alert(membership=_membership(request), alert_id=alert_id)
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -407,30 +406,9 @@ def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     return TemplateResponse(request, "care/alert.html", {"alert": alert, "form": form})
 
 
-@require_GET
-@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
-def outcomes(request: HttpRequest) -> HttpResponse:
-    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if membership.role == Role.ORG_ADMIN and not selectors.sees_children(membership):
-        raise Http404
-    program = program_for(membership)
-    if program is None:
-        raise Http404
-    cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
-    figures = care_outcomes.care_figures(program, organization_id=cac_id)
-    return TemplateResponse(
-        request, "care/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
-    )
-
-
-IMPORT_SALT = "haven.care.import"
-IMPORT_MAX_AGE = 60 * 60
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ORG_ADMIN)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: MemberRequest) -> HttpResponse:
     """Upload a CAC system's export, map its columns, and see a dry run. The file is read in memory only.
 
     "Check again" keeps the columns and the order of dates the admin chose: with the file chosen again, it is read
@@ -478,19 +456,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     selectors.audit_list(membership, episodes=plan.episode_ids, children=plan.child_ids)
     context.update({"plan": plan, "payload": None, "date_orders": tabular_dates.ORDER_LABELS.items()})
     if not plan.has_errors or plan.ambiguous_lines:  # something to confirm, or to check again with a date order
-        context["payload"] = signing.dumps(
-            {
-                "kind": kind,
-                "name": name,
-                "rows": prepared,
-                "mapping": mapping,
-                "headers": headers,
-                "date_order": plan.date_order,
-                "user": request.user.pk,
-                "organization": membership.organization_id,
-            },
-            salt=IMPORT_SALT,
-            compress=True,
+        context["payload"] = staging.stage(
+            purpose="care",
+            user_id=request.user.pk,
+            scope=membership.organization_id,
+            kind=kind,
+            name=name,
+            rows=prepared,
+            mapping=mapping,
+            headers=headers,
+            date_order=plan.date_order,
         )
     return TemplateResponse(request, "care/import_review.html", context)
 
@@ -506,21 +481,21 @@ def _mapping_context(kind: str, headers: list[str], mapping: dict[str, str], nam
     }
 
 
-def _import_payload(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
-    """What a review page carried, signed for this user and CAC; None (and a message) once expired or altered."""
+def _import_payload(request: MemberRequest, membership: Membership) -> dict[str, Any] | None:
+    """What a review page carried (``core.staging``), for this user and CAC; None (and a message) once expired or
+    altered."""
     try:
-        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
+        return staging.unstage(
+            request.POST.get("payload", ""), purpose="care", user_id=request.user.pk, scope=membership.organization_id
+        )
+    except staging.Expired:
         messages.error(request, _("This import expired or was altered. Upload the file again."))
         return None
-    if data["user"] != request.user.pk or data["organization"] != membership.organization_id:
-        raise Http404
-    return dict(data)
 
 
 @require_POST
 @role_required(Role.ORG_ADMIN)
-def import_confirm(request: HttpRequest) -> HttpResponse:
+def import_confirm(request: MemberRequest) -> HttpResponse:
     membership = _membership(request)
     data = _import_payload(request, membership)
     if data is None:

@@ -1,4 +1,4 @@
-"""View guards. Out of scope answers 404, the same as a record that does not exist (DESIGN section 2)."""
+"""View guards. Out of scope answers 404, the same as a record that does not exist (docs/roles.md)."""
 
 from collections.abc import Callable, Iterable
 from functools import wraps

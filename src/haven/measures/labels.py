@@ -115,8 +115,6 @@ SD_SOURCE_LABELS = {
     "program baseline": _("Program's baseline SD"),
 }
 
-PROBABLE_PTSD_LABEL = _("Probable PTSD (screening heuristic, not a diagnosis)")
-
 
 def item_name(item: Item) -> str:
     """How a page names an item: its number, and its topic in Haven's words where it has one."""

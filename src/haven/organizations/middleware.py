@@ -1,7 +1,9 @@
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse
 
+from .requests import HavenRequest
 from .selectors import active_membership_for
 
 SESSION_KEY = "haven_membership_id"
@@ -18,12 +20,13 @@ class ActiveMembershipMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.memberships = []  # type: ignore[attr-defined]
+        haven_request = cast(HavenRequest, request)  # what this middleware makes of it
+        haven_request.membership = None
+        haven_request.memberships = []
         if request.user.is_authenticated:
             memberships, chosen = active_membership_for(request.user, request.session.get(SESSION_KEY))
-            request.memberships = memberships  # type: ignore[attr-defined]
+            haven_request.memberships = memberships
             if chosen is not None:
                 chosen.user = request.user  # already loaded: reading membership.user costs no query
-            request.membership = chosen  # type: ignore[attr-defined]
+            haven_request.membership = chosen
         return self.get_response(request)

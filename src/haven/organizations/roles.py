@@ -1,4 +1,4 @@
-"""The roles of DESIGN section 2, what kind of organization holds each, and which need MFA."""
+"""The roles (docs/roles.md), what kind of organization holds each, and which need MFA."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,7 @@ ROLES_BY_PRIVILEGE: tuple[str, ...] = (
 # Admins, and every role that can see child-level records, must sign in with a second factor.
 ROLES_REQUIRING_MFA = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.CLINICIAN})
 
-# Roles whose members may manage an organization's people.
+# Roles that manage an organization's people: each organization keeps one active (``check_an_admin_remains``).
 ROLES_MANAGING_PEOPLE = frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})
 
 # Roles that see child-level records, in a CAC: its admin (the clinical supervisor) and its clinicians.

@@ -163,16 +163,6 @@ def grants_waiting_for(membership: Membership, organization: Organization | None
     return grants.select_related("membership", "user", "granted_by", "organization").order_by("granted_at", "pk")
 
 
-def grants_pending_of(organization: Organization) -> QuerySet[MembershipGrant]:
-    """Every pending grant of the organization, for those who manage it (whoever may decide it)."""
-    return (
-        MembershipGrant.objects.in_org(organization)
-        .filter(status=GrantStatus.PENDING)
-        .select_related("membership", "user", "granted_by")
-        .order_by("granted_at", "pk")
-    )
-
-
 def memberships_waiting_of(user: Any) -> QuerySet[Membership]:
     """A person's own memberships that wait for a second person's approval."""
     return (

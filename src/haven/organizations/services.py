@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
+from haven.accounts.models import User
 from haven.audit import services as audit
 
 from .models import GrantPath, GrantStatus, Invitation, Membership, MembershipGrant, Organization
@@ -33,7 +34,7 @@ def check_role_fits(*, organization: Organization, role: str) -> None:
 
 @transaction.atomic
 def organization_create(
-    *, actor: Any, name: str, kind: str, parent: Organization | None, state: str = ""
+    *, actor: User, name: str, kind: str, parent: Organization | None, state: str = ""
 ) -> Organization:
     """Add an organization to the tree. CACs sit under a state chapter; chapters under the national office."""
     expected_parent = {
@@ -59,7 +60,7 @@ def organization_create(
 
 
 @transaction.atomic
-def invitation_create(*, actor: Any, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
+def invitation_create(*, actor: User, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
     """Invite someone by e-mail. Returns the invitation and its token, which exists nowhere else afterwards."""
     check_role_fits(organization=organization, role=role)
     email = normalize_email(email)
@@ -96,7 +97,7 @@ def invitation_create(*, actor: Any, organization: Organization, email: str, rol
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     if not invitation.is_open:
         raise ValidationError(_("This invitation is no longer open."))
     invitation.revoked_at = timezone.now()
@@ -121,7 +122,7 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn an invitation into a membership of the invited user (re-using an old one). A role that a second person
     must approve waits for them, with the inviter as its granter."""
     invitation = Invitation.objects.in_org(invitation.organization_id).select_for_update().get(pk=invitation.pk)
@@ -169,7 +170,7 @@ def check_an_admin_remains(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_deactivate(*, actor: Any, membership: Membership) -> Membership:
+def membership_deactivate(*, actor: User, membership: Membership) -> Membership:
     """Remove a role, one's own included, unless it leaves the organization without an admin."""
     if not membership.is_active:
         raise ValidationError(_("This membership is already inactive."))
@@ -188,7 +189,7 @@ def membership_deactivate(*, actor: Any, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_reactivate(*, actor: Any, membership: Membership) -> Membership:
+def membership_reactivate(*, actor: User, membership: Membership) -> Membership:
     """Give a removed role back: at once, or waiting for a second person's approval (decision 0011)."""
     if membership.is_active:
         raise ValidationError(_("This membership is already active."))
@@ -203,7 +204,7 @@ def membership_reactivate(*, actor: Any, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_grant(*, actor: Any, organization: Organization, user: Any, role: str) -> Membership:
+def membership_grant(*, actor: User, organization: Organization, user: User, role: str) -> Membership:
     """Give an existing user a role directly: at once, or waiting for a second person's approval (decision 0011)."""
     return _membership_give(
         actor=actor, granted_by=actor, organization=organization, user=user, role=role, path=GrantPath.DIRECT
@@ -212,10 +213,10 @@ def membership_grant(*, actor: Any, organization: Organization, user: Any, role:
 
 def _membership_give(
     *,
-    actor: Any,
+    actor: User,
     granted_by: Any,
     organization: Organization,
-    user: Any,
+    user: User,
     role: str,
     path: str,
     invitation: Invitation | None = None,
@@ -274,12 +275,12 @@ def _membership_give(
     return membership
 
 
-def _may_decide(actor: Any, grant: MembershipGrant) -> bool:
+def _may_decide(actor: User, grant: MembershipGrant) -> bool:
     memberships = Membership.objects.of_user(actor).active().select_related("organization", "user")
     return actor.is_active and any(grants_to_decide(m).filter(pk=grant.pk).exists() for m in memberships)
 
 
-def _decide(*, actor: Any, grant: MembershipGrant, status: str) -> MembershipGrant:
+def _decide(*, actor: User, grant: MembershipGrant, status: str) -> MembershipGrant:
     grant = (
         MembershipGrant.objects.in_org(grant.organization_id)
         .select_for_update()
@@ -320,7 +321,7 @@ def _decide(*, actor: Any, grant: MembershipGrant, status: str) -> MembershipGra
 
 
 @transaction.atomic
-def membership_grant_approve(*, actor: Any, grant: MembershipGrant) -> Membership:
+def membership_grant_approve(*, actor: User, grant: MembershipGrant) -> Membership:
     """A second person approves a pending grant: the membership works from now on."""
     grant = _decide(actor=actor, grant=grant, status=GrantStatus.APPROVED)
     membership = grant.membership
@@ -330,7 +331,7 @@ def membership_grant_approve(*, actor: Any, grant: MembershipGrant) -> Membershi
 
 
 @transaction.atomic
-def membership_grant_decline(*, actor: Any, grant: MembershipGrant) -> MembershipGrant:
+def membership_grant_decline(*, actor: User, grant: MembershipGrant) -> MembershipGrant:
     """A second person declines a pending grant: the membership stays inactive, the grant stays as history."""
     return _decide(actor=actor, grant=grant, status=GrantStatus.DECLINED)
 

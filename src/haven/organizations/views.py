@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +18,7 @@ from haven.core.permissions import role_required
 from . import selectors, services
 from .forms import InvitationForm, OrganizationForm
 from .models import Membership, MembershipGrant, Organization
+from .requests import MemberRequest
 from .roles import Role
 
 ADMINS = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
@@ -25,15 +26,15 @@ ADMINS = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
 
 @require_GET
 @role_required(*ADMINS)
-def organization_list(request: HttpRequest) -> HttpResponse:
-    tree = selectors.organization_tree(request.membership)  # type: ignore[attr-defined]
+def organization_list(request: MemberRequest) -> HttpResponse:
+    tree = selectors.organization_tree(request.membership)
     return TemplateResponse(request, "organizations/list.html", {"tree": tree})
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
-def organization_create(request: HttpRequest) -> HttpResponse:
-    parents = selectors.organizations_visible_to(request.membership)  # type: ignore[attr-defined]
+def organization_create(request: MemberRequest) -> HttpResponse:
+    parents = selectors.organizations_visible_to(request.membership)
     form = OrganizationForm(request.POST or None, parents=parents)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,11 +61,11 @@ def _add_errors(form: OrganizationForm | InvitationForm, error: ValidationError)
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _detail_context(request: HttpRequest, organization: Organization, form: InvitationForm) -> dict[str, object]:
+def _detail_context(request: MemberRequest, organization: Organization, form: InvitationForm) -> dict[str, object]:
     return {
         "organization": organization,
         "members": selectors.members_of(organization),
-        "grants_to_decide": selectors.grants_waiting_for(request.membership, organization),  # type: ignore[attr-defined]
+        "grants_to_decide": selectors.grants_waiting_for(request.membership, organization),
         "invitations": selectors.open_invitations_of(organization),
         "form": form,
     }
@@ -72,8 +73,8 @@ def _detail_context(request: HttpRequest, organization: Organization, form: Invi
 
 @require_GET
 @role_required(*ADMINS)
-def organization_detail(request: HttpRequest, organization_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def organization_detail(request: MemberRequest, organization_id: int) -> HttpResponse:
+    membership = request.membership
     organization = selectors.access_organization(membership=membership, organization_id=organization_id)
     form = InvitationForm(organization=organization, inviter_role=membership.role)
     return TemplateResponse(request, "organizations/detail.html", _detail_context(request, organization, form))
@@ -81,8 +82,8 @@ def organization_detail(request: HttpRequest, organization_id: int) -> HttpRespo
 
 @require_POST
 @role_required(*ADMINS)
-def invitation_create(request: HttpRequest, organization_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def invitation_create(request: MemberRequest, organization_id: int) -> HttpResponse:
+    membership = request.membership
     organization = selectors.access_organization(membership=membership, organization_id=organization_id)
     form = InvitationForm(request.POST, organization=organization, inviter_role=membership.role)
     if form.is_valid():
@@ -114,8 +115,8 @@ def invitation_create(request: HttpRequest, organization_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @role_required(*ADMINS)
-def invitation_revoke(request: HttpRequest, organization_id: int, invitation_id: int) -> HttpResponse:
-    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)  # type: ignore[attr-defined]
+def invitation_revoke(request: MemberRequest, organization_id: int, invitation_id: int) -> HttpResponse:
+    organization = selectors.access_organization(membership=request.membership, organization_id=organization_id)
     invitation = selectors.access_invitation(organization=organization, invitation_id=invitation_id)
     back = reverse("organizations:detail", args=[organization.pk])
     if not confirm.confirmed(request):
@@ -146,7 +147,7 @@ class _Question:
 
 
 def _member_action(
-    request: HttpRequest,
+    request: MemberRequest,
     organization_id: int,
     membership_id: int,
     act: Callable[[Membership], object],
@@ -157,7 +158,7 @@ def _member_action(
     """Apply one service to a member of an organization the admin manages, once confirmed when it takes something
     away (``question``, or ``own_question`` for one's own role), then go back to its page, or home when one has
     removed the role one was acting in."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     organization = selectors.access_organization(membership=membership, organization_id=organization_id)
     target = selectors.access_membership(organization=organization, membership_id=membership_id)
     if target.role == Role.PROGRAM_ADMIN and membership.role != Role.PROGRAM_ADMIN:
@@ -187,7 +188,7 @@ def _member_action(
 
 @require_http_methods(["GET", "POST"])
 @role_required(*ADMINS)
-def membership_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+def membership_deactivate(request: MemberRequest, organization_id: int, membership_id: int) -> HttpResponse:
     return _member_action(
         request,
         organization_id,
@@ -209,7 +210,7 @@ def membership_deactivate(request: HttpRequest, organization_id: int, membership
 
 @require_POST
 @role_required(*ADMINS)
-def membership_reactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+def membership_reactivate(request: MemberRequest, organization_id: int, membership_id: int) -> HttpResponse:
     return _member_action(
         request,
         organization_id,
@@ -221,7 +222,7 @@ def membership_reactivate(request: HttpRequest, organization_id: int, membership
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
-def account_deactivate(request: HttpRequest, organization_id: int, membership_id: int) -> HttpResponse:
+def account_deactivate(request: MemberRequest, organization_id: int, membership_id: int) -> HttpResponse:
     """A program admin closes a person's account everywhere: they can no longer sign in."""
     return _member_action(
         request,
@@ -238,14 +239,14 @@ def account_deactivate(request: HttpRequest, organization_id: int, membership_id
 
 
 def _grant_decision(
-    request: HttpRequest,
+    request: MemberRequest,
     organization_id: int,
     grant_id: int,
     decide: Callable[[MembershipGrant], object],
     done: str,
 ) -> HttpResponse:
     """Approve or decline a pending grant; 404 for anyone the rule does not let decide it (decision 0011)."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     organization = selectors.access_organization(membership=membership, organization_id=organization_id)
     grant = selectors.access_grant_to_decide(membership=membership, organization=organization, grant_id=grant_id)
     try:
@@ -259,7 +260,7 @@ def _grant_decision(
 
 @require_POST
 @role_required(*ADMINS)
-def grant_approve(request: HttpRequest, organization_id: int, grant_id: int) -> HttpResponse:
+def grant_approve(request: MemberRequest, organization_id: int, grant_id: int) -> HttpResponse:
     return _grant_decision(
         request,
         organization_id,
@@ -271,7 +272,7 @@ def grant_approve(request: HttpRequest, organization_id: int, grant_id: int) -> 
 
 @require_POST
 @role_required(*ADMINS)
-def grant_decline(request: HttpRequest, organization_id: int, grant_id: int) -> HttpResponse:
+def grant_decline(request: MemberRequest, organization_id: int, grant_id: int) -> HttpResponse:
     return _grant_decision(
         request,
         organization_id,

@@ -1,15 +1,9 @@
 """Generator step: the flagship program, its funder and targets, in proportion to the scale."""
 
-from datetime import date
-
+from haven.core.dates import add_months, month_of
 from haven.core.generation import GenerationContext
 
 from .models import Program, ProgramFunder, ProgramTarget, TargetMetric
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    return date(day.year + month_index // 12, month_index % 12 + 1, 1)
 
 
 def run(ctx: GenerationContext) -> None:
@@ -23,7 +17,7 @@ def run(ctx: GenerationContext) -> None:
             "protection, and raise public awareness."
         ),
         starts_on=ctx.start,
-        ends_on=add_months(ctx.start, 36),
+        ends_on=month_of(add_months(ctx.start, 36)),
     )
     ProgramFunder.objects.create(organization_id=national_id, program=program, funder_id=ctx.shared["funder_id"])
     # The announced targets are 2,000 trained and 55,000 children; the others are illustrative demo values.

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from django.http import Http404
 
+from haven.core.changes import Change
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 
@@ -32,3 +33,10 @@ def access_program(*, membership: Membership, program_id: int) -> Program:
         )
     except Program.DoesNotExist:
         raise Http404 from None
+
+
+def program_of(change: Change) -> Program:
+    """The program a change names (``core.changes``), for the apps that keep what derives from it. The writer read
+    its records within its own scope and says which program they belong to: a lookup by id for the keepers, never
+    a read on someone's behalf."""
+    return Program.objects.dangerously_unscoped().get(pk=change.program_id)

@@ -2,8 +2,9 @@ from typing import Any
 
 from django.db import transaction
 
+from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.care import served
+from haven.core.changes import ProgramChanged, announce
 from haven.organizations.models import Organization
 
 from .models import Program, ProgramFunder, ProgramTarget
@@ -12,7 +13,7 @@ from .models import Program, ProgramFunder, ProgramTarget
 @transaction.atomic
 def program_save(
     *,
-    actor: Any,
+    actor: User,
     organization: Organization,
     program: Program | None,
     name: str,
@@ -35,9 +36,6 @@ def program_save(
     )
     program.full_clean()
     program.save()
-    if not created and period != (program.starts_on, program.ends_on):
-        # Children served are counted within the program's period.
-        served.rebuild(program)
 
     funder_rows = ProgramFunder.objects.in_org(organization).filter(program=program)
     funder_rows.exclude(funder__in=funders).delete()
@@ -51,6 +49,8 @@ def program_save(
             ProgramTarget.objects.update_or_create(
                 organization=organization, program=program, metric=metric, defaults={"value": value}
             )
+    moved = not created and period != (program.starts_on, program.ends_on)
+    announce(ProgramChanged(program_id=program.pk, period_changed=moved))
     audit.record(
         actor=actor,
         action="program.create" if created else "program.update",

@@ -1,10 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haven.core.permissions import role_required
+from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
 
 from . import services
@@ -14,22 +15,22 @@ from .selectors import access_program, programs_visible_to
 
 @require_GET
 @role_required(Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
-def program_list(request: HttpRequest) -> HttpResponse:
-    programs = programs_visible_to(request.membership).prefetch_related_targets()  # type: ignore[attr-defined]
+def program_list(request: MemberRequest) -> HttpResponse:
+    programs = programs_visible_to(request.membership).prefetch_related_targets()
     return TemplateResponse(request, "programs/list.html", {"programs": programs})
 
 
 @require_GET
 @role_required(Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
-def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
-    program = access_program(membership=request.membership, program_id=program_id)  # type: ignore[attr-defined]
+def program_detail(request: MemberRequest, program_id: int) -> HttpResponse:
+    program = access_program(membership=request.membership, program_id=program_id)
     return TemplateResponse(request, "programs/detail.html", {"program": program})
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
-def program_edit(request: HttpRequest, program_id: int | None = None) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def program_edit(request: MemberRequest, program_id: int | None = None) -> HttpResponse:
+    membership = request.membership
     program = access_program(membership=membership, program_id=program_id) if program_id else None
     form = ProgramForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():

@@ -1,9 +1,9 @@
-"""Every program figure, defined once (DESIGN section 4): the program dashboard, the funder's, the downloads, the
+"""Every program figure, defined once (ARCHITECTURE.md): the program dashboard, the funder's, the downloads, the
 quarterly PDF and the public page all read these.
 
 Care figures come from the kept cells (``kept``), a few queries over small rows whatever the number of children;
 workforce figures from each clinician's derived path, cached under the program's workforce version
-(``training.figures``), so they are never older than the last write.
+(``training.version``), so they are never older than the last write.
 
 What the figures here are is unsuppressed: they are for program staff. Anything for a funder or the public goes
 through ``tables`` and disclosure control first.
@@ -20,14 +20,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
-from haven.training import figures as training_figures
 from haven.training import selectors as training_selectors
+from haven.training import version as workforce_version
 from haven.training.models import Enrollment
-from haven.training.path import Status, add_months
+from haven.training.path import Status
 
-from .kept import month_of
 from .models import ProgramCell, StateCell
 
 METRICS = ("clinicians_trained", "clinicians_certified", "children_served", "caregivers_served")
@@ -60,16 +60,6 @@ def program_months(program: Program, until: date | None = None) -> list[date]:
     return months
 
 
-def quarter_of(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_end(quarter: date) -> date:
-    month = quarter.month + 3
-    nxt = date(quarter.year + (month > 12), (month - 1) % 12 + 1, 1)
-    return nxt - timedelta(days=1)
-
-
 def program_quarters(program: Program, until: date) -> list[date]:
     quarters, current = [], quarter_of(program.starts_on)
     while current <= until:
@@ -96,11 +86,11 @@ class Clinician:
 
 def clinicians(program: Program) -> list[Clinician]:
     """Every enrollment of the program on its derived path, cached until the next workforce write."""
-    key = f"reporting:clinicians:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}"
+    key = f"reporting:clinicians:{program.pk}:{workforce_version.current(program)}:{timezone.now().date()}"
     value: list[Clinician] | None = cache.get(key)
     if value is None:
         value = _clinicians(program)
-        cache.set(key, value, training_figures.TIMEOUT)
+        cache.set(key, value, workforce_version.TIMEOUT)
     return value
 
 
@@ -145,13 +135,13 @@ def workforce(program: Program, filters: Filters, today: date | None = None) -> 
     today = today or timezone.now().date()
     start, end = filters.months(program)
     key = (
-        f"reporting:workforce:{program.pk}:{training_figures.version(program)}:{timezone.now().date()}:{today}:"
+        f"reporting:workforce:{program.pk}:{workforce_version.current(program)}:{timezone.now().date()}:{today}:"
         f"{start}:{end}:{filters.state}:{filters.cohort_id}"
     )
     value: Workforce | None = cache.get(key)
     if value is None:
         value = _workforce(program, start, end, filters, today)
-        cache.set(key, value, training_figures.TIMEOUT)
+        cache.set(key, value, workforce_version.TIMEOUT)
     return value
 
 

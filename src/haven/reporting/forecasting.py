@@ -11,12 +11,13 @@ from datetime import date
 from django.core.cache import cache
 
 from haven.care.models import Episode
+from haven.core.dates import month_of
 from haven.programs.models import Program
-from haven.training import figures as training_figures
+from haven.training import version as workforce_version
 from haven.training.models import Cohort, Enrollment
 
 from . import figures, forecast
-from .figures import Filters, month_of
+from .figures import Filters
 
 RAMP_BUCKETS = 13  # months 0..11 since the cohort started, then 12 or more
 RUNS = 1000
@@ -148,7 +149,7 @@ def forecast_program(
         return None
     scenarios = tuple(what_if or ())
     scenario = "-".join(f"{w.cohorts}x{w.seats}@{w.start_month}" for w in scenarios) or "none"
-    key = f"reporting:forecast:{program.pk}:{training_figures.version(program)}:{today}:{scenario}:{runs}"
+    key = f"reporting:forecast:{program.pk}:{workforce_version.current(program)}:{today}:{scenario}:{runs}"
     result: forecast.Forecast | None = cache.get(key)
     if result is None:
         goal = {metric: value for metric, value in figures.targets(program).items() if metric in forecast.METRICS}

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from haven.core.dates import month_of
 from haven.programs.models import Program
 from haven.training.models import Cohort
 
@@ -110,6 +111,6 @@ class WhatIfForm(forms.Form):
         if not data.get("cohorts"):
             return []
         start = date.fromisoformat(data["month"])
-        first = figures.month_of(self.program.starts_on)
+        first = month_of(self.program.starts_on)
         index = (start.year - first.year) * 12 + start.month - first.month
         return [forecast.WhatIf(cohorts=data["cohorts"], seats=data["seats"], start_month=index)]

@@ -1,4 +1,4 @@
-"""The care figures kept up to date as records are written (DESIGN section 6).
+"""The care figures kept up to date as records are written (docs/goals.md).
 
 A dashboard that scans 55,000 children's sessions and measures on every view takes seconds. Instead each CAC's
 care records are summed into :class:`CacCell` rows: one count per (month, figure, key), e.g. children first
@@ -13,7 +13,7 @@ writes only the cells that changed; then it sums the state again. So the kept ce
 
 The cells (``figure``, ``key``), by month:
 
-- ``children`` / ``caregivers``: children (caregivers) first served that month (``care.served``);
+- ``children`` / ``caregivers``: children (caregivers) first served that month (``served``);
   ``age_band``, ``gender``, ``race``: the children first served that month, by group.
 - ``referred``, ``started``, ``completed``, ``ended``: episodes referred, with a first session, completed or
   ended early that month; ``pre_post``: completed that month with a baseline and a post measure.
@@ -39,22 +39,19 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-from haven.care.models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Session
-from haven.care.outcomes import baseline_post_pairs
-from haven.core.generation import insert_rows
+from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session
+from haven.core.dates import month_of
+from haven.core.db import insert_rows
 from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
-from .models import CacCell, ProgramCell, StateCell
+from .models import CacCell, ChildServed, ProgramCell, StateCell
+from .outcomes import baseline_post_pairs
 
 type CellKey = tuple[int, date, str, str]  # (CAC, month, figure, key)
 
 WAIT_CAP = 365
-
-
-def month_of(day: date) -> date:
-    return date(day.year, day.month, 1)
 
 
 def _scope(manager: Any, program: Program, cac_ids: set[int] | None) -> Any:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haven.care.models import AgeBand, Gender, RaceEthnicity
 from haven.organizations.tenancy import TenantModel, TenantQuerySet
 
 
@@ -9,6 +10,34 @@ class CellQuerySet(TenantQuerySet):
     def of_program(self, program: object) -> "CellQuerySet":
         """Every row of one program: the program's own figures (counts, never a child)."""
         return self.filter(program=program)._scoped()
+
+
+class ChildServed(TenantModel):
+    """A child served by a program, kept up to date as sessions and placements are written (``reporting.served``,
+    which also checks it against the raw rows). A figure of both pillars: a child's session (care) with a
+    clinician placed in the program (training). The organization is the child's CAC.
+
+    One row per program and child: the first qualifying session's date, and the first session with a
+    caregiver taking part (a caregiver served).
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey("care.Child", on_delete=models.CASCADE, related_name="+")
+    first_session_on = models.DateField()
+    caregiver_first_on = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=2)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices)
+    gender = models.CharField(max_length=16, choices=Gender.choices)
+    race_ethnicity = models.CharField(max_length=20, choices=RaceEthnicity.choices)
+
+    objects = models.Manager.from_queryset(CellQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "child"], name="child_served_once")]
+        indexes = [models.Index(fields=["program", "first_session_on"], name="served_program_month")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} served by {self.program_id}"
 
 
 class CacCell(TenantModel):

@@ -33,11 +33,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from haven.audit import services as audit
+from haven.core.dates import month_of, quarter_end
 from haven.measures import change
 from haven.programs.models import Program
 
 from . import disclosure, figures
-from .figures import Filters, month_of, program_quarters, quarter_end
+from .figures import Filters, program_quarters
 from .models import ReleasedQuarter
 
 PUBLISHED, SUPPRESSED, HIDDEN, EXACT = "p", "s", "h", "e"

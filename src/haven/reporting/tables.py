@@ -17,11 +17,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core.dates import quarter_end, quarter_of
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
 from . import disclosure, release
-from .figures import quarter_end, quarter_of
 
 type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
 
@@ -66,212 +66,237 @@ def last_closed_quarter(program: Program, today: date) -> date | None:
 def funder_report(program: Program, quarter: date) -> FunderReport:
     """The funder's figures as of the end of ``quarter`` (its first day), as released (``release``): protected
     together, and with every quarter released before, and the same each time they are read."""
-    until = quarter_end(quarter)
-    protected = release.released(program, quarter)
-    keys = list(protected.values)
-    quarters = [
-        date.fromisoformat(k[1]) for k in keys if isinstance(k, tuple) and k[0] == "q" and k[2:] == ("trained", "cum")
+    cells = _Released(release.released(program, quarter))
+    quarters = [date.fromisoformat(k[1]) for k in cells.keys("q", length=4) if k[2:] == ("trained", "cum")]
+    tables = [
+        _targets(cells),
+        _workforce(cells),
+        _by_quarter(cells, quarters),
+        _by_state(cells),
+        *_children_by(cells),
+        _engagement(cells),
+        _outcomes(cells),
+        _fidelity(cells),
     ]
-    states = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "state" and k[2] == "trained"]
-    codes = [k[1] for k in keys if isinstance(k, tuple) and k[0] == "outcome" and k[2] == "n"]
-    goal = released_targets(protected)
-    totals = {
-        "clinicians_trained": "trained",
-        "clinicians_certified": "certified",
-        "children_served": "children",
-        "caregivers_served": "caregivers",
-    }
-    tables: list[Rendered] = []
-    pct = protected.percent
+    return FunderReport(program, quarter, quarter_end(quarter), tables, cells.protected, quarters)
 
-    def shown(key: Hashable) -> int | str:
-        value = protected.value(key)
+
+@dataclass(frozen=True)
+class _Released:
+    """A released quarter's protected cells, read as the tables show them."""
+
+    protected: disclosure.Protected
+
+    def keys(self, kind: str, *, length: int) -> list[tuple[Any, ...]]:
+        """The cells' keys of one kind (``("state", "CA", "trained")`` is of kind "state", length 3), in order."""
+        return [k for k in self.protected.values if isinstance(k, tuple) and len(k) == length and k[0] == kind]
+
+    def shown(self, key: Hashable) -> int | str:
+        value = self.protected.value(key)
         return disclosure.SUPPRESSED if value is None else value
 
-    tables.append(
-        Rendered(
-            "targets",
-            _("Progress toward the targets"),
-            _(
-                "What the program has achieved since it began, against the goals set for it when the quarter was "
-                "released. A clinician is trained once they finished live training and the consultation calls; "
-                "certified once the national certification was awarded. A child (or a caregiver) is served from "
-                "their first treatment session with a clinician of the program."
-            ),
-            [Column(_("Goal")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
-            [
-                (
-                    _METRIC_LABELS[metric],
-                    [goal.get(metric), shown(key), _share(shown(key), goal.get(metric))],
-                )
-                for metric, key in totals.items()
-            ],
-        )
+    def pct(self, numerator: Hashable, denominator: Hashable) -> float | None:
+        return self.protected.percent(numerator, denominator)
+
+
+_TOTALS = {
+    "clinicians_trained": "trained",
+    "clinicians_certified": "certified",
+    "children_served": "children",
+    "caregivers_served": "caregivers",
+}
+
+
+def _targets(cells: _Released) -> Rendered:
+    goal = released_targets(cells.protected)
+    return Rendered(
+        "targets",
+        _("Progress toward the targets"),
+        _(
+            "What the program has achieved since it began, against the goals set for it when the quarter was "
+            "released. A clinician is trained once they finished live training and the consultation calls; "
+            "certified once the national certification was awarded. A child (or a caregiver) is served from "
+            "their first treatment session with a clinician of the program."
+        ),
+        [Column(_("Goal")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
+        [
+            (
+                _METRIC_LABELS[metric],
+                [goal.get(metric), cells.shown(key), _share(cells.shown(key), goal.get(metric))],
+            )
+            for metric, key in _TOTALS.items()
+        ],
     )
-    tables.append(
-        Rendered(
-            "workforce",
-            _("Clinicians on the path to certification"),
-            _(
-                "Clinicians placed in a training cohort, how many finished training, and how many are certified. "
-                "Shares are of the clinicians placed. Clinicians are counted exactly, however few: they are the "
-                "professionals the program trains, not children."
-            ),
-            [Column(_("Clinicians")), Column(_("Share"), percent=True)],
-            [
-                (_("Placed in a cohort"), [shown("placed"), None]),
-                (_("Trained"), [shown("trained"), pct("trained", "placed")]),
-                (_("Certified"), [shown("certified"), pct("certified", "placed")]),
-            ],
-        )
+
+
+def _workforce(cells: _Released) -> Rendered:
+    return Rendered(
+        "workforce",
+        _("Clinicians on the path to certification"),
+        _(
+            "Clinicians placed in a training cohort, how many finished training, and how many are certified. "
+            "Shares are of the clinicians placed. Clinicians are counted exactly, however few: they are the "
+            "professionals the program trains, not children."
+        ),
+        [Column(_("Clinicians")), Column(_("Share"), percent=True)],
+        [
+            (_("Placed in a cohort"), [cells.shown("placed"), None]),
+            (_("Trained"), [cells.shown("trained"), cells.pct("trained", "placed")]),
+            (_("Certified"), [cells.shown("certified"), cells.pct("certified", "placed")]),
+        ],
     )
-    tables.append(
-        Rendered(
-            "quarters",
-            _("Quarter by quarter"),
-            _("New in each quarter, and the running total since the program began."),
-            [
-                Column(_("Clinicians trained")),
-                Column(_("Trained to date")),
-                Column(_("Children served")),
-                Column(_("Children to date")),
-                Column(_("Caregivers served")),
-                Column(_("Caregivers to date")),
-            ],
-            [
-                (
-                    quarter_label(q),
-                    [
-                        shown(("q", q.isoformat(), "trained", "new")),
-                        shown(("q", q.isoformat(), "trained", "cum")),
-                        shown(("q", q.isoformat(), "children", "new")),
-                        shown(("q", q.isoformat(), "children", "cum")),
-                        shown(("q", q.isoformat(), "caregivers", "new")),
-                        shown(("q", q.isoformat(), "caregivers", "cum")),
-                    ],
-                )
-                for q in quarters
-            ],
-        )
-    )
-    tables.append(
-        Rendered(
-            "states",
-            _("Reach by state"),
-            _(
-                "Where the clinicians work and the children were served. States are the finest geography shown; "
-                "counts of children and caregivers from 1 to 10, and any count that would reveal one, are shown as "
-                "<11. Clinicians are counted exactly."
-            ),
-            [
-                Column(_("Clinicians trained")),
-                Column(_("Clinicians certified")),
-                Column(_("Children served")),
-                Column(_("Caregivers served")),
-            ],
-            [
-                (
-                    s,
-                    [shown(("state", s, m)) for m in ("trained", "certified", "children", "caregivers")],
-                )
-                for s in states
-            ],
-        )
-    )
-    for group, title, labels in (
-        ("age_band", _("Children served by age"), dict(AgeBand.choices)),
-        ("gender", _("Children served by gender"), dict(Gender.choices)),
-        ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
-    ):
-        tables.append(
-            Rendered(
-                group,
-                title,
-                _("Age at referral, gender and race or ethnicity as the CAC recorded them."),
-                [Column(_("Children")), Column(_("Share"), percent=True)],
+
+
+def _by_quarter(cells: _Released, quarters: list[date]) -> Rendered:
+    return Rendered(
+        "quarters",
+        _("Quarter by quarter"),
+        _("New in each quarter, and the running total since the program began."),
+        [
+            Column(_("Clinicians trained")),
+            Column(_("Trained to date")),
+            Column(_("Children served")),
+            Column(_("Children to date")),
+            Column(_("Caregivers served")),
+            Column(_("Caregivers to date")),
+        ],
+        [
+            (
+                quarter_label(q),
                 [
-                    (labels[value], [shown((group, value)), pct((group, value), "children")])
-                    for value in [k[1] for k in keys if isinstance(k, tuple) and len(k) == 2 and k[0] == group]
+                    cells.shown(("q", q.isoformat(), who, when))
+                    for who in ("trained", "children", "caregivers")
+                    for when in ("new", "cum")
                 ],
             )
-        )
-    tables.append(
+            for q in quarters
+        ],
+    )
+
+
+def _by_state(cells: _Released) -> Rendered:
+    states = [k[1] for k in cells.keys("state", length=3) if k[2] == "trained"]
+    return Rendered(
+        "states",
+        _("Reach by state"),
+        _(
+            "Where the clinicians work and the children were served. States are the finest geography shown; "
+            "counts of children and caregivers from 1 to 10, and any count that would reveal one, are shown as "
+            "<11. Clinicians are counted exactly."
+        ),
+        [
+            Column(_("Clinicians trained")),
+            Column(_("Clinicians certified")),
+            Column(_("Children served")),
+            Column(_("Caregivers served")),
+        ],
+        [
+            (s, [cells.shown(("state", s, m)) for m in ("trained", "certified", "children", "caregivers")])
+            for s in states
+        ],
+    )
+
+
+def _children_by(cells: _Released) -> list[Rendered]:
+    """The children served by age, gender, and race or ethnicity: one table each."""
+    return [
         Rendered(
-            "engagement",
-            _("From referral to completed treatment"),
-            _(
-                "Treatment episodes referred to a clinician of the program, those that began (a first session), and "
-                "how they closed: completed, or ended early. The completion rate is completed episodes among those "
-                "closed."
-            ),
-            [Column(_("Episodes")), Column(_("Share"), percent=True)],
+            group,
+            title,
+            _("Age at referral, gender and race or ethnicity as the CAC recorded them."),
+            [Column(_("Children")), Column(_("Share"), percent=True)],
             [
-                (_("Referred"), [shown("referred"), None]),
-                (_("Began treatment"), [shown("started"), pct("started", "referred")]),
-                (_("Completed"), [shown("completed"), pct("completed", "started")]),
-                (_("Ended early"), [shown("ended"), pct("ended", "started")]),
-                (_("Completed with a baseline and a post measure"), [shown("pre_post"), pct("pre_post", "completed")]),
-                (_("Sessions held"), [shown("sessions"), None]),
+                (labels[value], [cells.shown((group, value)), cells.pct((group, value), "children")])
+                for value in [k[1] for k in cells.keys(group, length=2)]
             ],
         )
+        for group, title, labels in (
+            ("age_band", _("Children served by age"), dict(AgeBand.choices)),
+            ("gender", _("Children served by gender"), dict(Gender.choices)),
+            ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
+        )
+    ]
+
+
+def _engagement(cells: _Released) -> Rendered:
+    shown, pct = cells.shown, cells.pct
+    return Rendered(
+        "engagement",
+        _("From referral to completed treatment"),
+        _(
+            "Treatment episodes referred to a clinician of the program, those that began (a first session), and "
+            "how they closed: completed, or ended early. The completion rate is completed episodes among those "
+            "closed."
+        ),
+        [Column(_("Episodes")), Column(_("Share"), percent=True)],
+        [
+            (_("Referred"), [shown("referred"), None]),
+            (_("Began treatment"), [shown("started"), pct("started", "referred")]),
+            (_("Completed"), [shown("completed"), pct("completed", "started")]),
+            (_("Ended early"), [shown("ended"), pct("ended", "started")]),
+            (_("Completed with a baseline and a post measure"), [shown("pre_post"), pct("pre_post", "completed")]),
+            (_("Sessions held"), [shown("sessions"), None]),
+        ],
     )
-    outcome_rows: list[tuple[str | Promise, list[Value]]] = []
-    for code in codes:
+
+
+def _outcomes(cells: _Released) -> Rendered:
+    rows: list[tuple[str | Promise, list[Value]]] = []
+    for code in [k[1] for k in cells.keys("outcome", length=3) if k[2] == "n"]:
         n_key = ("outcome", code, "n")
-        outcome_rows.append(
+        rows.append(
             (
                 INSTRUMENT_LABELS.get(code, code),
                 [
-                    shown(n_key),
-                    pct(("outcome", code, "improved"), n_key),
-                    pct(("outcome", code, "recovered"), ("outcome", code, "eligible")),
-                    pct(("outcome", code, "unchanged"), n_key),
-                    pct(("outcome", code, "deteriorated"), n_key),
+                    cells.shown(n_key),
+                    cells.pct(("outcome", code, "improved"), n_key),
+                    cells.pct(("outcome", code, "recovered"), ("outcome", code, "eligible")),
+                    cells.pct(("outcome", code, "unchanged"), n_key),
+                    cells.pct(("outcome", code, "deteriorated"), n_key),
                 ],
             )
         )
-    tables.append(
-        Rendered(
-            "outcomes",
-            _("How children's symptoms changed"),
-            _(
-                "For completed treatments with a score before and after, per questionnaire. A change is reliable "
-                "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
-                "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
-                "improvement to below the clinical cut-off, among children who started above it. The cut-off is "
-                "each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where population "
-                "norms are published); a questionnaire with no published cut-off or reliability shows a dash."
-            ),
-            [
-                Column(_("Children measured")),
-                Column(_("Improved"), percent=True),
-                Column(_("Recovered"), percent=True),
-                Column(_("Unchanged"), percent=True),
-                Column(_("Worse"), percent=True),
-            ],
-            outcome_rows,
-        )
+    return Rendered(
+        "outcomes",
+        _("How children's symptoms changed"),
+        _(
+            "For completed treatments with a score before and after, per questionnaire. A change is reliable "
+            "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
+            "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
+            "improvement to below the clinical cut-off, among children who started above it. The cut-off is "
+            "each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where population "
+            "norms are published); a questionnaire with no published cut-off or reliability shows a dash."
+        ),
+        [
+            Column(_("Children measured")),
+            Column(_("Improved"), percent=True),
+            Column(_("Recovered"), percent=True),
+            Column(_("Unchanged"), percent=True),
+            Column(_("Worse"), percent=True),
+        ],
+        rows,
     )
-    tables.append(
-        Rendered(
-            "fidelity",
-            _("Treatment as designed"),
-            _(
-                "TF-CBT has eight components (PRACTICE). For completed TF-CBT treatments: how many covered each "
-                "component, and all eight."
-            ),
-            [Column(_("Episodes")), Column(_("Share"), percent=True)],
-            [
-                (_("Completed TF-CBT episodes"), [shown("practice_episodes"), None]),
-                (_("Covered all eight components"), [shown("practice_all"), pct("practice_all", "practice_episodes")]),
-                *[
-                    (label, [shown(("practice", code)), pct(("practice", code), "practice_episodes")])
-                    for code, label in Practice.choices
-                ],
+
+
+def _fidelity(cells: _Released) -> Rendered:
+    shown, pct = cells.shown, cells.pct
+    return Rendered(
+        "fidelity",
+        _("Treatment as designed"),
+        _(
+            "TF-CBT has eight components (PRACTICE). For completed TF-CBT treatments: how many covered each "
+            "component, and all eight."
+        ),
+        [Column(_("Episodes")), Column(_("Share"), percent=True)],
+        [
+            (_("Completed TF-CBT episodes"), [shown("practice_episodes"), None]),
+            (_("Covered all eight components"), [shown("practice_all"), pct("practice_all", "practice_episodes")]),
+            *[
+                (label, [shown(("practice", code)), pct(("practice", code), "practice_episodes")])
+                for code, label in Practice.choices
             ],
-        )
+        ],
     )
-    return FunderReport(program, quarter, until, tables, protected, quarters)
 
 
 def _share(value: Value, target: int | None) -> float | None:

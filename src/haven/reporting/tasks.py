@@ -1,14 +1,11 @@
 """Background work of the reporting app (Django's tasks framework; the database backend runs it in `db_worker`)."""
 
-from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
-from haven.audit import services as audit
-
-from . import charts, pdf, tables
-from .models import QuarterlyReport, ReportStatus
+from . import charts, pdf, services, tables
+from .models import QuarterlyReport
 
 
 @task()
@@ -29,18 +26,6 @@ def generate_report(report_id: int) -> None:
             )
             content = pdf.render_pdf(html)
     except Exception as error:
-        QuarterlyReport.objects.in_org(report.organization_id).filter(pk=report.pk).update(
-            status=ReportStatus.FAILED, error=type(error).__name__[:200]
-        )
+        services.report_fail(report=report, error=error)
         raise
-    with transaction.atomic():
-        QuarterlyReport.objects.in_org(report.organization_id).filter(pk=report.pk).update(
-            status=ReportStatus.READY, pdf=content, generated_at=timezone.now(), error=""
-        )
-        audit.record(
-            actor=None,
-            action="report.generate",
-            organization=report.organization_id,
-            target=report,
-            detail={"quarter": report.quarter.isoformat(), "language": report.language, "bytes": len(content)},
-        )
+    services.report_store(report=report, content=content)

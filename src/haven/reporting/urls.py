@@ -8,6 +8,7 @@ urlpatterns = [
     path("funder/", views.funder, name="funder"),
     path("funder/export.<str:fmt>", views.funder_export, name="funder_export"),
     path("state/", views.state, name="state"),
+    path("outcomes/", views.outcomes, name="outcomes"),
     path("forecast/", views.forecast, name="forecast"),
     path("reports/", views.reports, name="reports"),
     path("reports/<int:report_id>.pdf", views.report_download, name="report_download"),

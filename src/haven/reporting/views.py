@@ -2,7 +2,6 @@ import csv
 import io
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -13,44 +12,29 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from haven.audit import services as audit
+from haven.care import selectors as care_selectors
 from haven.core.permissions import role_required
-from haven.organizations.models import Membership
+from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
 from haven.training import selectors as training_selectors
 
-from . import charts, figures, forecasting, pdf, tables
+from . import charts, figures, forecasting, pdf, selectors, services, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
-from .models import QuarterlyReport, ReportStatus
-from .tasks import generate_report
+from .outcomes import care_figures
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership
-
-
-def _program(request: HttpRequest) -> Program:
+def _program(request: MemberRequest) -> Program:
     """The program the page is about: ``?program=`` among those the user may see, else the newest."""
-    programs = programs_visible_to(_membership(request)).order_by("-starts_on", "pk")
-    wanted = request.GET.get("program", "")
-    if wanted:
-        if not wanted.isdigit():
-            raise Http404
-        programs = programs.filter(pk=int(wanted))
-    program = programs.first()
-    if program is None:
-        raise Http404
-    return program
+    return selectors.program_shown(request.membership, request.GET.get("program", ""))
 
 
 @require_GET
 @role_required(Role.PROGRAM_ADMIN)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: MemberRequest) -> HttpResponse:
     """The program staff's figures, unsuppressed: targets, workforce, reach, engagement, outcomes, fidelity."""
     program = _program(request)
     form = FiltersForm(request.GET or None, program=program)
@@ -92,7 +76,7 @@ def _funder_report(program: Program) -> tables.FunderReport | None:
 
 @require_GET
 @role_required(*FUNDER_AUDIENCE)
-def funder(request: HttpRequest) -> HttpResponse:
+def funder(request: MemberRequest) -> HttpResponse:
     """The funder's dashboard: the program's figures after disclosure control, as of the last closed quarter."""
     program = _program(request)
     report = _funder_report(program)
@@ -102,22 +86,20 @@ def funder(request: HttpRequest) -> HttpResponse:
         {
             "program": program,
             "report": report,
-            "programs": programs_visible_to(_membership(request)).order_by("-starts_on"),
+            "programs": programs_visible_to(request.membership).order_by("-starts_on"),
             "chart_quarters": charts.quarters_data(report) if report else None,
-            "reports": QuarterlyReport.objects.in_org(program.organization_id)
-            .filter(program=program, status=ReportStatus.READY)
-            .defer("pdf")[:12],
+            "reports": selectors.reports_of(program, ready=True)[:12],
         },
     )
 
 
 @require_GET
 @role_required(Role.ORG_ADMIN)
-def state(request: HttpRequest) -> HttpResponse:
+def state(request: MemberRequest) -> HttpResponse:
     """An org admin's state (a state chapter's home; a CAC admin sees their own CAC in it): the CACs they oversee
     with their clinicians on the path, and the state's figures as the funder sees them, from the last released
     quarter (children's counts protected, clinicians' exact)."""
-    membership = _membership(request)
+    membership = request.membership
     program = training_selectors.program_for(membership)
     if program is None:
         raise Http404
@@ -150,7 +132,7 @@ def _cell_text(value: tables.Value, column: tables.Column) -> Any:
 
 @require_GET
 @role_required(*FUNDER_AUDIENCE)
-def funder_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def funder_export(request: MemberRequest, fmt: str) -> HttpResponse:
     """The funder's tables as CSV, XLSX or PDF: exactly what the page shows, each download audited."""
     report = _funder_report(_program(request))
     if report is None:
@@ -173,13 +155,7 @@ def funder_export(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    audit.record(
-        actor=request.user,
-        action="report.export",
-        organization=_membership(request).organization_id,
-        target=report.program,
-        detail={"format": fmt, "quarter": report.quarter.isoformat()},
-    )
+    selectors.audit_export(membership=request.membership, report=report, fmt=fmt)
     return response
 
 
@@ -197,30 +173,20 @@ def _xlsx(rows: list[list[Any]]) -> bytes:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.PROGRAM_ADMIN)
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: MemberRequest) -> HttpResponse:
     """Quarterly funder reports: write the narrative, choose the quarter and language; the PDF is made in the
     background."""
     program = _program(request)
     today = timezone.now().date()
     form = ReportForm(request.POST or None, program=program, today=today)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            report = QuarterlyReport.objects.create(
-                organization_id=program.organization_id,
-                program=program,
-                quarter=form.cleaned_data["quarter"],
-                language=form.cleaned_data["language"],
-                narrative=form.cleaned_data["narrative"],
-                requested_by=request.user,
-            )
-            audit.record(
-                actor=request.user,
-                action="report.request",
-                organization=program.organization_id,
-                target=report,
-                detail={"quarter": report.quarter.isoformat(), "language": report.language},
-            )
-            transaction.on_commit(lambda: generate_report.enqueue(report.pk))
+        services.report_request(
+            actor=request.user,
+            program=program,
+            quarter=form.cleaned_data["quarter"],
+            language=form.cleaned_data["language"],
+            narrative=form.cleaned_data["narrative"],
+        )
         return redirect(f"{request.path}?program={program.pk}")
     return TemplateResponse(
         request,
@@ -228,33 +194,16 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "program": program,
             "form": form,
-            "reports": QuarterlyReport.objects.in_org(program.organization_id)
-            .filter(program=program)
-            .select_related("requested_by")
-            .defer("pdf"),
+            "reports": selectors.reports_of(program),
         },
     )
 
 
 @require_GET
 @role_required(*FUNDER_AUDIENCE)
-def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
-    programs = programs_visible_to(_membership(request))
-    report = (
-        QuarterlyReport.objects.in_orgs(programs.values("organization_id"))
-        .filter(pk=report_id, program__in=programs, status=ReportStatus.READY)
-        .first()
-    )
-    if report is None or report.pdf is None:
-        raise Http404
-    audit.record(
-        actor=request.user,
-        action="report.download",
-        organization=_membership(request).organization_id,
-        target=report,
-        detail={"quarter": report.quarter.isoformat(), "language": report.language},
-    )
-    response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
+def report_download(request: MemberRequest, report_id: int) -> HttpResponse:
+    report, content = selectors.access_report(membership=request.membership, report_id=report_id)
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="haven-report-{report.quarter:%Y-%m}-{report.language}.pdf"'
     )
@@ -262,8 +211,25 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
+def outcomes(request: MemberRequest) -> HttpResponse:
+    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
+    membership = request.membership
+    if membership.role == Role.ORG_ADMIN and not care_selectors.sees_children(membership):
+        raise Http404
+    program = training_selectors.program_for(membership)
+    if program is None:
+        raise Http404
+    cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
+    figures = care_figures(program, organization_id=cac_id)
+    return TemplateResponse(
+        request, "reporting/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
+    )
+
+
+@require_GET
 @role_required(Role.PROGRAM_ADMIN)
-def forecast(request: HttpRequest) -> HttpResponse:
+def forecast(request: MemberRequest) -> HttpResponse:
     """The probability of reaching each target by the program's end, and what-if scenarios."""
     program = _program(request)
     today = timezone.now().date()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "haven.training",
     "haven.care",
     "haven.reporting",
+    "haven.shell",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "haven.core.context_processors.shell",
+                "haven.shell.context_processors.shell",
             ],
         },
     },
@@ -127,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign_in"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "shell:home"
 
 # Sessions: 30 minutes idle (the cookie age, renewed on every request), 12 hours absolute (our middleware).
 SESSION_COOKIE_AGE = 30 * 60
@@ -213,6 +214,6 @@ HAVEN_AUDIT_CHECKPOINTS = Path(
 )
 HAVEN_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("HAVEN_AUDIT_CHECKPOINT_EVERY", "300"))
 
-# Per-process memory cache: cached figures are keyed by their program's write token (training.figures), so
+# Per-process memory cache: cached figures are keyed by their program's write token (training.version), so
 # every process sees a change as soon as it is committed, whatever the cache backend.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 6 * 60 * 60}}

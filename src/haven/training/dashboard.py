@@ -11,12 +11,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from haven.core.dates import add_months
 from haven.organizations.models import Membership
 from haven.programs.models import Program, ProgramTarget, TargetMetric
 
-from . import capacity, figures, selectors
+from . import capacity, selectors, version
 from .models import Cohort, Placement
-from .path import Requirement, Status, add_months
+from .path import Requirement, Status
 from .selectors import EnrollmentPath
 
 # A trainee is behind when they attended under this share of the calls held so far ...
@@ -57,7 +58,7 @@ def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None =
         program = selectors.program_for(membership)
         if program is None:
             return []
-        return figures.cached(
+        return version.cached(
             "at_risk",
             membership=membership,
             program=program,
@@ -89,8 +90,8 @@ def _months(start: date, end: date) -> list[date]:
 
 
 def workforce_summary(*, membership: Membership, program: Program) -> dict[str, Any]:
-    """The workforce page's figures: derived from every path, cached until the next write (``figures``)."""
-    summary = figures.cached(
+    """The workforce page's figures: derived from every path, cached until the next write (``version``)."""
+    summary = version.cached(
         "workforce",
         membership=membership,
         program=program,
@@ -181,7 +182,7 @@ def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]
         .values_list("value", flat=True)
         .first()
     )
-    observed = figures.cached(
+    observed = version.cached(
         "capacity",
         membership=membership,
         program=program,

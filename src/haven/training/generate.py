@@ -1,8 +1,8 @@
 """Generator step: cohorts of about 20 across the program's first two and a half years, enrollments,
 attendance at the calls held so far, online-course certificates and knowledge-test attempts.
 
-Certification needs completed cases, which come from the care records (a later pillar), so no one is
-certified until those exist.
+Certification needs completed cases, which come from the care records: :func:`certify` is a second step, run
+after care's.
 """
 
 import math
@@ -11,11 +11,13 @@ from datetime import date, time, timedelta
 
 from django.utils import timezone
 
+from haven.care import selectors as care_selectors
+from haven.core.dates import add_months
 from haven.core.generation import GenerationContext
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
-from . import figures
+from . import version
 from .closed_days import Calendar
 from .models import (
     Attendance,
@@ -32,7 +34,6 @@ from .models import (
     Modality,
     Placement,
 )
-from .path import add_months
 from .schedule import collaborative_calendar, consultation_dates
 
 REGIONS = {
@@ -215,7 +216,7 @@ def run(ctx: GenerationContext) -> None:
                 taken = add_months(taken, 6) + timedelta(days=rng.randint(0, 60))
     Attendance.objects.bulk_create(attendance, batch_size=5000)
     Milestone.objects.bulk_create(milestones, batch_size=5000)
-    figures.changed(Program.objects.in_org(national_id).get(pk=program_id))
+    version.bump(Program.objects.in_org(national_id).get(pk=program_id))
     ctx.count("cohorts", len(cohorts))
     ctx.count("enrollments", len(enrollments))
     ctx.count("attendance marks", len(attendance))
@@ -230,3 +231,45 @@ def _milestone(enrollment: Enrollment, kind: str, on: date, passed: bool = True)
         passed=passed,
         recorded_by_id=enrollment.clinician_id,
     )
+
+
+def certify(ctx: GenerationContext) -> None:
+    """Generator step, after care's: clinicians who passed the knowledge test and completed their three cases
+    (read from the care records) apply and are certified."""
+    if "children" not in ctx.counts:  # care generated no records
+        return
+    rng = ctx.rng
+    today = timezone.now().date()
+    program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
+    cases = care_selectors.completed_cases_by_clinician(program)
+    passed = dict(
+        Milestone.objects.dangerously_unscoped()
+        .filter(enrollment__program=program, kind=MilestoneKind.KNOWLEDGE_TEST, passed=True)
+        .values_list("enrollment_id", "achieved_on")
+    )
+    enrollments = Enrollment.objects.dangerously_unscoped().filter(
+        pk__in=list(passed),
+        placement=Placement.ENROLLED,
+        degree__in=["masters", "doctorate"],
+        license_status="permanent",
+    )
+    certifications = []
+    for enrollment in enrollments:
+        done = sorted(cases.get(enrollment.clinician_id, []))
+        if len(done) < 3 or sum(1 for _d, caregiver in done if caregiver) < 2:
+            continue
+        ready = max(passed[enrollment.pk], done[2][0])
+        on = ready + timedelta(days=rng.randint(14, 90))
+        if on <= today and rng.random() < 0.9:
+            certifications.append(
+                Milestone(
+                    organization_id=enrollment.organization_id,
+                    enrollment=enrollment,
+                    kind=MilestoneKind.CERTIFICATION,
+                    achieved_on=on,
+                    recorded_by_id=enrollment.clinician_id,
+                )
+            )
+    Milestone.objects.bulk_create(certifications, batch_size=5000)
+    version.bump(program)
+    ctx.count("certifications", len(certifications))

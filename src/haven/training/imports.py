@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
+from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.care import served
-from haven.core.generation import insert_rows
+from haven.core.changes import WorkforceChanged, announce
+from haven.core.db import insert_rows
 from haven.core.tabular import Table, excerpt
 from haven.core.tabular_dates import DateColumn, DateError, DateOrder, describe, parse_date
 from haven.organizations.models import US_STATES, Membership
@@ -24,7 +25,6 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
-from . import figures
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement
 
 KINDS = {
@@ -96,13 +96,13 @@ def rows_of(table: Table, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def plan_import(
+def plan(
     *,
     membership: Membership,
     program: Program,
     kind: str,
     rows: list[dict[str, Any]],
-    actor: Any,
+    actor: User,
     date_order: str | None = None,
 ) -> ImportPlan:
     """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written. ``date_order`` is the
@@ -151,7 +151,7 @@ def plan_import(
 class _Context:
     membership: Membership
     program: Program
-    actor: Any
+    actor: User
     clinicians: dict[str, tuple[int, int]]
     enrollments: dict[int, Enrollment] = field(default_factory=dict)  # for a roster
     placed: dict[int, "_Placed"] = field(default_factory=dict)  # for a course
@@ -270,9 +270,9 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
 
 
 @transaction.atomic
-def import_apply(
+def apply(
     *,
-    actor: Any,
+    actor: User,
     membership: Membership,
     program: Program,
     kind: str,
@@ -284,13 +284,13 @@ def import_apply(
     in error, then write everything at once. One audit event for the whole import."""
     # Hold the program's cohorts while seats are counted and filled, as placements do.
     list(Cohort.objects.in_org(program.organization_id).filter(program=program).select_for_update())
-    plan = plan_import(membership=membership, program=program, kind=kind, rows=rows, actor=actor, date_order=date_order)
-    if plan.has_errors:
+    result = plan(membership=membership, program=program, kind=kind, rows=rows, actor=actor, date_order=date_order)
+    if result.has_errors:
         transaction.set_rollback(True)
-        return plan
-    Enrollment.objects.bulk_create(plan.new_enrollments, batch_size=2000)
+        return result
+    Enrollment.objects.bulk_create(result.new_enrollments, batch_size=2000)
     Enrollment.objects.bulk_update(
-        plan.changed_enrollments,
+        result.changed_enrollments,
         [
             "cohort",
             "placement",
@@ -311,18 +311,15 @@ def import_apply(
         ["organization_id", "enrollment_id", "kind", "achieved_on", "passed", "recorded_by_id", "recorded_at"],
         (
             (org_id, enrollment_id, MilestoneKind.ONLINE_COURSE, on, True, actor.pk, now)
-            for org_id, enrollment_id, on in plan.new_courses
+            for org_id, enrollment_id, on in result.new_courses
         ),
     )
-    served.refresh_clinicians(
-        program,
-        (
-            (e.organization_id, e.clinician_id)
-            for e in (*plan.new_enrollments, *plan.changed_enrollments)
-            if e.placement == Placement.ENROLLED
-        ),
+    placed = frozenset(
+        (e.organization_id, e.clinician_id)
+        for e in (*result.new_enrollments, *result.changed_enrollments)
+        if e.placement == Placement.ENROLLED
     )
-    figures.changed(program)
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
     audit.record(
         actor=actor,
         action="import.apply",
@@ -331,9 +328,9 @@ def import_apply(
         detail={
             "kind": kind,
             "rows": len(rows),
-            CREATE: plan.count(CREATE),
-            UPDATE: plan.count(UPDATE),
-            UNCHANGED: plan.count(UNCHANGED),
+            CREATE: result.count(CREATE),
+            UPDATE: result.count(UPDATE),
+            UNCHANGED: result.count(UNCHANGED),
         },
     )
-    return plan
+    return result

@@ -360,7 +360,8 @@ class RenewalReminder(TenantModel):
 
 
 class FiguresVersion(TenantModel):
-    """A random token every write to a program's workforce records replaces, in the same transaction.
+    """The workforce version (``training.version``): a random token every write to a program's workforce records
+    replaces, in the same transaction.
 
     The program admin's figures are cached under this token, so a cached figure is never older than the last
     committed write. A random token, not a counter, so that a database rebuilt from scratch cannot meet the

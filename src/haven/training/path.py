@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from haven.core.dates import add_months
+
 
 class Status(StrEnum):
     NOMINATED = "nominated"
@@ -127,18 +129,6 @@ class PathState:
         return self.status in (Status.TRAINED, Status.CERTIFIED)
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def live_training_met(rules: PathRules, facts: PathFacts) -> bool:
     """At least 2 days of live training (one day does not count), or a learning collaborative of 6+ months."""
     if facts.live_training_on is None:
@@ -197,10 +187,6 @@ def consultation(rules: PathRules, facts: PathFacts) -> Consultation:
 def calls_counted(rules: PathRules, facts: PathFacts) -> int:
     """Calls attended from the live training's first day to the end of the window; at most ``calls_counted``."""
     return consultation(rules, facts).counted
-
-
-def consultation_met(rules: PathRules, facts: PathFacts) -> bool:
-    return live_training_met(rules, facts) and consultation(rules, facts).met_on is not None
 
 
 def consultation_met_on(rules: PathRules, facts: PathFacts) -> date | None:

@@ -9,8 +9,10 @@ closed.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from haven.core.dates import add_months
+
 from .closed_days import Calendar
-from .path import TWICE_MONTHLY, add_months
+from .path import TWICE_MONTHLY
 
 # Where the later learning sessions go, as shares of the time from the live training to the cohort's end.
 LATER_SESSIONS = (0.4, 0.8)

@@ -10,12 +10,12 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from haven.care import selectors as care_selectors
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
 
-from . import cases
 from .closed_days import Calendar
 from .models import (
     Attendance,
@@ -135,7 +135,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
     ):
         held[cohort_id].append(held_on)
     case_counts = (
-        cases.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
+        care_selectors.completed_cases(organization_ids=org_ids, clinician_ids={e.clinician_id for e in enrollments})
         if enrollments
         else {}
     )
@@ -145,7 +145,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         marks = milestones[enrollment.pk]
         cohort = enrollment.cohort
         placed = enrollment.placement == Placement.ENROLLED
-        count = case_counts.get(enrollment.clinician_id, cases.CaseCount())
+        count = case_counts.get(enrollment.clinician_id, care_selectors.CaseCount())
         facts = PathFacts(
             online_course_on=next((d for k, d, _p in marks if k == MilestoneKind.ONLINE_COURSE), None),
             live_training_on=enrollment.live_training_on if placed else None,
@@ -383,3 +383,14 @@ def cacs_progress(membership: Membership, paths: Iterable[EnrollmentPath]) -> li
         counts[path.enrollment.organization_id][path.state.status] += 1
     cacs = organizations_visible_to(membership).filter(kind=OrganizationKind.CAC, is_active=True).order_by("name")
     return [CacProgress(cac, dict(counts.get(cac.pk, {}))) for cac in cacs]
+
+
+def treating_clinicians(program: Program) -> list[tuple[int, int, date | None]]:
+    """(user, CAC, live training's first day) of every clinician placed in a cohort of the program, by nomination:
+    a whole-program read, for the generator's care records."""
+    return list(
+        Enrollment.objects.of_program(program)
+        .filter(live_training_on__isnull=False)
+        .exclude(placement=Placement.NOMINATED)
+        .values_list("clinician_id", "organization_id", "live_training_on")
+    )

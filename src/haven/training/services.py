@@ -10,13 +10,14 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.care import served
+from haven.core.changes import WorkforceChanged, announce
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 
-from . import figures, schedule
+from . import schedule
 from .closed_days import Calendar, holidays, is_weekend
 from .models import (
     Attendance,
@@ -39,7 +40,7 @@ LAYOUT_FIELDS = ("starts_on", "ends_on", "live_training_on", "live_training_days
 
 @transaction.atomic
 def cohort_save(
-    *, actor: Any, program: Program, cohort: Cohort | None, trainers: Iterable[Any], **fields: Any
+    *, actor: User, program: Program, cohort: Cohort | None, trainers: Iterable[Any], **fields: Any
 ) -> Cohort:
     """Create or change a cohort. A new cohort gets its calendar and its consultation calls laid out."""
     created = cohort is None
@@ -78,10 +79,11 @@ def cohort_save(
         ).update(live_training_on=cohort.live_training_on, live_training_days=cohort.live_training_days)
     if created or relay:
         _lay_out(cohort)
+    placed: frozenset[tuple[int, int]] = frozenset()
     if not created:
         _lock(cohort)
-        _fill_from_waitlist(actor=actor, cohort=cohort)
-    figures.changed(program)
+        placed = _fill_from_waitlist(actor=actor, cohort=cohort)
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
     audit.record(
         actor=actor,
         action="cohort.create" if created else "cohort.update",
@@ -121,7 +123,7 @@ def _layout(cohort: Cohort, calendar: Calendar) -> tuple[list[schedule.PlannedEv
 
 
 @transaction.atomic
-def closed_day_set(*, actor: Any, program: Program, day: date, closed: bool, name: str = "") -> tuple[int, int]:
+def closed_day_set(*, actor: User, program: Program, day: date, closed: bool, name: str = "") -> tuple[int, int]:
     """Close a weekday of the program's calendar (saying what it is) or open it, then lay out again the calendars
     and calls of the program's cohorts that it moves, unless they already took attendance (as a change of a
     cohort's dates). Returns how many cohorts moved and how many kept their dates."""
@@ -160,7 +162,7 @@ def closed_day_set(*, actor: Any, program: Program, day: date, closed: bool, nam
         ConsultationCall.objects.in_org(org).filter(cohort=cohort).delete()
         _lay_out(cohort, calendar)
         moved += 1
-    figures.changed(program)
+    announce(WorkforceChanged(program_id=program.pk))
     audit.record(
         actor=actor,
         action="calendar.change",
@@ -174,10 +176,10 @@ def closed_day_set(*, actor: Any, program: Program, day: date, closed: bool, nam
 @transaction.atomic
 def enrollment_nominate(
     *,
-    actor: Any,
+    actor: User,
     cac: Organization,
     program: Program,
-    clinician: Any,
+    clinician: User,
     degree: str,
     license_state: str,
     license_status: str,
@@ -202,13 +204,13 @@ def enrollment_nominate(
             )
     except IntegrityError:
         raise already from None
-    figures.changed(program)
+    announce(WorkforceChanged(program_id=program.pk))
     audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
     return enrollment
 
 
 @transaction.atomic
-def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> Enrollment:
+def enrollment_place(*, actor: User, enrollment: Enrollment, cohort: Cohort) -> Enrollment:
     """Place a nominee in a cohort, or on its waitlist when it is full."""
     if enrollment.placement not in (Placement.NOMINATED, Placement.WAITLISTED):
         raise ValidationError(_("Only a nominee or someone on a waitlist can be placed."))
@@ -222,9 +224,8 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     if not full:
         enrollment.take_live_training_of(cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
-    if not full:
-        _now_in_program(enrollment)
-    figures.changed(enrollment.program)
+    # Once placed, the clinician is in the program: the children they already saw are served.
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=frozenset() if full else _seat(enrollment)))
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -235,9 +236,9 @@ def enrollment_place(*, actor: Any, enrollment: Enrollment, cohort: Cohort) -> E
     return enrollment
 
 
-def _now_in_program(enrollment: Enrollment) -> None:
-    """A clinician placed in a cohort is enrolled in the program: the children they already saw are served."""
-    served.refresh_clinicians(enrollment.program, [(enrollment.organization_id, enrollment.clinician_id)])
+def _seat(enrollment: Enrollment) -> frozenset[tuple[int, int]]:
+    """The clinician a placement puts in the program, as ``WorkforceChanged`` names them: (CAC, user)."""
+    return frozenset({(enrollment.organization_id, enrollment.clinician_id)})
 
 
 def _lock(cohort: Cohort) -> None:
@@ -245,16 +246,18 @@ def _lock(cohort: Cohort) -> None:
     Cohort.objects.in_org(cohort.organization_id).select_for_update().filter(pk=cohort.pk).exists()
 
 
-def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
+def _fill_from_waitlist(*, actor: User, cohort: Cohort) -> frozenset[tuple[int, int]]:
+    """Give free seats to the waitlist, first come first served; the clinicians placed, for ``WorkforceChanged``."""
     free = cohort.capacity - seats_taken(cohort)
     if free <= 0:
-        return
+        return frozenset()
+    placed: set[tuple[int, int]] = set()
     waiting = Enrollment.objects.in_cohort(cohort).filter(placement=Placement.WAITLISTED).order_by("placed_at", "pk")
     for enrollment in waiting[:free]:
         enrollment.placement = Placement.ENROLLED
         enrollment.take_live_training_of(cohort, timezone.now().date())
         enrollment.save(update_fields=["placement", "live_training_on", "live_training_days"])
-        _now_in_program(enrollment)
+        placed |= _seat(enrollment)
         audit.record(
             actor=actor,
             action="enrollment.place",
@@ -262,10 +265,11 @@ def _fill_from_waitlist(*, actor: Any, cohort: Cohort) -> None:
             target=enrollment,
             detail={"cohort": cohort.pk, "placement": Placement.ENROLLED, "from_waitlist": True},
         )
+    return frozenset(placed)
 
 
 @transaction.atomic
-def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> Enrollment:
+def enrollment_withdraw(*, actor: User, enrollment: Enrollment, reason: str) -> Enrollment:
     if enrollment.placement == Placement.WITHDRAWN:
         raise ValidationError(_("This clinician has already withdrawn."))
     if not reason.strip():
@@ -275,16 +279,17 @@ def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> E
     enrollment.withdrawn_at = timezone.now()
     enrollment.withdrawal_reason = reason.strip()
     enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
-    figures.changed(enrollment.program)
     audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
+    placed: frozenset[tuple[int, int]] = frozenset()
     if had_seat and enrollment.cohort is not None:
         _lock(enrollment.cohort)
-        _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
+        placed = _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
     return enrollment
 
 
 @transaction.atomic
-def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort) -> Enrollment:
+def enrollment_transfer(*, actor: User, enrollment: Enrollment, to_cohort: Cohort) -> Enrollment:
     """Move an enrolled clinician to another cohort of the program; attendance so far is kept."""
     if enrollment.placement != Placement.ENROLLED or enrollment.cohort is None:
         raise ValidationError(_("Only an enrolled clinician can move to another cohort."))
@@ -304,7 +309,6 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
     enrollment.cohort = to_cohort
     enrollment.take_live_training_of(to_cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "live_training_on", "live_training_days"])
-    figures.changed(enrollment.program)
     audit.record(
         actor=actor,
         action="enrollment.transfer",
@@ -313,12 +317,13 @@ def enrollment_transfer(*, actor: Any, enrollment: Enrollment, to_cohort: Cohort
         detail={"from": from_cohort.pk, "to": to_cohort.pk},
     )
     _lock(from_cohort)
-    _fill_from_waitlist(actor=actor, cohort=from_cohort)
+    placed = _fill_from_waitlist(actor=actor, cohort=from_cohort)
+    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
     return enrollment
 
 
 @transaction.atomic
-def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[int]) -> int:
+def attendance_record(*, actor: User, call: ConsultationCall, present_ids: set[int]) -> int:
     """Record a whole call at once: every enrolled clinician of the cohort is marked present or absent."""
     if call.held_on > timezone.now().date():
         # Marks at a call not yet held would count towards the path before it took place.
@@ -336,7 +341,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
         )
     call.attendance_recorded_at = timezone.now()
     call.save(update_fields=["attendance_recorded_at"])
-    figures.changed(call.cohort.program)
+    announce(WorkforceChanged(program_id=call.cohort.program_id))
     audit.record(
         actor=actor,
         action="attendance.record",
@@ -349,7 +354,7 @@ def attendance_record(*, actor: Any, call: ConsultationCall, present_ids: set[in
 
 @transaction.atomic
 def milestone_record(
-    *, actor: Any, enrollment: Enrollment, kind: str, achieved_on: date, passed: bool = True
+    *, actor: User, enrollment: Enrollment, kind: str, achieved_on: date, passed: bool = True
 ) -> Milestone:
     """Record the online course, a knowledge-test attempt or the certification, with the path's rules."""
     rules = path_rules(enrollment.program)
@@ -388,7 +393,7 @@ def milestone_record(
         passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
         recorded_by=actor,
     )
-    figures.changed(enrollment.program)
+    announce(WorkforceChanged(program_id=enrollment.program_id))
     audit.record(
         actor=actor,
         action="milestone.record",

@@ -2,20 +2,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haven.core import confirm, tabular, tabular_dates
+from haven.core import confirm, staging, tabular, tabular_dates
 from haven.core.forms import errors_to_form
 from haven.core.permissions import role_required
 from haven.organizations.models import Membership
+from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.programs.models import Program
@@ -37,12 +37,8 @@ COHORT_ROLES = (Role.PROGRAM_ADMIN, Role.TRAINER)
 ENROLLMENT_ROLES = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.TRAINER, Role.CLINICIAN)
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _program(request: HttpRequest) -> Program:
-    program = selectors.program_for(_membership(request))
+def _program(request: MemberRequest) -> Program:
+    program = selectors.program_for(request.membership)
     if program is None:
         raise Http404
     return program
@@ -50,8 +46,8 @@ def _program(request: HttpRequest) -> Program:
 
 @require_GET
 @role_required(*COHORT_ROLES)
-def cohort_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def cohort_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     cohorts = selectors.cohort_fill(selectors.cohorts_visible_to(membership)).prefetch_related(
         Prefetch("trainer_links", queryset=CohortTrainer.objects.under_scoped_parent().select_related("trainer"))
     )
@@ -65,7 +61,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
-def closed_days(request: HttpRequest) -> HttpResponse:
+def closed_days(request: MemberRequest) -> HttpResponse:
     """The program's closed days: the federal holidays and the days its admins closed; close another, or open one.
     Cohorts' calendars and calls move off a newly closed day unless they already took attendance."""
     program = _program(request)
@@ -95,8 +91,8 @@ def closed_days(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
-def cohort_edit(request: HttpRequest, cohort_id: int | None = None) -> HttpResponse:
-    membership = _membership(request)
+def cohort_edit(request: MemberRequest, cohort_id: int | None = None) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     cohort = selectors.access_cohort(membership=membership, cohort_id=cohort_id) if cohort_id else None
     trainer_ids = (
@@ -126,8 +122,8 @@ def cohort_edit(request: HttpRequest, cohort_id: int | None = None) -> HttpRespo
 
 @require_GET
 @role_required(*COHORT_ROLES)
-def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    cohort = selectors.access_cohort(membership=_membership(request), cohort_id=cohort_id)
+def cohort_detail(request: MemberRequest, cohort_id: int) -> HttpResponse:
+    cohort = selectors.access_cohort(membership=request.membership, cohort_id=cohort_id)
     roster = selectors.cohort_roster(cohort)
     calls, marks = selectors.cohort_attendance_grid(cohort)
     rows = [
@@ -154,9 +150,9 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*COHORT_ROLES)
-def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpResponse:
+def call_attendance(request: MemberRequest, cohort_id: int, call_id: int) -> HttpResponse:
     """A whole call's attendance on one screen: tick who was there, save once."""
-    cohort = selectors.access_cohort(membership=_membership(request), cohort_id=cohort_id)
+    cohort = selectors.access_cohort(membership=request.membership, cohort_id=cohort_id)
     call = selectors.access_call(cohort=cohort, call_id=call_id)
     roster = [p.enrollment for p in selectors.cohort_roster(cohort) if p.enrollment.placement == Placement.ENROLLED]
     if request.method == "POST":
@@ -184,10 +180,10 @@ def call_attendance(request: HttpRequest, cohort_id: int, call_id: int) -> HttpR
 
 @require_GET
 @role_required(Role.ORG_ADMIN)
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: MemberRequest) -> HttpResponse:
     """A CAC admin's staff on the path, and the nomination form; a state chapter admin's, the clinicians of the
     chapter's CACs, CAC by CAC (a chapter nominates nobody: its CACs do)."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     return TemplateResponse(request, "training/staff.html", _staff_context(membership, program))
 
@@ -205,8 +201,8 @@ def _staff_context(membership: Membership, program: Program, form: NominationFor
 
 @require_POST
 @role_required(Role.ORG_ADMIN)
-def nominate(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def nominate(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     form = NominationForm(request.POST, clinicians=selectors.nominable_clinicians(membership, program))
     if form.is_valid():
@@ -224,8 +220,8 @@ def nominate(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(*ENROLLMENT_ROLES)
-def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    membership = _membership(request)
+def enrollment_detail(request: MemberRequest, enrollment_id: int) -> HttpResponse:
+    membership = request.membership
     enrollment = selectors.access_enrollment(membership=membership, enrollment_id=enrollment_id)
     return TemplateResponse(request, "training/enrollment_detail.html", _enrollment_context(membership, enrollment))
 
@@ -251,14 +247,14 @@ def _enrollment_context(membership: Membership, enrollment: Enrollment, **forms:
 
 
 def _enrollment_action(
-    request: HttpRequest,
+    request: MemberRequest,
     enrollment_id: int,
     form_name: str,
     make_form: Callable[[Membership, Enrollment], Any],
     act: Callable[[Enrollment, dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    membership = _membership(request)
+    membership = request.membership
     enrollment = selectors.access_enrollment(membership=membership, enrollment_id=enrollment_id)
     form = make_form(membership, enrollment)
     if form.is_valid():
@@ -273,7 +269,7 @@ def _enrollment_action(
     return TemplateResponse(request, "training/enrollment_detail.html", context, status=400)
 
 
-def _placement_form(request: HttpRequest) -> Callable[[Membership, Enrollment], PlacementForm]:
+def _placement_form(request: MemberRequest) -> Callable[[Membership, Enrollment], PlacementForm]:
     def make(membership: Membership, enrollment: Enrollment) -> PlacementForm:
         cohorts = selectors.cohorts_visible_to(membership).filter(program=enrollment.program)
         return PlacementForm(request.POST, cohorts=cohorts)
@@ -283,7 +279,7 @@ def _placement_form(request: HttpRequest) -> Callable[[Membership, Enrollment], 
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def enrollment_place(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_place(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -296,7 +292,7 @@ def enrollment_place(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def enrollment_transfer(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_transfer(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -309,9 +305,9 @@ def enrollment_transfer(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN, Role.ORG_ADMIN)
-def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def enrollment_withdraw(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     """Withdrawal is final, so it is asked first, with the reason typed on the way kept on the question."""
-    enrollment = selectors.access_enrollment(membership=_membership(request), enrollment_id=enrollment_id)
+    enrollment = selectors.access_enrollment(membership=request.membership, enrollment_id=enrollment_id)
     form = WithdrawalForm(request.POST or None)
     if confirm.confirmed(request) and form.is_valid():
         try:
@@ -339,7 +335,7 @@ def enrollment_withdraw(request: HttpRequest, enrollment_id: int) -> HttpRespons
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def milestone_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def milestone_record(request: MemberRequest, enrollment_id: int) -> HttpResponse:
     return _enrollment_action(
         request,
         enrollment_id,
@@ -352,8 +348,8 @@ def milestone_record(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(Role.CLINICIAN)
-def my_path(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def my_path(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     enrollment = selectors.current_enrollment(membership)
     if enrollment is None:
         return TemplateResponse(request, "training/my_path.html", {"path": None})
@@ -362,9 +358,9 @@ def my_path(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def workforce(request: HttpRequest) -> HttpResponse:
+def workforce(request: MemberRequest) -> HttpResponse:
     """The program admin's view: the funnel against the target, by cohort and state, and who needs placing."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     context = dashboard.workforce_summary(membership=membership, program=program)
     return TemplateResponse(request, "training/workforce.html", context)
@@ -372,8 +368,8 @@ def workforce(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def enrollment_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+def enrollment_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     program = _program(request)
     placement = request.GET.get("placement", Placement.NOMINATED)
     if placement not in Placement.values:
@@ -389,18 +385,14 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(PROGRAM_ADMIN)
-def capacity_plan(request: HttpRequest) -> HttpResponse:
-    context = dashboard.capacity_plan(membership=_membership(request), program=_program(request))
+def capacity_plan(request: MemberRequest) -> HttpResponse:
+    context = dashboard.capacity_plan(membership=request.membership, program=_program(request))
     return TemplateResponse(request, "training/capacity.html", context)
-
-
-IMPORT_SALT = "haven.training.import"
-IMPORT_MAX_AGE = 60 * 60
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(PROGRAM_ADMIN)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: MemberRequest) -> HttpResponse:
     """Upload, then a dry run: every row's outcome, nothing written. The file is read in memory only. "Check again"
     plans the same rows again (carried signed, as the confirmation carries them) with the order of dates chosen."""
     program = _program(request)
@@ -426,27 +418,24 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _import_review(
-    request: HttpRequest, program: Program, kind: str, name: str, rows: list[dict[str, Any]], date_order: str | None
+    request: MemberRequest, program: Program, kind: str, name: str, rows: list[dict[str, Any]], date_order: str | None
 ) -> HttpResponse:
-    plan = imports.plan_import(
-        membership=_membership(request),
+    plan = imports.plan(
+        membership=request.membership,
         program=program,
         kind=kind,
         rows=rows,
         actor=request.user,
         date_order=date_order,
     )
-    payload = signing.dumps(
-        {
-            "kind": kind,
-            "name": name,
-            "rows": rows,
-            "user": request.user.pk,
-            "program": program.pk,
-            "date_order": plan.date_order,
-        },
-        salt=IMPORT_SALT,
-        compress=True,
+    payload = staging.stage(
+        purpose="training",
+        user_id=request.user.pk,
+        scope=program.pk,
+        kind=kind,
+        name=name,
+        rows=rows,
+        date_order=plan.date_order,
     )
     context = {
         "plan": plan,
@@ -458,28 +447,28 @@ def _import_review(
     return TemplateResponse(request, "training/import_review.html", context)
 
 
-def _import_payload(request: HttpRequest, program: Program) -> dict[str, Any] | None:
-    """The rows a review page carried, signed for this user and program; None (and a message) once expired."""
+def _import_payload(request: MemberRequest, program: Program) -> dict[str, Any] | None:
+    """The rows a review page carried (``core.staging``), for this user and program; None (and a message) once
+    expired or altered."""
     try:
-        data = signing.loads(request.POST.get("payload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
+        return staging.unstage(
+            request.POST.get("payload", ""), purpose="training", user_id=request.user.pk, scope=program.pk
+        )
+    except staging.Expired:
         messages.error(request, _("This import expired or was altered. Upload the file again."))
         return None
-    if data["user"] != request.user.pk or data["program"] != program.pk:
-        raise Http404
-    return dict(data)
 
 
 @require_POST
 @role_required(PROGRAM_ADMIN)
-def import_confirm(request: HttpRequest) -> HttpResponse:
+def import_confirm(request: MemberRequest) -> HttpResponse:
     """Apply what the dry run showed, all of it in one transaction, or nothing if any row fails now."""
-    membership = _membership(request)
+    membership = request.membership
     program = _program(request)
     data = _import_payload(request, program)
     if data is None:
         return redirect("training:import")
-    plan = imports.import_apply(
+    plan = imports.apply(
         actor=request.user,
         membership=membership,
         program=program,

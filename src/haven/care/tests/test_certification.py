@@ -9,7 +9,7 @@ from haven.care import services
 from haven.care.models import TreatmentModel
 from haven.organizations.models import Organization
 from haven.programs.models import Program
-from haven.training import figures
+from haven.training import version
 from haven.training.models import Enrollment
 from haven.training.selectors import path_rules, paths_for
 
@@ -67,9 +67,9 @@ def test_closing_and_reopening_a_case_renews_the_workforce_figures(
     cac: Organization, program: Program, clinician: User
 ) -> None:
     episode = completed_case(cac=cac, program=program, clinician=clinician, case_number="1")
-    before = figures.version(program)
+    before = version.current(program)
     services.episode_reopen(actor=clinician, episode=episode)
-    assert figures.version(program) != before
+    assert version.current(program) != before
     assert _cases(program, clinician) == (0, 3)
 
 

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from haven.care import served, services
+from haven.care import services
 from haven.care.models import Assessment, Child, CriticalAlert, Episode, EpisodeStatus, Session
 from haven.core.generation import SCALES
 from haven.programs.models import Program
+from haven.reporting import served
 from haven.training.models import Milestone, MilestoneKind
 
 SEED = "3"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
 from haven.care import imports, services
-from haven.care.models import Assessment, ChildServed, CriticalAlert, Episode, ImportMapping, Session
+from haven.care.models import Assessment, CriticalAlert, Episode, ImportMapping, Session
 from haven.core import tabular
 from haven.core.tabular import MAX_ROWS
 from haven.core.tests import uploads
@@ -28,6 +28,7 @@ from haven.measures import instruments
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.reporting.models import ChildServed
 
 from .factories import register
 

@@ -127,7 +127,7 @@ def test_the_outcomes_table_names_the_threshold_and_judges_no_recovery_without_o
             actor=clinician, episode=child, status=EpisodeStatus.COMPLETED, closed_on=child.last_session_on
         )
     completed_case(cac=cac, program=program, clinician=clinician, case_number="C-1")
-    response = signed_in(cac_admin).get("/care/outcomes/")
+    response = signed_in(cac_admin).get("/reporting/outcomes/")
     header, *body = next(rows for rows in tables(response) if rows and rows[0][0] == "Measure")
     rows = {row[0]: row for row in body}
     recovered, threshold = header.index("Recovered"), header.index("Recovery threshold")

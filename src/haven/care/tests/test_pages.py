@@ -106,6 +106,6 @@ def test_the_outcomes_page_reports_the_completed_cases(
     for n in range(3):
         completed_case(cac=cac, program=program, clinician=clinician, case_number=str(n))
     for user in (cac_admin, program_admin):
-        page = signed_in(user).get("/care/outcomes/").content.decode()
+        page = signed_in(user).get("/reporting/outcomes/").content.decode()
         assert "CATS 7-17" in page
     assert Episode.objects.in_org(cac).filter(status="completed").count() == 3

@@ -85,7 +85,7 @@ def _cac(world: World) -> dict[str, Any]:
 
 
 POLICY: dict[str, Rule] = {
-    "core:home": Rule("GET", ALL_ROLES),
+    "shell:home": Rule("GET", ALL_ROLES),
     "set_language": Rule("POST", ALL_ROLES, data=lambda w, u: {"language": "fr", "next": "/"}, anonymous=302, ok=302),
     "accounts:sign_in": Rule("GET", ALL_ROLES, anonymous=200, ok=302),
     "accounts:sign_in_verify": Rule("GET", ALL_ROLES, anonymous=302, ok=302),
@@ -285,7 +285,7 @@ POLICY: dict[str, Rule] = {
     ),
     "care:alerts": Rule("GET", CARE),
     "care:alert": Rule("GET", CARE, kwargs=lambda w: {"alert_id": w.alert_id}, scoped=True),
-    "care:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    "reporting:outcomes": Rule("GET", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     "care:import": Rule("GET", frozenset({Role.ORG_ADMIN})),
     "care:import_confirm": Rule("POST", frozenset({Role.ORG_ADMIN}), ok=302),
     # Figures: the program team's unsuppressed dashboard and forecast; the funder's protected view, its downloads

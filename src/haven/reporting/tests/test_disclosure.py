@@ -466,7 +466,7 @@ def test_a_table_without_small_counts_is_published_whole(case: Case) -> None:
     assert all(table.value(key) == count for key, count in case.values.items() if key not in case.hidden)
 
 
-# Counts that are not about children: published exactly (DESIGN section 4)
+# Counts that are not about children: published exactly (decision 15)
 
 
 def test_a_count_of_clinicians_is_published_as_it_is() -> None:

@@ -25,11 +25,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from haven.accounts.models import User
+from haven.core.dates import month_of
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.reporting import figures
-from haven.reporting.figures import month_of
 from haven.training.models import Cohort
 from haven.training.tests.factories import enroll, make_cohort, nominate
 

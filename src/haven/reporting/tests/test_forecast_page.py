@@ -9,12 +9,11 @@ from django.test import Client
 from django.utils import timezone
 
 from haven.accounts.models import User
+from haven.core.dates import add_months, month_of
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program, ProgramTarget
 from haven.reporting import forecast, forecasting
-from haven.reporting.figures import month_of
-from haven.training.path import add_months
 
 from .builders import treat
 

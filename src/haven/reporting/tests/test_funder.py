@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
+from haven.core.dates import quarter_of
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.organizations.tests.factories import CacFactory
 from haven.programs.models import Program
 from haven.reporting import disclosure, tables
-from haven.reporting.figures import program_quarters, quarter_of
+from haven.reporting.figures import program_quarters
 from haven.training.models import CertificationPath
 from haven.training.tests.factories import enroll, make_cohort
 

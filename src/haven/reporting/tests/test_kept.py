@@ -37,15 +37,17 @@ from hypothesis.stateful import (
 )
 
 from haven.accounts.models import User
-from haven.care import served, services
+from haven.care import services
 from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session, TreatmentModel
 from haven.care.tests.factories import completed_case
+from haven.core import changes
+from haven.core.changes import CareChanged
 from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs import services as program_services
 from haven.programs.models import Program
-from haven.reporting import figures, kept
+from haven.reporting import figures, kept, served
 from haven.reporting.models import CacCell, ProgramCell, StateCell
 from haven.training import services as training_services
 from haven.training.models import Cohort, Enrollment
@@ -421,6 +423,20 @@ def test_reporting_verify_fails_on_a_missing_state_cell(cases: None, program: Pr
         call_command("reporting_verify", stdout=StringIO(), stderr=err)
     assert f"{other_cac.state} " in err.getvalue()
     assert "completed:: kept 0, raw rows 1" in err.getvalue()
+
+
+def test_a_care_write_nobody_keeps_leaves_figures_the_checks_catch(
+    cac: Organization, program: Program, clinician: User
+) -> None:
+    """The comparisons are not vacuous: with no keeper of care's changes (as if reporting had not registered its
+    own), a completed case leaves children served and the cells behind, and the checks name both."""
+    with changes.kept_by({CareChanged: []}):
+        completed_case(cac=cac, program=program, clinician=clinician, case_number="K-1")
+    assert served.kept(program) == {}
+    assert len(served.recompute(program)) == 1
+    assert kept.differences(program) != []
+    with pytest.raises(CommandError):
+        call_command("reporting_verify", stdout=StringIO(), stderr=StringIO())
 
 
 # --- Reliable change from the kept histograms -------------------------------------------------------------------

@@ -3,9 +3,12 @@
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 
 from haven.accounts.models import User
+from haven.core import changes
+from haven.core.changes import WorkforceChanged
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -96,6 +99,20 @@ def test_every_write_refreshes_the_cached_figures(
     _check(membership, program)
     by_cohort = dict(dashboard.workforce_summary(membership=membership, program=program)["by_cohort"])
     assert "Renamed" in by_cohort
+
+
+def test_a_write_nobody_keeps_leaves_a_stale_figure_the_check_catches(
+    program: Program, program_admin: User, trainer: User, cac: Organization, make_member: Callable[..., User]
+) -> None:
+    """The comparison is not vacuous: with no keeper of the workforce's changes, the version does not move, the
+    cached funnel misses the new nominee, and ``_check`` fails."""
+    membership = Membership.objects.of_user(program_admin).get()
+    make_cohort(program=program, actor=program_admin, trainers=[trainer])
+    _check(membership, program)
+    with changes.kept_by({WorkforceChanged: []}):
+        nominate(program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin)
+    with pytest.raises(AssertionError):
+        _check(membership, program)
 
 
 def test_a_warm_workforce_page_skips_the_derivation(

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from haven.core.dates import add_months
 from haven.programs.models import Program
 from haven.training.models import (
     Attendance,
@@ -17,7 +18,7 @@ from haven.training.models import (
     MilestoneKind,
     Placement,
 )
-from haven.training.path import PathFacts, Requirement, Status, add_months, retake_allowed
+from haven.training.path import PathFacts, Requirement, Status, retake_allowed
 from haven.training.selectors import path_rules, paths_for
 
 

@@ -389,7 +389,7 @@ def test_reading_and_planning_a_hostile_file_stays_within_100_mb(case: str, setu
 
     def dry_run() -> imports.ImportPlan:
         rows = imports.rows_of(tabular.read_table(io.BytesIO(content)), "course")
-        return imports.plan_import(membership=membership, program=program, kind="course", rows=rows, actor=admin)
+        return imports.plan(membership=membership, program=program, kind="course", rows=rows, actor=admin)
 
     plan, peak = uploads.peak_of(dry_run)
     assert peak < uploads.PEAK

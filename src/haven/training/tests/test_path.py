@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from haven.core.dates import add_months
 from haven.training.path import (
     PathFacts,
     PathRules,
     Requirement,
     Status,
-    add_months,
     calls_counted,
     consultation_met_on,
     evaluate,
@@ -265,13 +265,6 @@ def test_attending_another_call_never_delays_consultation(
     after = consultation_met_on(RULES, _facts(calls_attended=(*calls, extra), calls_held=held, call_schedule=schedule))
     if before is not None:
         assert after is not None and after <= before
-
-
-@given(day=dates, months=st.integers(0, 120))
-def test_add_months_lands_in_the_right_month(day: date, months: int) -> None:
-    later = add_months(day, months)
-    assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == months
-    assert later.day <= day.day
 
 
 def test_trained_on_is_the_day_the_last_requirement_was_met() -> None:

@@ -10,11 +10,11 @@ from django.utils.formats import date_format
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
+from haven.core.dates import add_months
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.training.models import Cohort, Enrollment, Milestone
-from haven.training.path import add_months
 
 from .factories import calls_of, enroll, make_cohort, today
 from .pages import facts, table, text

@@ -4,9 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from haven.care import served
 from haven.programs.models import Program
-from haven.reporting import kept
+from haven.reporting import kept, served
 
 
 class Command(BaseCommand):

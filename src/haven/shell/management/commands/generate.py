@@ -1,5 +1,6 @@
 import random
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -9,9 +10,25 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from haven.audit import services as audit
-from haven.core.generation import SCALES, GenerationContext, steps
+from haven.care import generate as care
+from haven.core.dates import add_months
+from haven.core.generation import SCALES, GenerationContext
+from haven.organizations import generate as organizations
 from haven.organizations.models import Organization
-from haven.programs.generate import add_months
+from haven.programs import generate as programs
+from haven.reporting import generate as reporting
+from haven.training import generate as training
+
+# Every app's step, in the order their data depend on: certification needs the completed cases, and reporting
+# keeps what all of them wrote.
+STEPS: tuple[Callable[[GenerationContext], None], ...] = (
+    organizations.run,
+    programs.run,
+    training.run,
+    care.run,
+    training.certify,
+    reporting.run,
+)
 
 
 def default_start() -> date:
@@ -48,7 +65,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -262144")
         with transaction.atomic():
-            for step in steps():
+            for step in STEPS:
                 step(ctx)
             audit.record(
                 actor=None,

@@ -1,4 +1,4 @@
-"""Children and caregivers served (DESIGN section 3), kept up to date as sessions are written.
+"""Children and caregivers served, kept up to date as sessions and placements are written.
 
 A child is served by a program once they have at least one session delivered within the program's period by a
 clinician enrolled in the program (an enrollment that has been placed in a cohort, even if later withdrawn).
@@ -15,14 +15,15 @@ from datetime import date
 
 from django.db.models import Min, Q, QuerySet
 
-from haven.core.generation import insert_rows
+from haven.care.models import CAREGIVER_KINDS, Child, Session, age_band
+from haven.core.db import insert_rows
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.reporting import kept as cells
 from haven.training.models import Enrollment
 
-from .models import CAREGIVER_KINDS, Child, ChildServed, Session, age_band
+from . import kept as cells
+from .models import ChildServed
 
 REBUILD_SLICE = 50_000
 CAREGIVER_INVOLVED = Q(caregiver_present=True) | Q(kind__in=CAREGIVER_KINDS)

@@ -20,7 +20,7 @@ class NavItem:
 CAC_ONLY = frozenset({OrganizationKind.CAC})
 
 NAVIGATION = (
-    NavItem(_("Home"), "core:home", frozenset(Role.values)),
+    NavItem(_("Home"), "shell:home", frozenset(Role.values)),
     NavItem(_("Programs"), "programs:list", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
     NavItem(_("Dashboard"), "reporting:dashboard", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Program figures"), "reporting:funder", frozenset({Role.FUNDER_VIEWER})),
@@ -35,7 +35,7 @@ NAVIGATION = (
     NavItem(_("Critical answers"), "care:alerts", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
     NavItem(
         _("Children and outcomes"),
-        "care:outcomes",
+        "reporting:outcomes",
         frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN}),
         frozenset({OrganizationKind.NATIONAL_OFFICE, OrganizationKind.CAC}),
     ),

@@ -1,22 +1,23 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from haven.accounts.services import recovery_codes_left, user_has_second_factor
+from haven.core.permissions import signed_in
+from haven.organizations.requests import SignedInRequest
 from haven.organizations.selectors import memberships_waiting_of
 
-from .permissions import signed_in
 from .selectors import home_summary
 
 
 @require_GET
 @signed_in
-def home(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def home(request: SignedInRequest) -> HttpResponse:
+    membership = request.membership
     context = {
         "summary": home_summary(membership=membership) if membership else None,
-        "has_second_factor": user_has_second_factor(request.user),  # type: ignore[arg-type]
-        "recovery_codes_left": recovery_codes_left(request.user),  # type: ignore[arg-type]
+        "has_second_factor": user_has_second_factor(request.user),
+        "recovery_codes_left": recovery_codes_left(request.user),
         "memberships_waiting": list(memberships_waiting_of(request.user)),
     }
-    return TemplateResponse(request, "core/home.html", context)
+    return TemplateResponse(request, "shell/home.html", context)

@@ -29,18 +29,19 @@ from hypothesis.stateful import (
 )
 
 from haven.accounts.models import User
-from haven.care import served, services
-from haven.care.models import ChildServed, Episode, Session, TreatmentModel
-from haven.care.served import Served
+from haven.care import services
+from haven.care.models import Episode, Session, TreatmentModel
+from haven.care.tests.factories import register
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs import services as program_services
 from haven.programs.models import Program
+from haven.reporting import served
+from haven.reporting.models import ChildServed
+from haven.reporting.served import Served
 from haven.training import services as training_services
 from haven.training.models import Cohort, Enrollment, Placement
 from haven.training.tests.factories import nominate
-
-from .factories import register
 
 
 def _today() -> date:

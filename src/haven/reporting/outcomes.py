@@ -1,7 +1,7 @@
 """The care figures of a program or one CAC, for the care team and the program staff (unsuppressed).
 
 Children and caregivers served come from the kept ``ChildServed`` rows; the rest from episodes and
-assessments. Everything that leaves the care team goes through ``reporting`` and disclosure control instead.
+assessments. Everything that leaves the care team goes through ``tables`` and disclosure control instead.
 """
 
 from collections import Counter, defaultdict
@@ -12,10 +12,11 @@ from typing import Any
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
+from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Timepoint
 from haven.measures import change, instruments
 from haven.programs.models import Program
 
-from .models import Assessment, ChildServed, Episode, EpisodeStatus, Practice, Timepoint
+from .models import ChildServed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""What a write changed, said once, inside its transaction, to every app that keeps something derived from it.
+
+A pillar's service ends its write with ``announce(CareChanged(...))``: a frozen record of what changed, in ids.
+The apps that keep figures, caches or rows derived from those records registered a *keeper* for that kind of change
+at start-up (``keep(CareChanged, keeper)`` in their ``AppConfig.ready``), and ``announce`` calls each of them,
+synchronously, in the writer's transaction: what they keep is written, committed or rolled back with the write that
+changed it, so a reader never sees one without the other. ``announce`` outside a transaction raises.
+
+So a pillar imports nothing above it to keep reporting's figures right: reporting keeps children served and the
+care cells (``reporting/keepers.py``), training keeps its workforce version, and a new pillar's figure is one more
+keeper. A pillar may keep its own derived data from another pillar's changes this way too (training's version
+moves when a case counting for certification changes in care). Not Django signals: the kinds of change are typed
+here, each announcement is an explicit call in the service that writes, and ``keepers`` lists who keeps what.
+
+Changes carry ids only: a keeper reads what it needs (``programs.selectors.program_of``).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Change:
+    """A kind of change to a program's records. Each subclass says what changed."""
+
+    program_id: int
+
+
+@dataclass(frozen=True)
+class CareChanged(Change):
+    """A CAC's care records changed: episodes, sessions or measures (care)."""
+
+    organization_id: int  # the CAC
+    child_ids: frozenset[int] = frozenset()  # the children whose sessions changed
+    cases_changed: bool = False  # a case counting for certification may have started or stopped counting
+
+
+@dataclass(frozen=True)
+class WorkforceChanged(Change):
+    """A program's workforce records changed: cohorts, enrollments, attendance or milestones (training)."""
+
+    clinicians: frozenset[tuple[int, int]] = frozenset()  # (CAC, user) of the clinicians placed in a cohort
+
+
+@dataclass(frozen=True)
+class ProgramChanged(Change):
+    """A program's own record changed: its name, period, funders or targets (programs)."""
+
+    period_changed: bool = False
+
+
+class NotInTransaction(RuntimeError):
+    """A change was announced outside the transaction of the write that made it."""
+
+
+_keepers: dict[type[Change], list[Callable[[Any], None]]] = {}
+
+
+def keep[C: Change](kind: type[C], keeper: Callable[[C], None]) -> None:
+    """Call ``keeper`` with every ``kind`` of change announced from now on. Called at start-up, from an
+    ``AppConfig.ready``; registering the same keeper twice keeps it once."""
+    registered = _keepers.setdefault(kind, [])
+    if keeper not in registered:
+        registered.append(keeper)
+
+
+def keepers(kind: type[Change]) -> tuple[Callable[[Any], None], ...]:
+    """Who keeps something derived from ``kind``, in the order they are called."""
+    return tuple(_keepers.get(kind, ()))
+
+
+def announce(change: Change) -> None:
+    """Say what a write changed: every keeper of that kind of change runs now, in the writer's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise NotInTransaction(f"{change!r} was announced outside a transaction: announce inside the write")
+    for keeper in _keepers.get(type(change), ()):
+        keeper(change)
+
+
+@contextmanager
+def kept_by(replacements: dict[type[Change], list[Callable[[Any], None]]]) -> Iterator[None]:
+    """For tests: the keepers of some kinds of change replaced (an empty list: none) for the duration."""
+    saved = {kind: list(registered) for kind, registered in _keepers.items()}
+    try:
+        for kind, registered in replacements.items():
+            _keepers[kind] = list(registered)
+        yield
+    finally:
+        _keepers.clear()
+        _keepers.update(saved)

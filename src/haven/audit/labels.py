@@ -156,7 +156,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "care.assessment": _("Measure"),
     "care.pastscore": _("Earlier score"),
     "care.criticalalert": _("Critical answer"),
-    "care.childserved": _("Child served"),
+    "reporting.childserved": _("Child served"),
     "care.importmapping": _("Import columns"),
     "reporting.caccell": _("CAC figure"),
     "reporting.statecell": _("State figure"),

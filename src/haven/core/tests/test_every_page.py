@@ -111,8 +111,8 @@ def _demo_world() -> tuple[World, User]:
     return world, chapter_admin
 
 
-# The org admin's pages a state chapter's admin does not have: the care pillar's, a CAC's.
-CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:"))
+# The org admin's pages a state chapter's admin does not have: the care pillar's and a CAC's children and outcomes.
+CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {"reporting:outcomes"}
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default

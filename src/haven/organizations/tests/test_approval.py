@@ -82,13 +82,16 @@ def sees_every_child(client: Client, episodes: list[Episode]) -> bool:
 
 
 def approval_forms(page: str, address: str) -> dict[str, str]:
-    """The approve and decline buttons the page offers for the person with this e-mail, by their label."""
+    """The approve and decline buttons the page offers for the person with this e-mail, by their visible label (a
+    screen reader also hears whom and which role)."""
     rows = re.findall(r"<tr[^>]*data-grant[^>]*>(.*?)</tr>", page, re.S)
     row = next((row for row in rows if address in row), "")
     return {
         label: action
         for action, label in re.findall(
-            r'<form method="post" action="([^"]+)".*?<button[^>]*>([^<]+)</button>', row, re.S
+            r'<form method="post" action="([^"]+)".*?<button[^>]*>([^<]+)<',
+            row,
+            re.S,  # the label a sighted user reads
         )
     }
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from haven.care.models import Episode
 from haven.core.dates import month_of
 from haven.programs.models import Program
+from haven.training import funnel
 from haven.training import version as workforce_version
 from haven.training.models import Cohort, Enrollment
 
@@ -46,15 +47,15 @@ def observed(program: Program, as_of: date) -> forecast.Observed:
     """The pipeline as it stood at the end of ``as_of``'s month."""
     months = figures.program_months(program)
     now = month_index(program, as_of)
-    people = figures.clinicians(program)
+    people = funnel.program_clinicians(program)
 
     def index(day: date) -> int:
         return month_index(program, day)
 
     cohorts = list(Cohort.objects.in_org(program.organization_id).filter(program=program).order_by("starts_on"))
-    members: dict[int, list[figures.Clinician]] = defaultdict(list)
+    members: dict[int, list[funnel.Clinician]] = defaultdict(list)
     for person in people:
-        if person.cohort_id is not None and person.status in figures.PLACED:
+        if person.cohort_id is not None and person.placed:
             members[person.cohort_id].append(person)
 
     def by_then(day: date | None) -> bool:

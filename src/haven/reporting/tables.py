@@ -17,13 +17,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core import shares
 from haven.core.dates import quarter_end, quarter_of
-from haven.measures.labels import INSTRUMENT_LABELS
+from haven.measures.labels import CHANGE_LABELS, INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, release
+from . import disclosure, figures, release
 
-type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
+type Value = int | str | None  # a published count or a whole percentage, "<11", or None for "not applicable"
 
 
 @dataclass(frozen=True)
@@ -183,16 +184,18 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
         ("gender", _("Children served by gender"), dict(Gender.choices)),
         ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
     ):
+        values = [k[1] for k in keys if isinstance(k, tuple) and len(k) == 2 and k[0] == group]
+        parted = protected.partition([(group, value) for value in values], "children")
         tables.append(
             Rendered(
                 group,
                 title,
-                _("Age at referral, gender and race or ethnicity as the CAC recorded them."),
+                _(
+                    "Age at referral, gender and race or ethnicity as the CAC recorded them. The shares sum to 100% "
+                    "unless a count is withheld."
+                ),
                 [Column(_("Children")), Column(_("Share"), percent=True)],
-                [
-                    (labels[value], [shown((group, value)), pct((group, value), "children")])
-                    for value in [k[1] for k in keys if isinstance(k, tuple) and len(k) == 2 and k[0] == group]
-                ],
+                [(labels[value], [shown((group, value)), part]) for value, part in zip(values, parted, strict=True)],
             )
         )
     tables.append(
@@ -218,15 +221,16 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
     outcome_rows: list[tuple[str | Promise, list[Value]]] = []
     for code in codes:
         n_key = ("outcome", code, "n")
+        categories = [("outcome", code, c.value) for c in figures.CATEGORIES]
+        judged = [key for key in categories if key not in protected.hidden]
+        category_shares = dict(zip(judged, protected.partition(judged, n_key), strict=True))
         outcome_rows.append(
             (
                 INSTRUMENT_LABELS.get(code, code),
                 [
                     shown(n_key),
-                    pct(("outcome", code, "improved"), n_key),
+                    *[category_shares.get(key) for key in categories],
                     pct(("outcome", code, "recovered"), ("outcome", code, "eligible")),
-                    pct(("outcome", code, "unchanged"), n_key),
-                    pct(("outcome", code, "deteriorated"), n_key),
                 ],
             )
         )
@@ -237,17 +241,17 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
             _(
                 "For completed treatments with a score before and after, per questionnaire. A change is reliable "
                 "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
-                "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
-                "improvement to below the clinical cut-off, among children who started above it. The cut-off is "
-                "each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where population "
-                "norms are published); a questionnaire with no published cut-off or reliability shows a dash."
+                "Recovered is reliable improvement to below the clinical cut-off, among children who started above "
+                "it; reliably improved counts reliable improvement that did not reach the healthy range. The four "
+                "categories share the children measured, so a row sums to 100% unless a count is withheld. The "
+                "cut-off is each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where "
+                "population norms are published); a questionnaire with no published cut-off or reliability shows a "
+                "dash."
             ),
             [
                 Column(_("Children measured")),
-                Column(_("Improved"), percent=True),
-                Column(_("Recovered"), percent=True),
-                Column(_("Unchanged"), percent=True),
-                Column(_("Worse"), percent=True),
+                *[Column(CHANGE_LABELS[c.value], percent=True) for c in figures.CATEGORIES],
+                Column(_("Recovered among those who could recover"), percent=True),
             ],
             outcome_rows,
         )
@@ -274,8 +278,8 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
     return FunderReport(program, quarter, until, tables, protected, quarters)
 
 
-def _share(value: Value, target: int | None) -> float | None:
-    return 100 * value / target if isinstance(value, int) and target else None
+def _share(value: Value, target: int | None) -> int | None:
+    return shares.nearest(value, target) if isinstance(value, int) and target else None
 
 
 def quarter_label(quarter: date) -> str:

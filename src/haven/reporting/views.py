@@ -25,7 +25,6 @@ from haven.training import selectors as training_selectors
 from . import charts, figures, forecasting, pdf, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
 from .models import QuarterlyReport, ReportStatus
-from .outcomes import care_figures
 from .tasks import generate_report
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
@@ -114,11 +113,7 @@ def funder(request: HttpRequest) -> HttpResponse:
 
 
 def _cell_text(value: tables.Value, column: tables.Column) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return round(value, 1)
-    return value
+    return "" if value is None else value
 
 
 @require_GET
@@ -237,7 +232,8 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_GET
 @role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
 def outcomes(request: HttpRequest) -> HttpResponse:
-    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
+    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin. The same
+    figures as the program dashboard (``figures.care``), from the kept cells."""
     membership = _membership(request)
     if membership.role == Role.ORG_ADMIN and not care_selectors.sees_children(membership):
         raise Http404
@@ -245,9 +241,9 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     if program is None:
         raise Http404
     cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
-    figures = care_figures(program, organization_id=cac_id)
+    reached = figures.care(program, figures.Filters(), organization_id=cac_id)
     return TemplateResponse(
-        request, "reporting/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
+        request, "reporting/outcomes.html", {"program": program, "care": reached, "for_cac": cac_id is not None}
     )
 
 

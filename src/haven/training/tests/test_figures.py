@@ -24,8 +24,7 @@ def _check(membership: Membership, program: Program) -> None:
     assert cached["behind"] == fresh["behind"]
     assert [r.cohort.pk for r in cached["at_risk"]] == [r.cohort.pk for r in fresh["at_risk"]]
     assert (
-        dashboard.capacity_plan(membership=membership, program=program)["observed"].trained
-        == fresh["funnel"].trained
+        dashboard.capacity_plan(membership=membership, program=program)["observed"].trained == fresh["funnel"].trained
     )
 
 

@@ -47,7 +47,10 @@ class Filters:
         return self == Filters()
 
     def months(self, program: Program) -> tuple[date, date]:
-        return (self.start or month_of(program.starts_on), self.end or month_of(program.ends_on))
+        """The first and last months, within the program's: what happens after it ended is not its figure (and
+        its running totals, month by month, stop there too)."""
+        first, last = month_of(program.starts_on), month_of(program.ends_on)
+        return (max(first, self.start or first), min(last, self.end or last))
 
 
 def program_months(program: Program, until: date | None = None) -> list[date]:

@@ -265,6 +265,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "result": result,
             "what_if": what_if,
             "chart_forecast": charts.forecast_data(result) if result else None,
+            "backtest": forecasting.backtest_cached(program, today=today) if result else None,
         },
     )
 

@@ -191,8 +191,8 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 group,
                 title,
                 _(
-                    "Age at referral, gender and race or ethnicity as the CAC recorded them. The shares sum to 100% "
-                    "unless a count is withheld."
+                    "Age at referral, gender and race or ethnicity as the CAC recorded them. The shares sum to 100 "
+                    "percent unless a count is withheld."
                 ),
                 [Column(_("Children")), Column(_("Share"), percent=True)],
                 [(labels[value], [shown((group, value)), part]) for value, part in zip(values, parted, strict=True)],
@@ -243,7 +243,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
                 "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
                 "Recovered is reliable improvement to below the clinical cut-off, among children who started above "
                 "it; reliably improved counts reliable improvement that did not reach the healthy range. The four "
-                "categories share the children measured, so a row sums to 100% unless a count is withheld. The "
+                "categories share the children measured, so a row sums to 100 percent unless a count is withheld. The "
                 "cut-off is each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where "
                 "population norms are published); a questionnaire with no published cut-off or reliability shows a "
                 "dash."

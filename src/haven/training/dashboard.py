@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
@@ -156,12 +157,26 @@ def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]
         compute=lambda: _capacity_observed(membership=membership, program=program),
     )
     observed = dataclasses.replace(observed, target=target or 0)
+    today = timezone.now().date()
+    plan = capacity.plan(observed, today=today, program_end=program.ends_on)
     return {
         "program": program,
         "observed": observed,
-        "plan": capacity.plan(observed, today=timezone.now().date(), program_end=program.ends_on),
+        "plan": plan,
         "has_target": target is not None,
+        "what_if": _as_what_if(program, plan, today),
     }
+
+
+def _as_what_if(program: Program, plan: capacity.Plan, today: date) -> str:
+    """The plan's new cohorts as the forecast's what-if (its query string), starting the month of the first one
+    (next month at the earliest: the forecast adds cohorts from then)."""
+    if not plan.cohorts_needed or not plan.starts:
+        return ""
+    month = max(date(plan.starts[0].year, plan.starts[0].month, 1), add_months(date(today.year, today.month, 1), 1))
+    return urlencode(
+        {"program": program.pk, "cohorts": plan.cohorts_needed, "seats": plan.cohort_size, "month": month.isoformat()}
+    )
 
 
 def _capacity_observed(*, membership: Membership, program: Program) -> capacity.Observed:

@@ -1,5 +1,7 @@
 """The forecast page: the program admin reads the chance of each target and tries what-if scenarios."""
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -150,3 +152,26 @@ def test_the_page_reports_the_back_test_over_the_months_the_records_cover(
     rows = {row[0]: row for row in table(response, labelledby="backtest-heading")[1:]}
     assert rows["All four"][1] == str(len(backtest.checks))
     assert rows["All four"][2] == f"{nearest(overall.inside, overall.compared)}%"
+
+
+def test_capacity_planning_says_why_the_forecast_differs_and_opens_its_plan_there(
+    planned: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    # Two years left: time enough for new cohorts to train.
+    Program.objects.in_org(planned.organization_id).filter(pk=planned.pk).update(
+        ends_on=add_months(timezone.now().date(), 24)
+    )
+    client = signed_in(program_admin)
+    response = client.get("/training/capacity/")
+    plan = response.context["plan"]
+    assert plan.cohorts_needed > 0 and plan.feasible
+    page = text(response)
+    assert "a plan that closes it on average reaches the target only about half the time" in page
+    link = re.search(r'href="(/reporting/forecast/\?[^"]+)"', response.content.decode())
+    assert link is not None
+    scenario = client.get(html.unescape(link.group(1)))
+    assert scenario.status_code == 200
+    (what_if,) = scenario.context["what_if"]
+    assert (what_if.cohorts, what_if.seats) == (plan.cohorts_needed, plan.cohort_size)
+    chance = scenario.context["result"].result[forecast.CLINICIANS_TRAINED].probability
+    assert chance is not None and 0 <= chance <= 1

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from haven.core import shares
 from haven.core.dates import add_months
 from haven.organizations.models import Membership
 from haven.programs.models import Program, ProgramTarget, TargetMetric
@@ -49,6 +50,13 @@ class CohortRisk:
     attendance_rate: float | None
     behind: int
     enrolled: int
+    attended: int = 0  # marks of presence, of ...
+    held: int = 0  # ... the marks the calls held so far called for
+
+    @property
+    def attendance_share(self) -> int | None:
+        """Attendance as a whole percentage, to the nearest (``core.shares``)."""
+        return shares.nearest(self.attended, self.held) if self.held else None
 
 
 def _program_paths(membership: Membership, program: Program) -> list[EnrollmentPath]:
@@ -76,10 +84,11 @@ def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None =
         if cohort is None:
             continue
         held = sum(p.calls_held for p in members)
-        rate = sum(p.calls_attended for p in members) / held if held else None
+        attended = sum(p.calls_attended for p in members)
+        rate = attended / held if held else None
         late = sum(1 for p in members if behind(p))
         if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, len(members) // 4):
-            risks.append(CohortRisk(cohort, rate, late, len(members)))
+            risks.append(CohortRisk(cohort, rate, late, len(members), attended, held))
     return sorted(risks, key=lambda r: (r.attendance_rate if r.attendance_rate is not None else 1, -r.behind))
 
 

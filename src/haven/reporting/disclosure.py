@@ -23,7 +23,9 @@ The promises:
    started in a funnel, which a reader can compute from the two published stages): one of 1 to 10 is protected like
    a suppressed cell, and a hidden zero is treated as known.
 3. A percentage only when its numerator and denominator are both published and the denominator is at least 11 (of
-   two exact cells, over any denominator but 0).
+   two exact cells, over any denominator but 0), a whole number rounded to the nearest. The parts of a whole sum to
+   100 (largest remainder) only when every part is published; a row with a withheld part shows each published
+   part's own share, since which shares round up depends on every part's remainder (:meth:`Protected.partition`).
 4. **Protect the whole table once, then slice it.** Put every slice a reader can reach (all states, all quarters,
    the margins, and any other breakdown that shares a total) into one :func:`protect` call, and serve each filtered
    view from that one :class:`Protected`. Protecting each filtered view on its own lets a reader subtract two
@@ -53,6 +55,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from django.utils.translation import gettext_lazy as _
+
+from haven.core import shares
 
 type Key = Hashable
 
@@ -135,18 +139,31 @@ class Protected:
         shown = self.value(key)
         return f"<{self.threshold}" if shown is None else formatter(shown)
 
-    def percent(self, numerator: Key, denominator: Key) -> float | None:
-        """100 x numerator / denominator, or None unless both are published and the denominator is at least the
-        threshold (or, both exact, above 0). Once rounded, the percentage is rounded to a whole number too, so that it
-        cannot give back the exact counts the rounding hid."""
+    def percent(self, numerator: Key, denominator: Key) -> int | None:
+        """numerator of denominator as a whole percentage, to the nearest (``core.shares.nearest``), or None unless
+        both are published and the denominator is at least the threshold (or, both exact, above 0). Once rounded for
+        the public, it is a share of the rounded counts, so that it cannot give back the exact counts the rounding
+        hid."""
         if not (self.published(numerator) and self.published(denominator)):
             return None
         over = self.values[denominator]
         least = 1 if numerator in self.exact and denominator in self.exact else self.threshold
         if over < least:
             return None
-        share = 100 * self.values[numerator] / over
-        return float(round(share)) if self.base > 1 else share
+        return shares.nearest(self.values[numerator], over)
+
+    def partition(self, parts: Sequence[Key], whole: Key) -> list[int | None]:
+        """The shares of ``parts``, which make up ``whole``: summing to exactly 100 (largest remainder) when every
+        part is published, else each published part's :meth:`percent` of the whole, and None for the others. The
+        largest remainder decides which shares round up from every part's remainder, a withheld part's too; only a
+        row whose parts are all published may use it, so that no share depends on a count that is not shown (the
+        row then sums to no more than 100 minus the withheld parts' share, which the counts already tell)."""
+        if not all(self.published(part) for part in parts):
+            return [self.percent(part, whole) for part in parts]
+        if not parts or self.percent(parts[0], whole) is None:  # the whole is withheld or too small
+            return [None] * len(parts)
+        parted = shares.partition([self.values[part] for part in parts])
+        return list(parted) if parted is not None else [None] * len(parts)
 
     def rounded(self, base: int = 10) -> "Protected":
         """The same table for the public: published counts to the nearest ``base``; suppressed cells stay so."""

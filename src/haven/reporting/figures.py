@@ -14,21 +14,21 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core import shares
 from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
-from haven.training import selectors as training_selectors
+from haven.training import funnel
 from haven.training import version as workforce_version
-from haven.training.models import Enrollment
-from haven.training.path import Status
 
-from .models import ProgramCell, StateCell
+from .models import CacCell, ProgramCell, StateCell
 
 METRICS = ("clinicians_trained", "clinicians_certified", "children_served", "caregivers_served")
 
@@ -47,7 +47,10 @@ class Filters:
         return self == Filters()
 
     def months(self, program: Program) -> tuple[date, date]:
-        return (self.start or month_of(program.starts_on), self.end or month_of(program.ends_on))
+        """The first and last months, within the program's: what happens after it ended is not its figure (and
+        its running totals, month by month, stop there too)."""
+        first, last = month_of(program.starts_on), month_of(program.ends_on)
+        return (max(first, self.start or first), min(last, self.end or last))
 
 
 def program_months(program: Program, until: date | None = None) -> list[date]:
@@ -69,51 +72,6 @@ def program_quarters(program: Program, until: date) -> list[date]:
 
 
 # -- Workforce ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clinician:
-    """One enrollment's place on the path, as the figures need it (no name)."""
-
-    state: str
-    cohort_id: int | None
-    status: str
-    placed_on: date | None
-    trained_on: date | None
-    certified_on: date | None
-    cohort_start: date | None
-
-
-def clinicians(program: Program) -> list[Clinician]:
-    """Every enrollment of the program on its derived path, cached until the next workforce write."""
-    key = f"reporting:clinicians:{program.pk}:{workforce_version.current(program)}:{timezone.now().date()}"
-    value: list[Clinician] | None = cache.get(key)
-    if value is None:
-        value = _clinicians(program)
-        cache.set(key, value, workforce_version.TIMEOUT)
-    return value
-
-
-def _clinicians(program: Program) -> list[Clinician]:
-    paths = training_selectors.program_paths(Enrollment.objects.of_program(program), program)
-    result = []
-    for path in paths:
-        enrollment, state = path.enrollment, path.state
-        result.append(
-            Clinician(
-                state=enrollment.organization.state,
-                cohort_id=enrollment.cohort_id,
-                status=state.status,
-                placed_on=enrollment.live_training_on,
-                trained_on=state.trained_on,
-                certified_on=state.certified_on,
-                cohort_start=enrollment.cohort.starts_on if enrollment.cohort else None,
-            )
-        )
-    return result
-
-
-PLACED = frozenset({Status.ENROLLED, Status.TRAINED, Status.CERTIFIED, Status.WITHDRAWN})
 
 
 @dataclass
@@ -148,34 +106,26 @@ def workforce(program: Program, filters: Filters, today: date | None = None) -> 
 def _workforce(program: Program, start: date, end: date, filters: Filters, today: date) -> Workforce:
     rows = [
         c
-        for c in clinicians(program)
+        for c in funnel.program_clinicians(program)
         if (not filters.state or c.state == filters.state)
         and (filters.cohort_id is None or c.cohort_id == filters.cohort_id)
     ]
-
-    def within(day: date | None) -> bool:
-        return day is not None and start <= month_of(day) <= end
-
-    result = Workforce()
-    result.nominated = len(rows)
-    result.placed = sum(1 for c in rows if c.status in PLACED)
-    result.withdrawn = sum(1 for c in rows if c.status == Status.WITHDRAWN)
-    result.trained = sum(1 for c in rows if within(c.trained_on))
-    result.certified = sum(1 for c in rows if within(c.certified_on))
-    states: dict[str, Counter[str]] = {}
+    within = funnel.within_months(start, end)
+    steps = funnel.funnel(rows, within)
+    result = Workforce(
+        nominated=steps.nominated,
+        placed=steps.placed,
+        trained=steps.trained,
+        certified=steps.certified,
+        withdrawn=steps.withdrawn,
+    )
+    states: dict[str, list[funnel.Clinician]] = {}
     for c in rows:
-        counts = states.setdefault(c.state, Counter())
-        counts["placed"] += c.status in PLACED
-        counts["trained"] += within(c.trained_on)
-        counts["certified"] += within(c.certified_on)
-    result.by_state = {state: dict(counts) for state, counts in sorted(states.items())}
-    trained = Counter(month_of(c.trained_on) for c in rows if c.trained_on)
-    certified = Counter(month_of(c.certified_on) for c in rows if c.certified_on)
-    running_t = running_c = 0
-    for month in program_months(program, until=today):
-        running_t += trained[month]
-        running_c += certified[month]
-        result.by_month.append((month, running_t, running_c))
+        states.setdefault(c.state, []).append(c)
+    for state, members in sorted(states.items()):
+        steps = funnel.funnel(members, within)
+        result.by_state[state] = {"placed": steps.placed, "trained": steps.trained, "certified": steps.certified}
+    result.by_month = funnel.by_month(rows, program_months(program, until=today))
     spans = [
         _months_between(c.cohort_start, c.certified_on)
         for c in rows
@@ -192,6 +142,11 @@ def _months_between(start: date, end: date) -> int:
 # -- Care --------------------------------------------------------------------------------------------------------
 
 
+# The categories of reliable change, in the order every table shows them, with the words of
+# ``measures.labels.CHANGE_LABELS``: they partition the children measured, so their shares sum to 100.
+CATEGORIES = (change.Change.RECOVERED, change.Change.IMPROVED, change.Change.UNCHANGED, change.Change.DETERIORATED)
+
+
 @dataclass(frozen=True)
 class InstrumentOutcome:
     code: str
@@ -204,9 +159,40 @@ class InstrumentOutcome:
         return str(INSTRUMENT_LABELS.get(self.code, self.code))
 
     @property
+    def instrument(self) -> instruments.Instrument:
+        return instruments.load(self.code)
+
+    @property
     def criterion(self) -> str:
         """The instrument's criterion of clinically significant change (``change.Criterion``)."""
-        return instruments.load(self.code).criterion.value
+        return self.instrument.criterion.value
+
+    @property
+    def judged(self) -> tuple[change.Change, ...]:
+        """The categories this instrument's outcomes are judged in: recovery needs a threshold, reliable change
+        needs an SD and a reliability (none without them)."""
+        if self.outcome.counts is None:
+            return ()
+        return tuple(c for c in CATEGORIES if c != change.Change.RECOVERED or self.outcome.recovered is not None)
+
+    @property
+    def shares(self) -> dict[str, int | None]:
+        """Each category's share of the children measured, in whole percentages summing to 100 (largest
+        remainder); None for a category that is not judged."""
+        result: dict[str, int | None] = dict.fromkeys((c.value for c in CATEGORIES), None)
+        counts = self.outcome.counts
+        judged = self.judged
+        parted = shares.partition([counts[c] for c in judged]) if counts is not None and judged else None
+        if parted is not None:
+            result.update({c.value: share for c, share in zip(judged, parted, strict=True)})
+        return result
+
+    @property
+    def recovery_share(self) -> int | None:
+        """Recovered among the children who could recover (at or above the threshold at baseline)."""
+        if self.outcome.recovered is None:
+            return None
+        return shares.nearest(self.outcome.recovered, self.outcome.eligible_for_recovery)
 
 
 @dataclass
@@ -233,9 +219,19 @@ class Care:
     practice: list[tuple[str, int]] = field(default_factory=list)
 
     @property
-    def completion_rate(self) -> float | None:
-        closed = self.completed + self.ended
-        return self.completed / closed if closed else None
+    def completion_share(self) -> int | None:
+        """Completed episodes among those closed (completed or ended early), a whole percentage."""
+        return shares.nearest(self.completed, self.completed + self.ended)
+
+    def groups(self) -> list[tuple[str, list[tuple[str, int, int | None]]]]:
+        """The children's groups (age band, gender, race and ethnicity), each value with its count and its share
+        of the children, the shares of a group summing to 100."""
+        result = []
+        for name, rows in (("age_band", self.age_band), ("gender", self.gender), ("race", self.race)):
+            exact = shares.partition([n for _value, n in rows])
+            parted: list[int | None] = list(exact) if exact is not None else [None] * len(rows)
+            result.append((name, [(value, n, share) for (value, n), share in zip(rows, parted, strict=True)]))
+        return result
 
     @property
     def practice_mean(self) -> float | None:
@@ -245,16 +241,19 @@ class Care:
 STATE_FIGURES = ("children", "caregivers", "referred", "started", "completed")
 
 
-def care(program: Program, filters: Filters, today: date | None = None) -> Care:
-    """The care figures of the period and state (a cohort does not narrow them: children are counted by CAC)."""
+def care(program: Program, filters: Filters, today: date | None = None, *, organization_id: int | None = None) -> Care:
+    """The care figures of the period and state (a cohort does not narrow them: children are counted by CAC), or of
+    one CAC (``organization_id``, for its admin). A few queries over the kept cells, however many children."""
     today = today or timezone.now().date()
     start, end = filters.months(program)
-    # The whole program reads the program's cells; a state, that state's.
-    cells = (
-        StateCell.objects.of_program(program).filter(state=filters.state)
-        if filters.state
-        else ProgramCell.objects.of_program(program)
-    )
+    # The whole program reads the program's cells; a state, that state's; a CAC, its own.
+    cells: Any
+    if organization_id is not None:
+        cells = CacCell.objects.in_org(organization_id).filter(program=program)
+    elif filters.state:
+        cells = StateCell.objects.of_program(program).filter(state=filters.state)
+    else:
+        cells = ProgramCell.objects.of_program(program)
     in_period = cells.filter(month__gte=start, month__lte=end)
     totals: dict[str, dict[str, int]] = {}
     for figure, key, n in (
@@ -303,7 +302,9 @@ def care(program: Program, filters: Filters, today: date | None = None) -> Care:
         running_caregivers += counts["caregivers"]
         result.by_month.append((month, running_children, running_caregivers))
 
-    by_state = StateCell.objects.of_program(program).filter(month__gte=start, month__lte=end)
+    by_state: Any = (cells if organization_id is not None else StateCell.objects.of_program(program)).filter(
+        month__gte=start, month__lte=end
+    )
     if filters.state:
         by_state = by_state.filter(state=filters.state)
     for state, figure, n in (
@@ -424,8 +425,9 @@ class Progress:
     actual: int
 
     @property
-    def share(self) -> float | None:
-        return self.actual / self.target if self.target else None
+    def share(self) -> int | None:
+        """The actual as a whole percentage of the target."""
+        return shares.nearest(self.actual, self.target) if self.target else None
 
 
 def progress(program: Program, work: Workforce, reached: Care) -> list[Progress]:

@@ -32,6 +32,7 @@ one, so 1,000 runs of a 2,000-clinician, 36-month program take about a second.
 
 import math
 import random
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -241,6 +242,74 @@ def backtest(forecast: Forecast, actual_final: Mapping[str, int]) -> list[Backte
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Check:
+    """A forecast's 80% interval and median for one month ``horizon`` months after it was made (at the end of
+    month ``as_of``), against the actual figure of that month."""
+
+    metric: str
+    as_of: int
+    horizon: int
+    p10: int
+    p50: int
+    p90: int
+    actual: int
+
+    @property
+    def inside(self) -> bool:
+        return self.p10 <= self.actual <= self.p90
+
+    @property
+    def error_percent(self) -> float | None:
+        """|median - actual| / actual x 100; None when the actual is 0."""
+        return None if self.actual == 0 else abs(self.p50 - self.actual) / self.actual * 100
+
+
+def checks(made: Forecast, actuals: Mapping[str, Sequence[int]], horizons: Sequence[int]) -> list[Check]:
+    """The forecast's bands at each horizon against the actual series (cumulative, month 0 first), only at the
+    months the series covers: a month after the last actual is not compared with anything."""
+    result = []
+    for item in made.metrics:
+        series = actuals.get(item.metric)
+        if series is None:
+            continue
+        bands = {band.month: band for band in item.bands}
+        for horizon in horizons:
+            month = made.as_of + horizon
+            band = bands.get(month)
+            if band is None or month >= len(series):
+                continue
+            result.append(Check(item.metric, made.as_of, horizon, band.p10, band.p50, band.p90, series[month]))
+    return result
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often the actuals fell inside the 80% interval, and the median absolute percentage error of the
+    median, over some checks (of one metric, or of all when ``metric`` is empty)."""
+
+    metric: str
+    compared: int
+    inside: int
+    median_error_percent: float | None  # over the checks whose actual is above 0
+
+    @property
+    def inside_share(self) -> float | None:
+        return self.inside / self.compared if self.compared else None
+
+
+def calibration(found: Sequence[Check]) -> list[Calibration]:
+    """One row per metric (in the order of METRICS) that has checks, then one over every check."""
+
+    def summary(metric: str, group: Sequence[Check]) -> Calibration:
+        errors = [e for e in (c.error_percent for c in group) if e is not None]
+        median = statistics.median(errors) if errors else None
+        return Calibration(metric, len(group), sum(c.inside for c in group), median)
+
+    rows = [summary(m, [c for c in found if c.metric == m]) for m in METRICS if any(c.metric == m for c in found)]
+    return [*rows, summary("", found)] if found else []
 
 
 @dataclass(frozen=True)

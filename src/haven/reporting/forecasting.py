@@ -13,6 +13,7 @@ from django.core.cache import cache
 from haven.care.models import Episode
 from haven.core.dates import month_of
 from haven.programs.models import Program
+from haven.training import funnel
 from haven.training import version as workforce_version
 from haven.training.models import Cohort, Enrollment
 
@@ -46,15 +47,15 @@ def observed(program: Program, as_of: date) -> forecast.Observed:
     """The pipeline as it stood at the end of ``as_of``'s month."""
     months = figures.program_months(program)
     now = month_index(program, as_of)
-    people = figures.clinicians(program)
+    people = funnel.program_clinicians(program)
 
     def index(day: date) -> int:
         return month_index(program, day)
 
     cohorts = list(Cohort.objects.in_org(program.organization_id).filter(program=program).order_by("starts_on"))
-    members: dict[int, list[figures.Clinician]] = defaultdict(list)
+    members: dict[int, list[funnel.Clinician]] = defaultdict(list)
     for person in people:
-        if person.cohort_id is not None and person.status in figures.PLACED:
+        if person.cohort_id is not None and person.placed:
             members[person.cohort_id].append(person)
 
     def by_then(day: date | None) -> bool:
@@ -158,20 +159,60 @@ def forecast_program(
     return ProgramForecast(program, today, figures.program_months(program), result)
 
 
-def backtest(program: Program, *, at_month: int = 12, runs: int = RUNS) -> list[forecast.BacktestRow]:
-    """The forecast made as of the program's month ``at_month`` (1-based: 12 is the end of the first year),
-    against what happened by its last month."""
+BACKTEST_RUNS = 200
+HORIZONS = (3, 6, 12)  # months ahead
+FIRST_AS_OF = 6  # a forecast needs some history: months 0 to 5 observed
+AS_OF_STEP = 3
+
+
+@dataclass(frozen=True)
+class Backtest:
+    as_of_months: tuple[int, ...]  # month indexes the forecasts were made at (the end of each)
+    last_month: int  # the last month the records cover, complete
+    horizons: tuple[int, ...]
+    checks: tuple[forecast.Check, ...]
+    calibration: tuple[forecast.Calibration, ...]
+
+
+def last_complete_month(program: Program, today: date) -> int:
+    """The index of the last month the records cover whole: the month before today's, or the program's last."""
+    return min(len(figures.program_months(program)) - 1, month_index(program, today) - 1)
+
+
+def backtest(
+    program: Program,
+    *,
+    today: date,
+    as_of_months: tuple[int, ...] | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    runs: int = BACKTEST_RUNS,
+) -> Backtest:
+    """Forecasts made as of many months of the program, each from the records of its time, compared with the
+    actual figures at the horizons the records cover (never a month after the last complete one)."""
     months = figures.program_months(program)
-    as_of = months[at_month - 1]
-    goal = {metric: value for metric, value in figures.targets(program).items() if metric in forecast.METRICS}
-    made = forecast.forecast(observed(program, as_of), goal, runs=runs)
-    last = months[-1]
-    work = figures.workforce(program, Filters(), today=last)
-    reached = figures.care(program, Filters(), today=last)
-    actual = {
-        forecast.CLINICIANS_TRAINED: work.by_month[-1][1],
-        forecast.CLINICIANS_CERTIFIED: work.by_month[-1][2],
-        forecast.CHILDREN_SERVED: reached.by_month[-1][1],
-        forecast.CAREGIVERS_SERVED: reached.by_month[-1][2],
+    last = last_complete_month(program, today)
+    if as_of_months is None:
+        as_of_months = tuple(range(FIRST_AS_OF - 1, last - min(horizons) + 1, AS_OF_STEP))
+    work = figures.workforce(program, Filters(), today=months[max(0, last)])
+    reached = figures.care(program, Filters(), today=months[max(0, last)])
+    actuals = {
+        forecast.CLINICIANS_TRAINED: [t for _m, t, _c in work.by_month][: last + 1],
+        forecast.CLINICIANS_CERTIFIED: [c for _m, _t, c in work.by_month][: last + 1],
+        forecast.CHILDREN_SERVED: [c for _m, c, _g in reached.by_month][: last + 1],
+        forecast.CAREGIVERS_SERVED: [g for _m, _c, g in reached.by_month][: last + 1],
     }
-    return forecast.backtest(made, actual)
+    found: list[forecast.Check] = []
+    for as_of in as_of_months:
+        made = forecast.forecast(observed(program, months[as_of]), {}, runs=runs)
+        found += forecast.checks(made, actuals, horizons)
+    return Backtest(tuple(as_of_months), last, tuple(horizons), tuple(found), tuple(forecast.calibration(found)))
+
+
+def backtest_cached(program: Program, *, today: date) -> Backtest:
+    """The back-test the forecast page shows, made once a day per workforce version."""
+    key = f"reporting:backtest:{program.pk}:{workforce_version.current(program)}:{today}"
+    result: Backtest | None = cache.get(key)
+    if result is None:
+        result = backtest(program, today=today)
+        cache.set(key, result, 24 * 60 * 60)
+    return result

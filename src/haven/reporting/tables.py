@@ -17,13 +17,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
+from haven.core import shares
 from haven.core.dates import quarter_end, quarter_of
-from haven.measures.labels import INSTRUMENT_LABELS
+from haven.measures.labels import CHANGE_LABELS, INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, release
+from . import disclosure, figures, release
 
-type Value = int | float | str | None  # a published count, a share (0-1), "<11", or None for "not applicable"
+type Value = int | str | None  # a published count or a whole percentage, "<11", or None for "not applicable"
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,12 @@ class _Released:
         value = self.protected.value(key)
         return disclosure.SUPPRESSED if value is None else value
 
-    def pct(self, numerator: Hashable, denominator: Hashable) -> float | None:
+    def pct(self, numerator: Hashable, denominator: Hashable) -> int | None:
         return self.protected.percent(numerator, denominator)
+
+    def partition(self, parts: list[Hashable], whole: Hashable) -> list[int | None]:
+        """The parts' shares of the whole, summing to 100 when every part is published (``Protected.partition``)."""
+        return self.protected.partition(parts, whole)
 
 
 _TOTALS = {
@@ -198,24 +203,31 @@ def _by_state(cells: _Released) -> Rendered:
 
 
 def _children_by(cells: _Released) -> list[Rendered]:
-    """The children served by age, gender, and race or ethnicity: one table each."""
-    return [
-        Rendered(
-            group,
-            title,
-            _("Age at referral, gender and race or ethnicity as the CAC recorded them."),
-            [Column(_("Children")), Column(_("Share"), percent=True)],
-            [
-                (labels[value], [cells.shown((group, value)), cells.pct((group, value), "children")])
-                for value in [k[1] for k in cells.keys(group, length=2)]
-            ],
+    """The children served by age, gender, and race or ethnicity: one table each, whose shares sum to 100."""
+    tables = []
+    for group, title, labels in (
+        ("age_band", _("Children served by age"), dict(AgeBand.choices)),
+        ("gender", _("Children served by gender"), dict(Gender.choices)),
+        ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
+    ):
+        values = [k[1] for k in cells.keys(group, length=2)]
+        parted = cells.partition([(group, value) for value in values], "children")
+        tables.append(
+            Rendered(
+                group,
+                title,
+                _(
+                    "Age at referral, gender and race or ethnicity as the CAC recorded them. The shares sum to 100 "
+                    "percent unless a count is withheld."
+                ),
+                [Column(_("Children")), Column(_("Share"), percent=True)],
+                [
+                    (labels[value], [cells.shown((group, value)), part])
+                    for value, part in zip(values, parted, strict=True)
+                ],
+            )
         )
-        for group, title, labels in (
-            ("age_band", _("Children served by age"), dict(AgeBand.choices)),
-            ("gender", _("Children served by gender"), dict(Gender.choices)),
-            ("race", _("Children served by race and ethnicity"), dict(RaceEthnicity.choices)),
-        )
-    ]
+    return tables
 
 
 def _engagement(cells: _Released) -> Rendered:
@@ -244,15 +256,16 @@ def _outcomes(cells: _Released) -> Rendered:
     rows: list[tuple[str | Promise, list[Value]]] = []
     for code in [k[1] for k in cells.keys("outcome", length=3) if k[2] == "n"]:
         n_key = ("outcome", code, "n")
+        categories = [("outcome", code, c.value) for c in figures.CATEGORIES]
+        judged: list[Hashable] = [key for key in categories if key not in cells.protected.hidden]
+        category_shares = dict(zip(judged, cells.partition(judged, n_key), strict=True))
         rows.append(
             (
                 INSTRUMENT_LABELS.get(code, code),
                 [
                     cells.shown(n_key),
-                    cells.pct(("outcome", code, "improved"), n_key),
+                    *[category_shares.get(key) for key in categories],
                     cells.pct(("outcome", code, "recovered"), ("outcome", code, "eligible")),
-                    cells.pct(("outcome", code, "unchanged"), n_key),
-                    cells.pct(("outcome", code, "deteriorated"), n_key),
                 ],
             )
         )
@@ -262,17 +275,17 @@ def _outcomes(cells: _Released) -> Rendered:
         _(
             "For completed treatments with a score before and after, per questionnaire. A change is reliable "
             "when it is larger than the questionnaire's measurement error could explain (Jacobson and Truax). "
-            "Improved counts reliable improvement that did not reach the healthy range; recovered is reliable "
-            "improvement to below the clinical cut-off, among children who started above it. The cut-off is "
-            "each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where population "
-            "norms are published); a questionnaire with no published cut-off or reliability shows a dash."
+            "Recovered is reliable improvement to below the clinical cut-off, among children who started above "
+            "it; reliably improved counts reliable improvement that did not reach the healthy range. The four "
+            "categories share the children measured, so a row sums to 100 percent unless a count is withheld. The "
+            "cut-off is each questionnaire's published one (or Jacobson and Truax's criterion a, b or c where "
+            "population norms are published); a questionnaire with no published cut-off or reliability shows a "
+            "dash."
         ),
         [
             Column(_("Children measured")),
-            Column(_("Improved"), percent=True),
-            Column(_("Recovered"), percent=True),
-            Column(_("Unchanged"), percent=True),
-            Column(_("Worse"), percent=True),
+            *[Column(CHANGE_LABELS[c.value], percent=True) for c in figures.CATEGORIES],
+            Column(_("Recovered among those who could recover"), percent=True),
         ],
         rows,
     )
@@ -299,8 +312,8 @@ def _fidelity(cells: _Released) -> Rendered:
     )
 
 
-def _share(value: Value, target: int | None) -> float | None:
-    return 100 * value / target if isinstance(value, int) and target else None
+def _share(value: Value, target: int | None) -> int | None:
+    return shares.nearest(value, target) if isinstance(value, int) and target else None
 
 
 def quarter_label(quarter: date) -> str:

@@ -22,7 +22,6 @@ from haven.training import selectors as training_selectors
 
 from . import charts, figures, forecasting, pdf, selectors, services, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
-from .outcomes import care_figures
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
 
@@ -123,11 +122,7 @@ def state(request: MemberRequest) -> HttpResponse:
 
 
 def _cell_text(value: tables.Value, column: tables.Column) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return round(value, 1)
-    return value
+    return "" if value is None else value
 
 
 @require_GET
@@ -213,7 +208,8 @@ def report_download(request: MemberRequest, report_id: int) -> HttpResponse:
 @require_GET
 @role_required(Role.PROGRAM_ADMIN, Role.ORG_ADMIN)
 def outcomes(request: MemberRequest) -> HttpResponse:
-    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin."""
+    """Children served, engagement, outcomes and fidelity: the program's, or one CAC's for its admin. The same
+    figures as the program dashboard (``figures.care``), from the kept cells."""
     membership = request.membership
     if membership.role == Role.ORG_ADMIN and not care_selectors.sees_children(membership):
         raise Http404
@@ -221,9 +217,9 @@ def outcomes(request: MemberRequest) -> HttpResponse:
     if program is None:
         raise Http404
     cac_id = membership.organization_id if membership.role == Role.ORG_ADMIN else None
-    figures = care_figures(program, organization_id=cac_id)
+    reached = figures.care(program, figures.Filters(), organization_id=cac_id)
     return TemplateResponse(
-        request, "reporting/outcomes.html", {"program": program, "figures": figures, "for_cac": cac_id is not None}
+        request, "reporting/outcomes.html", {"program": program, "care": reached, "for_cac": cac_id is not None}
     )
 
 
@@ -245,6 +241,7 @@ def forecast(request: MemberRequest) -> HttpResponse:
             "result": result,
             "what_if": what_if,
             "chart_forecast": charts.forecast_data(result) if result else None,
+            "backtest": forecasting.backtest_cached(program, today=today) if result else None,
         },
     )
 

@@ -4,20 +4,23 @@ Every figure is computed from the derived path states, so it always agrees with 
 """
 
 import dataclasses
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from haven.core import shares
 from haven.core.dates import add_months
 from haven.organizations.models import Membership
 from haven.programs.models import Program, ProgramTarget, TargetMetric
 
-from . import capacity, selectors, version
+from . import capacity, funnel, selectors, version
 from .models import Cohort, Placement
-from .path import Requirement, Status
+from .path import Requirement
 from .selectors import EnrollmentPath
 
 # A trainee is behind when they attended under this share of the calls held so far ...
@@ -47,6 +50,13 @@ class CohortRisk:
     attendance_rate: float | None
     behind: int
     enrolled: int
+    attended: int = 0  # marks of presence, of ...
+    held: int = 0  # ... the marks the calls held so far called for
+
+    @property
+    def attendance_share(self) -> int | None:
+        """Attendance as a whole percentage, to the nearest (``core.shares``)."""
+        return shares.nearest(self.attended, self.held) if self.held else None
 
 
 def _program_paths(membership: Membership, program: Program) -> list[EnrollmentPath]:
@@ -74,10 +84,11 @@ def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None =
         if cohort is None:
             continue
         held = sum(p.calls_held for p in members)
-        rate = sum(p.calls_attended for p in members) / held if held else None
+        attended = sum(p.calls_attended for p in members)
+        rate = attended / held if held else None
         late = sum(1 for p in members if behind(p))
         if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, len(members) // 4):
-            risks.append(CohortRisk(cohort, rate, late, len(members)))
+            risks.append(CohortRisk(cohort, rate, late, len(members), attended, held))
     return sorted(risks, key=lambda r: (r.attendance_rate if r.attendance_rate is not None else 1, -r.behind))
 
 
@@ -116,58 +127,24 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
 
 
 def _workforce_figures(*, membership: Membership, program: Program) -> dict[str, Any]:
+    """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them."""
     paths = _program_paths(membership, program)
-    statuses = Counter(p.state.status for p in paths)
-    placed = sum(statuses[s] for s in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED))
-    trained = statuses[Status.TRAINED] + statuses[Status.CERTIFIED]
+    rows = [funnel.clinician_of(p) for p in paths]
+    within = funnel.program_period(program)
     today = timezone.now().date()
-    # Progress over time: cumulative trained and certified at each month's end, against a straight line to target.
-    trained_months = Counter(
-        date(p.state.trained_on.year, p.state.trained_on.month, 1) for p in paths if p.state.trained_on
-    )
-    certified_months = Counter(
-        date(p.state.certified_on.year, p.state.certified_on.month, 1) for p in paths if p.state.certified_on
-    )
-    months = _months(program.starts_on, min(program.ends_on, today))
-    timeline, running_trained, running_certified = [], 0, 0
-    for month in months:
-        running_trained += trained_months[month]
-        running_certified += certified_months[month]
-        timeline.append((month, running_trained, running_certified))
 
-    def breakdown(key: Any) -> list[tuple[Any, dict[str, int]]]:
-        groups: dict[Any, Counter[str]] = defaultdict(Counter)
-        for p in paths:
-            groups[key(p)][p.state.status] += 1
-        rows = []
-        for name, counts in groups.items():
-            if name is None:
-                continue
-            rows.append(
-                (
-                    name,
-                    {
-                        "placed": counts[Status.ENROLLED] + counts[Status.TRAINED] + counts[Status.CERTIFIED],
-                        "trained": counts[Status.TRAINED] + counts[Status.CERTIFIED],
-                        "certified": counts[Status.CERTIFIED],
-                        "withdrawn": counts[Status.WITHDRAWN],
-                    },
-                )
-            )
-        return sorted(rows, key=lambda row: str(row[0]))
+    def breakdown(key: Callable[[funnel.Clinician], str]) -> list[tuple[str, funnel.Funnel]]:
+        groups: dict[str, list[funnel.Clinician]] = defaultdict(list)
+        for row in rows:
+            if key(row):
+                groups[key(row)].append(row)
+        return [(name, funnel.funnel(members, within)) for name, members in sorted(groups.items())]
 
     return {
-        "funnel": {
-            "nominated": statuses[Status.NOMINATED],
-            "waitlisted": statuses[Status.WAITLISTED],
-            "placed": placed,
-            "trained": trained,
-            "certified": statuses[Status.CERTIFIED],
-            "withdrawn": statuses[Status.WITHDRAWN],
-        },
-        "timeline": timeline,
-        "by_state": breakdown(lambda p: p.enrollment.organization.state or None),
-        "by_cohort": breakdown(lambda p: p.enrollment.cohort.name if p.enrollment.cohort else None),
+        "funnel": funnel.funnel(rows, within),
+        "timeline": funnel.by_month(rows, _months(program.starts_on, min(program.ends_on, today))),
+        "by_state": breakdown(lambda c: c.state),
+        "by_cohort": breakdown(lambda c: c.cohort_name),
         "at_risk": cohorts_at_risk(membership, paths),
         "behind": sum(1 for p in paths if behind(p, today)),
     }
@@ -189,12 +166,26 @@ def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]
         compute=lambda: _capacity_observed(membership=membership, program=program),
     )
     observed = dataclasses.replace(observed, target=target or 0)
+    today = timezone.now().date()
+    plan = capacity.plan(observed, today=today, program_end=program.ends_on)
     return {
         "program": program,
         "observed": observed,
-        "plan": capacity.plan(observed, today=timezone.now().date(), program_end=program.ends_on),
+        "plan": plan,
         "has_target": target is not None,
+        "what_if": _as_what_if(program, plan, today),
     }
+
+
+def _as_what_if(program: Program, plan: capacity.Plan, today: date) -> str:
+    """The plan's new cohorts as the forecast's what-if (its query string), starting the month of the first one
+    (next month at the earliest: the forecast adds cohorts from then)."""
+    if not plan.cohorts_needed or not plan.starts:
+        return ""
+    month = max(date(plan.starts[0].year, plan.starts[0].month, 1), add_months(date(today.year, today.month, 1), 1))
+    return urlencode(
+        {"program": program.pk, "cohorts": plan.cohorts_needed, "seats": plan.cohort_size, "month": month.isoformat()}
+    )
 
 
 def _capacity_observed(*, membership: Membership, program: Program) -> capacity.Observed:

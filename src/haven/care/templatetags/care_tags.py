@@ -213,15 +213,5 @@ def breakdown_value(value: str, name: str) -> str:
 
 
 @register.filter
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(100 * value)}%"
-
-
-@register.filter
-def change_share(row: Any, category: str) -> str:
-    return percent(row.share(category))
-
-
-@register.filter
 def sd_source_label(source: str | None) -> str:
     return str(labels.SD_SOURCE_LABELS.get(source or "", "—"))

@@ -1,5 +1,7 @@
 from django import template
 
+from haven.core import shares
+
 register = template.Library()
 
 
@@ -9,7 +11,7 @@ def get_item(mapping: dict[object, object], key: object) -> object:
 
 
 @register.filter
-def percent(part: int | float | None, whole: int | float | None) -> str:
-    if not part or not whole:
-        return "0%"
-    return f"{100 * part / whole:.0f}%"
+def percent(part: int | None, whole: int | None) -> str:
+    """A share of counts as a whole percentage, to the nearest (``core.shares``); a dash when there is no whole."""
+    share = shares.nearest(part or 0, whole) if whole else None
+    return "—" if share is None else f"{share}%"

@@ -1,8 +1,11 @@
+import math
 from typing import Any
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from haven.core import shares
 
 register = template.Library()
 
@@ -18,24 +21,31 @@ def count(value: Any) -> str:
 
 
 @register.filter
-def share(value: Any, digits: int = 0) -> str:
-    """A percentage (0-100) as text, or a dash when it may not be shown or does not apply."""
-    if value is None or isinstance(value, str):
+def share(value: Any) -> str:
+    """A whole percentage (``core.shares``) as text, or a dash when it may not be shown or does not apply."""
+    if not isinstance(value, int):
         return "—"
-    return _("%(value)s%%") % {"value": number_format(value, decimal_pos=digits)}
+    return _("%(value)s%%") % {"value": number_format(value)}
 
 
 @register.filter
-def ratio(part: Any, whole: Any) -> float | None:
-    """100 x part / whole, for program staff's unsuppressed figures."""
-    if not isinstance(part, int | float) or not whole:
+def ratio(part: Any, whole: Any) -> int | None:
+    """part of whole as a whole percentage, to the nearest (``core.shares.nearest``), for program staff's
+    unsuppressed figures."""
+    if not isinstance(part, int) or not isinstance(whole, int) or not whole:
         return None
-    return 100 * part / whole
+    return shares.nearest(part, whole)
+
+
+@register.filter
+def chance(probability: float | None) -> int | None:
+    """A probability (0-1) as a whole percentage, halves up."""
+    return None if probability is None else math.floor(100 * probability + 0.5)
 
 
 @register.filter
 def cell(value: Any, column: Any) -> str:
-    return share(value, 0) if getattr(column, "percent", False) else count(value)
+    return share(value) if getattr(column, "percent", False) else count(value)
 
 
 @register.filter
@@ -65,29 +75,29 @@ def state_figure(by_state: dict[str, dict[str, int]], state: str) -> int:
 
 
 @register.filter
-def groups(care: Any) -> list[tuple[str, list[tuple[str, int]]]]:
-    """The children's groups with their labels: age band, gender, race and ethnicity."""
+def groups(care: Any) -> list[tuple[str, list[tuple[str, int, int | None]]]]:
+    """The children's groups with their labels: age band, gender, race and ethnicity, each value with its count and
+    share (``figures.Care.groups``)."""
     from haven.care.models import AgeBand, Gender, RaceEthnicity
 
+    titles = {
+        "age_band": (_("Age at referral"), dict(AgeBand.choices)),
+        "gender": (_("Gender"), dict(Gender.choices)),
+        "race": (_("Race and ethnicity"), dict(RaceEthnicity.choices)),
+    }
     result = []
-    for title, rows, labels in (
-        (_("Age at referral"), care.age_band, dict(AgeBand.choices)),
-        (_("Gender"), care.gender, dict(Gender.choices)),
-        (_("Race and ethnicity"), care.race, dict(RaceEthnicity.choices)),
-    ):
-        result.append((title, [(str(labels.get(key, key)), n) for key, n in rows]))
+    for name, rows in care.groups():
+        title, labels = titles[name]
+        result.append((title, [(str(labels.get(key, key)), n, part) for key, n, part in rows]))
     return result
 
 
 @register.filter
-def change_share(outcome: Any, category: str) -> float | None:
-    if not outcome.counts or not outcome.n:
-        return None
-    from haven.measures.change import Change
+def change_label(category: str) -> str:
+    """A category of reliable change, in the words of ``measures.labels.CHANGE_LABELS``."""
+    from haven.measures.labels import CHANGE_LABELS
 
-    if category == Change.RECOVERED and outcome.recovered is None:
-        return None  # no threshold: recovery is not judged
-    return 100 * outcome.counts[Change(category)] / outcome.n
+    return str(CHANGE_LABELS.get(category, category))
 
 
 @register.filter

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from haven.core.shares import nearest
 from haven.reporting.disclosure import SUPPRESSED, Protected, Relation, one_way, protect, two_way
 
 SMALL = range(1, 11)
@@ -124,7 +125,7 @@ def test_percentages() -> None:
     values = {"a": 3, "b": 20, "c": 30, "d": 0, "total": 53, "small total": 0}
     relations = [*one_way("total", ["a", "b", "c"]), *one_way("small total", ["d"])]
     table = protect(values, relations)
-    assert table.percent("c", "total") == pytest.approx(100 * 30 / 53)  # 56.60...
+    assert table.percent("c", "total") == 57  # 56.60...: whole percentages, to the nearest
     assert table.percent("a", "total") is None  # withheld numerator
     assert table.percent("total", "b") is None  # withheld denominator
     assert table.percent("d", "small total") is None  # a denominator under 11
@@ -418,6 +419,32 @@ def test_a_relation_withholds_two_or_more_cells_summing_to_11(case: Case) -> Non
         )
 
 
+def test_a_row_of_published_parts_sums_to_100_and_a_withheld_part_leaves_no_trace() -> None:
+    shown = {"c": 40, "d": 48, "total": 100}
+    for a, b in ((3, 9), (5, 7), (2, 10)):
+        table = protect({"a": a, "b": b, **shown}, one_way("total", ["a", "b", "c", "d"]))
+        assert table.suppressed == {"a", "b"}
+        # Each published part's own share of the total: nothing that depends on how the 12 withheld split.
+        assert table.partition(["a", "b", "c", "d"], "total") == [None, None, 40, 48]
+    table = protect({"a": 20, "b": 29, "c": 51, "total": 100}, one_way("total", ["a", "b", "c"]))
+    assert table.partition(["a", "b", "c"], "total") == [20, 29, 51]
+    table = protect({"a": 17, "b": 17, "c": 17, "total": 51}, one_way("total", ["a", "b", "c"]))
+    assert table.partition(["a", "b", "c"], "total") == [34, 33, 33]  # not 33 + 33 + 33
+
+
+@settings(deadline=None, max_examples=100)
+@given(case=ANY_CASE)
+def test_the_shares_of_a_relations_parts_use_only_published_counts(case: Case) -> None:
+    table = case.protect()
+    for relation in case.relations:
+        parts = list(relation.parts)
+        shares = table.partition(parts, relation.total)
+        if all(table.published(part) for part in parts) and table.percent(parts[0], relation.total) is not None:
+            assert sum(share or 0 for share in shares) == 100 or sum(case.values[p] for p in parts) == 0
+        else:
+            assert shares == [table.percent(part, relation.total) for part in parts]
+
+
 @settings(deadline=None, max_examples=100)
 @given(case=ANY_CASE)
 def test_percentages_only_over_published_counts_of_11_or_more(case: Case) -> None:
@@ -429,7 +456,7 @@ def test_percentages_only_over_published_counts_of_11_or_more(case: Case) -> Non
             if not allowed:
                 assert share is None
             else:
-                assert share == pytest.approx(100 * case.values[numerator] / case.values[denominator])
+                assert share == nearest(case.values[numerator], case.values[denominator])
 
 
 @settings(deadline=None, max_examples=100)
@@ -482,7 +509,7 @@ def test_a_count_of_clinicians_is_published_as_it_is() -> None:
     ]
     table = protect(values, relations, exact={"trained TX", "trained OH", "trained"})
     assert [table.display(key) for key in values] == ["3", "20", "23", "<11", "30", "<11", "59"]
-    assert table.percent("trained TX", "trained") == pytest.approx(100 * 3 / 23)
+    assert table.percent("trained TX", "trained") == 13  # 3 of 23
     # Exact counts are shares of each other whatever their size; a share of children still needs 11.
     small = protect({"a": 2, "b": 3, "all": 5}, one_way("all", ["a", "b"]), exact={"a", "b", "all"})
     assert small.percent("a", "all") == 40.0

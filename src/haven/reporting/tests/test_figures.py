@@ -125,7 +125,7 @@ def test_the_whole_program_matches_the_hand_count(
     assert (care.referred, care.started, care.completed, care.ended, care.pre_post) == (5, 4, 2, 1, 1)
     assert care.median_sessions == 5.0  # completed episodes of 4 and 6 sessions
     assert care.median_wait_days == 8.0  # waits of 3, 6, 10 and 10 days
-    assert care.completion_rate == pytest.approx(2 / 3)
+    assert care.completion_share == 67  # 2 of 3 closed
     assert care.age_band == [("0-5", 1), ("6-11", 2), ("12-17", 1)]  # C has no session: not served
     assert dict(care.gender)["boy"] == 1
     assert dict(care.gender)["girl"] == 3

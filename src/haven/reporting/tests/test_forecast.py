@@ -17,12 +17,16 @@ from haven.reporting.forecast import (
     METRICS,
     BacktestRow,
     Band,
+    Calibration,
+    Check,
     CohortPlan,
     Forecast,
     MetricForecast,
     Observed,
     WhatIf,
     backtest,
+    calibration,
+    checks,
     forecast,
 )
 
@@ -447,3 +451,54 @@ def test_the_80_percent_interval_holds_the_true_final_in_most_programs() -> None
             inside[row.metric] += row.inside
     # A calibrated 80% interval holds about 16 of 20; fewer than 12 would mean it is too narrow or off centre.
     assert all(count >= 12 for count in inside.values()), inside
+
+
+# The back-test compares only months the records cover.
+
+
+def _made(as_of: int, months: int, width: int = 10) -> Forecast:
+    bands = tuple(
+        Band(month, 100 * month - width, 100 * month, 100 * month + width) for month in range(as_of + 1, months)
+    )
+    return Forecast(
+        as_of=as_of,
+        months=months,
+        runs=1,
+        seed=0,
+        what_if=(),
+        metrics=tuple(MetricForecast(m, None, None, 0, 0, 0, bands, ()) for m in METRICS),
+    )
+
+
+@given(
+    as_of=st.integers(min_value=0, max_value=34),
+    covered=st.integers(min_value=1, max_value=36),
+    horizons=st.lists(st.integers(min_value=1, max_value=24), min_size=1, max_size=4, unique=True),
+)
+def test_a_forecast_is_checked_only_at_months_the_records_cover(as_of: int, covered: int, horizons: list[int]) -> None:
+    made = _made(as_of, 36)
+    actual = [100 * month + 5 for month in range(covered)]
+    found = checks(made, dict.fromkeys(METRICS, actual), horizons)
+    reachable = [h for h in horizons if as_of + h < min(covered, 36)]
+    assert sorted((c.metric, c.horizon) for c in found) == sorted((m, h) for m in METRICS for h in reachable)
+    for check in found:
+        month = check.as_of + check.horizon
+        assert check.actual == actual[month] and check.p50 == 100 * month
+        assert check.inside and check.error_percent == pytest.approx(5 / (100 * month + 5) * 100)
+
+
+def test_calibration_counts_the_actuals_inside_and_the_median_error() -> None:
+    found = [
+        Check(CLINICIANS_TRAINED, 5, 3, 90, 100, 110, 100),  # inside, 0%
+        Check(CLINICIANS_TRAINED, 5, 6, 90, 100, 110, 125),  # outside, 20%
+        Check(CLINICIANS_TRAINED, 8, 3, 90, 100, 110, 80),  # outside, 25%
+        Check(CHILDREN_SERVED, 5, 3, 0, 0, 0, 0),  # inside, no error (the actual is 0)
+    ]
+    rows = calibration(found)
+    assert rows == [
+        Calibration(CLINICIANS_TRAINED, 3, 1, 20.0),
+        Calibration(CHILDREN_SERVED, 1, 1, None),
+        Calibration("", 4, 2, 20.0),
+    ]
+    assert rows[0].inside_share == pytest.approx(1 / 3)
+    assert calibration([]) == []

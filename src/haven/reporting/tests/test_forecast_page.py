@@ -1,5 +1,7 @@
 """The forecast page: the program admin reads the chance of each target and tries what-if scenarios."""
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -10,10 +12,12 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.core.dates import add_months, month_of
+from haven.core.shares import nearest
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program, ProgramTarget
 from haven.reporting import forecast, forecasting
+from haven.training.tests.pages import table, text
 
 from .builders import treat
 
@@ -127,3 +131,47 @@ def test_only_the_program_admin_sees_the_forecast(
 ) -> None:
     home = {Role.FUNDER_VIEWER: funder, Role.TRAINER: provider}.get(role, cac)
     assert signed_in(make_member(role, home)).get(URL, {"program": planned.pk}).status_code == 404
+
+
+def test_the_page_reports_the_back_test_over_the_months_the_records_cover(
+    planned: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    response, _result_ = _result(signed_in(program_admin))
+    backtest: forecasting.Backtest = response.context["backtest"]
+    today = timezone.now().date()
+    last = forecasting.last_complete_month(planned, today)
+    assert last == forecasting.month_index(planned, today) - 1  # the program runs on: this month is not over
+    assert backtest.as_of_months and backtest.checks
+    for check in backtest.checks:
+        assert check.as_of + check.horizon <= last
+    assert {check.as_of for check in backtest.checks} == set(backtest.as_of_months)
+    overall = backtest.calibration[-1]
+    assert overall.compared == len(backtest.checks)
+    page = text(response)
+    assert f"they cover months 1 to {last + 1}" in page
+    rows = {row[0]: row for row in table(response, labelledby="backtest-heading")[1:]}
+    assert rows["All four"][1] == str(len(backtest.checks))
+    assert rows["All four"][2] == f"{nearest(overall.inside, overall.compared)}%"
+
+
+def test_capacity_planning_says_why_the_forecast_differs_and_opens_its_plan_there(
+    planned: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    # Two years left: time enough for new cohorts to train.
+    Program.objects.in_org(planned.organization_id).filter(pk=planned.pk).update(
+        ends_on=add_months(timezone.now().date(), 24)
+    )
+    client = signed_in(program_admin)
+    response = client.get("/training/capacity/")
+    plan = response.context["plan"]
+    assert plan.cohorts_needed > 0 and plan.feasible
+    page = text(response)
+    assert "a plan that closes it on average reaches the target only about half the time" in page
+    link = re.search(r'href="(/reporting/forecast/\?[^"]+)"', response.content.decode())
+    assert link is not None
+    scenario = client.get(html.unescape(link.group(1)))
+    assert scenario.status_code == 200
+    (what_if,) = scenario.context["what_if"]
+    assert (what_if.cohorts, what_if.seats) == (plan.cohorts_needed, plan.cohort_size)
+    chance = scenario.context["result"].result[forecast.CLINICIANS_TRAINED].probability
+    assert chance is not None and 0 <= chance <= 1

@@ -456,7 +456,7 @@ def test_clinicians_trained_and_certified_are_shown_exactly_everywhere(
     rows = list(csv.reader(io.StringIO(client.get(_export("csv")).content.decode())))
     assert ["Clinicians trained", "", "19", ""] in rows
     assert ["Clinicians certified", "", "16", ""] in rows
-    assert ["Trained", "19", "100.0"] in rows
+    assert ["Trained", "19", "100"] in rows
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(_export("xlsx")).content), read_only=True)
     sheet = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]

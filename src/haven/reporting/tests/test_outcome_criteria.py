@@ -100,10 +100,10 @@ def test_recovery_and_reliable_change_are_shown_only_where_the_evidence_allows(
 
     report = tables.funder_report(funded, quarter)
     rows = {str(label): values for label, values in report.table("outcomes").rows}
-    # Children measured, improved, recovered, unchanged, worse.
-    n, _improved, recovered, _unchanged, _worse = rows["SMFQ (parent report)"]
-    assert (n, recovered) == (14, None)
-    assert rows["CATS 3-6 (caregiver report)"] == [14, None, None, None, None]
+    # Children measured, recovered, reliably improved, no reliable change, reliably deteriorated, recovery rate.
+    n, recovered, *_judged, recovery = rows["SMFQ (parent report)"]
+    assert (n, recovered, recovery) == (14, None, None)
+    assert rows["CATS 3-6 (caregiver report)"] == [14, None, None, None, None, None]
     # Not withheld as small counts (the SMFQ parent's are protected as such): not figures at all.
     hidden = report.protected.hidden
     assert ("outcome", "smfq_parent", "improved") not in hidden
@@ -114,6 +114,9 @@ def test_recovery_and_reliable_change_are_shown_only_where_the_evidence_allows(
     header, *body = next(rows for rows in page_tables(response) if rows and rows[0][0] == "Questionnaire")
     shown = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     assert shown["SMFQ (parent report)"]["Recovered"] == "—"
+    # Recovery is not judged: the other three categories share the children measured.
+    judged = ("Reliably improved", "No reliable change", "Reliably deteriorated")
+    assert sum(int(shown["SMFQ (parent report)"][column].rstrip("%")) for column in judged) == 100
     assert shown["SMFQ (parent report)"]["Recovery threshold"] == "none: no published cut-off"
-    assert shown["CATS 3-6 (caregiver report)"]["Improved"] == "—"
+    assert shown["CATS 3-6 (caregiver report)"]["Reliably improved"] == "—"
     assert shown["CATS 3-6 (caregiver report)"]["Recovery threshold"] == "the published cut-off (15)"

@@ -117,7 +117,7 @@ def test_workforce_pages_do_not_grow_with_the_cohorts(
         n, response = _count(client, pages[0], django_assert_max_num_queries)
         counts.append(n)
         if pages[0] == "/training/":
-            assert response.context["funnel"]["placed"] == 3 * total
+            assert response.context["funnel"].placed == 3 * total
             assert len(table(response, labelledby="cohort-heading")) == 1 + total
         else:
             assert len(table(response)) == 1 + total

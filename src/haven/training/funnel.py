@@ -1,0 +1,123 @@
+"""The workforce funnel, defined once: the workforce page, the program dashboard, the funder's tables, the quarterly
+report and the forecast all count clinicians with :func:`funnel` over :func:`program_clinicians`.
+
+Each step is a subset of the one before: every clinician nominated by their CAC; those placed in a cohort (still
+on the path, trained, certified, or withdrawn after their placement); those trained; those certified. Awaiting a
+place, waitlisted and withdrawn say where the others stand. Trained and certified count the clinicians who reached
+the step within a period (every month of the program by default); the other steps are as of the day the paths are
+read.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from haven.core.dates import month_of
+from haven.programs.models import Program
+
+from . import selectors, version
+from .models import Enrollment
+from .path import Status
+from .selectors import EnrollmentPath
+
+
+@dataclass(frozen=True)
+class Clinician:
+    """One enrollment's place on the path, as the figures need it (no name)."""
+
+    state: str
+    cohort_id: int | None
+    cohort_name: str
+    status: str
+    placed_on: date | None
+    trained_on: date | None
+    certified_on: date | None
+    cohort_start: date | None
+
+    @property
+    def placed(self) -> bool:
+        """Placed in a cohort, whatever happened since (a withdrawal from a cohort keeps the placement)."""
+        if self.status == Status.WITHDRAWN:
+            return self.cohort_id is not None
+        return self.status in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED)
+
+
+def clinician_of(path: EnrollmentPath) -> Clinician:
+    enrollment, state = path.enrollment, path.state
+    cohort = enrollment.cohort
+    return Clinician(
+        state=enrollment.organization.state,
+        cohort_id=enrollment.cohort_id,
+        cohort_name=cohort.name if cohort else "",
+        status=state.status,
+        placed_on=enrollment.live_training_on,
+        trained_on=state.trained_on,
+        certified_on=state.certified_on,
+        cohort_start=cohort.starts_on if cohort else None,
+    )
+
+
+def program_clinicians(program: Program) -> list[Clinician]:
+    """Every enrollment of the program on its derived path, cached until the next workforce write."""
+    key = f"training:clinicians:{program.pk}:{version.current(program)}:{timezone.now().date()}"
+    value: list[Clinician] | None = cache.get(key)
+    if value is None:
+        paths = selectors.program_paths(Enrollment.objects.of_program(program), program)
+        value = [clinician_of(path) for path in paths]
+        cache.set(key, value, version.TIMEOUT)
+    return value
+
+
+@dataclass(frozen=True)
+class Funnel:
+    nominated: int = 0
+    awaiting: int = 0  # nominated, not yet placed nor waitlisted
+    waitlisted: int = 0
+    placed: int = 0
+    trained: int = 0
+    certified: int = 0
+    withdrawn: int = 0
+
+
+def within_months(start: date, end: date) -> Callable[[date | None], bool]:
+    """Whether a day falls within the months from ``start`` to ``end`` (first days, inclusive)."""
+
+    def within(day: date | None) -> bool:
+        return day is not None and start <= month_of(day) <= end
+
+    return within
+
+
+def program_period(program: Program) -> Callable[[date | None], bool]:
+    return within_months(month_of(program.starts_on), month_of(program.ends_on))
+
+
+def funnel(rows: Iterable[Clinician], within: Callable[[date | None], bool]) -> Funnel:
+    """The funnel of some clinicians; trained and certified count those who reached the step ``within`` a period."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        counts["nominated"] += 1
+        counts["awaiting"] += row.status == Status.NOMINATED
+        counts["waitlisted"] += row.status == Status.WAITLISTED
+        counts["placed"] += row.placed
+        counts["trained"] += within(row.trained_on)
+        counts["certified"] += within(row.certified_on)
+        counts["withdrawn"] += row.status == Status.WITHDRAWN
+    return Funnel(**counts)
+
+
+def by_month(rows: Iterable[Clinician], months: list[date]) -> list[tuple[date, int, int]]:
+    """At each month's end, the clinicians trained and certified so far (cumulative)."""
+    rows = list(rows)
+    trained = Counter(month_of(c.trained_on) for c in rows if c.trained_on)
+    certified = Counter(month_of(c.certified_on) for c in rows if c.certified_on)
+    result, running_trained, running_certified = [], 0, 0
+    for month in months:
+        running_trained += trained[month]
+        running_certified += certified[month]
+        result.append((month, running_trained, running_certified))
+    return result

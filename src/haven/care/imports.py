@@ -473,7 +473,7 @@ def apply(
         a.episode.pk: a.episode for a, _s in result.assessments
     }
     services.refresh_episodes(org, touched.values())
-    ImportMapping.objects.update_or_create(
+    ImportMapping.objects.in_org(org).update_or_create(
         organization_id=org, kind=kind, defaults={"columns": dict(mapping), "date_order": result.date_order}
     )
     audit.record(

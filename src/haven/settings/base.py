@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "haven.training",
     "haven.care",
     "haven.reporting",
+    "haven.grants",
     "haven.shell",
 ]
 

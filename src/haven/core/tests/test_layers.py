@@ -1,10 +1,11 @@
 """Haven's apps stand in layers, and every module imports only downward (ARCHITECTURE.md, decision 17).
 
     core  <  platform (organizations, accounts, audit)  <  programs  <  pillars (training, care, measures, ...)
-          <  reporting  <  shell
+          <  reporting (reporting, grants)  <  shell
 
 A pillar never reaches into another pillar: it reads one only through that pillar's ``selectors`` (its public
-read API); ``measures`` is a pure library any pillar may use whole. Within the platform only the edges of
+read API), and so do reporting and grants, which read each other's figures; ``measures`` is a pure library any
+pillar may use whole. Within the platform only the edges of
 ``PLATFORM_EDGES`` exist. What a pillar's write changes reaches the layers above it through ``core.changes``,
 never through an import.
 
@@ -36,6 +37,7 @@ LAYERS = {
     "training": PILLARS,
     "care": PILLARS,
     "reporting": REPORTING,
+    "grants": REPORTING,  # money follows outcomes: grants read reporting's figures, reporting grants' (decision 26)
     "shell": SHELL,
 }
 # The project's assembly: above every layer, checked by nothing here.
@@ -147,7 +149,7 @@ def violation(importer: str, target: str) -> str | None:
         return None
     if here == PLATFORM and (source_app, target_app) not in PLATFORM_EDGES:
         return f"{importer} imports {target}: {source_app} may not import {target_app} (see PLATFORM_EDGES)"
-    if here == PILLARS:
+    if here in (PILLARS, REPORTING):
         if source_app in LIBRARIES:
             return f"{importer} imports {target}: {source_app} is a pure library and imports no pillar"
         if target_app in LIBRARIES:
@@ -155,7 +157,7 @@ def violation(importer: str, target: str) -> str | None:
         public = f"haven.{target_app}.{PUBLIC_READ}"
         if target != public and not target.startswith(public + "."):
             return (
-                f"{importer} imports {target}: a pillar reads another pillar only through its selectors "
+                f"{importer} imports {target}: an app reads another of its layer only through its selectors "
                 f"({public}); for a write, announce a change in core.changes and let the other pillar keep its own"
             )
     return None
@@ -237,7 +239,10 @@ def test_the_checker_holds_the_core_and_the_platform() -> None:
     assert _found("from haven.accounts.models import User", "haven.audit.selectors")
     assert _found("from haven.shell.navigation import items_for", "haven.reporting.views")
     assert _found("from haven.care import selectors", "haven.measures.scoring")
-    assert _found("from haven.care import selectors", "haven.grants.services")  # an app with no layer yet
+    assert _found("from haven.care import selectors", "haven.learning.services")  # an app with no layer yet
+    assert _found("from haven.reporting.figures import workforce", "haven.grants.services")  # beside: selectors
+    assert _found("from haven.reporting import selectors", "haven.grants.services") == []
+    assert _found("from haven.grants import selectors", "haven.reporting.figures") == []
     assert _found("from haven.organizations.models import Membership", "haven.accounts.services") == []
 
 

@@ -85,7 +85,13 @@ def account(
     found, _created = LedgerAccount.objects.in_org(program.organization_id).get_or_create(
         program=program,
         code=code,
-        defaults={"kind": kind, "currency": currency, "fund": fund, "grant": grant},
+        defaults={
+            "organization_id": program.organization_id,
+            "kind": kind,
+            "currency": currency,
+            "fund": fund,
+            "grant": grant,
+        },
     )
     if found.currency != currency:
         raise Unbalanced(f"{code} is kept in {found.currency}, not {currency}")

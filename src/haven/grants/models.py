@@ -71,7 +71,7 @@ class Fund(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="fund_amount_positive"),
             models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="fund_ends_after_start"),
-            models.UniqueConstraint(fields=["program", "name"], name="fund_unique_name"),
+            models.UniqueConstraint(fields=["organization", "program", "name"], name="fund_unique_name"),
         ]
 
     def __str__(self) -> str:

@@ -87,6 +87,8 @@ ACTION_GROUPS: dict[str, Promise] = {
     "episode.": _("Episodes"),
     "session.": _("Sessions"),
     "assessment.": _("Measures"),
+    "fund.": _("Funds"),
+    "grant.": _("Grants"),
 }
 
 
@@ -170,6 +172,20 @@ RECORD_KINDS: dict[str, Promise] = {
     "reporting.programcell": _("Program figure"),
     "reporting.quarterlyreport": _("Quarterly report"),
     "reporting.releasedquarter": _("Released quarter"),
+    "grants.moneyrules": _("Money rules"),
+    "grants.fund": _("Fund"),
+    "grants.receipt": _("Receipt"),
+    "grants.grant": _("Grant"),
+    "grants.budgetline": _("Budget line"),
+    "grants.tranche": _("Tranche"),
+    "grants.payment": _("Payment"),
+    "grants.grantreport": _("Grant report"),
+    "grants.expenseline": _("Expense line"),
+    "grants.reportreminder": _("Report reminder"),
+    "grants.ledgeraccount": _("Ledger account"),
+    "grants.ledgertransaction": _("Ledger transaction"),
+    "grants.ledgerleg": _("Ledger leg"),
+    "grants.eurorate": _("Euro reference rate"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {
@@ -187,6 +203,8 @@ RECORD_NAMES: dict[str, str] = {
     "care.episode": "child__display_code",
     "reporting.quarterlyreport": "program__name",
     "reporting.releasedquarter": "quarter",
+    "grants.fund": "name",
+    "grants.grant": "purpose",
 }
 
 

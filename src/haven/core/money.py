@@ -201,3 +201,20 @@ def allocate(amount: Money, weights: Sequence[int | Decimal]) -> list[Money]:
     for index in by_remainder[:left]:
         parts[index] += 1
     return [Money(sign * part, amount.currency) for part in parts]
+
+
+def format_money(amount: Money, *, language: str) -> str:
+    """An amount as a reader of ``language`` writes it, every minor unit shown: "$1,234.56" and "€1,234.56" in
+    English, "1 234,56 $ US" and "1 234,56 €" in French. A negative amount has its minus sign first."""
+    places = exponent(amount.currency)
+    digits = f"{abs(amount.amount):,.{places}f}"
+    sign = "-" if amount.minor < 0 else ""
+    if language.startswith("fr"):
+        digits = digits.replace(",", "\u202f").replace(".", ",")
+        return f"{sign}{digits}\u00a0{FRENCH_SYMBOLS.get(amount.currency, amount.currency)}"
+    symbol = ENGLISH_SYMBOLS.get(amount.currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits}\u00a0{amount.currency}"
+
+
+ENGLISH_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+FRENCH_SYMBOLS = {"USD": "$\u00a0US", "EUR": "€", "GBP": "£\u00a0GB", "JPY": "¥"}

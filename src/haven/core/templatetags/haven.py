@@ -1,6 +1,8 @@
 from django import template
+from django.utils.translation import get_language
 
 from haven.core import shares
+from haven.core.money import Money, format_money
 
 register = template.Library()
 
@@ -15,3 +17,9 @@ def percent(part: int | None, whole: int | None) -> str:
     """A share of counts as a whole percentage, to the nearest (``core.shares``); a dash when there is no whole."""
     share = shares.nearest(part or 0, whole) if whole else None
     return "—" if share is None else f"{share}%"
+
+
+@register.filter
+def money(amount: Money | None) -> str:
+    """An amount with its currency, in the page's language (``core.money.format_money``); a dash for none."""
+    return "—" if amount is None else format_money(amount, language=get_language() or "en")

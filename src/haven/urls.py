@@ -11,6 +11,7 @@ urlpatterns = [
     path("training/", include("haven.training.urls")),
     path("care/", include("haven.care.urls")),
     path("reporting/", include("haven.reporting.urls")),
+    path("grants/", include("haven.grants.urls")),
     path("impact/", reporting_views.impact, name="impact"),
     path("impact/fr/", reporting_views.impact, {"language": "fr"}, name="impact_fr"),
     path("audit/", include("haven.audit.urls")),

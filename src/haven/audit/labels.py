@@ -43,6 +43,15 @@ ACTION_LABELS: dict[str, Promise] = {
     "grant.approve": _("Grant approved and committed"),
     "grant.activate": _("Grant started"),
     "grant.close": _("Grant closed"),
+    "tranche.create": _("Tranche added to a grant"),
+    "tranche.update": _("Tranche changed"),
+    "tranche.delete": _("Tranche removed"),
+    "tranche.met": _("Tranche's condition met"),
+    "tranche.release": _("Tranche released for payment"),
+    "payment.create": _("Payment proposed"),
+    "payment.approve": _("Payment approved"),
+    "payment.pay": _("Payment paid"),
+    "payment.cancel": _("Payment cancelled"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
     "calendar.change": _("Program's closed days changed"),
@@ -89,6 +98,8 @@ ACTION_GROUPS: dict[str, Promise] = {
     "assessment.": _("Measures"),
     "fund.": _("Funds"),
     "grant.": _("Grants"),
+    "tranche.": _("Tranches"),
+    "payment.": _("Payments"),
 }
 
 

@@ -1,11 +1,18 @@
 """Reads of the money pillar. Balances come from the ledger's legs (``ledger.balances``), never from a stored sum."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from haven.core.money import Money
+from django.http import Http404
+
+from haven.accounts.models import User
+from haven.core.money import Money, convert_by_euro_rates, total
+from haven.organizations.models import Membership
+from haven.organizations.roles import Role
+from haven.programs.models import Program
 
 from . import ledger
-from .models import Fund
+from .models import Fund, Grant, GrantStatus, Payment, PaymentStatus, Tranche
 
 
 @dataclass(frozen=True)
@@ -41,3 +48,176 @@ def fund_positions(funds: list[Fund]) -> list[FundPosition]:
                 )
             )
     return positions
+
+
+# -- Tranches, payments and what the exchange did -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    """A paid payment in the fund's currency: at the rate its grant was committed at, and at its own day's rate.
+    ``gain`` is positive when the payment needed less of the fund than was committed for it (a gain), negative
+    when it needed more (a loss)."""
+
+    payment: Payment
+    at_commitment: Money
+    at_payment: Money
+
+    @property
+    def gain(self) -> Money:
+        return self.at_commitment - self.at_payment
+
+
+@dataclass(frozen=True)
+class ExchangeResults:
+    rows: list[ExchangeRow]
+    total: Money
+
+
+def at_committed_rate(grant: Grant, amount: Money) -> Money:
+    """``amount`` (the grant's currency) in the fund's currency at the rate the grant was committed at."""
+    fund_currency = grant.fund.currency
+    if amount.currency == fund_currency:
+        return amount
+    (other,) = {amount.currency, fund_currency} - {"EUR"}
+    return convert_by_euro_rates(amount, to=fund_currency, rates={other: grant.committed_rate or Decimal(0)})
+
+
+def exchange_results(grant: Grant, payments: list[Payment] | None = None) -> ExchangeResults:
+    """The exchange gain or loss of each paid payment of a grant between its commitment and its payment, in the
+    fund's currency, and their total (``payments``: the grant's, when already read)."""
+    if payments is None:
+        payments = list(Payment.objects.in_org(grant.organization_id).filter(grant=grant))
+    rows = [
+        ExchangeRow(
+            payment=payment,
+            at_commitment=at_committed_rate(grant, Money(payment.amount_minor, grant.currency)),
+            at_payment=Money(payment.fund_minor or 0, grant.fund.currency),
+        )
+        for payment in payments
+        if payment.status == PaymentStatus.PAID and grant.committed_rate is not None
+    ]
+    return ExchangeResults(rows, total([row.gain for row in rows], grant.fund.currency))
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """A payment as its pages show it: why the reader may not approve it, and what the exchange did once paid."""
+
+    payment: Payment
+    amount: Money
+    refused: str  # why the reader may not approve it ("" when they may, or when it is not awaiting approval)
+    exchange: ExchangeRow | None
+
+
+@dataclass(frozen=True)
+class TranchesPayments:
+    """What the grant page's section on tranches and payments shows."""
+
+    grant: Grant
+    tranches: list[Tranche]
+    payments: list[PaymentLine]
+    owed: Money  # what the grant still owes, from the ledger
+    waiting: Money  # payments proposed or approved, not yet paid
+    paid: Money
+    unplanned: Money  # the grant's amount not yet in a tranche
+    exchange: ExchangeResults
+
+    @property
+    def can_plan(self) -> bool:
+        return self.grant.status in (GrantStatus.DRAFT, GrantStatus.APPROVED)
+
+    @property
+    def can_pay(self) -> bool:
+        return self.grant.status in (GrantStatus.APPROVED, GrantStatus.ACTIVE)
+
+
+def _lines(payments: list[Payment], reader: User, grants: dict[int, Grant]) -> list[PaymentLine]:
+    from . import services
+
+    exchanges = {
+        row.payment.pk: row
+        for grant_id, grant in grants.items()
+        for row in exchange_results(grant, [p for p in payments if p.grant_id == grant_id]).rows
+    }
+    return [
+        PaymentLine(
+            payment=payment,
+            amount=Money(payment.amount_minor, grants[payment.grant_id].currency),
+            refused=services.approval_refused(payment, reader) if payment.status == PaymentStatus.PROPOSED else "",
+            exchange=exchanges.get(payment.pk),
+        )
+        for payment in payments
+    ]
+
+
+def tranches_payments(grant: Grant, reader: User) -> TranchesPayments:
+    """A grant's tranches and payments with their amounts, in a few queries whatever their number."""
+    from . import services
+
+    tranches = list(Tranche.objects.in_org(grant.organization_id).filter(grant=grant).select_related("released_by"))
+    payments = list(
+        Payment.objects.in_org(grant.organization_id)
+        .filter(grant=grant)
+        .select_related("created_by", "approved_by", "tranche")
+        .order_by("created_at", "id")
+    )
+    lines = _lines(payments, reader, {grant.pk: grant})
+    currency = grant.currency
+
+    def sum_of(statuses: tuple[str, ...]) -> Money:
+        return Money(sum(p.amount_minor for p in payments if p.status in statuses), currency)
+
+    return TranchesPayments(
+        grant=grant,
+        tranches=tranches,
+        payments=lines,
+        owed=services.grant_owed(grant),
+        waiting=sum_of((PaymentStatus.PROPOSED, PaymentStatus.APPROVED)),
+        paid=sum_of((PaymentStatus.PAID,)),
+        unplanned=Money(grant.amount_minor - sum(t.amount_minor for t in tranches), currency),
+        exchange=exchange_results(grant, payments),
+    )
+
+
+def payments_waiting(program: Program, reader: User) -> list[PaymentLine]:
+    """The program's payments awaiting approval or payment (the four-eyes queue), oldest first."""
+    payments = list(
+        Payment.objects.of_program(program)
+        .filter(status__in=(PaymentStatus.PROPOSED, PaymentStatus.APPROVED))
+        .select_related("grant__fund", "grant__organization", "created_by", "approved_by", "tranche")
+        .order_by("created_at", "id")
+    )
+    grants = {payment.grant_id: payment.grant for payment in payments}
+    return _lines(payments, reader, grants)
+
+
+def _admin_program(membership: Membership, **through: int) -> Program:
+    """The program, run by the program admin's office, whose fund the row named by ``through`` lies under; 404
+    otherwise (a row of another office and one that does not exist look the same)."""
+    if membership.role != Role.PROGRAM_ADMIN:
+        raise Http404
+    fund = Fund.objects.in_org(membership.organization_id).filter(**through).select_related("program").first()
+    if fund is None:
+        raise Http404
+    return fund.program
+
+
+def grant_for_payments(*, membership: Membership, grant_id: int) -> Grant:
+    """A grant of the program admin's office, for its tranches and payments."""
+    program = _admin_program(membership, grants__pk=grant_id)
+    return Grant.objects.of_program(program).select_related("fund__program", "organization").get(pk=grant_id)
+
+
+def tranche_for_payments(*, membership: Membership, tranche_id: int) -> Tranche:
+    program = _admin_program(membership, grants__tranches__pk=tranche_id)
+    return Tranche.objects.of_program(program).select_related("grant__fund__program").get(pk=tranche_id)
+
+
+def payment_for_payments(*, membership: Membership, payment_id: int) -> Payment:
+    program = _admin_program(membership, grants__payments__pk=payment_id)
+    return (
+        Payment.objects.of_program(program)
+        .select_related("grant__fund__program", "grant__organization", "created_by", "tranche")
+        .get(pk=payment_id)
+    )

@@ -5,17 +5,31 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core.money import Money, allocate
-from haven.organizations.models import Organization
-from haven.organizations.roles import OrganizationKind
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
+from haven.reporting import selectors as reporting
 
 from . import ledger, rates
-from .models import BudgetLine, Fund, Grant, GrantStatus, MoneyRules, Receipt
+from .models import (
+    BudgetLine,
+    Fund,
+    Grant,
+    GrantStatus,
+    MoneyRules,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    Tranche,
+    TrancheMetric,
+    TrancheStatus,
+)
 
 GRANTEE_KINDS = frozenset({OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC})
 
@@ -252,3 +266,349 @@ def grant_close(*, actor: User, grant: Grant, on: date) -> Grant:
         detail={"released": max(owed.minor, 0)},
     )
     return grant
+
+
+# -- Tranches -----------------------------------------------------------------------------------------------------
+
+OPEN_PAYMENTS = (PaymentStatus.PROPOSED, PaymentStatus.APPROVED)
+PAYABLE_GRANTS = (GrantStatus.APPROVED, GrantStatus.ACTIVE)
+
+
+def _lock_grant(grant: Grant) -> Grant:
+    """The grant's row locked until the transaction ends, so that two writes under it (tranches adding up, payments
+    within what is owed) cannot each see room the other takes."""
+    grants = Grant.objects.in_org(grant.organization_id).select_related("fund__program")
+    return grants.select_for_update(of=("self",)).get(pk=grant.pk)
+
+
+@transaction.atomic
+def tranche_save(
+    *,
+    actor: User,
+    grant: Grant,
+    tranche: Tranche | None,
+    amount: Money,
+    due_on: date | None = None,
+    metric: str = "",
+    threshold: int | None = None,
+) -> Tranche:
+    """Add a tranche to a draft or approved grant, or change one still waiting: paid on a date, or when a figure of
+    the grantee (``TrancheMetric``) reaches a level. The tranches of a grant never add up to more than its amount;
+    they are numbered 1..n in the order they were added."""
+    grant = _lock_grant(grant)
+    if grant.status not in (GrantStatus.DRAFT, GrantStatus.APPROVED):
+        raise ValidationError(_("Tranches are set on a draft or approved grant."))
+    if tranche is not None and (tranche.grant_id != grant.pk or tranche.status != TrancheStatus.WAITING):
+        raise ValidationError(_("Only a tranche still waiting for its condition can be changed."))
+    if (due_on is None) == (not metric):
+        raise ValidationError(_("A tranche waits for a date or for a figure, one of the two."))
+    if metric and (metric not in TrancheMetric.values or not threshold or threshold <= 0):
+        raise ValidationError(_("A figure tranche names the figure and the level it must reach."))
+    if amount.currency != grant.currency:
+        raise ValidationError(_("A tranche is in the grant's currency, %(currency)s.") % {"currency": grant.currency})
+    if amount.minor <= 0:
+        raise ValidationError(_("A tranche is more than zero."))
+    others = Tranche.objects.in_org(grant.organization_id).filter(grant=grant)
+    if tranche is not None:
+        others = others.exclude(pk=tranche.pk)
+    planned = sum(others.values_list("amount_minor", flat=True))
+    room = Money(grant.amount_minor - planned, grant.currency)
+    if amount > room:
+        raise ValidationError(
+            _("The grant's tranches would add up to more than its amount: %(room)s is left to plan.") % {"room": room}
+        )
+    created = tranche is None
+    if tranche is None:
+        number = max(others.values_list("number", flat=True), default=0) + 1
+        tranche = Tranche(organization_id=grant.organization_id, grant=grant, number=number)
+    tranche.amount_minor = amount.minor
+    tranche.due_on, tranche.metric = (due_on, "") if due_on is not None else (None, metric)
+    tranche.threshold = threshold if metric and due_on is None else None
+    tranche.save()
+    audit.record(
+        actor=actor,
+        action="tranche.create" if created else "tranche.update",
+        organization=grant.organization_id,
+        target=tranche,
+        detail={"grant": grant.pk, "number": tranche.number, "amount": amount.minor},
+    )
+    return tranche
+
+
+@transaction.atomic
+def tranche_delete(*, actor: User, tranche: Tranche) -> None:
+    """Remove a tranche not yet released from a draft or approved grant; the ones after it move up a number."""
+    grant = _lock_grant(tranche.grant)
+    if grant.status not in (GrantStatus.DRAFT, GrantStatus.APPROVED):
+        raise ValidationError(_("Tranches are set on a draft or approved grant."))
+    tranche = Tranche.objects.in_org(grant.organization_id).get(pk=tranche.pk)
+    if tranche.status == TrancheStatus.RELEASED:
+        raise ValidationError(_("A released tranche has its payment: cancel the payment first."))
+    number = tranche.number
+    tranche_id = tranche.pk
+    tranche.delete()
+    # One row at a time, in order, so that each new number is already free.
+    for later in (
+        Tranche.objects.in_org(grant.organization_id).filter(grant=grant, number__gt=number).order_by("number")
+    ):
+        later.number -= 1
+        later.save(update_fields=["number"])
+    audit.record(
+        actor=actor,
+        action="tranche.delete",
+        organization=grant.organization_id,
+        target_type="grants.tranche",
+        target_id=tranche_id,
+        detail={"grant": grant.pk, "number": number},
+    )
+
+
+@transaction.atomic
+def tranches_evaluate(*, program: Program, on: date, actor: User | None = None) -> list[Tranche]:
+    """Find the waiting tranches of the program's approved and active grants whose condition is met on ``on``: a
+    date that has come, or a figure of the grantee (its organization and the CACs under it, from ``reporting``)
+    that reached its level. Each is marked met with the day and the figure found, and audited; the ones met are
+    returned. Run daily (``manage.py tranches_evaluate``) and from the grant page."""
+    waiting = (
+        Tranche.objects.of_program(program)
+        .filter(status=TrancheStatus.WAITING, grant__status__in=PAYABLE_GRANTS)
+        .select_related("grant")
+        .select_for_update(of=("self",))
+        .order_by("grant_id", "number")
+    )
+    figures: dict[tuple[int, str], int] = {}
+    met = []
+    for tranche in waiting:
+        value: int | None = None
+        if tranche.due_on is not None:
+            if tranche.due_on > on:
+                continue
+        else:
+            key = (tranche.grant.organization_id, tranche.metric)
+            if key not in figures:
+                figures[key] = reporting.organization_figure(program, tranche.grant.organization, tranche.metric, on)
+            value = figures[key]
+            if value < (tranche.threshold or 0):
+                continue
+        tranche.status, tranche.met_on, tranche.met_value = TrancheStatus.MET, on, value
+        tranche.save(update_fields=["status", "met_on", "met_value"])
+        audit.record(
+            actor=actor,
+            action="tranche.met",
+            organization=tranche.organization_id,
+            target=tranche,
+            detail={"grant": tranche.grant_id, "number": tranche.number, "count": value if value is not None else 0},
+        )
+        met.append(tranche)
+    return met
+
+
+@transaction.atomic
+def tranche_release(*, actor: User, tranche: Tranche) -> Payment:
+    """A person releases a met tranche: its one payment is proposed, for approval and payment like any other. A
+    tranche not met, or already released, is refused (and the database holds one live payment per tranche)."""
+    grant = _lock_grant(tranche.grant)
+    tranche = Tranche.objects.in_org(grant.organization_id).select_for_update().get(pk=tranche.pk)
+    if tranche.status == TrancheStatus.RELEASED:
+        raise ValidationError(_("This tranche was already released."))
+    if tranche.status != TrancheStatus.MET:
+        raise ValidationError(_("A tranche is released once its condition is met."))
+    if grant.status not in PAYABLE_GRANTS:
+        raise ValidationError(_("Payments are made on an approved or active grant."))
+    amount = Money(tranche.amount_minor, grant.currency)
+    _check_owed(grant, amount)
+    tranche.status, tranche.released_by, tranche.released_at = TrancheStatus.RELEASED, actor, timezone.now()
+    tranche.save(update_fields=["status", "released_by", "released_at"])
+    payment = _payment_propose(actor=actor, grant=grant, amount=amount, tranche=tranche)
+    audit.record(
+        actor=actor,
+        action="tranche.release",
+        organization=grant.organization_id,
+        target=tranche,
+        detail={"grant": grant.pk, "payment": payment.pk, "amount": amount.minor},
+    )
+    return payment
+
+
+# -- Payments -----------------------------------------------------------------------------------------------------
+
+
+def grant_owed(grant: Grant) -> Money:
+    """What the grant still owes its grantee, from the ledger (``payable:<grant>``): zero before approval."""
+    code = f"payable:{grant.pk}"
+    return -ledger.balances_by_code(grant.fund.program, [code]).get(code, Money.zero(grant.currency))
+
+
+def _open_payments(grant: Grant, *, excluding: Payment | None = None) -> Money:
+    payments = Payment.objects.in_org(grant.organization_id).filter(grant=grant, status__in=OPEN_PAYMENTS)
+    if excluding is not None:
+        payments = payments.exclude(pk=excluding.pk)
+    return Money(sum(payments.values_list("amount_minor", flat=True)), grant.currency)
+
+
+def _check_owed(grant: Grant, amount: Money) -> None:
+    """Refuse a new payment beyond what the grant owes less the payments already waiting."""
+    room = grant_owed(grant) - _open_payments(grant)
+    if amount > room:
+        raise ValidationError(_("The grant owes %(room)s beyond the payments already waiting.") % {"room": room})
+
+
+def needs_second_approval(grant: Grant, amount: Money, *, on: date) -> bool:
+    """Whether a payment is above the program's threshold (in the rules' currency, converted on ``on`` when the
+    grant's differs). Without a rate to convert it, it is treated as above: a second person is the safe side."""
+    rules = money_rules(grant.fund.program)
+    try:
+        in_rules, _rate = rates.convert_on(amount, to=rules.currency, day=on)
+    except rates.NoRate:
+        return True
+    return in_rules.minor > rules.second_approval_above_minor
+
+
+def _payment_propose(*, actor: User, grant: Grant, amount: Money, tranche: Tranche | None) -> Payment:
+    payment = Payment(
+        organization_id=grant.organization_id,
+        grant=grant,
+        tranche=tranche,
+        amount_minor=amount.minor,
+        created_by=actor,
+        needs_second_approval=needs_second_approval(grant, amount, on=timezone.now().date()),
+    )
+    payment.save()
+    audit.record(
+        actor=actor,
+        action="payment.create",
+        organization=grant.organization_id,
+        target=payment,
+        detail={
+            "grant": grant.pk,
+            "tranche": tranche.pk if tranche else None,
+            "amount": amount.minor,
+            "second": payment.needs_second_approval,
+        },
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_create(*, actor: User, grant: Grant, amount: Money) -> Payment:
+    """Propose a payment outside the tranches on an approved or active grant, never more than what the grant
+    still owes less the payments already waiting."""
+    grant = _lock_grant(grant)
+    if grant.status not in PAYABLE_GRANTS:
+        raise ValidationError(_("Payments are made on an approved or active grant."))
+    if amount.currency != grant.currency:
+        raise ValidationError(_("A payment is in the grant's currency, %(currency)s.") % {"currency": grant.currency})
+    if amount.minor <= 0:
+        raise ValidationError(_("A payment is more than zero."))
+    _check_owed(grant, amount)
+    return _payment_propose(actor=actor, grant=grant, amount=amount, tranche=None)
+
+
+def _lock_payment(payment: Payment) -> Payment:
+    return (
+        Payment.objects.in_org(payment.organization_id)
+        .select_related("grant__fund__program", "tranche")
+        .select_for_update(of=("self",))
+        .get(pk=payment.pk)
+    )
+
+
+def approval_refused(payment: Payment, actor: User) -> str:
+    """Why ``actor`` may not approve ``payment`` (empty when they may): four eyes above the program's threshold."""
+    if payment.status != PaymentStatus.PROPOSED:
+        return str(_("Only a payment awaiting approval can be approved."))
+    program = payment.grant.fund.program
+    admins = Membership.objects.in_org(program.organization_id).active().filter(role=Role.PROGRAM_ADMIN)
+    if not admins.filter(user=actor).exists():
+        return str(_("Payments are approved by a program admin of the program."))
+    if payment.needs_second_approval and payment.created_by_id == actor.pk:
+        return str(_("Above the program's threshold, another program admin approves the payment than its creator."))
+    return ""
+
+
+@transaction.atomic
+def payment_approve(*, actor: User, payment: Payment) -> Payment:
+    """Approve a proposed payment. Above the program's threshold the approver is another person than its creator
+    (four eyes; the database refuses it too); below it, the creator may approve their own."""
+    payment = _lock_payment(payment)
+    if reason := approval_refused(payment, actor):
+        raise ValidationError(reason)
+    payment.status, payment.approved_by, payment.approved_at = PaymentStatus.APPROVED, actor, timezone.now()
+    payment.save(update_fields=["status", "approved_by", "approved_at"])
+    audit.record(
+        actor=actor,
+        action="payment.approve",
+        organization=payment.organization_id,
+        target=payment,
+        detail={"grant": payment.grant_id, "amount": payment.amount_minor, "second": payment.needs_second_approval},
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_pay(*, actor: User, payment: Payment, on: date) -> Payment:
+    """Pay an approved payment on ``on``: the ledger settles what the grant owes from the bank (in the rules'
+    currency, converted at the euro reference rate of the day, or the last one before it, when the grant's
+    differs), and the payment keeps the rate, its date and its value in the fund's currency that day. The row is
+    locked and its status checked, so it is paid once."""
+    payment = _lock_payment(payment)
+    if payment.status != PaymentStatus.APPROVED:
+        raise ValidationError(_("Only an approved payment can be paid, and only once."))
+    grant = _lock_grant(payment.grant)
+    if grant.status not in PAYABLE_GRANTS:
+        raise ValidationError(_("Payments are made on an approved or active grant."))
+    amount = Money(payment.amount_minor, grant.currency)
+    if amount > grant_owed(grant):
+        raise ValidationError(_("The grant owes %(owed)s, less than this payment.") % {"owed": grant_owed(grant)})
+    program = grant.fund.program
+    rules = money_rules(program)
+    try:
+        from_bank, bank_rate = rates.convert_on(amount, to=rules.currency, day=on)
+        in_fund, fund_rate = rates.convert_on(amount, to=grant.fund.currency, day=on)
+    except rates.NoRate as missing:
+        raise ValidationError(
+            _("No euro reference rate is known on or before that day: import the rates.")
+        ) from missing
+    # The rate kept is the one an exchange used: the grant's currency against the fund's, else against the bank's.
+    rate = fund_rate if grant.currency != grant.fund.currency else bank_rate
+    posted = ledger.post_payment(grant, on=on, amount=amount, from_bank=from_bank, actor=actor)
+    payment.status, payment.paid_on, payment.transaction = PaymentStatus.PAID, on, posted
+    payment.rate, payment.rate_on, payment.fund_minor = rate.rate, rate.on, in_fund.minor
+    payment.save(update_fields=["status", "paid_on", "transaction", "rate", "rate_on", "fund_minor"])
+    audit.record(
+        actor=actor,
+        action="payment.pay",
+        organization=payment.organization_id,
+        target=payment,
+        detail={
+            "grant": grant.pk,
+            "amount": amount.minor,
+            "from_bank": from_bank.minor,
+            "in_fund": in_fund.minor,
+            "rate_on": str(rate.on),
+        },
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_cancel(*, actor: User, payment: Payment) -> Payment:
+    """Cancel a payment not yet paid. A tranche's payment cancelled gives the tranche back its met status, so it
+    can be released again (and still paid once)."""
+    payment = _lock_payment(payment)
+    if payment.status not in OPEN_PAYMENTS:
+        raise ValidationError(_("Only a payment not yet paid can be cancelled."))
+    payment.status = PaymentStatus.CANCELLED
+    payment.save(update_fields=["status"])
+    if payment.tranche is not None:
+        tranche = payment.tranche
+        tranche.status, tranche.released_by, tranche.released_at = TrancheStatus.MET, None, None
+        tranche.save(update_fields=["status", "released_by", "released_at"])
+    audit.record(
+        actor=actor,
+        action="payment.cancel",
+        organization=payment.organization_id,
+        target=payment,
+        detail={"grant": payment.grant_id, "amount": payment.amount_minor},
+    )
+    return payment

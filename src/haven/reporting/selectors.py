@@ -4,15 +4,20 @@ The figures themselves are computed in ``figures`` (program staff), ``tables`` (
 disclosure control), ``outcomes`` (care figures) and ``forecasting``.
 """
 
-from django.db.models import QuerySet
+from datetime import date
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from haven.audit import services as audit
-from haven.organizations.models import Membership
+from haven.organizations.models import Membership, Organization
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
+from haven.training import funnel
+from haven.training import selectors as training_selectors
+from haven.training.models import Enrollment
 
-from .models import QuarterlyReport, ReportStatus
+from .models import ChildServed, QuarterlyReport, ReportStatus
 from .tables import FunderReport
 
 
@@ -69,3 +74,31 @@ def audit_export(*, membership: Membership, report: FunderReport, fmt: str) -> N
         target=report.program,
         detail={"format": fmt, "quarter": report.quarter.isoformat()},
     )
+
+
+# -- One organization's figures, for the money pillar's tranches -------------------------------------------------
+
+ORGANIZATION_METRICS = ("clinicians_trained", "clinicians_certified", "children_served")
+
+
+def organization_figure(program: Program, organization: Organization, metric: str, on: date) -> int:
+    """A program figure of one organization and the CACs under it (a chapter's, or a CAC's own), as of ``on``:
+    clinicians trained or certified counted as the workforce funnel counts them (``training.funnel``, within the
+    program's months and by ``on``) for the enrollments of those CACs; children served from those CACs'
+    ``ChildServed`` rows first served by ``on``. Exact counts, for the program's own staff (never a funder's)."""
+    if metric not in ORGANIZATION_METRICS:
+        raise ValueError(f"unknown figure {metric!r}")
+    below = Organization.objects.filter(
+        Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
+    ).values("pk")
+    if metric == "children_served":
+        return ChildServed.objects.of_program(program).filter(organization__in=below, first_session_on__lte=on).count()
+    enrollments = Enrollment.objects.of_program(program).filter(organization__in=below)
+    rows = [funnel.clinician_of(path) for path in training_selectors.program_paths(enrollments, program)]
+    in_program = funnel.program_period(program)
+
+    def by_then(day: date | None) -> bool:
+        return day is not None and day <= on and in_program(day)
+
+    steps = funnel.funnel(rows, by_then)
+    return steps.trained if metric == "clinicians_trained" else steps.certified

@@ -111,17 +111,27 @@ class PaymentLine:
 
 
 @dataclass(frozen=True)
+class TrancheLine:
+    tranche: Tranche
+    amount: Money
+
+
+@dataclass(frozen=True)
 class TranchesPayments:
     """What the grant page's section on tranches and payments shows."""
 
     grant: Grant
-    tranches: list[Tranche]
+    tranches: list[TrancheLine]
     payments: list[PaymentLine]
     owed: Money  # what the grant still owes, from the ledger
     waiting: Money  # payments proposed or approved, not yet paid
     paid: Money
     unplanned: Money  # the grant's amount not yet in a tranche
     exchange: ExchangeResults
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.grant.amount_minor, self.grant.currency)
 
     @property
     def can_plan(self) -> bool:
@@ -170,7 +180,7 @@ def tranches_payments(grant: Grant, reader: User) -> TranchesPayments:
 
     return TranchesPayments(
         grant=grant,
-        tranches=tranches,
+        tranches=[TrancheLine(tranche, Money(tranche.amount_minor, currency)) for tranche in tranches],
         payments=lines,
         owed=services.grant_owed(grant),
         waiting=sum_of((PaymentStatus.PROPOSED, PaymentStatus.APPROVED)),

@@ -1,6 +1,22 @@
 """The money pillar's pages, under /grants/. Each group of pages appends its paths here."""
 
-from django.urls import path  # noqa: F401 (the groups below add their paths)
+from django.urls import path
+
+from . import views_payments
 
 app_name = "grants"
 urlpatterns: list = []
+
+# Tranches and payments (views_payments).
+urlpatterns += [
+    path("payments/", views_payments.payments, name="payments"),
+    path("<int:grant_id>/payments/", views_payments.grant_payments, name="grant_payments"),
+    path("<int:grant_id>/tranches/new/", views_payments.tranche_add, name="tranche_add"),
+    path("<int:grant_id>/tranches/evaluate/", views_payments.tranches_evaluate, name="tranches_evaluate"),
+    path("tranches/<int:tranche_id>/delete/", views_payments.tranche_delete, name="tranche_delete"),
+    path("tranches/<int:tranche_id>/release/", views_payments.tranche_release, name="tranche_release"),
+    path("<int:grant_id>/payments/new/", views_payments.payment_create, name="payment_create"),
+    path("payments/<int:payment_id>/approve/", views_payments.payment_approve, name="payment_approve"),
+    path("payments/<int:payment_id>/pay/", views_payments.payment_pay, name="payment_pay"),
+    path("payments/<int:payment_id>/cancel/", views_payments.payment_cancel, name="payment_cancel"),
+]

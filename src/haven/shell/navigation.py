@@ -39,6 +39,7 @@ NAVIGATION = (
         frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN}),
         frozenset({OrganizationKind.NATIONAL_OFFICE, OrganizationKind.CAC}),
     ),
+    NavItem(_("Payments"), "grants:payments", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
 )

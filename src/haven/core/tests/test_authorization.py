@@ -298,6 +298,60 @@ POLICY: dict[str, Rule] = {
     "reporting:report_download": Rule(
         "GET", FUNDER_AUDIENCE, kwargs=lambda w: {"report_id": _ready_report(w)}, scoped=True
     ),
+    # Tranches and payments: the program admins of the program, and no one else.
+    "grants:payments": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "grants:grant_payments": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: _money(w, "grant"), scoped=True
+    ),
+    "grants:tranche_add": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: _money(w, "grant"),
+        data=lambda w, u: {"tranche-amount": "100.00", "tranche-due_on": "2026-01-05"},
+        ok=302,
+        scoped=True,
+    ),
+    "grants:tranches_evaluate": Rule(
+        "POST", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: _money(w, "grant"), ok=302, scoped=True
+    ),
+    "grants:tranche_delete": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: _money(w, "tranche_waiting"),
+        data=_confirmed,
+        ok=302,
+        scoped=True,
+    ),
+    "grants:tranche_release": Rule(
+        "POST", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: _money(w, "tranche_met"), ok=302, scoped=True
+    ),
+    "grants:payment_create": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: _money(w, "grant"),
+        data=lambda w, u: {"payment-amount": "100.00"},
+        ok=302,
+        scoped=True,
+    ),
+    "grants:payment_approve": Rule(
+        "POST", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: _money(w, "payment_proposed"), ok=302, scoped=True
+    ),
+    "grants:payment_pay": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: _money(w, "payment_approved"),
+        data=lambda w, u: {"paid_on": "2025-06-02"},
+        ok=302,
+        scoped=True,
+    ),
+    "grants:payment_cancel": Rule(
+        "POST",
+        frozenset({Role.PROGRAM_ADMIN}),
+        kwargs=lambda w: _money(w, "payment_proposed"),
+        data=_confirmed,
+        ok=302,
+        scoped=True,
+    ),
     "impact": Rule("GET", ALL_ROLES, anonymous=200),
     "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
 }
@@ -314,6 +368,66 @@ def _ready_report(world: World) -> int:
         pdf=b"%PDF-1.7\n",
         requested_by=world.members[Role.PROGRAM_ADMIN],
     ).pk
+
+
+def _money(world: World, which: str) -> dict[str, int]:
+    """A dollar fund of the world's program and an approved grant to its CAC with a tranche met, one waiting, a
+    payment proposed and one approved: made the first time a URL of the money pillar needs them."""
+    made = vars(world)
+    if "money" not in made:
+        made["money"] = _make_money(world)
+    key = {"grant": "grant_id", "payment_proposed": "payment_id", "payment_approved": "payment_id"}.get(
+        which, "tranche_id"
+    )
+    return {key: made["money"][which]}
+
+
+def _make_money(world: World) -> dict[str, int]:
+    from haven.core.money import Money
+    from haven.grants import services as grants
+    from haven.grants.models import BudgetCategory
+
+    admin = world.members[Role.PROGRAM_ADMIN]
+    funder = ProgramFunder.objects.in_org(world.national).get(program=world.program).funder
+    fund = grants.fund_create(
+        actor=admin,
+        program=world.program,
+        funder=funder,
+        name="Partnership fund",
+        amount=Money.of("1000000", "USD"),
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2028, 1, 1),
+    )
+    amount = Money.of("100000", "USD")
+    grant = grants.grant_save(
+        actor=admin,
+        fund=fund,
+        grant=None,
+        grantee=world.cac,
+        purpose="Train clinicians",
+        amount=amount,
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2027, 1, 1),
+        budget={BudgetCategory.PERSONNEL: amount},
+    )
+    grants.grant_approve(actor=admin, grant=grant, on=date(2025, 1, 15))
+    met = grants.tranche_save(
+        actor=admin, grant=grant, tranche=None, amount=Money.of("1000", "USD"), due_on=date(2025, 2, 3)
+    )
+    waiting = grants.tranche_save(
+        actor=admin, grant=grant, tranche=None, amount=Money.of("1000", "USD"), due_on=date(2027, 1, 4)
+    )
+    grants.tranches_evaluate(program=world.program, on=date(2025, 3, 3))
+    proposed = grants.payment_create(actor=admin, grant=grant, amount=Money.of("500", "USD"))
+    approved = grants.payment_create(actor=admin, grant=grant, amount=Money.of("500", "USD"))
+    grants.payment_approve(actor=admin, payment=approved)
+    return {
+        "grant": grant.pk,
+        "tranche_met": met.pk,
+        "tranche_waiting": waiting.pk,
+        "payment_proposed": proposed.pk,
+        "payment_approved": approved.pk,
+    }
 
 
 def _first_call(cohort: Cohort) -> int:

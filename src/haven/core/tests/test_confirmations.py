@@ -17,9 +17,10 @@ from haven.accounts.models import User
 from haven.care.models import Assessment, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.core.confirm import CONFIRM_FIELD
+from haven.grants.models import Payment, PaymentStatus, Tranche
 from haven.organizations import services as org_services
 from haven.organizations.models import Invitation, Membership, Organization
-from haven.organizations.roles import Role
+from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
 from haven.training.models import Enrollment, Placement
 from haven.training.tests.factories import enroll, make_cohort, make_program
@@ -67,6 +68,47 @@ def world(national: Organization, cac: Organization, provider: Organization, mak
         assessment=assessment,
         enrollment=enrollment,
     )
+
+
+def _money(world: World) -> dict[str, int]:
+    """A dollar fund, a grant to the CAC with a tranche waiting and a payment proposed, made the first time."""
+    made = vars(world)
+    if "money" not in made:
+        from haven.core.money import Money
+        from haven.grants import services as grants
+        from haven.grants.models import BudgetCategory
+        from haven.organizations.tests.factories import OrganizationFactory
+
+        admin = world.people[Role.PROGRAM_ADMIN]
+        program = world.enrollment.program
+        fund = grants.fund_create(
+            actor=admin,
+            program=program,
+            funder=OrganizationFactory(kind=OrganizationKind.FUNDER),
+            name="Partnership fund",
+            amount=Money.of("100000", "USD"),
+            starts_on=program.starts_on,
+            ends_on=program.ends_on,
+        )
+        amount = Money.of("1000", "USD")
+        grant = grants.grant_save(
+            actor=admin,
+            fund=fund,
+            grant=None,
+            grantee=world.cac,
+            purpose="Train clinicians",
+            amount=amount,
+            starts_on=program.starts_on,
+            ends_on=program.ends_on,
+            budget={BudgetCategory.PERSONNEL: amount},
+        )
+        grants.grant_approve(actor=admin, grant=grant, on=program.starts_on)
+        tranche = grants.tranche_save(
+            actor=admin, grant=grant, tranche=None, amount=Money.of("100", "USD"), due_on=program.ends_on
+        )
+        payment = grants.payment_create(actor=admin, grant=grant, amount=Money.of("100", "USD"))
+        made["money"] = {"tranche": tranche.pk, "payment": payment.pk}
+    return made["money"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +167,20 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {"reason": "Left the CAC"},
         "will leave",
     ),
+    "grants:tranche_delete": Destructive(
+        Role.PROGRAM_ADMIN,
+        lambda w: {"tranche_id": _money(w)["tranche"]},
+        lambda w: _gone(Tranche, w, _money(w)["tranche"]),
+        {},
+        "will be removed",
+    ),
+    "grants:payment_cancel": Destructive(
+        Role.PROGRAM_ADMIN,
+        lambda w: {"payment_id": _money(w)["payment"]},
+        lambda w: Payment.objects.in_org(w.cac).get(pk=_money(w)["payment"]).status == PaymentStatus.CANCELLED,
+        {},
+        "will not be paid",
+    ),
 }
 
 # Every other URL that takes a POST, and why it needs no question of its own.
@@ -167,6 +223,12 @@ NOT_DESTRUCTIVE = {
     "care:import": "a dry run: nothing is written",
     "care:import_confirm": "the import's own confirmation, after the dry run",
     "reporting:reports": "makes a report",
+    "grants:tranche_add": "adds",
+    "grants:tranches_evaluate": "reads the figures; a met tranche still waits for a person to release it",
+    "grants:tranche_release": "proposes a payment, which is approved and paid later, or cancelled",
+    "grants:payment_create": "adds a proposal, approved and paid later, or cancelled",
+    "grants:payment_approve": "a decision asked for by name; the payment can still be cancelled before it is paid",
+    "grants:payment_pay": "a form with the day paid; the payment was proposed and approved first (four eyes)",
 }
 
 

@@ -49,7 +49,9 @@ def section_context(
 
 
 def _grant_page(request: MemberRequest, grant: Grant, *, status: int = 200, **forms: Any) -> TemplateResponse:
-    return TemplateResponse(request, "grants/grant_payments.html", section_context(request, grant, **forms), status=status)
+    return TemplateResponse(
+        request, "grants/grant_payments.html", section_context(request, grant, **forms), status=status
+    )
 
 
 def _back(request: MemberRequest, grant: Grant) -> HttpResponse:

@@ -612,3 +612,13 @@ def payment_cancel(*, actor: User, payment: Payment) -> Payment:
         detail={"grant": payment.grant_id, "amount": payment.amount_minor},
     )
     return payment
+
+
+def tranches_evaluate_all(*, on: date) -> int:
+    """``tranches_evaluate`` for every program with a fund (the daily command, acting as the system): how many
+    tranches were met. Each program in its own transaction."""
+    program_ids = Fund.objects.dangerously_unscoped().values_list("program_id", flat=True).distinct()
+    met = 0
+    for program in Program.objects.dangerously_unscoped().filter(pk__in=list(program_ids)).order_by("pk"):
+        met += len(tranches_evaluate(program=program, on=on))
+    return met

@@ -214,3 +214,79 @@ def test_payments_at_any_rates_never_create_or_lose_a_cent(
             assert row.at_commitment.minor == int(Decimal(at_commitment).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         assert results.total.minor == sum(row.at_commitment.minor - row.payment.fund_minor for row in results.rows)
         transaction.set_rollback(True)
+
+
+# -- Pages ----------------------------------------------------------------------------------------------------------
+
+
+def test_the_queue_hides_approve_from_the_creator_above_the_threshold_and_says_why(
+    fund, chapter, program_admin, second_admin, signed_in
+) -> None:
+    from django.urls import reverse
+
+    grant = approved_grant(fund, chapter, program_admin, Money.of("100000", "USD"))
+    payment = services.payment_create(actor=program_admin, grant=grant, amount=Money.of("30000", "USD"))
+    approve = reverse("grants:payment_approve", args=[payment.pk])
+    queue = f"{reverse('grants:payments')}?program={fund.program_id}"
+
+    creator = signed_in(program_admin)
+    page = creator.get(queue).content.decode()
+    assert approve not in page
+    assert "another program admin approves the payment than its creator" in page
+    forged = creator.post(approve, {"back": "queue"})
+    assert forged.status_code == 400
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PROPOSED
+
+    other = signed_in(second_admin)
+    assert approve in other.get(queue).content.decode()
+    assert other.post(approve, {"back": "queue"}).status_code == 302
+    payment.refresh_from_db()
+    assert (payment.status, payment.approved_by) == (PaymentStatus.APPROVED, second_admin)
+
+
+def test_a_payment_is_paid_from_the_grants_page_on_the_day_given(fund, chapter, program_admin, signed_in) -> None:
+    from django.urls import reverse
+
+    grant = approved_grant(fund, chapter, program_admin, Money.of("1000", "USD"))
+    client = signed_in(program_admin)
+    page = reverse("grants:grant_payments", args=[grant.pk])
+    assert (
+        client.post(reverse("grants:payment_create", args=[grant.pk]), {"payment-amount": "250.00"}).status_code == 302
+    )
+    payment = Payment.objects.in_org(chapter).get(grant=grant)
+    assert client.post(reverse("grants:payment_approve", args=[payment.pk])).status_code == 302
+    paid = client.post(reverse("grants:payment_pay", args=[payment.pk]), {"paid_on": "2025-06-02"})
+    assert paid.status_code == 302
+    payment.refresh_from_db()
+    assert (payment.status, payment.paid_on, payment.fund_minor) == (PaymentStatus.PAID, date(2025, 6, 2), 23041)
+    assert client.post(reverse("grants:payment_pay", args=[payment.pk]), {"paid_on": "2025-06-03"}).status_code == 400
+    assert "$750.00" in client.get(page).content.decode()  # still owed
+
+
+def test_the_grants_payments_page_reads_the_same_number_of_queries_whatever_its_payments(
+    fund, chapter, program_admin, second_admin, signed_in, django_assert_max_num_queries
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    grant = approved_grant(fund, chapter, program_admin, Money.of("100000", "USD"))
+    client = signed_in(program_admin)
+    url = reverse("grants:grant_payments", args=[grant.pk])
+
+    def pay(count: int) -> None:
+        for _n in range(count):
+            payment = services.payment_create(actor=second_admin, grant=grant, amount=Money.of("100", "USD"))
+            services.payment_approve(actor=program_admin, payment=payment)
+            services.payment_pay(actor=program_admin, payment=payment, on=date(2025, 6, 2))
+        services.tranche_save(
+            actor=program_admin, grant=grant, tranche=None, amount=Money.of("100", "USD"), due_on=date(2026, 1, 5)
+        )
+
+    pay(1)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    pay(5)
+    with django_assert_max_num_queries(len(few)):
+        client.get(url)

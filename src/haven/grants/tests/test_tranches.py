@@ -197,3 +197,18 @@ def test_a_cancelled_tranche_payment_lets_it_be_released_again_and_still_paid_on
     paid = Payment.objects.in_org(chapter).filter(tranche=tranche, status=PaymentStatus.PAID)
     assert paid.count() == 1
     assert services.grant_owed(grant) == Money.of("600", "USD")
+
+
+def test_the_daily_command_meets_the_tranches_of_every_program(fund, chapter, program_admin) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    grant = approved_grant(fund, chapter, program_admin, Money.of("1000", "USD"))
+    day = fund.starts_on + timedelta(days=60)
+    tranche = _tranche(grant, program_admin, "500", due_on=day)
+    out = StringIO()
+    call_command("tranches_evaluate", "--today", day.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "1 tranche(s) met."
+    tranche.refresh_from_db()
+    assert tranche.status == TrancheStatus.MET

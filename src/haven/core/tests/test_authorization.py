@@ -388,12 +388,13 @@ def _make_money(world: World) -> dict[str, int]:
     from haven.grants.models import BudgetCategory
 
     admin = world.members[Role.PROGRAM_ADMIN]
-    funder = ProgramFunder.objects.in_org(world.national).get(program=world.program).funder
+    funder = ProgramFunder.objects.in_org(world.national).filter(program=world.program).first()
+    assert funder is not None
     fund = grants.fund_create(
         actor=admin,
         program=world.program,
-        funder=funder,
-        name="Partnership fund",
+        funder=funder.funder,
+        name="Tranches and payments fund",
         amount=Money.of("1000000", "USD"),
         starts_on=date(2025, 1, 1),
         ends_on=date(2028, 1, 1),

@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "grant.approve": _("Grant approved and committed"),
     "grant.activate": _("Grant started"),
     "grant.close": _("Grant closed"),
+    "rates.import": _("Euro reference rates imported"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
     "calendar.change": _("Program's closed days changed"),
@@ -89,6 +90,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "assessment.": _("Measures"),
     "fund.": _("Funds"),
     "grant.": _("Grants"),
+    "rates.": _("Exchange rates"),
 }
 
 

@@ -315,10 +315,24 @@ def easter(year: int) -> date:
 
 def target_closed(day: date) -> bool:
     """Whether TARGET is closed on ``day``, so that the ECB publishes no reference rate."""
-    if day.weekday() >= 5 or (day.month, day.day) in ((1, 1), (5, 1), (12, 25), (12, 26)):
-        return True
+    return closing(day) is not None
+
+
+def closing(day: date) -> str | None:
+    """Why TARGET is closed on ``day`` ("Saturday", "Good Friday"...), or None on a working day."""
+    if day.weekday() == 5:
+        return _("Saturday")
+    if day.weekday() == 6:
+        return _("Sunday")
+    fixed = {(1, 1): _("New Year's Day"), (5, 1): _("1 May"), (12, 25): _("Christmas Day"), (12, 26): _("26 December")}
+    if (day.month, day.day) in fixed:
+        return fixed[(day.month, day.day)]
     sunday = easter(day.year)
-    return day in (sunday - timedelta(days=2), sunday + timedelta(days=1))
+    if day == sunday - timedelta(days=2):
+        return _("Good Friday")
+    if day == sunday + timedelta(days=1):
+        return _("Easter Monday")
+    return None
 
 
 def working_days(first: date, last: date) -> Iterable[date]:

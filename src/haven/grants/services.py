@@ -1,7 +1,9 @@
 """Every write of the money pillar: typed, keyword-only, one transaction, one audit event, and every movement of
 money posted to the ledger (``ledger``) in the same transaction."""
 
+from dataclasses import dataclass
 from datetime import date
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.money import Money, allocate
+from haven.core.money import MINOR_UNITS, Money, allocate
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind
 from haven.programs.models import Program
 
-from . import ledger, rates
-from .models import BudgetLine, Fund, Grant, GrantStatus, MoneyRules, Receipt
+from . import ecb, ledger, rates
+from .models import BudgetLine, EuroRate, Fund, Grant, GrantStatus, MoneyRules, Receipt
 
 GRANTEE_KINDS = frozenset({OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC})
 
@@ -252,3 +254,83 @@ def grant_close(*, actor: User, grant: Grant, on: date) -> Grant:
         detail={"released": max(owed.minor, 0)},
     )
     return grant
+
+
+# -- Euro reference rates -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatesImported:
+    """What an import of the ECB's rates did: the days the file covers, and its rates of the currencies Haven
+    knows, new, changed or already held as they are."""
+
+    days: int
+    first: date
+    last: date
+    currencies: tuple[str, ...]
+    created: int
+    changed: int
+    unchanged: int
+
+
+@transaction.atomic
+def rates_import(*, actor: User | None, file: IO[bytes]) -> RatesImported:
+    """Store the euro reference rates of a file the ECB publishes (``ecb.read``: history or daily, CSV, zip or
+    XML), each currency of ``MINOR_UNITS`` once per day (a rate already held is replaced by the file's). A day
+    without a rate of a currency (``N/A``) stores nothing, so the last known rate before it is used."""
+    try:
+        fixings = ecb.read(file)
+    except ecb.EcbError as error:
+        raise ValidationError(str(error)) from error
+    wanted = {
+        (currency, fixing.on): rate
+        for fixing in fixings
+        for currency, rate in fixing.rates.items()
+        if currency in MINOR_UNITS and currency != "EUR"
+    }
+    if not wanted:
+        raise ValidationError(_("The file holds no rate of a currency Haven knows."))
+    currencies = tuple(sorted({currency for currency, _on in wanted}))
+    first, last = fixings[0].on, fixings[-1].on
+    held = {
+        (currency, on): rate
+        for currency, on, rate in EuroRate.objects.filter(currency__in=currencies, on__range=(first, last)).values_list(
+            "currency", "on", "rate"
+        )
+    }
+    writes = [
+        EuroRate(currency=currency, on=on, rate=rate)
+        for (currency, on), rate in wanted.items()
+        if held.get((currency, on)) != rate
+    ]
+    EuroRate.objects.bulk_create(
+        writes,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["currency", "on"],
+        update_fields=["rate", "imported_at"],
+    )
+    changed = sum(1 for row in writes if (row.currency, row.on) in held)
+    result = RatesImported(
+        days=len(fixings),
+        first=first,
+        last=last,
+        currencies=currencies,
+        created=len(writes) - changed,
+        changed=changed,
+        unchanged=len(wanted) - len(writes),
+    )
+    audit.record(
+        actor=actor,
+        action="rates.import",
+        detail={
+            "days": result.days,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "currencies": len(currencies),
+            "create": result.created,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+        },
+    )
+    return result

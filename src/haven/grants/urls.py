@@ -1,6 +1,10 @@
 """The money pillar's pages, under /grants/. Each group of pages appends its paths here."""
 
-from django.urls import path  # noqa: F401 (the groups below add their paths)
+from django.urls import path
+
+from . import views_rates
 
 app_name = "grants"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("rates/", views_rates.rates, name="rates"),
+]

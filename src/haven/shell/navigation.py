@@ -41,6 +41,7 @@ NAVIGATION = (
     ),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    NavItem(_("Exchange rates"), "grants:rates", frozenset({Role.PROGRAM_ADMIN})),
 )
 
 

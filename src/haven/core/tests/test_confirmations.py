@@ -167,6 +167,7 @@ NOT_DESTRUCTIVE = {
     "care:import": "a dry run: nothing is written",
     "care:import_confirm": "the import's own confirmation, after the dry run",
     "reporting:reports": "makes a report",
+    "grants:rates": "imports the ECB's published rates; importing a file again changes nothing",
 }
 
 

@@ -30,9 +30,7 @@ RATE_SUFFIXES = (".csv", ".zip", ".xml")
 
 class RatesUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy(
-            "File from the ECB (eurofxref-hist.zip or .csv, eurofxref.zip or .csv, eurofxref-daily.xml)"
-        ),
+        label=gettext_lazy("File as the ECB publishes it (CSV, zip or XML)"),
         error_messages={
             "required": format_lazy(
                 gettext_lazy("Choose a CSV, zip or XML file of at most {limit} MB."),

@@ -52,6 +52,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "payment.approve": _("Payment approved"),
     "payment.pay": _("Payment paid"),
     "payment.cancel": _("Payment cancelled"),
+    "rates.import": _("Euro reference rates imported"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
     "calendar.change": _("Program's closed days changed"),
@@ -100,6 +101,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "grant.": _("Grants"),
     "tranche.": _("Tranches"),
     "payment.": _("Payments"),
+    "rates.": _("Exchange rates"),
 }
 
 

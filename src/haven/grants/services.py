@@ -1,24 +1,28 @@
 """Every write of the money pillar: typed, keyword-only, one transaction, one audit event, and every movement of
 money posted to the ledger (``ledger``) in the same transaction."""
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.money import Money, allocate
+from haven.core.money import MINOR_UNITS, Money, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
 from haven.reporting import selectors as reporting
 
-from . import ledger, rates
+from . import ecb, ledger, rates
 from .models import (
     BudgetLine,
+    EuroRate,
     Fund,
     Grant,
     GrantStatus,
@@ -622,3 +626,97 @@ def tranches_evaluate_all(*, on: date) -> int:
     for program in Program.objects.dangerously_unscoped().filter(pk__in=list(program_ids)).order_by("pk"):
         met += len(tranches_evaluate(program=program, on=on))
     return met
+
+
+# -- Euro reference rates -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatesImported:
+    """What an import of the ECB's rates did: the days the file covers, and its rates of the currencies Haven
+    knows, new, changed or already held as they are."""
+
+    days: int
+    first: date
+    last: date
+    currencies: tuple[str, ...]
+    created: int
+    changed: int
+    unchanged: int
+
+
+@transaction.atomic
+def rates_import(*, actor: User | None, file: IO[bytes]) -> RatesImported:
+    """Store the euro reference rates of a file the ECB publishes (``ecb.read``: history or daily, CSV, zip or
+    XML), each currency of ``MINOR_UNITS`` once per day (a rate already held is replaced by the file's). A day
+    without a rate of a currency (``N/A``) stores nothing, so the last known rate before it is used."""
+    try:
+        fixings = ecb.read(file)
+    except ecb.EcbError as error:
+        raise ValidationError(str(error)) from error
+    wanted = {
+        (currency, fixing.on): rate
+        for fixing in fixings
+        for currency, rate in fixing.rates.items()
+        if currency in MINOR_UNITS and currency != "EUR"
+    }
+    if not wanted:
+        raise ValidationError(_("The file holds no rate of a currency Haven knows."))
+    currencies = tuple(sorted({currency for currency, _on in wanted}))
+    first, last = fixings[0].on, fixings[-1].on
+    held = {
+        (currency, on): rate
+        for currency, on, rate in EuroRate.objects.filter(currency__in=currencies, on__range=(first, last)).values_list(
+            "currency", "on", "rate"
+        )
+    }
+    writes = [(currency, on, rate) for (currency, on), rate in wanted.items() if held.get((currency, on)) != rate]
+    _euro_rates_upsert(writes)
+    changed = sum(1 for currency, on, _rate in writes if (currency, on) in held)
+    result = RatesImported(
+        days=len(fixings),
+        first=first,
+        last=last,
+        currencies=currencies,
+        created=len(writes) - changed,
+        changed=changed,
+        unchanged=len(wanted) - len(writes),
+    )
+    audit.record(
+        actor=actor,
+        action="rates.import",
+        detail={
+            "days": result.days,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "currencies": len(currencies),
+            "create": result.created,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+        },
+    )
+    return result
+
+
+def _euro_rates_upsert(rows: list[tuple[str, date, Decimal]]) -> None:
+    """Insert the rates, or replace the rate held of the same currency and day, in one statement per batch. The
+    ECB's whole history is some 200,000 rates: ``bulk_create`` spends most of a minute building model instances
+    for it, this a few seconds (the rows are plain reference data; ``rates_import`` records the audit event)."""
+    ops = connection.ops
+    table = ops.quote_name(EuroRate._meta.db_table)
+    # The model's own field names are its columns (none has a db_column).
+    currency, on, rate, imported_at = map(ops.quote_name, ("currency", "on", "rate", "imported_at"))
+    # The names are the model's and every value is a parameter.
+    insert = f"INSERT INTO {table} ({currency}, {on}, {rate}, {imported_at}) VALUES (%s, %s, %s, %s)"  # noqa: S608
+    update = f"DO UPDATE SET {rate} = excluded.{rate}, {imported_at} = excluded.{imported_at}"
+    statement = f"{insert} ON CONFLICT ({currency}, {on}) {update}"
+    now = ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                statement,
+                [
+                    (code, ops.adapt_datefield_value(day), ops.adapt_decimalfield_value(value, 18, 6), now)
+                    for code, day, value in rows[start : start + 5000]
+                ],
+            )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_payments
+from . import views_payments, views_rates
 
 app_name = "grants"
 urlpatterns: list = []
@@ -19,4 +19,9 @@ urlpatterns += [
     path("payments/<int:payment_id>/approve/", views_payments.payment_approve, name="payment_approve"),
     path("payments/<int:payment_id>/pay/", views_payments.payment_pay, name="payment_pay"),
     path("payments/<int:payment_id>/cancel/", views_payments.payment_cancel, name="payment_cancel"),
+]
+
+# Exchange rates (views_rates).
+urlpatterns += [
+    path("rates/", views_rates.rates, name="rates"),
 ]

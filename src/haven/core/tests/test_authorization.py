@@ -354,6 +354,7 @@ POLICY: dict[str, Rule] = {
     ),
     "impact": Rule("GET", ALL_ROLES, anonymous=200),
     "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
+    "grants:rates": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
 }
 
 

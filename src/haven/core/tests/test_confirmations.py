@@ -229,6 +229,7 @@ NOT_DESTRUCTIVE = {
     "grants:payment_create": "adds a proposal, approved and paid later, or cancelled",
     "grants:payment_approve": "a decision asked for by name; the payment can still be cancelled before it is paid",
     "grants:payment_pay": "a form with the day paid; the payment was proposed and approved first (four eyes)",
+    "grants:rates": "imports the ECB's published rates; importing a file again changes nothing",
 }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from haven.care.models import Episode
 from haven.core.dates import add_months, quarter_end, quarter_of
+from haven.core.db import insert_rows
 from haven.core.generation import GenerationContext
 from haven.core.money import Money, allocate, convert_by_euro_rates
 from haven.organizations.models import Membership
@@ -55,6 +56,23 @@ from .models import (
 )
 
 REMINDER_DAYS = [14, 3, -1]
+# A payment's columns as written (its ledger transaction's id follows).
+PAYMENT_FIELDS = [
+    "organization_id",
+    "grant_id",
+    "tranche_id",
+    "amount_minor",
+    "status",
+    "created_by_id",
+    "created_at",
+    "approved_by_id",
+    "approved_at",
+    "needs_second_approval",
+    "paid_on",
+    "rate",
+    "rate_on",
+    "fund_minor",
+]
 SECOND_APPROVAL_ABOVE = 2_500_000  # $25,000
 # A grant's budget by category, in parts (SF-424A; indirect costs near the 15% de minimis rate).
 BUDGET_WEIGHTS = {
@@ -300,13 +318,10 @@ def _program_money(ctx: GenerationContext, program: Program, admins: list[int]) 
     Grant.objects.dangerously_unscoped().bulk_update(grants, ["created_at"], batch_size=500)
     ctx.count("grants", len(grants))
 
-    BudgetLine.objects.bulk_create(
-        [
-            BudgetLine(organization_id=plan.grantee, grant=plan.row, category=category, amount_minor=line.minor)
-            for plan in plans
-            for category, line in plan.budget.items()
-        ],
-        batch_size=2000,
+    insert_rows(
+        BudgetLine,
+        ["organization", "grant", "category", "amount_minor"],
+        ((plan.grantee, plan.row.pk, category, line.minor) for plan in plans for category, line in plan.budget.items()),
     )
     ctx.count("budget lines", sum(len(plan.budget) for plan in plans))
 
@@ -417,29 +432,29 @@ def _program_money(ctx: GenerationContext, program: Program, admins: list[int]) 
     )
     for posting, row in zip(postings, transactions, strict=True):
         posting.row = row
-    legs = [
-        LedgerLeg(
-            organization_id=org,
-            transaction=posting.row,
-            account_id=account_ids[code],
-            amount_minor=minor,
-            currency=currency,
-        )
-        for posting in postings
-        for code, minor, currency in posting.legs
-    ]
-    LedgerLeg.objects.bulk_create(legs, batch_size=5000)
+    legs = insert_rows(
+        LedgerLeg,
+        ["organization", "transaction", "account", "amount_minor", "currency"],
+        (
+            (org, row.pk, account_ids[code], minor, currency)
+            for posting, row in zip(postings, transactions, strict=True)
+            for code, minor, currency in posting.legs
+        ),
+    )
     ctx.count("ledger transactions", len(transactions))
-    ctx.count("ledger legs", len(legs))
+    ctx.count("ledger legs", legs)
 
     Receipt.objects.bulk_create(receipts)
     ctx.count("receipts", len(receipts))
-    for payment, posting in payment_postings:
-        payment.transaction = posting.row
-    Payment.objects.bulk_create(payments, batch_size=2000)
-    for payment in payments:
-        payment.created_at = payment._generated_created_at  # type: ignore[attr-defined]
-    Payment.objects.dangerously_unscoped().bulk_update(payments, ["created_at"], batch_size=500)
+    transaction_of = {id(payment): posting.row.pk for payment, posting in payment_postings if posting.row}
+    insert_rows(
+        Payment,
+        [*PAYMENT_FIELDS, "transaction"],
+        (
+            (*(getattr(payment, name) for name in PAYMENT_FIELDS), transaction_of.get(id(payment)))
+            for payment in payments
+        ),
+    )
     ctx.count("tranches", len(tranches))
     ctx.count("payments", len(payments))
 
@@ -463,8 +478,9 @@ def _plan_grants(
     grantees += [
         (cac, False, cac_states[cac]) for index, cac in enumerate(cac_ids) if index == 0 or rng.random() < 0.55
     ]
-    now_day = min(today, program.ends_on)
-    span = max(60, (now_day - program.starts_on).days - 45)
+    # A grant starts by 45 days ago, and at least half a year before the program ends.
+    latest = min(today - timedelta(days=45), program.ends_on - timedelta(days=183))
+    span = max(0, (latest - program.starts_on).days)
     plans = []
     can_wait = add_months(today, 13) <= program.ends_on
     waiting = 0
@@ -481,8 +497,6 @@ def _plan_grants(
             starts_on = date(offset.year, offset.month, 1)
         months = rng.choice((12, 18, 24, 24, 24))
         ends_on = min(add_months(starts_on, months) - timedelta(days=1), program.ends_on)
-        if ends_on <= starts_on + timedelta(days=90):
-            ends_on = starts_on + timedelta(days=364)
         creator = rng.choice(admins)
         plan = _GrantPlan(
             grantee=grantee,
@@ -697,7 +711,7 @@ def _tranches_and_payments(
                 created_by_id=creator,
                 needs_second_approval=needs_second,
             )
-            cancelled._generated_created_at = _at(released, 11)  # type: ignore[attr-defined]
+            cancelled.created_at = _at(released, 11)
             payments.append(cancelled)
         payment = Payment(
             organization_id=plan.grantee,
@@ -707,7 +721,7 @@ def _tranches_and_payments(
             created_by_id=creator,
             needs_second_approval=needs_second,
         )
-        payment._generated_created_at = _at(released, 14)  # type: ignore[attr-defined]
+        payment.created_at = _at(released, 14)
         payments.append(payment)
         approved = min(last, released + timedelta(days=rng.randint(0, 3)))
         paid = min(last, _weekday(approved + timedelta(days=rng.randint(1, 5))))
@@ -834,23 +848,24 @@ def _reports(ctx: GenerationContext, plans: list[_GrantPlan], admins: list[int],
             _unsubmit(late)
             expenses = [row for row in expenses if row[0] is not late]
     GrantReport.objects.bulk_create(reports, batch_size=2000)
-    ExpenseLine.objects.bulk_create(
-        [
-            ExpenseLine(organization_id=report.organization_id, report=report, category=category, amount_minor=minor)
-            for report, category, minor in expenses
-        ],
-        batch_size=5000,
+    insert_rows(
+        ExpenseLine,
+        ["organization", "report", "category", "amount_minor"],
+        ((report.organization_id, report.pk, category, minor) for report, category, minor in expenses),
     )
-    reminders = [
-        ReportReminder(organization_id=report.organization_id, report=report, reminder_on=day)
-        for report in reports
-        for day in (report.due_on - timedelta(days=days) for days in REMINDER_DAYS)
-        if day <= today and (report.submitted_at is None or day < report.submitted_at.date())
-    ]
-    ReportReminder.objects.bulk_create(reminders, batch_size=5000)
+    reminders = insert_rows(
+        ReportReminder,
+        ["organization", "report", "reminder_on", "sent_at"],
+        (
+            (report.organization_id, report.pk, day, _at(day, 8))
+            for report in reports
+            for day in (report.due_on - timedelta(days=days) for days in REMINDER_DAYS)
+            if day <= today and (report.submitted_at is None or day < report.submitted_at.date())
+        ),
+    )
     ctx.count("grant reports", len(reports))
     ctx.count("expense lines", len(expenses))
-    ctx.count("report reminders", len(reminders))
+    ctx.count("report reminders", reminders)
 
 
 def _submit(report: GrantReport, by: int, on: date, kind: str) -> None:

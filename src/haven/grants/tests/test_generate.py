@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from haven.core.money import Money, convert_by_euro_rates
 from haven.grants import ledger, rates
-from haven.grants.generate import _easter, _synthetic_usd_rates, _target_closed
+from haven.grants.generate.days import easter, synthetic_usd_rates, target_closed
 from haven.grants.models import (
     BudgetLine,
     EuroRate,
@@ -215,7 +215,7 @@ def test_rates_cover_every_working_day_and_no_other(program: Program) -> None:
     first, last = program.starts_on - timedelta(days=365), min(today, program.ends_on)
     day = first
     while day <= last:
-        assert (day in days) == (not _target_closed(day)), day
+        assert (day in days) == (not target_closed(day)), day
         day += timedelta(days=1)
     assert max(days) <= today
     values = set(EuroRate.objects.filter(currency="USD").values_list("rate", flat=True))
@@ -226,12 +226,12 @@ def test_rates_cover_every_working_day_and_no_other(program: Program) -> None:
 
 
 def test_target_closing_days() -> None:
-    assert _easter(2025) == date(2025, 4, 20) and _easter(2024) == date(2024, 3, 31)
+    assert easter(2025) == date(2025, 4, 20) and easter(2024) == date(2024, 3, 31)
     closed = [date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 1), date(2025, 12, 25)]
-    assert all(_target_closed(day) for day in closed)
-    assert all(_target_closed(day) for day in (date(2025, 12, 26), date(2025, 11, 29), date(2025, 11, 30)))
-    assert not any(_target_closed(day) for day in (date(2025, 4, 17), date(2025, 4, 22), date(2025, 12, 24)))
-    history = _synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "7")
-    assert history == _synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "7")  # deterministic
+    assert all(target_closed(day) for day in closed)
+    assert all(target_closed(day) for day in (date(2025, 12, 26), date(2025, 11, 29), date(2025, 11, 30)))
+    assert not any(target_closed(day) for day in (date(2025, 4, 17), date(2025, 4, 22), date(2025, 12, 24)))
+    history = synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "7")
+    assert history == synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "7")  # deterministic
     assert len(history) == 255  # 2025's ECB working days
-    assert history != _synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "8")
+    assert history != synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "8")

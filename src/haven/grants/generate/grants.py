@@ -29,6 +29,12 @@ BUDGET_WEIGHTS = {
     BudgetCategory.OTHER: 5,
     BudgetCategory.INDIRECT: 12,
 }
+CAC_PURPOSES = (
+    "TF-CBT clinicians and caregiver services",
+    "Clinical supervision and consultation time for TF-CBT",
+    "Trauma-focused mental health services for children and caregivers",
+    "Backfill of clinicians' caseloads during TF-CBT training",
+)
 # A payment's columns as written (its ledger transaction's id follows).
 PAYMENT_FIELDS = [
     "organization_id",
@@ -88,11 +94,13 @@ def plan_grants(
     span = max(0, (latest - program.starts_on).days)
     plans = []
     can_wait = add_months(today, 13) <= program.ends_on
+    # The demo's sign-ins (the first CAC's admin and its chapter's) see a running grant.
+    demo = {cac_ids[0], chapter_ids[cac_states[cac_ids[0]]]}
     waiting = 0
     for index, (grantee, chapter, state) in enumerate(grantees):
         amount = Money(rng.randint(120, 380) * 1_000_00 if chapter else rng.randint(25, 120) * 1_000_00, "USD")
         # About one grant in twelve (the last two at least) not started yet: drafts and approvals in turn.
-        pending = can_wait and (rng.random() < 0.08 or index >= len(grantees) - 2)
+        pending = can_wait and grantee not in demo and (rng.random() < 0.08 or index >= len(grantees) - 2)
         if pending:
             starts_on = add_months(date(today.year, today.month, 1), rng.choice((1, 2)))
         elif chapter and rng.random() < 0.6:
@@ -107,11 +115,7 @@ def plan_grants(
             grantee=grantee,
             chapter=chapter,
             state=state,
-            purpose=(
-                f"Statewide TF-CBT workforce support, {state}"
-                if chapter
-                else "TF-CBT clinicians and caregiver services"
-            ),
+            purpose=f"Statewide TF-CBT workforce support, {state}" if chapter else rng.choice(CAC_PURPOSES),
             amount=amount,
             starts_on=starts_on,
             ends_on=ends_on,

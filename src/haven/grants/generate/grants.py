@@ -235,6 +235,14 @@ def tranches_and_payments(
             tranche.released_by_id = releaser = rng.choice(admins)
             tranche.released_at = at(released, 9)
             releases.append((plan, tranche, released, releaser))
+    if not any(tranche.status == TrancheStatus.MET for tranche in tranches):
+        # At least one tranche met and waiting for release, so the screens show one: the latest release.
+        latest = max(
+            (row for row in releases if row[0].status == GrantStatus.ACTIVE), key=lambda row: row[2], default=None
+        )
+        if latest is not None:
+            releases = [row for row in releases if row is not latest]
+            latest[1].status, latest[1].released_by_id, latest[1].released_at = TrancheStatus.MET, None, None
     Tranche.objects.bulk_create(tranches, batch_size=2000)
 
     # The latest releases of running grants wait: first for approval, then for payment.

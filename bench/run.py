@@ -7,11 +7,14 @@ Generates `var/bench-<scale>.sqlite3` when missing or stale (timing the generato
 page through Django's test client with its user signed in: the program dashboard (`/reporting/`, program admin)
 and its floor (the bare SQL for the same figures over the raw rows, `bench/floor.py`, median of a few runs), the
 funder dashboard (funder viewer), the clinician's caseload and session page (with their query counts), the
-workforce pages, and the import's rows per second.
+workforce pages, the money pages (``MONEY_PAGES``: skipped with a note while their URL name does not resolve), and
+the import's rows per second.
 
 Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
 `funder_ms`, `caseload_ms`, `caseload_queries`, `import_rows_per_s`, `generate_s`, `scale`, then the other figures.
-Environment: SCALE, RUNS (requests per page, default 15), FLOOR_RUNS (default 5).
+Environment: SCALE, RUNS (requests per page, default 15), FLOOR_RUNS (default 5), PAGES (names of pages,
+comma-separated, e.g. ``PAGES=grants_home,funder_money``: time only those, then print their JSON and stop, with no
+floor, first views or import).
 """
 
 import json
@@ -42,7 +45,7 @@ def main() -> None:
     from django.apps import apps
 
     kept = [m._meta.db_table for m in apps.get_app_config("reporting").get_models() if m.__name__.endswith("Cell")]
-    _drop_if_stale(db_path, ["care_child", *kept])
+    _drop_if_stale(db_path, ["care_child", "grants_payment", *kept])
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -92,11 +95,26 @@ def main() -> None:
         "cohort": (trainer, f"/training/cohorts/{cohort.pk}/", 7),
         "outcomes": (admin, "/reporting/outcomes/", runs),  # the care figures page, from the kept cells
     }
+    clients = {"admin": admin, "funder": funder, "grantee": client_of("cac.admin@haven.example")}
+    pages.update(_money_pages(clients, runs))
+    only = [name.strip() for name in os.environ.get("PAGES", "").split(",") if name.strip()]
+    if only:
+        unknown = sorted(set(only) - set(pages) - {name for name, *_rest in MONEY_PAGES})
+        if unknown:
+            raise SystemExit(f"unknown pages {unknown}: choose among {sorted(pages)}")
+        pages = {name: page for name, page in pages.items() if name in only}
     timed: dict[str, tuple[float, int, float]] = {}
     print(f"{'page':<44}{'median ms':>12}{'queries':>10}")
     for name, (client, url, count) in pages.items():
         timed[name] = _time_page(client, url, count, connection, CaptureQueriesContext)
         print(f"{name + ' ' + url:<44}{timed[name][0]:>12.1f}{timed[name][1]:>10}", flush=True)
+    if only:
+        chosen: dict[str, object] = {"scale": scale, "generate_s": generate_s, "runs": runs}
+        for name, (ms, queries, fastest) in timed.items():
+            chosen.update({f"{name}_ms": round(ms, 1), f"{name}_queries": queries, f"{name}_min_ms": round(fastest, 1)})
+        chosen["load_avg"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(chosen))
+        return
 
     # The floor: the dashboard's figures straight from the raw rows, with a raw SQLite cursor.
     import floor
@@ -181,6 +199,45 @@ def main() -> None:
     results["import_errors"] = speed["import_errors"]
     results["load_avg"] = round(os.getloadavg()[0], 2)
     print(json.dumps(results))
+
+
+# The money pages (issue 13): (bench name, URL name, who reads it, whose id it takes). The grant page shows the
+# running grant with the most payments; "grantee" is the demo CAC's org admin (a grantee).
+MONEY_PAGES = (
+    ("grants_home", "grants:home", "admin", None),
+    ("grants_grant", "grants:grant", "admin", "grant"),
+    ("grants_payments", "grants:payments", "admin", None),
+    ("grants_mine", "grants:mine", "grantee", None),
+    ("reporting_money", "reporting:money", "admin", None),
+    ("funder_money", "reporting:funder_money", "funder", None),
+)
+
+
+def _money_pages(clients: dict[str, Any], runs: int) -> dict[str, tuple[Any, str, int]]:
+    """The money pages whose URL name resolves; one that does not (its page not written yet) is skipped with a
+    printed note, so the bench runs before and after they exist."""
+    from django.db.models import Count
+    from django.urls import NoReverseMatch, reverse
+
+    from haven.grants.models import Grant, GrantStatus
+
+    grant = (
+        Grant.objects.dangerously_unscoped()
+        .filter(status=GrantStatus.ACTIVE)
+        .annotate(n=Count("payments"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    pages = {}
+    for name, url_name, reader, takes in MONEY_PAGES:
+        args = [grant.pk] if takes == "grant" and grant is not None else []
+        try:
+            url = reverse(url_name, args=args)
+        except NoReverseMatch:
+            print(f"{name}: skipped, {url_name} does not resolve yet")
+            continue
+        pages[name] = (clients[reader], url, runs)
+    return pages
 
 
 def _time_page(client: Any, url: str, count: int, connection: Any, capture: Any) -> tuple[float, int, float]:

@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
+from haven.grants.models import EuroRate, Grant, Payment
 from haven.organizations.generate import DEMO_LOGINS, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -11,6 +12,18 @@ from haven.programs.models import Program, ProgramTarget
 
 def _snapshot() -> list[tuple[str, str, str]]:
     return sorted(Membership.objects.dangerously_unscoped().values_list("user__email", "organization__name", "role"))
+
+
+def _money_snapshot() -> list[tuple[object, ...]]:
+    """The generated money by names and values rather than ids (which a PostgreSQL sequence does not give back)."""
+    grants = Grant.objects.dangerously_unscoped().values_list(
+        "organization__name", "amount_minor", "status", "starts_on", "committed_fund_minor"
+    )
+    payments = Payment.objects.dangerously_unscoped().values_list(
+        "grant__organization__name", "tranche__number", "amount_minor", "status", "paid_on", "fund_minor"
+    )
+    rates = EuroRate.objects.values_list("currency", "on", "rate")
+    return sorted(map(tuple, [*grants, *payments, *rates]), key=repr)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,10 +47,13 @@ def test_demo_scale_makes_the_demo_and_is_deterministic() -> None:
     assert targets["children_served"] == 5500
     assert AuditEntry.objects.dangerously_unscoped().get(action="data.generate").detail["scale"] == "demo"
     first = _snapshot()
+    money = _money_snapshot()
+    assert money
 
     call_command("flush", interactive=False, verbosity=0)
     call_command("generate", "--scale=demo", "--seed=7", "--start=2025-05-01")
     assert _snapshot() == first
+    assert _money_snapshot() == money
 
 
 def test_generate_refuses_a_database_with_data(db: None) -> None:

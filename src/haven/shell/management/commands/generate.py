@@ -13,6 +13,7 @@ from haven.audit import services as audit
 from haven.care import generate as care
 from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext
+from haven.grants import generate as grants
 from haven.organizations import generate as organizations
 from haven.organizations.models import Organization
 from haven.programs import generate as programs
@@ -20,7 +21,7 @@ from haven.reporting import generate as reporting
 from haven.training import generate as training
 
 # Every app's step, in the order their data depend on: certification needs the completed cases, and reporting
-# keeps what all of them wrote.
+# keeps what all of them wrote; the money pillar's grants wait for their figures.
 STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     organizations.run,
     programs.run,
@@ -28,6 +29,7 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     care.run,
     training.certify,
     reporting.run,
+    grants.run,
 )
 
 

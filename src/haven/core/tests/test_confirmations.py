@@ -167,6 +167,11 @@ NOT_DESTRUCTIVE = {
     "care:import": "a dry run: nothing is written",
     "care:import_confirm": "the import's own confirmation, after the dry run",
     "reporting:reports": "makes a report",
+    "grants:our_report": "submits a report; the program admin can send it back to correct",
+    "grants:our_report_import": "a dry run: nothing is written",
+    "grants:our_report_import_confirm": "the import's own confirmation, after the dry run",
+    "grants:report": "a review decision on its own page, below the lines it would take over budget",
+    "grants:report_schedule": "a form; reports already submitted are kept when scheduled again",
 }
 
 

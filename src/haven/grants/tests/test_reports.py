@@ -243,3 +243,131 @@ class _Quiet:
 
     def flush(self) -> None:
         pass
+
+
+# -- Pages: each grantee its own -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_grants(fund, chapter, cac, other_cac, program_admin):
+    """Grants to the chapter, to its CAC and to another CAC, each with its quarterly reports."""
+    grants = {org.pk: active_grant(fund, org, program_admin) for org in (chapter, cac, other_cac)}
+    reports = {org_id: quarterly(grant, program_admin)[0] for org_id, grant in grants.items()}
+    return grants, reports
+
+
+@pytest.mark.parametrize(("viewer", "owner"), [("chapter", "cac"), ("cac", "chapter"), ("cac", "other_cac")])
+def test_a_grantee_never_sees_another_grantees_grant(
+    request, two_grants, make_member, signed_in, viewer: str, owner: str
+) -> None:
+    """Each way: a chapter does not see its CAC's grant (each answers for its own money), nor a CAC its
+    chapter's, nor another CAC's: the same 404 as a grant that does not exist."""
+    grants, reports = two_grants
+    viewing, owning = request.getfixturevalue(viewer), request.getfixturevalue(owner)
+    client = signed_in(make_member(Role.ORG_ADMIN, viewing))
+    theirs, their_report = grants[owning.pk], reports[owning.pk]
+    page = client.get("/grants/ours/").content.decode()
+    assert grants[viewing.pk].purpose in page
+    assert theirs.purpose not in page
+    assert client.get(f"/grants/ours/{theirs.pk}/").status_code == 404
+    assert client.get(f"/grants/ours/reports/{their_report.pk}/").status_code == 404
+    assert client.get(f"/grants/ours/reports/{their_report.pk}/import/").status_code == 404
+    posted = client.post(f"/grants/ours/reports/{their_report.pk}/", {"personnel": "10.00"})
+    assert posted.status_code == 404
+    their_report.refresh_from_db()
+    assert their_report.status == ReportStatus.DUE
+    assert client.get(f"/grants/ours/{grants[viewing.pk].pk}/").status_code == 200
+
+
+def test_a_draft_grant_is_not_shown_to_its_grantee(fund, cac, program_admin, make_member, signed_in) -> None:
+    draft = services.grant_save(
+        actor=program_admin,
+        fund=fund,
+        grant=None,
+        grantee=cac,
+        purpose="Not decided yet",
+        amount=Money.of("100", "USD"),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        budget=dollars(personnel="100"),
+    )
+    client = signed_in(make_member(Role.ORG_ADMIN, cac))
+    assert "Not decided yet" not in client.get("/grants/ours/").content.decode()
+    assert client.get(f"/grants/ours/{draft.pk}/").status_code == 404
+
+
+def test_the_grantee_types_a_report_the_admin_sends_it_back_then_accepts_it(
+    grant, grantee_admin, program_admin, signed_in
+) -> None:
+    report = quarterly(grant, program_admin)[0]
+    grantee, admin = signed_in(grantee_admin), signed_in(program_admin)
+
+    invalid = grantee.post(f"/grants/ours/reports/{report.pk}/", {"personnel": "12.345", "travel": "-1"})
+    assert invalid.status_code == 422
+    assert ExpenseLine.objects.in_org(grant.organization).count() == 0
+
+    typed = {"personnel": "12000", "travel": "6000.00", "supplies": "", "indirect": "0", "narrative": "Trip"}
+    assert grantee.post(f"/grants/ours/reports/{report.pk}/", typed).status_code == 302
+    review = admin.get(f"/grants/reports/{report.pk}/").content.decode()
+    assert "Accepting this report takes Travel over its budget." in review
+    assert "Personnel over its budget" not in review
+    assert report.grant.purpose in admin.get("/grants/reports/").content.decode()
+
+    assert admin.post(f"/grants/reports/{report.pk}/", {"decision": "return"}).status_code == 422
+    admin.post(f"/grants/reports/{report.pk}/", {"decision": "return", "note": "Travel: split the trip."})
+    assert "Travel: split the trip." in grantee.get(f"/grants/ours/reports/{report.pk}/").content.decode()
+
+    corrected = {"personnel": "12000", "travel": "4999.99", "narrative": ""}
+    assert grantee.post(f"/grants/ours/reports/{report.pk}/", corrected).status_code == 302
+    assert "over its budget" not in admin.get(f"/grants/reports/{report.pk}/").content.decode()
+    assert admin.post(f"/grants/reports/{report.pk}/", {"decision": "accept"}).status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ACCEPTED
+    assert selectors.report_lines(report) == {"personnel": 1_200_000, "travel": 499_999}
+
+
+def test_overspending_shows_on_both_sides(grant, grantee_admin, program_admin, signed_in) -> None:
+    report = quarterly(grant, program_admin)[0]
+    services.report_submit(actor=grantee_admin, report=report, expenses=dollars(supplies="2500.51"))
+    services.report_accept(actor=program_admin, report=report)
+    grantee_page = signed_in(grantee_admin).get("/grants/ours/").content.decode()
+    admin_page = signed_in(program_admin).get(f"/grants/reports/schedule/{grant.pk}/").content.decode()
+    for page in (grantee_page, admin_page):
+        assert page.count('badge-danger">over budget') == 1
+        assert "1 budget line is over budget." in page
+
+
+def test_the_program_admin_schedules_from_a_form(grant, program_admin, signed_in) -> None:
+    client = signed_in(program_admin)
+    response = client.post(
+        f"/grants/reports/schedule/{grant.pk}/", {"kind": "narrative", "months": "6", "due_after_days": "15"}
+    )
+    assert response.status_code == 302
+    due = list(GrantReport.objects.in_org(grant.organization).filter(grant=grant).values_list("due_on", flat=True))
+    assert due == [date(2026, 7, 15), date(2027, 1, 15)]
+
+
+def test_late_reports_are_marked_and_listed(grant, program_admin, grantee_admin, signed_in) -> None:
+    services.reports_schedule(actor=program_admin, grant=grant, kind=ReportKind.FINANCIAL, months=3)
+    today = date.today()  # noqa: DTZ011 (the grant ran in 2026: its reports are late from 2027 on, or not yet)
+    late = GrantReport.objects.in_org(grant.organization).filter(grant=grant, due_on__lt=today).count()
+    page = signed_in(grantee_admin).get(f"/grants/ours/{grant.pk}/").content.decode()
+    assert page.count('badge-danger">late') == late
+    board = selectors.program_reports(grant.fund.program, date(2026, 5, 1))
+    assert [r.due_on for r in board.late] == [date(2026, 4, 30)]
+    assert board.due_soon == []
+    board = selectors.program_reports(grant.fund.program, date(2026, 7, 1))
+    assert [r.due_on for r in board.due_soon] == [date(2026, 7, 30)]
+
+
+def test_our_grants_page_reads_in_a_fixed_number_of_queries(
+    fund, chapter, program_admin, grantee_admin, signed_in, django_assert_max_num_queries
+) -> None:
+    client = signed_in(grantee_admin)
+    for _n in range(3):
+        grant = active_grant(fund, chapter, program_admin)
+        for report in quarterly(grant, program_admin)[:2]:
+            services.report_submit(actor=grantee_admin, report=report, expenses=dollars(personnel="1.00"))
+            services.report_accept(actor=program_admin, report=report)
+    with django_assert_max_num_queries(16):
+        assert client.get("/grants/ours/").status_code == 200

@@ -51,7 +51,7 @@ def _categories(report: GrantReport) -> list[str]:
     budgeted = set(
         BudgetLine.objects.in_org(report.organization_id).filter(grant=report.grant).values_list("category", flat=True)
     )
-    return [category for category, _label in BudgetLine._meta.get_field("category").choices if category in budgeted]
+    return [category for category in BudgetCategory.values if category in budgeted]
 
 
 def _report_form(request: MemberRequest, report: GrantReport) -> FinancialReportForm | NarrativeReportForm:

@@ -14,6 +14,8 @@ from haven.audit import services as audit
 from haven.organizations.models import Membership, Organization
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
+from haven.training.models import Enrollment
+from haven.training.selectors import program_paths
 
 from . import disclosure
 from .models import ChildServed, QuarterlyReport, ReportStatus
@@ -89,9 +91,6 @@ class GranteeFigures:
 
 def grantee_figures(program: Program, organization: Organization, start: date, end: date) -> GranteeFigures:
     """The figures a grantee's narrative report is filled in with, from ``start`` to ``end`` (inclusive)."""
-    from haven.training.models import Enrollment
-    from haven.training.selectors import program_paths
-
     tree = Organization.objects.filter(
         Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
     ).values_list("pk", flat=True)

@@ -346,15 +346,15 @@ def _grant_report(world: World) -> Any:
 
     made = getattr(world, "grant_report", None)
     if made is not None:
-        return made
+        return made  # type: ignore[no-any-return]
     admin = world.members[Role.PROGRAM_ADMIN]
-    funder = ProgramFunder.objects.in_org(world.national).filter(program=world.program).get().funder
+    funder = ProgramFunder.objects.in_org(world.national).filter(program=world.program).order_by("pk")[0].funder
     EuroRate.objects.get_or_create(currency="USD", on=date(2025, 1, 2), defaults={"rate": "1.0850"})
     fund = grants.fund_create(
         actor=admin,
         program=world.program,
         funder=funder,
-        name="Partnership fund",
+        name="Fund of the authorization walk",
         amount=Money.of("100000", "EUR"),
         starts_on=date(2025, 1, 1),
         ends_on=date(2028, 1, 1),
@@ -372,8 +372,9 @@ def _grant_report(world: World) -> Any:
     )
     grant = grants.grant_approve(actor=admin, grant=grant, on=date(2025, 1, 2))
     grant = grants.grant_activate(actor=admin, grant=grant)
-    world.grant_report = grants.reports_schedule(actor=admin, grant=grant, kind=ReportKind.FINANCIAL, months=3)[0]
-    return world.grant_report
+    report = grants.reports_schedule(actor=admin, grant=grant, kind=ReportKind.FINANCIAL, months=3)[0]
+    setattr(world, "grant_report", report)  # noqa: B010 (made once per world, beside its fields)
+    return report
 
 
 def _first_call(cohort: Cohort) -> int:

@@ -90,9 +90,7 @@ def test_typed_and_imported_reports_give_the_same_lines(setup) -> None:
 
 def test_a_csv_reads_like_a_workbook(setup) -> None:
     first, _second, client = setup
-    status, page = _upload(
-        client, first.pk, "q1.csv", "category,amount\r\nsupplies,99.9\r\nFringe benefits,0\r\n".encode()
-    )
+    status, page = _upload(client, first.pk, "q1.csv", b"category,amount\r\nsupplies,99.9\r\nFringe benefits,0\r\n")
     assert status == 200
     assert "This grant has no budget line for Fringe benefits." in page  # a category the budget does not have
     assert 'name="payload"' not in page

@@ -190,8 +190,8 @@ class GrantStanding:
     grant: Grant
     paid: Money
     rows: list[BudgetRow]
+    today: date  # the day "late" is judged on
     reports: list[GrantReport] = field(default_factory=list)
-    today: date = field(default_factory=date.today)
 
     @property
     def amount(self) -> Money:
@@ -301,7 +301,7 @@ class ReportsBoard:
 
 
 def program_reports(program: Program, today: date) -> ReportsBoard:
-    """Reports waiting for review, reports due within ``DUE_SOON_DAYS`` and late reports, in one query."""
+    """Reports waiting for review, reports due within ``DUE_SOON_DAYS`` and late reports, in two queries."""
     reports = list(
         GrantReport.objects.of_program(program)
         .filter(status__in=(ReportStatus.SUBMITTED, *OPEN_REPORTS), due_on__lte=today + timedelta(days=DUE_SOON_DAYS))

@@ -1,10 +1,12 @@
 """Reads of the money pillar. Balances come from the ledger's legs (``ledger.balances``), never from a stored sum."""
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Sum
 from django.http import Http404
 
 from haven.accounts.models import User
@@ -12,9 +14,24 @@ from haven.core.money import HELD, Money, convert_by_euro_rates, total
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.programs.selectors import programs_visible_to
 
 from . import ecb, ledger, rates
-from .models import EuroRate, Fund, Grant, GrantStatus, Payment, PaymentStatus, Tranche
+from .models import (
+    BudgetCategory,
+    BudgetLine,
+    EuroRate,
+    ExpenseLine,
+    Fund,
+    Grant,
+    GrantReport,
+    GrantStatus,
+    Payment,
+    PaymentStatus,
+    ReportKind,
+    ReportStatus,
+    Tranche,
+)
 
 
 @dataclass(frozen=True)
@@ -300,3 +317,268 @@ def rate_currencies() -> list[str]:
     """The currencies the program holds money in (beside the euro) and every currency with a rate held."""
     held = set(EuroRate.objects.values_list("currency", flat=True).distinct())
     return sorted(held | (set(HELD) - {"EUR"}))
+
+
+# -- Grantee reports ------------------------------------------------------------------------------------------------
+
+DUE_SOON_DAYS = 30  # a report due within this many days is "due soon" on the program admin's list
+OPEN_REPORTS = (ReportStatus.DUE, ReportStatus.RETURNED)
+
+
+def grants_of_grantee(membership: Membership) -> list[Grant]:
+    """The grants made to the membership's own organization, once approved (a draft is the program's work). Its
+    own only: a chapter does not see the grants of the CACs under it, nor a CAC its chapter's (each is a grantee of
+    its own, answering for its own money)."""
+    return list(
+        Grant.objects.in_org(membership.organization_id)
+        .exclude(status=GrantStatus.DRAFT)
+        .select_related("fund")
+        .order_by("-starts_on", "pk")
+    )
+
+
+def access_our_grant(*, membership: Membership, grant_id: int) -> Grant:
+    """One of the grantee's own grants, else 404."""
+    try:
+        return (
+            Grant.objects.in_org(membership.organization_id)
+            .exclude(status=GrantStatus.DRAFT)
+            .select_related("fund")
+            .get(pk=grant_id)
+        )
+    except Grant.DoesNotExist:
+        raise Http404 from None
+
+
+def access_our_report(*, membership: Membership, report_id: int) -> GrantReport:
+    """A report of one of the grantee's own grants, else 404."""
+    try:
+        return (
+            GrantReport.objects.in_org(membership.organization_id)
+            .exclude(grant__status=GrantStatus.DRAFT)
+            .select_related("grant")
+            .get(pk=report_id)
+        )
+    except GrantReport.DoesNotExist:
+        raise Http404 from None
+
+
+def _programs_run_by(membership: Membership) -> list[Program]:
+    if membership.role != Role.PROGRAM_ADMIN:
+        return []
+    return list(programs_visible_to(membership))
+
+
+def access_grant_to_review(*, membership: Membership, grant_id: int) -> Grant:
+    """A grant of a program the program admin runs, else 404."""
+    for program in _programs_run_by(membership):
+        grant = Grant.objects.of_program(program).select_related("fund", "organization").filter(pk=grant_id).first()
+        if grant is not None:
+            return grant
+    raise Http404
+
+
+def access_report_to_review(*, membership: Membership, report_id: int) -> GrantReport:
+    """A report on a grant of a program the program admin runs, else 404."""
+    for program in _programs_run_by(membership):
+        report = (
+            GrantReport.objects.of_program(program)
+            .select_related("grant", "grant__organization", "submitted_by", "reviewed_by")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is not None:
+            return report
+    raise Http404
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One budget line against what accepted financial reports say was spent on it; ``pending`` is what a report
+    waiting for review adds to it."""
+
+    category: str
+    budget: Money
+    spent: Money
+    pending: Money | None = None
+
+    @property
+    def label(self) -> str:
+        return str(BudgetCategory(self.category).label)
+
+    @property
+    def left(self) -> Money:
+        return self.budget - self.spent
+
+    @property
+    def overspent(self) -> bool:
+        """Accepted spending to date exceeds the line's budget."""
+        return self.spent > self.budget
+
+    @property
+    def would_overspend(self) -> bool:
+        """Accepting the report waiting for review would take the line over its budget (and it was not yet)."""
+        return self.pending is not None and not self.overspent and self.spent + self.pending > self.budget
+
+
+def budget_rows(
+    budget: dict[str, int], spent: dict[str, int], currency: str, pending: dict[str, int] | None = None
+) -> list[BudgetRow]:
+    """The rows of budget against actual, in the categories' order; a category spent on without a budget line
+    (none can be reported, but a budget could change) shows with a budget of zero."""
+    categories = [c for c in BudgetCategory.values if c in budget or c in spent or (pending and c in pending)]
+    return [
+        BudgetRow(
+            category=category,
+            budget=Money(budget.get(category, 0), currency),
+            spent=Money(spent.get(category, 0), currency),
+            pending=Money(pending.get(category, 0), currency) if pending is not None else None,
+        )
+        for category in categories
+    ]
+
+
+@dataclass
+class GrantStanding:
+    """A grant as its grantee and its reviewer see it: amount, paid, spent, budget against actual, reports."""
+
+    grant: Grant
+    paid: Money
+    rows: list[BudgetRow]
+    today: date  # the day "late" is judged on
+    reports: list[GrantReport] = field(default_factory=list)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.grant.amount_minor, self.grant.currency)
+
+    @property
+    def spent(self) -> Money:
+        return Money(sum(row.spent.minor for row in self.rows), self.grant.currency)
+
+    @property
+    def overspent(self) -> list[BudgetRow]:
+        return [row for row in self.rows if row.overspent]
+
+    @property
+    def open_reports(self) -> list[GrantReport]:
+        return [report for report in self.reports if report.status in OPEN_REPORTS]
+
+    @property
+    def late(self) -> list[GrantReport]:
+        return [report for report in self.open_reports if is_late(report, self.today)]
+
+
+def is_late(report: GrantReport, today: date) -> bool:
+    """A report not in (due, or sent back and not submitted again) after its due date."""
+    return report.status in OPEN_REPORTS and report.due_on < today
+
+
+def _accepted_spending(grants: list[Grant]) -> dict[int, dict[str, int]]:
+    """Per grant and category, what its accepted financial reports say was spent, in one query."""
+    spent: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        ExpenseLine.objects.in_orgs({grant.organization_id for grant in grants})
+        .filter(
+            report__grant__in=[grant.pk for grant in grants],
+            report__kind=ReportKind.FINANCIAL,
+            report__status=ReportStatus.ACCEPTED,
+        )
+        .values_list("report__grant_id", "category")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    for grant_id, category, spent_minor in rows:
+        spent[grant_id][category] = int(spent_minor)
+    return spent
+
+
+def grant_standings(grants: list[Grant], today: date, *, with_reports: bool = True) -> list[GrantStanding]:
+    """Each grant's standing, in a fixed number of queries whatever the number of grants, payments or reports."""
+    if not grants:
+        return []
+    orgs, ids = {grant.organization_id for grant in grants}, [grant.pk for grant in grants]
+    budgets: dict[int, dict[str, int]] = defaultdict(dict)
+    for grant_id, category, amount in (
+        BudgetLine.objects.in_orgs(orgs).filter(grant__in=ids).values_list("grant_id", "category", "amount_minor")
+    ):
+        budgets[grant_id][category] = amount
+    paid = dict(
+        Payment.objects.in_orgs(orgs)
+        .filter(grant__in=ids, status=PaymentStatus.PAID)
+        .values_list("grant_id")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    reports: dict[int, list[GrantReport]] = defaultdict(list)
+    if with_reports:
+        for report in GrantReport.objects.in_orgs(orgs).filter(grant__in=ids).order_by("due_on", "kind", "pk"):
+            reports[report.grant_id].append(report)
+    spent = _accepted_spending(grants)
+    return [
+        GrantStanding(
+            grant=grant,
+            paid=Money(int(paid.get(grant.pk, 0)), grant.currency),
+            rows=budget_rows(budgets[grant.pk], spent.get(grant.pk, {}), grant.currency),
+            reports=reports[grant.pk],
+            today=today,
+        )
+        for grant in grants
+    ]
+
+
+def report_lines(report: GrantReport) -> dict[str, int]:
+    """What a financial report says was spent per category, in minor units."""
+    return dict(
+        ExpenseLine.objects.in_org(report.organization_id).filter(report=report).values_list("category", "amount_minor")
+    )
+
+
+def report_review(report: GrantReport, today: date) -> tuple[GrantStanding, dict[str, int]]:
+    """The grant's standing with a submitted financial report's lines as ``pending`` (what accepting it would
+    add), and the report's own lines."""
+    lines = report_lines(report) if report.kind == ReportKind.FINANCIAL else {}
+    standing = grant_standings([report.grant], today)[0]
+    if report.kind == ReportKind.FINANCIAL and report.status == ReportStatus.SUBMITTED:
+        budget = {row.category: row.budget.minor for row in standing.rows}
+        spent = {row.category: row.spent.minor for row in standing.rows}
+        standing.rows = budget_rows(budget, spent, report.grant.currency, pending=lines)
+    return standing, lines
+
+
+@dataclass
+class ReportsBoard:
+    """A program's grantee reports as its admin works through them."""
+
+    submitted: list[GrantReport]
+    due_soon: list[GrantReport]
+    late: list[GrantReport]
+
+
+def program_reports(program: Program, today: date) -> ReportsBoard:
+    """Reports waiting for review, reports due within ``DUE_SOON_DAYS`` and late reports, in two queries."""
+    reports = list(
+        GrantReport.objects.of_program(program)
+        .filter(status__in=(ReportStatus.SUBMITTED, *OPEN_REPORTS), due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .exclude(grant__status=GrantStatus.DRAFT)
+        .select_related("grant", "grant__organization")
+        .order_by("due_on", "pk")
+    )
+    submitted = list(
+        GrantReport.objects.of_program(program)
+        .filter(status=ReportStatus.SUBMITTED)
+        .select_related("grant", "grant__organization")
+        .order_by("submitted_at", "pk")
+    )
+    return ReportsBoard(
+        submitted=submitted,
+        due_soon=[r for r in reports if r.status in OPEN_REPORTS and r.due_on >= today],
+        late=[r for r in reports if is_late(r, today)],
+    )
+
+
+def grant_reports_section(grant: Grant, today: date) -> dict[str, object]:
+    """The context of ``grants/_reports.html`` on the program admin's grant page: the grant's reports, late ones
+    marked, and its budget against actual with overspending flagged."""
+    standing = grant_standings([grant], today)[0]
+    return {"standing": standing, "reports": standing.reports, "today": today}

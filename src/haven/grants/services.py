@@ -19,17 +19,21 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
 from haven.reporting import selectors as reporting
 
-from . import ecb, ledger, rates
+from . import ecb, ledger, rates, schedule
 from .models import (
     BudgetLine,
     EuroRate,
+    ExpenseLine,
     Fund,
     Grant,
+    GrantReport,
     GrantStatus,
     MoneyRules,
     Payment,
     PaymentStatus,
     Receipt,
+    ReportKind,
+    ReportStatus,
     Tranche,
     TrancheMetric,
     TrancheStatus,
@@ -720,3 +724,228 @@ def _euro_rates_upsert(rows: list[tuple[str, date, Decimal]]) -> None:
                     for code, day, value in rows[start : start + 5000]
                 ],
             )
+
+
+# -- Grantee reports ------------------------------------------------------------------------------------------------
+
+# A grant whose agreement is made owes its reports, closed or not (a final report comes after the end).
+REPORTING_GRANTS = (GrantStatus.APPROVED, GrantStatus.ACTIVE, GrantStatus.CLOSED)
+# The reports a grantee can still (re)write.
+OPEN_REPORTS = (ReportStatus.DUE, ReportStatus.RETURNED)
+
+
+def _lock_report(report: GrantReport) -> GrantReport:
+    return (
+        GrantReport.objects.in_org(report.organization_id).select_for_update().select_related("grant").get(pk=report.pk)
+    )
+
+
+@transaction.atomic
+def reports_schedule(
+    *,
+    actor: User,
+    grant: Grant,
+    kind: str,
+    months: int,
+    due_after_days: int = schedule.DUE_AFTER_DAYS,
+) -> list[GrantReport]:
+    """Schedule a grant's reports of one kind, one per ``months``-long period from the grant's first day, each due
+    ``due_after_days`` after its period (``schedule``). Scheduling again replaces the reports of that kind nobody
+    has submitted yet; a report submitted once is kept as it is."""
+    if grant.status not in (GrantStatus.APPROVED, GrantStatus.ACTIVE):
+        raise ValidationError(_("Reports are scheduled for an approved or active grant."))
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Choose a kind of report."))
+    if months not in schedule.PERIOD_MONTHS or due_after_days < 0 or due_after_days > 366:
+        raise ValidationError(_("Choose a period and a number of days from 0 to 366."))
+    periods = schedule.report_periods(grant.starts_on, grant.ends_on, months)
+    reports = GrantReport.objects.in_org(grant.organization_id).filter(grant=grant, kind=kind)
+    untouched = reports.filter(status=ReportStatus.DUE, submitted_at__isnull=True)
+    starts = [start for start, _end in periods]
+    removed, _count = untouched.exclude(period_start__in=starts).delete()
+    kept = {report.period_start: report for report in reports.filter(period_start__in=starts)}
+    scheduled = []
+    for start, end in periods:
+        due_on = schedule.report_due_on(end, due_after_days)
+        report = kept.get(start)
+        if report is None:
+            report = GrantReport.objects.create(
+                organization_id=grant.organization_id,
+                grant=grant,
+                kind=kind,
+                period_start=start,
+                period_end=end,
+                due_on=due_on,
+            )
+        elif report.status == ReportStatus.DUE and report.submitted_at is None:
+            report.period_end, report.due_on = end, due_on
+            report.save(update_fields=["period_end", "due_on"])
+        scheduled.append(report)
+    audit.record(
+        actor=actor,
+        action="report.schedule",
+        organization=grant.organization_id,
+        target=grant,
+        detail={"kind": kind, "months": months, "days": due_after_days, "reports": len(periods), "removed": removed},
+    )
+    return scheduled
+
+
+def _check_expenses(grant: Grant, expenses: dict[str, Money]) -> None:
+    budgeted = set(
+        BudgetLine.objects.in_org(grant.organization_id).filter(grant=grant).values_list("category", flat=True)
+    )
+    if set(expenses) - budgeted:
+        raise ValidationError(_("A financial report reports on the grant's budget lines only."))
+    if any(amount.currency != grant.currency for amount in expenses.values()):
+        raise ValidationError(
+            _("Every amount is in the grant's currency, %(currency)s.") % {"currency": grant.currency}
+        )
+    if any(amount.minor < 0 for amount in expenses.values()):
+        raise ValidationError(_("An amount spent is never negative."))
+
+
+@transaction.atomic
+def report_submit(
+    *, actor: User, report: GrantReport, expenses: dict[str, Money] | None = None, narrative: str = ""
+) -> GrantReport:
+    """The grantee submits a report that is due or was sent back: a financial report with what was spent per
+    budget line over its period (``expenses``, a line left out spent nothing; replacing what an earlier submission
+    said), a narrative report with its text."""
+    report = _lock_report(report)
+    grant = report.grant
+    if grant.status not in REPORTING_GRANTS:
+        raise ValidationError(_("This grant is not approved yet."))
+    if report.status not in OPEN_REPORTS:
+        raise ValidationError(_("This report was submitted already."))
+    narrative = narrative.strip()
+    lines: dict[str, Money] = {}
+    if report.kind == ReportKind.FINANCIAL:
+        expenses = expenses or {}
+        _check_expenses(grant, expenses)
+        lines = {category: amount for category, amount in expenses.items() if amount.minor}
+        ExpenseLine.objects.in_org(report.organization_id).filter(report=report).delete()
+        ExpenseLine.objects.bulk_create(
+            ExpenseLine(organization_id=report.organization_id, report=report, category=category, amount_minor=m.minor)
+            for category, m in sorted(lines.items())
+        )
+    elif not narrative:
+        raise ValidationError({"narrative": _("Write what the grant did over the period.")})
+    report.narrative = narrative
+    report.status, report.submitted_by, report.submitted_at = ReportStatus.SUBMITTED, actor, timezone.now()
+    report.save(update_fields=["narrative", "status", "submitted_by", "submitted_at"])
+    audit.record(
+        actor=actor,
+        action="report.submit",
+        organization=report.organization_id,
+        target=report,
+        detail={
+            "grant": grant.pk,
+            "kind": report.kind,
+            "lines": len(lines),
+            "total": sum(amount.minor for amount in lines.values()),
+        },
+    )
+    return report
+
+
+def _review(actor: User, report: GrantReport, status: str, note: str) -> GrantReport:
+    report = _lock_report(report)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted report can be reviewed."))
+    report.status, report.reviewed_by, report.reviewed_at = status, actor, timezone.now()
+    report.review_note = note
+    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor: User, report: GrantReport) -> GrantReport:
+    """The program admin accepts a submitted report: a financial report's spending now counts against the grant's
+    budget."""
+    report = _review(actor, report, ReportStatus.ACCEPTED, "")
+    audit.record(
+        actor=actor,
+        action="report.accept",
+        organization=report.organization_id,
+        target=report,
+        detail={"grant": report.grant_id, "kind": report.kind},
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor: User, report: GrantReport, note: str) -> GrantReport:
+    """The program admin sends a submitted report back with a note saying what to correct; the grantee corrects it
+    and submits it again."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Say what the grantee should correct.")})
+    report = _review(actor, report, ReportStatus.RETURNED, note)
+    audit.record(
+        actor=actor,
+        action="report.return",
+        organization=report.organization_id,
+        target=report,
+        detail={"grant": report.grant_id, "kind": report.kind},
+    )
+    return report
+
+
+def report_reminders_send(*, today: date) -> int:
+    """E-mail the active org admins of each grantee whose report is not in (due, or sent back) on the days the
+    program's money rules say (``MoneyRules.reminder_days`` before the due date; negative: after it, late). Each
+    reminder day of a report is sent once (a ``ReportReminder`` row); a run sends at most one per report, the
+    latest one due. One audit event per run.
+
+    Each reminder is recorded and sent in its own transaction: a mail that fails leaves no record, so it is tried
+    again the next day. A whole-database job: it reads the reports of every grantee."""
+    from django.core.mail import send_mail
+
+    from haven.organizations.models import Membership
+    from haven.organizations.roles import Role
+
+    from .models import ReportReminder
+
+    open_reports = list(
+        GrantReport.objects.dangerously_unscoped()
+        .filter(status__in=OPEN_REPORTS, grant__status__in=REPORTING_GRANTS)
+        .select_related("grant", "grant__fund__program")
+        .order_by("due_on", "pk")
+    )
+    grantees = {report.organization_id for report in open_reports}
+    admins: dict[int, list[str]] = {}
+    for organization_id, email in (
+        Membership.objects.in_orgs(grantees)
+        .filter(role=Role.ORG_ADMIN, is_active=True, user__is_active=True)
+        .values_list("organization_id", "user__email")
+        .order_by("user__email")
+    ):
+        admins.setdefault(organization_id, []).append(email)
+    sent_before = set(ReportReminder.objects.in_orgs(grantees).values_list("report_id", "reminder_on"))
+    rules: dict[int, MoneyRules] = {}
+    sent = 0
+    for report in open_reports:
+        program = report.grant.fund.program
+        if program.pk not in rules:
+            rules[program.pk] = money_rules(program)
+        due = [day for day in schedule.reminder_days(report.due_on, rules[program.pk].reminder_days) if day <= today]
+        recipients = admins.get(report.organization_id, [])
+        if not due or (report.pk, due[-1]) in sent_before or not recipients:
+            continue
+        late = today > report.due_on
+        values = {"kind": report.get_kind_display(), "grant": report.grant.purpose, "day": report.due_on.isoformat()}
+        if late:
+            subject = _("Late: your %(kind)s on “%(grant)s” was due on %(day)s") % values
+        else:
+            subject = _("Your %(kind)s on “%(grant)s” is due on %(day)s") % values
+        body = _(
+            "Your %(kind)s on the grant “%(grant)s” for %(start)s to %(end)s is due on %(day)s. Submit it in Haven, "
+            "under Our grants."
+        ) % {**values, "start": report.period_start.isoformat(), "end": report.period_end.isoformat()}
+        with transaction.atomic():
+            ReportReminder.objects.create(organization_id=report.organization_id, report=report, reminder_on=due[-1])
+            send_mail(subject, body, None, recipients)
+        sent += 1
+    audit.record(actor=None, action="report.reminders", detail={"sent": sent, "on": today.isoformat()})
+    return sent

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_payments, views_rates
+from . import report_views, views_payments, views_rates
 
 app_name = "grants"
 urlpatterns: list = []
@@ -24,4 +24,20 @@ urlpatterns += [
 # Exchange rates (views_rates).
 urlpatterns += [
     path("rates/", views_rates.rates, name="rates"),
+]
+
+# Grantee reports: the grantee's own grants and reports, the program admin's schedule and review.
+urlpatterns += [
+    path("ours/", report_views.mine, name="mine"),
+    path("ours/<int:grant_id>/", report_views.our_grant, name="our_grant"),
+    path("ours/reports/<int:report_id>/", report_views.our_report, name="our_report"),
+    path("ours/reports/<int:report_id>/import/", report_views.our_report_import, name="our_report_import"),
+    path(
+        "ours/reports/<int:report_id>/import/confirm/",
+        report_views.our_report_import_confirm,
+        name="our_report_import_confirm",
+    ),
+    path("reports/", report_views.reports, name="reports"),
+    path("reports/<int:report_id>/", report_views.report, name="report"),
+    path("reports/schedule/<int:grant_id>/", report_views.report_schedule, name="report_schedule"),
 ]

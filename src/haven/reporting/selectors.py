@@ -4,6 +4,7 @@ The figures themselves are computed in ``figures`` (program staff), ``tables`` (
 disclosure control), ``outcomes`` (care figures) and ``forecasting``.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q, QuerySet
@@ -16,7 +17,9 @@ from haven.programs.selectors import programs_visible_to
 from haven.training import funnel
 from haven.training import selectors as training_selectors
 from haven.training.models import Enrollment
+from haven.training.selectors import program_paths
 
+from . import disclosure
 from .models import ChildServed, QuarterlyReport, ReportStatus
 from .tables import FunderReport
 
@@ -102,3 +105,36 @@ def organization_figure(program: Program, organization: Organization, metric: st
 
     steps = funnel.funnel(rows, by_then)
     return steps.trained if metric == "clinicians_trained" else steps.certified
+
+
+@dataclass(frozen=True)
+class GranteeFigures:
+    """A grantee's own program figures over a period, for its narrative report: clinicians of its organization and
+    those under it who were trained and certified in the period, and children first served by them in it."""
+
+    clinicians_trained: int
+    clinicians_certified: int
+    # None when 1 to 10: a chapter is outside the care team of its CACs, so a count of children below the
+    # threshold is never shown to a grantee (disclosure control, the one module).
+    children_served: int | None
+
+
+def grantee_figures(program: Program, organization: Organization, start: date, end: date) -> GranteeFigures:
+    """The figures a grantee's narrative report is filled in with, from ``start`` to ``end`` (inclusive)."""
+    tree = Organization.objects.filter(
+        Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
+    ).values_list("pk", flat=True)
+    ids = set(tree)
+    paths = program_paths(Enrollment.objects.in_orgs(ids).filter(program=program), program)
+    within = lambda day: day is not None and start <= day <= end  # noqa: E731
+    served = (
+        ChildServed.objects.of_program(program)
+        .filter(organization_id__in=ids, first_session_on__gte=start, first_session_on__lte=end)
+        .count()
+    )
+    protected = disclosure.protect({"children": served})
+    return GranteeFigures(
+        clinicians_trained=sum(1 for path in paths if within(path.state.trained_on)),
+        clinicians_certified=sum(1 for path in paths if within(path.state.certified_on)),
+        children_served=protected.value("children"),
+    )

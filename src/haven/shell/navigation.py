@@ -43,6 +43,13 @@ NAVIGATION = (
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Exchange rates"), "grants:rates", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(
+        _("Our grants"),
+        "grants:mine",
+        frozenset({Role.ORG_ADMIN}),
+        frozenset({OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC}),
+    ),
+    NavItem(_("Grant reports"), "grants:reports", frozenset({Role.PROGRAM_ADMIN})),
 )
 
 

@@ -355,6 +355,28 @@ POLICY: dict[str, Rule] = {
     "impact": Rule("GET", ALL_ROLES, anonymous=200),
     "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
     "grants:rates": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    # Grantee reports: the grantee's org admin, its own grants only; the program admin schedules and reviews.
+    "grants:mine": Rule("GET", frozenset({Role.ORG_ADMIN})),
+    "grants:our_grant": Rule(
+        "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"grant_id": _grant_report(w).grant_id}, scoped=True
+    ),
+    "grants:our_report": Rule(
+        "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"report_id": _grant_report(w).pk}, scoped=True
+    ),
+    "grants:our_report_import": Rule(
+        "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"report_id": _grant_report(w).pk}, scoped=True
+    ),
+    # Without a valid signed payload the confirmation sends the grantee back to the upload page.
+    "grants:our_report_import_confirm": Rule(
+        "POST", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"report_id": _grant_report(w).pk}, ok=302, scoped=True
+    ),
+    "grants:reports": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "grants:report": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"report_id": _grant_report(w).pk}, scoped=True
+    ),
+    "grants:report_schedule": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"grant_id": _grant_report(w).grant_id}, scoped=True
+    ),
 }
 
 
@@ -430,6 +452,45 @@ def _make_money(world: World) -> dict[str, int]:
         "payment_proposed": proposed.pk,
         "payment_approved": approved.pk,
     }
+
+
+def _grant_report(world: World) -> Any:
+    """The first quarterly financial report of an active grant to the world's CAC (made once per world)."""
+    from haven.core.money import Money
+    from haven.grants import services as grants
+    from haven.grants.models import EuroRate, ReportKind
+
+    made = getattr(world, "grant_report", None)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    admin = world.members[Role.PROGRAM_ADMIN]
+    funder = ProgramFunder.objects.in_org(world.national).filter(program=world.program).order_by("pk")[0].funder
+    EuroRate.objects.get_or_create(currency="USD", on=date(2025, 1, 2), defaults={"rate": "1.0850"})
+    fund = grants.fund_create(
+        actor=admin,
+        program=world.program,
+        funder=funder,
+        name="Fund of the authorization walk",
+        amount=Money.of("100000", "EUR"),
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2028, 1, 1),
+    )
+    grant = grants.grant_save(
+        actor=admin,
+        fund=fund,
+        grant=None,
+        grantee=world.cac,
+        purpose="Trauma-focused care",
+        amount=Money.of("10000", "USD"),
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2025, 12, 31),
+        budget={"personnel": Money.of("10000", "USD")},
+    )
+    grant = grants.grant_approve(actor=admin, grant=grant, on=date(2025, 1, 2))
+    grant = grants.grant_activate(actor=admin, grant=grant)
+    report = grants.reports_schedule(actor=admin, grant=grant, kind=ReportKind.FINANCIAL, months=3)[0]
+    setattr(world, "grant_report", report)  # noqa: B010 (made once per world, beside its fields)
+    return report
 
 
 def _first_call(cohort: Cohort) -> int:

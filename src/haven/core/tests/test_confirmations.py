@@ -230,6 +230,11 @@ NOT_DESTRUCTIVE = {
     "grants:payment_approve": "a decision asked for by name; the payment can still be cancelled before it is paid",
     "grants:payment_pay": "a form with the day paid; the payment was proposed and approved first (four eyes)",
     "grants:rates": "imports the ECB's published rates; importing a file again changes nothing",
+    "grants:our_report": "submits a report; the program admin can send it back to correct",
+    "grants:our_report_import": "a dry run: nothing is written",
+    "grants:our_report_import_confirm": "the import's own confirmation, after the dry run",
+    "grants:report": "a review decision on its own page, below the lines it would take over budget",
+    "grants:report_schedule": "a form; reports already submitted are kept when scheduled again",
 }
 
 

@@ -112,7 +112,13 @@ def _demo_world() -> tuple[World, User]:
 
 
 # The org admin's pages a state chapter's admin does not have: the care pillar's and a CAC's children and outcomes.
-CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {"reporting:outcomes"}
+# The walk's grant is the CAC's: a chapter's admin sees its own organization's grants only (they answer 404).
+CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
+    "reporting:outcomes",
+    "grants:our_grant",
+    "grants:our_report",
+    "grants:our_report_import",
+}
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default

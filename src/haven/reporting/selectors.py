@@ -4,6 +4,8 @@ The figures themselves are computed in ``figures`` (program staff), ``tables`` (
 disclosure control), ``outcomes`` (care figures) and ``forecasting``.
 """
 
+from datetime import date
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -68,4 +70,15 @@ def audit_export(*, membership: Membership, report: FunderReport, fmt: str) -> N
         organization=membership.organization_id,
         target=report.program,
         detail={"format": fmt, "quarter": report.quarter.isoformat()},
+    )
+
+
+def audit_money_export(*, membership: Membership, program: Program, as_of: date, fmt: str) -> None:
+    """One audit event for a download of the money tables (CSV or XLSX)."""
+    audit.record(
+        actor=membership.user,
+        action="report.export",
+        organization=membership.organization_id,
+        target=program,
+        detail={"format": fmt, "as_of": as_of.isoformat(), "tables": "money"},
     )

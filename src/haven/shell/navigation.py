@@ -41,6 +41,8 @@ NAVIGATION = (
     ),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    NavItem(_("Money"), "reporting:money", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Money of your funds"), "reporting:funder_money", frozenset({Role.FUNDER_VIEWER})),
 )
 
 

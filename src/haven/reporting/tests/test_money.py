@@ -473,3 +473,30 @@ def test_the_money_pages_query_counts_do_not_grow_with_payments(
         pay(ohio, usd("100"), funded.starts_on + timedelta(days=210 + 7 * n), program_admin)
     assert Payment.objects.of_program(funded).filter(status=PaymentStatus.PAID).count() == 21
     assert _queries(client, url) == before
+
+
+def test_the_stored_quarterly_report_has_the_money_section_in_french(
+    books: dict[str, Any],
+    funded: Program,
+    cac: Organization,
+    clinician: User,
+    program_admin: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from haven.core.money import format_money
+    from haven.reporting import services
+
+    from .builders import keep_documents, layout_texts
+
+    _serve(funded, cac, clinician, 17, "OH")
+    documents = keep_documents(monkeypatch)
+    quarter = tables.last_closed_quarter(funded, timezone.now().date())
+    assert quarter is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_request(actor=program_admin, program=funded, quarter=quarter, language="fr", narrative="")
+    texts = layout_texts(documents[-1])
+    at = texts.index("Par enfant pris en charge")
+    expected = [format_money(usd("1085"), language="fr"), format_money(eur("1000"), language="fr")]
+    assert texts[at + 1 : at + 4] == ["17", *expected]
+    assert "Partnership fund" not in texts  # the program's money as a whole: no fund named

@@ -91,6 +91,9 @@ def main() -> None:
         "cohorts": (admin, "/training/cohorts/", 7),
         "cohort": (trainer, f"/training/cohorts/{cohort.pk}/", 7),
         "outcomes": (admin, "/reporting/outcomes/", runs),  # the care figures page, from the kept cells
+        # The money figures: the program's books (a fixed number of queries, whatever the number of payments).
+        "money": (admin, "/reporting/money/", runs),
+        "funder_money": (funder, "/reporting/funder/money/", runs),
     }
     timed: dict[str, tuple[float, int, float]] = {}
     print(f"{'page':<44}{'median ms':>12}{'queries':>10}")

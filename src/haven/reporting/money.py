@@ -723,7 +723,7 @@ def cell_text(value: Cell) -> Any:
     if isinstance(value, Sums):
         amounts = value.amounts
         if not amounts:
-            return "0"
+            return ""
         return " + ".join(f"{amount.amount:.{exponent(amount.currency)}f} {amount.currency}" for amount in amounts)
     return value
 

@@ -22,6 +22,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
@@ -500,3 +502,25 @@ def test_the_stored_quarterly_report_has_the_money_section_in_french(
     expected = [format_money(usd("1085"), language="fr"), format_money(eur("1000"), language="fr")]
     assert texts[at + 1 : at + 4] == ["17", *expected]
     assert "Partnership fund" not in texts  # the program's money as a whole: no fund named
+
+
+# -- The plan's arithmetic --------------------------------------------------------------------------------------
+
+
+@given(
+    minor=st.integers(min_value=1, max_value=10**12),
+    length=st.integers(min_value=1, max_value=2000),
+    days=st.lists(st.integers(min_value=-30, max_value=2100), min_size=2, max_size=6),
+)
+def test_the_plan_spreads_an_amount_without_losing_a_cent(minor: int, length: int, days: list[int]) -> None:
+    """Planned to a day never decreases, is nothing before the period, and the whole amount from its last day."""
+    start = date(2025, 1, 1)
+    end = start + timedelta(days=length - 1)
+    amount = Money(minor, "USD")
+    planned = [money._spread(amount, start, end, start + timedelta(days=d)) for d in sorted(days)]
+    assert all(a <= b for a, b in zip(planned, planned[1:], strict=False))
+    assert money._spread(amount, start, end, start - timedelta(days=1)) == Money.zero("USD")
+    assert money._spread(amount, start, end, end) == amount
+    for day, part in zip(sorted(days), planned, strict=True):
+        elapsed = min(max(day + 1, 0), length)
+        assert abs(part.minor - Decimal(minor) * elapsed / length) < 1

@@ -94,6 +94,9 @@ def main() -> None:
         "cohorts": (admin, "/training/cohorts/", 7),
         "cohort": (trainer, f"/training/cohorts/{cohort.pk}/", 7),
         "outcomes": (admin, "/reporting/outcomes/", runs),  # the care figures page, from the kept cells
+        # The money figures: the program's books (a fixed number of queries, whatever the number of payments).
+        "money": (admin, "/reporting/money/", runs),
+        "funder_money": (funder, "/reporting/funder/money/", runs),
     }
     clients = {"admin": admin, "funder": funder, "grantee": client_of("cac.admin@haven.example")}
     pages.update(_money_pages(clients, runs))

@@ -79,6 +79,17 @@ def audit_export(*, membership: Membership, report: FunderReport, fmt: str) -> N
     )
 
 
+def audit_money_export(*, membership: Membership, program: Program, as_of: date, fmt: str) -> None:
+    """One audit event for a download of the money tables (CSV or XLSX)."""
+    audit.record(
+        actor=membership.user,
+        action="report.export",
+        organization=membership.organization_id,
+        target=program,
+        detail={"format": fmt, "as_of": as_of.isoformat(), "tables": "money"},
+    )
+
+
 # -- One organization's figures, for the money pillar's tranches -------------------------------------------------
 
 ORGANIZATION_METRICS = ("clinicians_trained", "clinicians_certified", "children_served")

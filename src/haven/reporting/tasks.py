@@ -4,7 +4,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import charts, pdf, services, tables
+from . import charts, money, pdf, services, tables
 from .models import QuarterlyReport
 
 
@@ -21,6 +21,7 @@ def generate_report(report_id: int) -> None:
                     "report": figures,
                     "narrative": report.narrative,
                     "language": report.language,
+                    "money_tables": money.report_money(figures),
                     **charts.pdf_charts(figures),
                 },
             )

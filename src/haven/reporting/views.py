@@ -20,7 +20,7 @@ from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
 from haven.training import selectors as training_selectors
 
-from . import charts, figures, forecasting, pdf, selectors, services, tables
+from . import charts, figures, forecasting, money, pdf, selectors, services, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)
@@ -143,9 +143,13 @@ def funder_export(request: MemberRequest, fmt: str) -> HttpResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif fmt == "pdf":
-        html = render_to_string(
-            "reporting/report_pdf.html", {"report": report, "narrative": "", **charts.pdf_charts(report)}, request
-        )
+        context = {
+            "report": report,
+            "narrative": "",
+            "money_tables": money.report_money(report, funder_id=_funder_id(request)),
+            **charts.pdf_charts(report),
+        }
+        html = render_to_string("reporting/report_pdf.html", context, request)
         response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
     else:
         raise Http404
@@ -264,4 +268,91 @@ def impact(request: HttpRequest, language: str = "en", program_id: int | None = 
         )
     response = HttpResponse(html)
     response["Content-Language"] = language
+    return response
+
+
+# -- Money (decision 27) ------------------------------------------------------------------------------------------
+
+
+def _funder_id(request: MemberRequest) -> int | None:
+    """Whose funds a funder's money page shows: the viewer's own funder's; every fund for the program's staff."""
+    return None if request.membership.role == Role.PROGRAM_ADMIN else request.membership.organization_id
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN)
+def money_page(request: MemberRequest) -> HttpResponse:
+    """The program's money, unsuppressed, as of today: funds, pace, costs per outcome, states, quarters, grants."""
+    program = _program(request)
+    shown = money.admin_money(program, today=timezone.now().date())
+    return TemplateResponse(
+        request,
+        "reporting/money.html",
+        {"program": program, "money": shown, "tables": shown.tables, "chart_money": money.chart(shown.book)},
+    )
+
+
+def _funder_money(request: MemberRequest, program: Program) -> money.FunderMoney | None:
+    quarter = tables.last_closed_quarter(program, timezone.now().date())
+    return money.funder_money(program, quarter, funder_id=_funder_id(request)) if quarter else None
+
+
+@require_GET
+@role_required(*FUNDER_AUDIENCE)
+def funder_money(request: MemberRequest) -> HttpResponse:
+    """A funder's money as of the last closed quarter: its own funds only, costs per outcome under disclosure."""
+    program = _program(request)
+    shown = _funder_money(request, program)
+    return TemplateResponse(
+        request,
+        "reporting/funder_money.html",
+        {
+            "program": program,
+            "money": shown,
+            "tables": shown.tables if shown else [],
+            "programs": programs_visible_to(request.membership).order_by("-starts_on"),
+            "chart_money": money.chart(shown.book) if shown else None,
+        },
+    )
+
+
+def _money_download(rows: list[list[Any]], fmt: str, name: str) -> HttpResponse:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            _xlsx(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN)
+def money_export(request: MemberRequest, fmt: str) -> HttpResponse:
+    """The program admin's money tables as CSV or XLSX: what the money page shows, audited."""
+    program = _program(request)
+    today = timezone.now().date()
+    shown = money.admin_money(program, today=today)
+    response = _money_download(money.flat_rows(shown.tables, today), fmt, f"haven-{program.pk}-money-{today}")
+    selectors.audit_money_export(membership=request.membership, program=program, as_of=today, fmt=fmt)
+    return response
+
+
+@require_GET
+@role_required(*FUNDER_AUDIENCE)
+def funder_money_export(request: MemberRequest, fmt: str) -> HttpResponse:
+    """A funder's money tables as CSV or XLSX: what its money page shows, audited."""
+    program = _program(request)
+    shown = _funder_money(request, program)
+    if shown is None:
+        raise Http404
+    until = shown.book.as_of
+    name = f"haven-{program.pk}-money-{until:%Y}-q{(until.month - 1) // 3 + 1}"
+    response = _money_download(money.flat_rows(shown.tables, until), fmt, name)
+    selectors.audit_money_export(membership=request.membership, program=program, as_of=until, fmt=fmt)
     return response

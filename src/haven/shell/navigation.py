@@ -50,6 +50,8 @@ NAVIGATION = (
         frozenset({OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC}),
     ),
     NavItem(_("Grant reports"), "grants:reports", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Money"), "reporting:money", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Money of your funds"), "reporting:funder_money", frozenset({Role.FUNDER_VIEWER})),
 )
 
 

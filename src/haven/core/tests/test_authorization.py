@@ -352,6 +352,11 @@ POLICY: dict[str, Rule] = {
         ok=302,
         scoped=True,
     ),
+    # Money: the program's books for the program admin; a funder's own funds for its viewers (decision 27).
+    "reporting:money": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
+    "reporting:money_export": Rule("GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"fmt": "csv"}),
+    "reporting:funder_money": Rule("GET", FUNDER_AUDIENCE),
+    "reporting:funder_money_export": Rule("GET", FUNDER_AUDIENCE, kwargs=lambda w: {"fmt": "csv"}),
     "impact": Rule("GET", ALL_ROLES, anonymous=200),
     "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
     "grants:rates": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),

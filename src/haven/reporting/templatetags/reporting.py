@@ -134,3 +134,21 @@ def recovery_threshold(item: Any) -> str:
         if threshold is None
         else f"{name} ({number_format(threshold, decimal_pos=0 if float(threshold).is_integer() else 1)})"
     )
+
+
+@register.filter
+def money_cell(value: Any) -> str:
+    """A cell of a money table: an amount (or a sum in several currencies) in the page's language, a count with
+    the locale's grouping, "<11" and other text as it is, a dash for nothing (no amount at all: no fund or grant)."""
+    from django.utils.translation import get_language
+
+    from haven.core.money import Money, format_money
+    from haven.reporting.money import Sums
+
+    if isinstance(value, Money):
+        value = Sums.of([value])
+    if isinstance(value, Sums):
+        language = get_language() or "en"
+        amounts = value.amounts
+        return " + ".join(format_money(a, language=language) for a in amounts) if amounts else "—"
+    return count(value)

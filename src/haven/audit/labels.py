@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "grant.approve": _("Grant approved and committed"),
     "grant.activate": _("Grant started"),
     "grant.close": _("Grant closed"),
+    "money.rules": _("Program's money rules changed"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
     "calendar.change": _("Program's closed days changed"),

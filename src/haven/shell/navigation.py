@@ -41,6 +41,7 @@ NAVIGATION = (
     ),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    NavItem(_("Grants"), "grants:home", frozenset({Role.PROGRAM_ADMIN})),
 )
 
 

@@ -90,6 +90,11 @@ def receipt_record(
         raise ValidationError(_("The amount arrived is in %(currency)s.") % {"currency": rules.currency})
     if sent.minor <= 0 or arrived.minor <= 0:
         raise ValidationError(_("A receipt is more than zero."))
+    if sent.currency == arrived.currency and sent != arrived:
+        # No exchange between them: what arrived is what was sent (a bank's fee is not the fund's to record).
+        raise ValidationError(
+            _("The fund is in %(currency)s: the amount arrived is the amount sent.") % {"currency": sent.currency}
+        )
     expected = ledger.balances_by_code(fund.program, [f"pledge:{fund.pk}"]).get(f"pledge:{fund.pk}")
     if expected is None or sent > expected:
         raise ValidationError(_("The funder has %(left)s left to send on this fund.") % {"left": expected or 0})

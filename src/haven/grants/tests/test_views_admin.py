@@ -302,3 +302,24 @@ def test_another_national_offices_admin_sees_none_of_it(
         reverse("grants:receipt_create", args=[fund.pk]),
     ):
         assert stranger.get(url).status_code == 404, url
+
+
+def test_a_receipt_to_a_dollar_fund_arrives_as_it_was_sent(
+    admin_client: Client, program, funder: Organization, program_admin: User
+) -> None:
+    fund = services.fund_create(
+        actor=program_admin,
+        program=program,
+        funder=funder,
+        name="Dollar fund",
+        amount=Money.of("1000", "USD"),
+        starts_on=program.starts_on,
+        ends_on=program.ends_on,
+    )
+    response = admin_client.post(
+        reverse("grants:receipt_create", args=[fund.pk]),
+        {"received_on": "2025-02-03", "sent": "0.01", "arrived": "0.08"},
+    )
+    assert response.status_code == 422
+    assert "the amount arrived is the amount sent" in response.content.decode()
+    assert not Receipt.objects.in_org(fund.organization_id).filter(fund=fund).exists()

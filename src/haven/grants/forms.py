@@ -132,6 +132,9 @@ class GrantForm(forms.Form):
             )
         elif not self.is_bound:
             self.initial.update(starts_on=program.starts_on, ends_on=program.ends_on)
+            funds = list(fund_field.queryset[:2])
+            if len(funds) == 1:
+                self.initial["fund"] = funds[0].pk
 
     def budget_fields(self) -> list[forms.BoundField]:
         return [self[BUDGET_PREFIX + category] for category in BudgetCategory.values]

@@ -323,3 +323,15 @@ def test_a_receipt_to_a_dollar_fund_arrives_as_it_was_sent(
     assert response.status_code == 422
     assert "the amount arrived is the amount sent" in response.content.decode()
     assert not Receipt.objects.in_org(fund.organization_id).filter(fund=fund).exists()
+
+
+def test_an_amount_is_typed_as_a_french_reader_writes_it(admin_client: Client, fund: Fund, cac: Organization) -> None:
+    from django.conf import settings
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = admin_client.post(
+        reverse("grants:grant_create"), _grant_form(fund, cac, "1250,50", personnel="1000", other="250,50")
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.in_org(cac).get()
+    assert grant.amount_minor == 125_050

@@ -36,6 +36,14 @@ def _invalid(form_errors: bool) -> int:
     return 422 if form_errors else 200
 
 
+def _done(request: MemberRequest, url: str) -> HttpResponse:
+    """After a form's success, the page it leads to: an htmx request is told to go there (``HX-Redirect``) rather
+    than given the page to swap into the form's place."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
 @require_GET
 @role_required(PROGRAM_ADMIN)
 def home(request: MemberRequest) -> HttpResponse:
@@ -75,7 +83,7 @@ def fund_create(request: MemberRequest) -> HttpResponse:
             errors_to_form(form, error)
         else:
             messages.success(request, _("The fund was created with its pledge."))
-            return redirect("grants:fund", fund_id=fund.pk)
+            return _done(request, reverse("grants:fund", args=[fund.pk]))
     context = {"program": program, "form": form}
     return TemplateResponse(request, "grants/fund_form.html", context, status=_invalid(bool(form.errors)))
 
@@ -114,7 +122,7 @@ def receipt_create(request: MemberRequest, fund_id: int) -> HttpResponse:
             errors_to_form(form, error)
         else:
             messages.success(request, _("The receipt was recorded."))
-            return redirect("grants:fund", fund_id=fund.pk)
+            return _done(request, reverse("grants:fund", args=[fund.pk]))
     context = {"fund": fund, "form": form}
     return TemplateResponse(request, "grants/receipt_form.html", context, status=_invalid(bool(form.errors)))
 
@@ -147,7 +155,7 @@ def grant_edit(request: MemberRequest, grant_id: int | None = None) -> HttpRespo
             errors_to_form(form, error)
         else:
             messages.success(request, _("The draft grant was saved."))
-            return redirect("grants:grant", grant_id=grant.pk)
+            return _done(request, reverse("grants:grant", args=[grant.pk]))
     context = {"program": program, "grant": grant, "form": form}
     return TemplateResponse(request, "grants/grant_form.html", context, status=_invalid(bool(form.errors)))
 
@@ -183,7 +191,7 @@ def grant_approve(request: MemberRequest, grant_id: int) -> HttpResponse:
             errors_to_form(form, error)
         else:
             messages.success(request, _("The grant was approved and its amount committed from the fund."))
-            return redirect("grants:grant", grant_id=grant.pk)
+            return _done(request, reverse("grants:grant", args=[grant.pk]))
     return _grant_page(request, grant, day_form=form)
 
 
@@ -250,6 +258,6 @@ def rules(request: MemberRequest) -> HttpResponse:
             errors_to_form(form, error)
         else:
             messages.success(request, _("The money rules were saved."))
-            return redirect(f"{reverse('grants:rules')}?program={program.pk}")
+            return _done(request, f"{reverse('grants:rules')}?program={program.pk}")
     context = {"program": program, "form": form}
     return TemplateResponse(request, "grants/rules.html", context, status=_invalid(bool(form.errors)))

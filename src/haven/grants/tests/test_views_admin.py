@@ -335,3 +335,17 @@ def test_an_amount_is_typed_as_a_french_reader_writes_it(admin_client: Client, f
     assert response.status_code == 302
     grant = Grant.objects.in_org(cac).get()
     assert grant.amount_minor == 125_050
+
+
+def test_an_htmx_form_that_succeeds_sends_the_browser_to_the_next_page(
+    admin_client: Client, fund: Fund, cac: Organization
+) -> None:
+    """Not the next page swapped into the form's place: htmx goes to it."""
+    response = admin_client.post(
+        reverse("grants:grant_create"),
+        _grant_form(fund, cac, "1000", personnel="1000"),
+        headers={"HX-Request": "true"},
+    )
+    grant = Grant.objects.in_org(cac).get()
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("grants:grant", args=[grant.pk])

@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "report.accept": _("Grant report accepted"),
     "report.return": _("Grant report sent back"),
     "report.reminders": _("Grant report reminders sent"),
+    "money.rules": _("Program's money rules changed"),
     "cohort.create": _("Cohort planned"),
     "cohort.update": _("Cohort changed"),
     "calendar.change": _("Program's closed days changed"),

@@ -110,6 +110,11 @@ def receipt_record(
         )
     if arrived.currency != rules.currency:
         raise ValidationError(_("The amount arrived is in %(currency)s.") % {"currency": rules.currency})
+    if sent.currency == arrived.currency and sent != arrived:
+        # No exchange between them: what arrived is what was sent (a bank's fee is not the fund's to record).
+        raise ValidationError(
+            _("The fund is in %(currency)s: the amount arrived is the amount sent.") % {"currency": sent.currency}
+        )
     if sent.minor <= 0 or arrived.minor <= 0:
         raise ValidationError(_("A receipt is more than zero."))
     expected = ledger.balances_by_code(fund.program, [f"pledge:{fund.pk}"]).get(f"pledge:{fund.pk}")
@@ -274,6 +279,33 @@ def grant_close(*, actor: User, grant: Grant, on: date) -> Grant:
         detail={"released": max(owed.minor, 0)},
     )
     return grant
+
+
+# -- The program's money rules ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def money_rules_save(
+    *, actor: User, program: Program, second_approval_above: Money, reminder_days: list[int]
+) -> MoneyRules:
+    """Change the program's money rules: the amount above which a payment needs a second approver, and the days
+    before a report's due date (negative: after it) when its grantee is reminded."""
+    rules = money_rules(program)
+    if second_approval_above.currency != rules.currency:
+        raise ValidationError(_("The threshold is in %(currency)s.") % {"currency": rules.currency})
+    if second_approval_above.minor < 0:
+        raise ValidationError(_("The threshold is never negative."))
+    rules.second_approval_above_minor = second_approval_above.minor
+    rules.reminder_days = sorted(set(reminder_days), reverse=True)
+    rules.save(update_fields=["second_approval_above_minor", "reminder_days"])
+    audit.record(
+        actor=actor,
+        action="money.rules",
+        organization=program.organization_id,
+        target=rules,
+        detail={"program": program.pk, "threshold": rules.second_approval_above_minor, "days": len(reminder_days)},
+    )
+    return rules
 
 
 # -- Tranches -----------------------------------------------------------------------------------------------------

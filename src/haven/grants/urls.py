@@ -2,10 +2,25 @@
 
 from django.urls import path
 
-from . import report_views, views_payments, views_rates
+from . import report_views, views, views_payments, views_rates
 
 app_name = "grants"
 urlpatterns: list = []
+
+# The program admin's pages: funds, grants, the money rules (views).
+urlpatterns += [
+    path("", views.home, name="home"),
+    path("rules/", views.rules, name="rules"),
+    path("funds/new/", views.fund_create, name="fund_create"),
+    path("funds/<int:fund_id>/", views.fund_detail, name="fund"),
+    path("funds/<int:fund_id>/receipts/new/", views.receipt_create, name="receipt_create"),
+    path("new/", views.grant_edit, name="grant_create"),
+    path("<int:grant_id>/", views.grant_detail, name="grant"),
+    path("<int:grant_id>/edit/", views.grant_edit, name="grant_edit"),
+    path("<int:grant_id>/approve/", views.grant_approve, name="grant_approve"),
+    path("<int:grant_id>/start/", views.grant_activate, name="grant_activate"),
+    path("<int:grant_id>/close/", views.grant_close, name="grant_close"),
+]
 
 # Tranches and payments (views_payments).
 urlpatterns += [

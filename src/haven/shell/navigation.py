@@ -42,6 +42,7 @@ NAVIGATION = (
     NavItem(_("Payments"), "grants:payments", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Organizations"), "organizations:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
     NavItem(_("Audit log"), "audit:list", frozenset({Role.PROGRAM_ADMIN, Role.ORG_ADMIN})),
+    NavItem(_("Grants"), "grants:home", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Exchange rates"), "grants:rates", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(
         _("Our grants"),

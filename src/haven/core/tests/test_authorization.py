@@ -6,6 +6,7 @@ A URL pattern missing from ``POLICY`` fails the suite, so a new page cannot ship
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +20,10 @@ from haven.care import services as care_services
 from haven.care.models import CriticalAlert, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.conftest import sign_in_client
+from haven.core.money import Money
 from haven.core.tests.headers import PUBLIC, assert_headers
+from haven.grants import services as grant_services
+from haven.grants.models import BudgetCategory, EuroRate, Fund, Grant, GrantStatus
 from haven.organizations import services as org_services
 from haven.organizations.models import Membership, MembershipGrant, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -83,6 +87,8 @@ def _confirmed(world: World, user: User | None) -> dict[str, Any]:
 def _cac(world: World) -> dict[str, Any]:
     return {"organization_id": world.cac.pk}
 
+
+PROGRAM_ADMIN_ONLY = frozenset({Role.PROGRAM_ADMIN})
 
 POLICY: dict[str, Rule] = {
     "shell:home": Rule("GET", ALL_ROLES),
@@ -357,6 +363,36 @@ POLICY: dict[str, Rule] = {
     "reporting:money_export": Rule("GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"fmt": "csv"}),
     "reporting:funder_money": Rule("GET", FUNDER_AUDIENCE),
     "reporting:funder_money_export": Rule("GET", FUNDER_AUDIENCE, kwargs=lambda w: {"fmt": "csv"}),
+    # The money pillar, the program admin's pages: only the program admin of the program's national office.
+    "grants:home": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "grants:rules": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "grants:fund_create": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "grants:fund": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"fund_id": _fund(w).pk}, scoped=True),
+    "grants:receipt_create": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"fund_id": _fund(w).pk}, scoped=True),
+    "grants:grant_create": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "grants:grant": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"grant_id": _money_grant(w)}, scoped=True),
+    "grants:grant_edit": Rule(
+        "GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"grant_id": _money_grant(w, "draft")}, scoped=True
+    ),
+    "grants:grant_approve": Rule(
+        "POST",
+        PROGRAM_ADMIN_ONLY,
+        kwargs=lambda w: {"grant_id": _money_grant(w, "draft")},
+        data=lambda w, u: {"on": "2025-03-03"},
+        ok=302,
+        scoped=True,
+    ),
+    "grants:grant_activate": Rule(
+        "POST", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"grant_id": _money_grant(w, "approved")}, ok=302, scoped=True
+    ),
+    "grants:grant_close": Rule(
+        "POST",
+        PROGRAM_ADMIN_ONLY,
+        kwargs=lambda w: {"grant_id": _money_grant(w, "approved")},
+        data=lambda w, u: {"on": "2025-06-02", "confirmed": "yes"},
+        ok=302,
+        scoped=True,
+    ),
     "impact": Rule("GET", ALL_ROLES, anonymous=200),
     "impact_fr": Rule("GET", ALL_ROLES, anonymous=200),
     "grants:rates": Rule("GET", frozenset({Role.PROGRAM_ADMIN})),
@@ -496,6 +532,49 @@ def _grant_report(world: World) -> Any:
     report = grants.reports_schedule(actor=admin, grant=grant, kind=ReportKind.FINANCIAL, months=3)[0]
     setattr(world, "grant_report", report)  # noqa: B010 (made once per world, beside its fields)
     return report
+
+
+def _fund(world: World) -> Fund:
+    """The program's first fund, made (a million euros from its funder) when it has none."""
+    fund = Fund.objects.of_program(world.program).order_by("pk").first()
+    if fund is None:
+        link = ProgramFunder.objects.in_org(world.national).filter(program=world.program).select_related("funder")
+        fund = grant_services.fund_create(
+            actor=world.members[Role.PROGRAM_ADMIN],
+            program=world.program,
+            funder=link[0].funder,
+            name="Partnership fund",
+            amount=Money.of("1000000", "EUR"),
+            starts_on=date(2025, 1, 1),
+            ends_on=date(2027, 12, 31),
+        )
+    return fund
+
+
+def _money_grant(world: World, status: str | None = None) -> int:
+    """A grant of the program to the world's CAC (in ``status`` when given), made when there is none."""
+    fund = _fund(world)
+    grants = Grant.objects.of_program(world.program).order_by("pk")
+    found = (grants.filter(status=status) if status else grants).first()
+    if found is not None:
+        return found.pk
+    admin, amount = world.members[Role.PROGRAM_ADMIN], Money.of("50000", "USD")
+    grant = grant_services.grant_save(
+        actor=admin,
+        fund=fund,
+        grant=None,
+        grantee=world.cac,
+        purpose="Train clinicians",
+        amount=amount,
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2026, 12, 31),
+        budget={BudgetCategory.PERSONNEL: amount},
+    )
+    # A rate to approve it with (the policy's approval is of a day after it).
+    EuroRate.objects.get_or_create(currency="USD", on=date(2025, 1, 2), defaults={"rate": Decimal("1.0850")})
+    if status == GrantStatus.APPROVED:
+        grant_services.grant_approve(actor=admin, grant=grant, on=date(2025, 2, 3))
+    return grant.pk
 
 
 def _first_call(cohort: Cohort) -> int:

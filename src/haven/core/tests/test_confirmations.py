@@ -5,7 +5,7 @@ noticed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,7 +17,9 @@ from haven.accounts.models import User
 from haven.care.models import Assessment, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.core.confirm import CONFIRM_FIELD
-from haven.grants.models import Payment, PaymentStatus, Tranche
+from haven.core.money import Money
+from haven.grants import services as grant_services
+from haven.grants.models import BudgetCategory, Grant, GrantStatus, Payment, PaymentStatus, Tranche
 from haven.organizations import services as org_services
 from haven.organizations.models import Invitation, Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -124,6 +126,39 @@ def _gone(model: Any, world: World, pk: int) -> bool:
     return not model.objects.in_org(world.cac).filter(pk=pk).exists()
 
 
+def _approved_grant(world: World) -> Grant:
+    """An approved grant to the world's CAC, from a fund of its national office's program (made once per world)."""
+    made: Grant | None = getattr(world, "money_grant", None)
+    if made is not None:
+        return made
+    admin = world.people[Role.PROGRAM_ADMIN]
+    program = Program.objects.in_org(Membership.objects.of_user(admin).get().organization_id).get()
+    funder = Organization.objects.create(name="Partnership funder", kind=OrganizationKind.FUNDER)
+    fund = grant_services.fund_create(
+        actor=admin,
+        program=program,
+        funder=funder,
+        name="Partnership fund",
+        amount=Money.of("1000000", "EUR"),
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2027, 12, 31),
+    )
+    amount = Money.of("50000", "EUR")
+    grant = grant_services.grant_save(
+        actor=admin,
+        fund=fund,
+        grant=None,
+        grantee=world.cac,
+        purpose="Train clinicians",
+        amount=amount,
+        starts_on=date(2025, 1, 1),
+        ends_on=date(2026, 12, 31),
+        budget={BudgetCategory.PERSONNEL: amount},
+    )
+    world.money_grant = grant_services.grant_approve(actor=admin, grant=grant, on=date(2025, 2, 3))  # type: ignore[attr-defined]
+    return world.money_grant  # type: ignore[attr-defined]
+
+
 DESTRUCTIVE: dict[str, Destructive] = {
     "organizations:membership_deactivate": Destructive(
         Role.ORG_ADMIN,
@@ -159,6 +194,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         lambda w: _gone(Assessment, w, w.assessment.pk),
         {},
         "cannot be undone",
+    ),
+    "grants:grant_close": Destructive(
+        Role.PROGRAM_ADMIN,
+        lambda w: {"grant_id": _approved_grant(w).pk},
+        lambda w: Grant.objects.in_org(w.cac).get(pk=_approved_grant(w).pk).status == GrantStatus.CLOSED,
+        {},
+        "goes back to its fund",
     ),
     "training:enrollment_withdraw": Destructive(
         Role.ORG_ADMIN,
@@ -235,6 +277,13 @@ NOT_DESTRUCTIVE = {
     "grants:our_report_import_confirm": "the import's own confirmation, after the dry run",
     "grants:report": "a review decision on its own page, below the lines it would take over budget",
     "grants:report_schedule": "a form; reports already submitted are kept when scheduled again",
+    "grants:fund_create": "adds",
+    "grants:receipt_create": "adds",
+    "grants:grant_create": "adds a draft",
+    "grants:grant_edit": "a form, while the grant is a draft",
+    "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
+    "grants:grant_activate": "a step forward; closing, which is final, asks",
+    "grants:rules": "a form",
 }
 
 

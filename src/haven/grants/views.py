@@ -21,7 +21,7 @@ from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
 
-from . import selectors, services
+from . import selectors, services, views_payments
 from .forms import ApproveForm, CloseForm, FundForm, GrantFilterForm, GrantForm, MoneyRulesForm, ReceiptForm
 from .models import Grant, GrantStatus
 
@@ -163,6 +163,9 @@ def grant_edit(request: MemberRequest, grant_id: int | None = None) -> HttpRespo
 def _grant_page(request: MemberRequest, grant: Grant, *, day_form: ApproveForm | None = None) -> TemplateResponse:
     today = timezone.localdate()
     context = {
+        # The sections below the grant's own: its tranches and payments (with what the exchange did) and its reports.
+        **views_payments.section_context(request, grant),
+        **selectors.grant_reports_section(grant, today),
         "grant": grant,
         "summary": selectors.grant_summary(grant),
         "day_form": day_form or ApproveForm(initial={"on": today}),

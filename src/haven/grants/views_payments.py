@@ -57,7 +57,7 @@ def _grant_page(request: MemberRequest, grant: Grant, *, status: int = 200, **fo
 def _back(request: MemberRequest, grant: Grant) -> HttpResponse:
     if request.POST.get("back") == QUEUE:
         return redirect(f"{reverse('grants:payments')}?program={grant.fund.program_id}")
-    return redirect("grants:grant_payments", grant_id=grant.pk)
+    return redirect("grants:grant", grant_id=grant.pk)
 
 
 def _refused(request: MemberRequest, grant: Grant, error: ValidationError) -> HttpResponse:
@@ -99,7 +99,7 @@ def tranche_add(request: MemberRequest, grant_id: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Tranche added."))
-            return redirect("grants:grant_payments", grant_id=grant.pk)
+            return redirect("grants:grant", grant_id=grant.pk)
     return _grant_page(request, grant, status=400, tranche_form=form)
 
 
@@ -130,7 +130,7 @@ def tranche_delete(request: MemberRequest, tranche_id: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, grant, error)
     messages.success(request, _("Tranche removed."))
-    return redirect("grants:grant_payments", grant_id=grant.pk)
+    return redirect("grants:grant", grant_id=grant.pk)
 
 
 @require_POST
@@ -139,7 +139,7 @@ def tranches_evaluate(request: MemberRequest, grant_id: int) -> HttpResponse:
     grant = selectors.grant_for_payments(membership=request.membership, grant_id=grant_id)
     met = services.tranches_evaluate(program=grant.fund.program, on=timezone.now().date(), actor=request.user)
     messages.success(request, _("Tranches evaluated: %(count)s condition(s) met.") % {"count": len(met)})
-    return redirect("grants:grant_payments", grant_id=grant.pk)
+    return redirect("grants:grant", grant_id=grant.pk)
 
 
 @require_POST
@@ -166,7 +166,7 @@ def payment_create(request: MemberRequest, grant_id: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Payment proposed: it awaits approval."))
-            return redirect("grants:grant_payments", grant_id=grant.pk)
+            return redirect("grants:grant", grant_id=grant.pk)
     return _grant_page(request, grant, status=400, payment_form=form)
 
 
@@ -227,7 +227,7 @@ def payment_cancel(request: MemberRequest, payment_id: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, grant, error)
     messages.success(request, _("Payment cancelled."))
-    return redirect("grants:grant_payments", grant_id=grant.pk)
+    return redirect("grants:grant", grant_id=grant.pk)
 
 
 def _queue_page(request: MemberRequest, wanted: str, *, error: str = "", status: int = 200) -> TemplateResponse:

@@ -37,10 +37,8 @@ def _invalid(form_errors: bool) -> int:
 
 
 def _done(request: MemberRequest, url: str) -> HttpResponse:
-    """After a form's success, the page it leads to: an htmx request is told to go there (``HX-Redirect``) rather
-    than given the page to swap into the form's place."""
-    if request.headers.get("HX-Request"):
-        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    """After a form's success, the page it leads to. The money forms are plain forms: an error answers 422 with the
+    whole page and what was typed, and a success goes on to the next page."""
     return redirect(url)
 
 

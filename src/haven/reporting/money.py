@@ -670,10 +670,13 @@ def funder_money(program: Program, quarter: date, *, funder_id: int | None) -> F
 
 
 def report_money(report: tables.FunderReport, *, funder_id: int | None = None) -> list[MoneyTable]:
-    """The quarterly PDF's money section as of the report's quarter: the program's money as a whole (the stored
-    report, for every funder of the program), or one funder's funds (its own download)."""
+    """The quarterly PDF's money section as of the report's quarter: one funder's funds (its own download), or,
+    in the stored report every funder of the program reads, the program's money as a whole, only while a single
+    funder gave every fund: with two, the whole less one funder's own would show the other's (decision 27)."""
     book = books(report.program, as_of=report.until, funder_id=funder_id)
     if not book.funds:
+        return []
+    if funder_id is None and len({fund.facts.funder_id for fund in book.funds}) > 1:
         return []
     return report_tables(book, released_costs(book, report.protected))
 

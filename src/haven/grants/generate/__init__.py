@@ -22,9 +22,10 @@ from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.models import Program, ProgramFunder
 
+from ..ecb import target_closed
 from ..models import BudgetLine, EuroRate, Fund, Grant, GrantStatus, MoneyRules, Payment, PaymentStatus, Receipt
 from . import books
-from .days import Rates, at, synthetic_usd_rates, target_closed, to_dollars, to_euros, weekday
+from .days import Rates, at, synthetic_usd_rates, to_dollars, to_euros, weekday
 from .grants import PAYMENT_FIELDS, GrantPlan, plan_grants, tranches_and_payments
 from .reports import reports_write
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from haven.core.money import Money, convert_by_euro_rates
 from haven.grants import ledger, rates
-from haven.grants.generate.days import easter, synthetic_usd_rates, target_closed
+from haven.grants.ecb import easter, target_closed
+from haven.grants.generate.days import synthetic_usd_rates
 from haven.grants.models import (
     BudgetLine,
     EuroRate,

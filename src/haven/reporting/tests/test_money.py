@@ -504,6 +504,33 @@ def test_the_stored_quarterly_report_has_the_money_section_in_french(
     assert "Partnership fund" not in texts  # the program's money as a whole: no fund named
 
 
+def test_the_stored_quarterly_report_shows_no_money_once_two_funders_gave_funds(
+    two_funders: User,
+    funded: Program,
+    cac: Organization,
+    clinician: User,
+    program_admin: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every funder of the program reads the stored report: with two funders' funds, the program's money as a
+    whole less one funder's own (on its money page) would be the other's, so the stored report leaves money out."""
+    from haven.reporting import services
+
+    from .builders import keep_documents, layout_texts
+
+    _serve(funded, cac, clinician, 17, "OH")
+    documents = keep_documents(monkeypatch)
+    quarter = tables.last_closed_quarter(funded, timezone.now().date())
+    assert quarter is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_request(actor=program_admin, program=funded, quarter=quarter, language="en", narrative="")
+    texts = layout_texts(documents[-1])
+    assert "Children served, by quarter" in texts
+    assert "Money" not in texts
+    assert "Per child served" not in texts
+
+
 # -- The plan's arithmetic --------------------------------------------------------------------------------------
 
 

@@ -132,7 +132,7 @@ def _rates(ctx: GenerationContext, program: Program, now_day: date) -> Rates:
     known = set(EuroRate.objects.filter(currency="USD", on__gte=first, on__lte=now_day).values_list("on", flat=True))
     history = [
         (day, rate)
-        for day, rate in synthetic_usd_rates(first, now_day, f"{ctx.seed}:usd:{program.pk}")
+        for day, rate in synthetic_usd_rates(first, now_day, f"{ctx.seed}:usd:{program.name}")
         if day not in known
     ]
     EuroRate.objects.bulk_create(

@@ -17,6 +17,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program, ProgramFunder
 from haven.programs.selectors import programs_visible_to
+from haven.reporting import selectors as reporting_selectors
 
 from . import ecb, ledger, rates
 from .models import (
@@ -83,18 +84,10 @@ def fund_positions(funds: list[Fund]) -> list[FundPosition]:
 
 def program_shown(membership: Membership, wanted: str = "") -> Program:
     """The program a program admin's money page is about: ``wanted`` (the ``?program=`` id) among the programs of
-    their national office, else the newest. 404 for any other role, or an id that is not one of them."""
+    their national office, else the newest (``reporting.selectors.program_shown``). 404 for any other role."""
     if membership.role != Role.PROGRAM_ADMIN:
         raise Http404
-    programs = programs_visible_to(membership).order_by("-starts_on", "pk")
-    if wanted:
-        if not wanted.isdigit():
-            raise Http404
-        programs = programs.filter(pk=int(wanted))
-    program = programs.first()
-    if program is None:
-        raise Http404
-    return program
+    return reporting_selectors.program_shown(membership, wanted)
 
 
 def funds_of_program(program: Program) -> QuerySet[Fund]:

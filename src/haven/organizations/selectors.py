@@ -14,7 +14,7 @@ def active_membership_for(user: Any, chosen_id: int | None) -> tuple[list[Member
     return memberships, chosen or (memberships[0] if memberships else None)
 
 
-def _tree_below(organization: Organization) -> Q:
+def tree_below(organization: Organization) -> Q:
     """The organization and what lies under it (the tree is at most three deep)."""
     return Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
 
@@ -23,7 +23,7 @@ def organizations_visible_to(membership: Membership) -> QuerySet[Organization]:
     """An org admin sees their organization and what lies below it. A program admin sees their national office's
     tree and the program's partners outside any tree (funders, corporate partners, training providers)."""
     own = membership.organization
-    visible = _tree_below(own)
+    visible = tree_below(own)
     if membership.role == Role.PROGRAM_ADMIN:
         visible |= Q(parent__isnull=True) & ~Q(kind=OrganizationKind.NATIONAL_OFFICE)
     return Organization.objects.filter(visible)

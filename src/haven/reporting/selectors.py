@@ -7,17 +7,17 @@ disclosure control), ``outcomes`` (care figures) and ``forecasting``.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from haven.audit import services as audit
 from haven.organizations.models import Membership, Organization
+from haven.organizations.selectors import tree_below
 from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
 from haven.training import funnel
 from haven.training import selectors as training_selectors
 from haven.training.models import Enrollment
-from haven.training.selectors import program_paths
 
 from . import disclosure
 from .models import ChildServed, QuarterlyReport, ReportStatus
@@ -102,20 +102,33 @@ def organization_figure(program: Program, organization: Organization, metric: st
     ``ChildServed`` rows first served by ``on``. Exact counts, for the program's own staff (never a funder's)."""
     if metric not in ORGANIZATION_METRICS:
         raise ValueError(f"unknown figure {metric!r}")
-    below = Organization.objects.filter(
-        Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
-    ).values("pk")
-    if metric == "children_served":
-        return ChildServed.objects.of_program(program).filter(organization__in=below, first_session_on__lte=on).count()
+    counts = _organization_counts(program, organization, first=None, last=on)
+    return counts[metric]
+
+
+def _organization_counts(
+    program: Program, organization: Organization, *, first: date | None, last: date
+) -> dict[str, int]:
+    """Clinicians trained and certified (the workforce funnel over the enrollments of the organization and those
+    under it, within the program's months) and children first served there, from ``first`` (or the start) to
+    ``last``: the one count the tranches and the grantees' reports read."""
+    below = Organization.objects.filter(tree_below(organization)).values("pk")
+    served = ChildServed.objects.of_program(program).filter(organization__in=below, first_session_on__lte=last)
+    if first is not None:
+        served = served.filter(first_session_on__gte=first)
     enrollments = Enrollment.objects.of_program(program).filter(organization__in=below)
     rows = [funnel.clinician_of(path) for path in training_selectors.program_paths(enrollments, program)]
     in_program = funnel.program_period(program)
 
-    def by_then(day: date | None) -> bool:
-        return day is not None and day <= on and in_program(day)
+    def within(day: date | None) -> bool:
+        return day is not None and (first is None or first <= day) and day <= last and in_program(day)
 
-    steps = funnel.funnel(rows, by_then)
-    return steps.trained if metric == "clinicians_trained" else steps.certified
+    steps = funnel.funnel(rows, within)
+    return {
+        "clinicians_trained": steps.trained,
+        "clinicians_certified": steps.certified,
+        "children_served": served.count(),
+    }
 
 
 @dataclass(frozen=True)
@@ -132,20 +145,10 @@ class GranteeFigures:
 
 def grantee_figures(program: Program, organization: Organization, start: date, end: date) -> GranteeFigures:
     """The figures a grantee's narrative report is filled in with, from ``start`` to ``end`` (inclusive)."""
-    tree = Organization.objects.filter(
-        Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
-    ).values_list("pk", flat=True)
-    ids = set(tree)
-    paths = program_paths(Enrollment.objects.in_orgs(ids).filter(program=program), program)
-    within = lambda day: day is not None and start <= day <= end  # noqa: E731
-    served = (
-        ChildServed.objects.of_program(program)
-        .filter(organization_id__in=ids, first_session_on__gte=start, first_session_on__lte=end)
-        .count()
-    )
-    protected = disclosure.protect({"children": served})
+    counts = _organization_counts(program, organization, first=start, last=end)
+    protected = disclosure.protect({"children": counts["children_served"]})
     return GranteeFigures(
-        clinicians_trained=sum(1 for path in paths if within(path.state.trained_on)),
-        clinicians_certified=sum(1 for path in paths if within(path.state.certified_on)),
+        clinicians_trained=counts["clinicians_trained"],
+        clinicians_certified=counts["clinicians_certified"],
         children_served=protected.value("children"),
     )

@@ -310,11 +310,15 @@ def _lines(payments: list[Payment], reader: User, grants: dict[int, Grant]) -> l
         for grant_id, grant in grants.items()
         for row in exchange_results(grant, [p for p in payments if p.grant_id == grant_id]).rows
     }
+    # Who may approve is the same for every payment of one office's funds: read once, not once per payment.
+    approves = {fund.pk: services.approves_payments(fund, reader) for fund in {grant.fund for grant in grants.values()}}
     return [
         PaymentLine(
             payment=payment,
             amount=Money(payment.amount_minor, grants[payment.grant_id].currency),
-            refused=services.approval_refused(payment, reader) if payment.status == PaymentStatus.PROPOSED else "",
+            refused=services.approval_refused(payment, reader, approves=approves[grants[payment.grant_id].fund_id])
+            if payment.status == PaymentStatus.PROPOSED
+            else "",
             exchange=exchanges.get(payment.pk),
         )
         for payment in payments

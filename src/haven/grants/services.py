@@ -553,13 +553,21 @@ def _lock_payment(payment: Payment) -> Payment:
     )
 
 
-def approval_refused(payment: Payment, actor: User) -> str:
-    """Why ``actor`` may not approve ``payment`` (empty when they may): four eyes above the program's threshold."""
+def approves_payments(fund: Fund, actor: User) -> bool:
+    """Whether ``actor`` is an active program admin of the office whose fund a payment is paid from."""
+    admins = Membership.objects.in_org(fund.organization_id).active().filter(role=Role.PROGRAM_ADMIN)
+    return admins.filter(user=actor).exists()
+
+
+def approval_refused(payment: Payment, actor: User, *, approves: bool | None = None) -> str:
+    """Why ``actor`` may not approve ``payment`` (empty when they may): four eyes above the program's threshold.
+    ``approves``: whether the actor approves the payments of this fund (``approves_payments``), when already read
+    for a list of payments."""
     if payment.status != PaymentStatus.PROPOSED:
         return str(_("Only a payment awaiting approval can be approved."))
-    program = payment.grant.fund.program
-    admins = Membership.objects.in_org(program.organization_id).active().filter(role=Role.PROGRAM_ADMIN)
-    if not admins.filter(user=actor).exists():
+    if approves is None:
+        approves = approves_payments(payment.grant.fund, actor)
+    if not approves:
         return str(_("Payments are approved by a program admin of the program."))
     if payment.needs_second_approval and payment.created_by_id == actor.pk:
         return str(_("Above the program's threshold, another program admin approves the payment than its creator."))

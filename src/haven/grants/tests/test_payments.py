@@ -290,3 +290,28 @@ def test_the_grants_payments_page_reads_the_same_number_of_queries_whatever_its_
     pay(5)
     with django_assert_max_num_queries(len(few)):
         client.get(url)
+
+
+def test_the_four_eyes_queue_reads_the_same_number_of_queries_whatever_its_payments(
+    fund, chapter, cac, program_admin, second_admin, signed_in, django_assert_max_num_queries
+) -> None:
+    """Whether the reader may approve is read once for the queue, not once per payment awaiting approval."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    grants = [approved_grant(fund, grantee, program_admin, Money.of("100000", "USD")) for grantee in (chapter, cac)]
+    client = signed_in(program_admin)
+    url = reverse("grants:payments") + f"?program={fund.program_id}"
+
+    def propose(count: int) -> None:
+        for n in range(count):
+            services.payment_create(actor=second_admin, grant=grants[n % 2], amount=Money.of("10000", "USD"))
+
+    propose(1)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    propose(6)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert response.content.decode().count("Approve") >= 7

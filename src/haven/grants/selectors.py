@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.functional import Promise
 
@@ -36,6 +36,7 @@ from .models import (
     ReportKind,
     ReportStatus,
     Tranche,
+    TrancheStatus,
 )
 
 GRANTEE_KINDS = (OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC)
@@ -874,3 +875,53 @@ def money_facts(program: Any, *, funder_id: int | None = None, until: date | Non
         .order_by()
     )
     return MoneyFacts(currency, fund_rows, grant_rows, tuple(ledger_rows), paid_rows, received_rows, spent_rows)
+
+
+# -- What waits on the home page ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoneyToDo:
+    """What the money pillar asks of a program admin (payments to approve or pay, tranches met to release, reports
+    to review) or of a grantee's admin (reports late, and due within ``DUE_SOON_DAYS``): counts, with their pages."""
+
+    payments_to_approve: int = 0
+    payments_to_pay: int = 0
+    tranches_to_release: int = 0
+    reports_to_review: int = 0
+    reports_late: int = 0
+    reports_due_soon: int = 0
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def money_todo(membership: Membership, today: date) -> MoneyToDo:
+    """Counts: a program admin's across the programs of their office (three queries a program), a grantee admin's
+    for its own organization's grants (one query)."""
+    if membership.role == Role.PROGRAM_ADMIN:
+        found = MoneyToDo()
+        for program in programs_visible_to(membership):
+            counts = Payment.objects.of_program(program).aggregate(
+                approve=Count("pk", filter=Q(status=PaymentStatus.PROPOSED)),
+                pay=Count("pk", filter=Q(status=PaymentStatus.APPROVED)),
+            )
+            found = MoneyToDo(
+                payments_to_approve=found.payments_to_approve + counts["approve"],
+                payments_to_pay=found.payments_to_pay + counts["pay"],
+                tranches_to_release=found.tranches_to_release
+                + Tranche.objects.of_program(program).filter(status=TrancheStatus.MET).count(),
+                reports_to_review=found.reports_to_review
+                + GrantReport.objects.of_program(program).filter(status=ReportStatus.SUBMITTED).count(),
+            )
+        return found
+    if membership.role == Role.ORG_ADMIN and membership.organization.kind in GRANTEE_KINDS:
+        open_reports = GrantReport.objects.in_org(membership.organization_id).filter(
+            status__in=OPEN_REPORTS, grant__status__in=(GrantStatus.APPROVED, GrantStatus.ACTIVE, GrantStatus.CLOSED)
+        )
+        counts = open_reports.aggregate(
+            late=Count("pk", filter=Q(due_on__lt=today)),
+            soon=Count("pk", filter=Q(due_on__gte=today, due_on__lte=today + timedelta(days=DUE_SOON_DAYS))),
+        )
+        return MoneyToDo(reports_late=counts["late"], reports_due_soon=counts["soon"])
+    return MoneyToDo()

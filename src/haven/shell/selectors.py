@@ -2,8 +2,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from haven.care import selectors as care_selectors
+from haven.grants import selectors as grants_selectors
 from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import Role
 from haven.organizations.selectors import grants_waiting_for, organizations_visible_to
@@ -20,6 +22,7 @@ def home_summary(*, membership: Membership) -> dict[str, Any]:
     }
     if membership.role in (Role.PROGRAM_ADMIN, Role.ORG_ADMIN):
         summary["grants_waiting"] = list(grants_waiting_for(membership))
+        summary["money"] = grants_selectors.money_todo(membership, timezone.localdate())
     if membership.role == Role.PROGRAM_ADMIN:
         visible = organizations_visible_to(membership).filter(is_active=True)
         summary["organizations_by_kind"] = list(visible.values("kind").annotate(n=Count("id")).order_by("kind"))

@@ -1,12 +1,12 @@
 """Fixtures shared by every app's tests: organizations, people in each role, and signed-in clients."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -40,6 +40,16 @@ def _reaches_database(item: pytest.Item) -> bool:
     if item.get_closest_marker("django_db") is not None:
         return True
     return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language. A request through the test client in French leaves
+    French active in its thread (the locale middleware activates it and nothing deactivates it), and the next test
+    on that worker would read French messages and labels."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("care/", include("haven.care.urls")),
     path("reporting/", include("haven.reporting.urls")),
     path("grants/", include("haven.grants.urls")),
+    path("learning/", include("haven.learning.urls")),
+    path("scim/v2/", include("haven.learning.scim_urls")),
     path("impact/", reporting_views.impact, name="impact"),
     path("impact/fr/", reporting_views.impact, {"language": "fr"}, name="impact_fr"),
     path("audit/", include("haven.audit.urls")),

@@ -43,6 +43,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "grant.approve": _("Grant approved and committed"),
     "grant.activate": _("Grant started"),
     "grant.close": _("Grant closed"),
+    "staff.create": _("Member of staff added"),
+    "staff.update": _("Member of staff changed"),
+    "staff.deactivate": _("Member of staff deactivated"),
+    "staff.reactivate": _("Member of staff given access back"),
     "tranche.create": _("Tranche added to a grant"),
     "tranche.update": _("Tranche changed"),
     "tranche.delete": _("Tranche removed"),
@@ -108,6 +112,8 @@ ACTION_GROUPS: dict[str, Promise] = {
     "tranche.": _("Tranches"),
     "payment.": _("Payments"),
     "rates.": _("Exchange rates"),
+    "staff.": _("Staff"),
+    "learning.": _("Staff learning"),
 }
 
 
@@ -205,6 +211,25 @@ RECORD_KINDS: dict[str, Promise] = {
     "grants.ledgertransaction": _("Ledger transaction"),
     "grants.ledgerleg": _("Ledger leg"),
     "grants.eurorate": _("Euro reference rate"),
+    "learning.staffmember": _("Member of staff"),
+    "learning.staffgroup": _("Staff group"),
+    "learning.scimtoken": _("Provisioning token"),
+    "learning.learningsettings": _("Learning settings"),
+    "learning.course": _("Course"),
+    "learning.courseversion": _("Course version"),
+    "learning.module": _("Course module"),
+    "learning.question": _("Quiz question"),
+    "learning.choice": _("Quiz answer"),
+    "learning.assignmentrule": _("Assignment rule"),
+    "learning.assignment": _("Course assignment"),
+    "learning.modulecompletion": _("Module completed"),
+    "learning.quizattempt": _("Quiz attempt"),
+    "learning.learningreminder": _("Learning reminder"),
+    "learning.policy": _("Policy"),
+    "learning.policyversion": _("Policy version"),
+    "learning.attestation": _("Policy attestation"),
+    "learning.certificate": _("Certificate"),
+    "learning.xapistatement": _("xAPI statement"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

@@ -211,9 +211,23 @@ def membership_grant(*, actor: User, organization: Organization, user: User, rol
     )
 
 
+def membership_provision(*, actor: User | None, organization: Organization, user: User, role: str) -> Membership:
+    """Give or give back a role the company's own directory decides (staff provisioning, learning pillar): only a
+    role that sees no child record, so no second person is asked. ``actor`` is None when the identity provider
+    itself provisions. Returns the active membership; one that is active already is left as it is."""
+    if needs_second_person(role, organization.kind):
+        raise ValidationError(_("This role needs a second person's approval and cannot be provisioned."))
+    membership = Membership.objects.in_org(organization).filter(user=user, role=role, is_active=True).first()
+    if membership is not None:
+        return membership
+    return _membership_give(
+        actor=actor, granted_by=actor, organization=organization, user=user, role=role, path=GrantPath.DIRECT
+    )
+
+
 def _membership_give(
     *,
-    actor: User,
+    actor: User | None,
     granted_by: Any,
     organization: Organization,
     user: User,

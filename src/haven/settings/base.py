@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "haven.programs",
     "haven.training",
     "haven.care",
+    "haven.learning",
     "haven.reporting",
     "haven.grants",
     "haven.shell",

@@ -36,6 +36,7 @@ LAYERS = {
     "measures": PILLARS,
     "training": PILLARS,
     "care": PILLARS,
+    "learning": PILLARS,
     "reporting": REPORTING,
     "grants": REPORTING,  # money follows outcomes: grants read reporting's figures, reporting grants' (decision 26)
     "shell": SHELL,
@@ -239,7 +240,7 @@ def test_the_checker_holds_the_core_and_the_platform() -> None:
     assert _found("from haven.accounts.models import User", "haven.audit.selectors")
     assert _found("from haven.shell.navigation import items_for", "haven.reporting.views")
     assert _found("from haven.care import selectors", "haven.measures.scoring")
-    assert _found("from haven.care import selectors", "haven.learning.services")  # an app with no layer yet
+    assert _found("from haven.care import selectors", "haven.awareness.services")  # an app with no layer yet
     assert _found("from haven.reporting.figures import workforce", "haven.grants.services")  # beside: selectors
     assert _found("from haven.reporting import selectors", "haven.grants.services") == []
     assert _found("from haven.grants import selectors", "haven.reporting.figures") == []

@@ -93,6 +93,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "assessment.rescore": _("Measures rescored"),
     "alert.acknowledge": _("Critical answer acknowledged"),
     "care.import": _("Sessions or measures imported"),
+    "learning.content_install": _("Standard courses and policy installed"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

@@ -121,6 +121,8 @@ def version_detail(request: MemberRequest, version_id: int) -> HttpResponse:
     version = authoring.access_version(organization=_company(request), version_id=version_id)
     if request.method == "GET":
         return _version_page(request, version)
+    if version.status != VersionStatus.DRAFT:
+        raise Http404  # only a draft has a settings form
     form = VersionSettingsForm(request.POST, version=version)
     if form.is_valid():
         try:

@@ -159,6 +159,9 @@ def test_publishing_from_the_page_refuses_an_incomplete_draft_then_publishes(adm
     assert CourseVersion.objects.in_org(company).get(pk=version.pk).status == VersionStatus.PUBLISHED
     # A published version is read, not edited.
     assert admin_client.get(reverse("learning:courses_module_create", args=[version.pk])).status_code == 404
+    settings = {"pass_mark": "10", "attempts_allowed": "9", "questions_per_attempt": "", "minutes": "5"}
+    assert admin_client.post(reverse("learning:courses_version", args=[version.pk]), settings).status_code == 404
+    assert CourseVersion.objects.in_org(company).get(pk=version.pk).pass_mark == 80
     new = admin_client.post(reverse("learning:courses_version_new", args=[version.course_id]))
     draft = CourseVersion.objects.in_org(company).get(course=version.course, status=VersionStatus.DRAFT)
     assert new["Location"] == reverse("learning:courses_version", args=[draft.pk]) and draft.number == 2

@@ -45,6 +45,7 @@ def test_the_courses_list_shows_versions_and_counts(
 
 
 def test_creating_a_course_opens_its_page_with_a_draft(admin_client, company):
+    assert admin_client.get(reverse("learning:courses_create")).status_code == 200
     response = admin_client.post(
         reverse("learning:courses_create"),
         {
@@ -59,6 +60,8 @@ def test_creating_a_course_opens_its_page_with_a_draft(admin_client, company):
     assert response.status_code == 302 and response["Location"] == reverse("learning:courses_course", args=[course.pk])
     page = admin_client.get(response["Location"])
     assert [v.status for v in page.context["versions"]] == [VersionStatus.DRAFT]
+    edit = admin_client.get(reverse("learning:courses_edit", args=[course.pk]), headers={"accept-language": "fr"})
+    assert edit.context["form"].initial["title_fr"] == "Protection"
 
 
 def test_a_module_with_an_image_without_alt_text_is_refused_on_the_form(admin_client, learning_admin, company):

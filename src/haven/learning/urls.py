@@ -2,3 +2,29 @@ app_name = "learning"
 urlpatterns: list = [
     # Each part of the pillar appends its pages here.
 ]
+
+# Course authoring, for the company's learning admin (views_courses).
+from django.urls import path  # noqa: E402
+
+from . import views_courses  # noqa: E402
+
+urlpatterns += [
+    path("courses/", views_courses.courses, name="courses"),
+    path("courses/new/", views_courses.course_edit, name="courses_create"),
+    path("courses/<int:course_id>/", views_courses.course_detail, name="courses_course"),
+    path("courses/<int:course_id>/edit/", views_courses.course_edit, name="courses_edit"),
+    path("courses/<int:course_id>/versions/new/", views_courses.version_new, name="courses_version_new"),
+    path("courses/versions/<int:version_id>/", views_courses.version_detail, name="courses_version"),
+    path("courses/versions/<int:version_id>/publish/", views_courses.version_publish, name="courses_publish"),
+    path("courses/versions/<int:version_id>/modules/new/", views_courses.module_edit, name="courses_module_create"),
+    path("courses/modules/<int:module_id>/", views_courses.module_edit, name="courses_module"),
+    path("courses/modules/<int:module_id>/move/", views_courses.module_move, name="courses_module_move"),
+    path("courses/modules/<int:module_id>/delete/", views_courses.module_delete, name="courses_module_delete"),
+    path(
+        "courses/versions/<int:version_id>/questions/new/",
+        views_courses.question_edit,
+        name="courses_question_create",
+    ),
+    path("courses/questions/<int:question_id>/", views_courses.question_edit, name="courses_question"),
+    path("courses/questions/<int:question_id>/delete/", views_courses.question_delete, name="courses_question_delete"),
+]

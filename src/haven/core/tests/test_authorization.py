@@ -89,6 +89,7 @@ def _cac(world: World) -> dict[str, Any]:
 
 
 PROGRAM_ADMIN_ONLY = frozenset({Role.PROGRAM_ADMIN})
+NOBODY_HERE: frozenset[str] = frozenset()  # a page of a role none of the world's members holds where it applies
 
 POLICY: dict[str, Rule] = {
     "shell:home": Rule("GET", ALL_ROLES),
@@ -418,7 +419,57 @@ POLICY: dict[str, Rule] = {
     "grants:report_schedule": Rule(
         "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"grant_id": _grant_report(w).grant_id}, scoped=True
     ),
+    # Course authoring: the corporate partner's org admin only (learning/tests/test_views_courses.py). The world's
+    # org admin is a CAC's, and the company's learners and safeguarding reviewers are not its admin: 404 for all.
+    "learning:courses": Rule("GET", NOBODY_HERE),
+    "learning:courses_create": Rule("GET", NOBODY_HERE),
+    "learning:courses_course": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}),
+    "learning:courses_edit": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}),
+    "learning:courses_version_new": Rule(
+        "POST", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}
+    ),
+    "learning:courses_version": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}),
+    "learning:courses_publish": Rule("POST", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}),
+    "learning:courses_module_create": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}
+    ),
+    "learning:courses_module": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}),
+    "learning:courses_module_move": Rule(
+        "POST", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}
+    ),
+    "learning:courses_module_delete": Rule(
+        "POST", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}, data=_confirmed
+    ),
+    "learning:courses_question_create": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}
+    ),
+    "learning:courses_question": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"question_id": _course_draft(w)["question"]}
+    ),
+    "learning:courses_question_delete": Rule(
+        "POST", NOBODY_HERE, kwargs=lambda w: {"question_id": _course_draft(w)["question"]}, data=_confirmed
+    ),
 }
+
+
+def _course_draft(world: World) -> dict[str, int]:
+    """A draft course of the corporate partner the world's learners work for (made once per world)."""
+    from haven.learning.models import Course, CourseVersion, Module, Question
+
+    made = vars(world)
+    if "course_draft" not in made:
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+        course = Course.objects.create(organization=company, slug="basics", title_en="Basics")
+        version = CourseVersion.objects.create(organization=company, course=course, number=1)
+        module = Module.objects.create(organization=company, version=version, position=1, title_en="One", body_en="x")
+        question = Question.objects.create(organization=company, version=version, position=1, text_en="Which?")
+        made["course_draft"] = {
+            "course": course.pk,
+            "version": version.pk,
+            "module": module.pk,
+            "question": question.pk,
+        }
+    return made["course_draft"]
 
 
 def _ready_report(world: World) -> int:

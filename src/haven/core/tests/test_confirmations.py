@@ -20,6 +20,7 @@ from haven.core.confirm import CONFIRM_FIELD
 from haven.core.money import Money
 from haven.grants import services as grant_services
 from haven.grants.models import BudgetCategory, Grant, GrantStatus, Payment, PaymentStatus, Tranche
+from haven.learning.models import CourseVersion, Module, Question
 from haven.organizations import services as org_services
 from haven.organizations.models import Invitation, Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -41,12 +42,19 @@ class World:
 
 
 @pytest.fixture
-def world(national: Organization, cac: Organization, provider: Organization, make_member: Callable[..., User]) -> World:
+def world(
+    national: Organization,
+    cac: Organization,
+    provider: Organization,
+    partner: Organization,
+    make_member: Callable[..., User],
+) -> World:
     program: Program = make_program(national)
     people = {
         Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
         Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),
         Role.CLINICIAN: make_member(Role.CLINICIAN, cac),
+        LEARNING_ADMIN: make_member(Role.ORG_ADMIN, partner),  # the corporate partner's org admin
     }
     trainer = make_member(Role.TRAINER, provider)
     cohort = make_cohort(program=program, actor=people[Role.PROGRAM_ADMIN], trainers=[trainer])
@@ -111,6 +119,37 @@ def _money(world: World) -> dict[str, int]:
         payment = grants.payment_create(actor=admin, grant=grant, amount=Money.of("100", "USD"))
         made["money"] = {"tranche": tranche.pk, "payment": payment.pk}
     return made["money"]
+
+
+LEARNING_ADMIN = "learning admin"  # the people's key of the corporate partner's org admin
+
+
+def _draft_course(world: World) -> dict[str, Any]:
+    """A course of the corporate partner with a draft holding one module and one question (made once per world)."""
+    from haven.learning import authoring
+
+    made = vars(world)
+    if "learning" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        company = Membership.objects.of_user(admin).get().organization
+        course = authoring.course_save(
+            actor=admin, organization=company, fields=authoring.CourseFields(slug="basics", title_en="Basics")
+        )
+        draft = CourseVersion.objects.in_org(company).get(course=course)
+        module = authoring.module_save(
+            actor=admin, version=draft, fields=authoring.ModuleFields(title_en="One", body_en="Text")
+        )
+        question = authoring.question_save(
+            actor=admin,
+            version=draft,
+            fields=authoring.QuestionFields(
+                kind="single",
+                text_en="Which?",
+                choices=(authoring.ChoiceFields(text_en="A", is_correct=True), authoring.ChoiceFields(text_en="B")),
+            ),
+        )
+        made["learning"] = {"company": company, "module": module.pk, "question": question.pk}
+    return made["learning"]
 
 
 @dataclass(frozen=True)
@@ -223,6 +262,22 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "will not be paid",
     ),
+    "learning:courses_module_delete": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"module_id": _draft_course(w)["module"]},
+        lambda w: not Module.objects.in_org(_draft_course(w)["company"]).filter(pk=_draft_course(w)["module"]).exists(),
+        {},
+        "will be removed from this draft",
+    ),
+    "learning:courses_question_delete": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"question_id": _draft_course(w)["question"]},
+        lambda w: (
+            not Question.objects.in_org(_draft_course(w)["company"]).filter(pk=_draft_course(w)["question"]).exists()
+        ),
+        {},
+        "will be removed from this draft",
+    ),
 }
 
 # Every other URL that takes a POST, and why it needs no question of its own.
@@ -284,6 +339,17 @@ NOT_DESTRUCTIVE = {
     "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
     "grants:grant_activate": "a step forward; closing, which is final, asks",
     "grants:rules": "a form",
+    "learning:courses_create": "adds a course and its empty draft",
+    "learning:courses_edit": "a form",
+    "learning:courses_version_new": "adds a draft copied from the published version",
+    "learning:courses_version": "a form, while the version is a draft",
+    "learning:courses_publish": "a step forward, refused while the draft is incomplete; the old version and "
+    "every completion stay as history",
+    "learning:courses_module_create": "adds (or previews, saving nothing)",
+    "learning:courses_module": "a form, while the version is a draft",
+    "learning:courses_module_move": "moves a module one place; moving it back undoes it",
+    "learning:courses_question_create": "adds",
+    "learning:courses_question": "a form, while the version is a draft",
 }
 
 

@@ -284,6 +284,7 @@ NOT_DESTRUCTIVE = {
     "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
     "grants:grant_activate": "a step forward; closing, which is final, asks",
     "grants:rules": "a form",
+    "learning:settings": "a form; a stored secret is kept unless its own box says remove; or a connection test",
 }
 
 

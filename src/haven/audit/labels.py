@@ -106,6 +106,12 @@ ACTION_LABELS: dict[str, Promise] = {
     "alert.acknowledge": _("Critical answer acknowledged"),
     "care.import": _("Sessions or measures imported"),
     "learning.content_install": _("Standard courses and policy installed"),
+    "auth.sso_sign_in": _("Signed in through the company's single sign-on"),
+    "auth.sso_refused": _("Single sign-on refused"),
+    "learning.settings_update": _("Learning settings changed"),
+    "learning.statements_sent": _("Learning records sent to the company's store"),
+    "learning.statements_send_failed": _("Learning records not accepted by the company's store"),
+    "learning.statements_download": _("Learning records downloaded"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -243,6 +249,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "learning.attestation": _("Policy attestation"),
     "learning.certificate": _("Certificate"),
     "learning.xapistatement": _("xAPI statement"),
+    "learning.usednonce": _("Single sign-on nonce used"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

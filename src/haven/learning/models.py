@@ -489,3 +489,14 @@ class XapiStatement(TenantModel):
     class Meta:
         ordering = ["timestamp"]
         indexes = [models.Index(fields=["organization", "sent_at"])]
+
+
+class UsedNonce(TenantModel):
+    """The digest of an ID token's ``nonce`` that signed someone in through the company's provider, kept until the
+    token expires: the same nonce is refused a second time (a replayed token)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]

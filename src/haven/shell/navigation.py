@@ -56,6 +56,12 @@ NAVIGATION = (
     NavItem(
         _("Courses"), "learning:courses", frozenset({Role.ORG_ADMIN}), frozenset({OrganizationKind.CORPORATE_PARTNER})
     ),
+    NavItem(
+        _("Learning settings"),
+        "learning:settings",
+        frozenset({Role.ORG_ADMIN}),
+        frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    ),
 )
 
 

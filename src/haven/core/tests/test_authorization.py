@@ -449,6 +449,15 @@ POLICY: dict[str, Rule] = {
     "learning:courses_question_delete": Rule(
         "POST", NOBODY_HERE, kwargs=lambda w: {"question_id": _course_draft(w)["question"]}, data=_confirmed
     ),
+    # Single sign-on: before sign-in only (a signed-in user is sent home); a company without a provider is not found,
+    # an answer without a flow of this browser's is refused (learning/tests/test_sso.py drives the whole flow).
+    "learning:sso_choose": Rule("GET", ALL_ROLES, anonymous=200, ok=302),
+    "learning:sso_start": Rule("GET", ALL_ROLES, kwargs=lambda w: {"company_id": w.national.pk}, anonymous=404, ok=302),
+    "learning:sso_callback": Rule("GET", ALL_ROLES, anonymous=400, ok=302),
+    # The company's learning admin only: an org admin of a corporate partner (the world's org admin is a CAC's, so
+    # every role here gets 404); learning/tests/test_settings.py and test_lrs.py open them as that admin.
+    "learning:settings": Rule("GET", frozenset()),
+    "learning:statements": Rule("GET", frozenset()),
 }
 
 

@@ -350,6 +350,7 @@ NOT_DESTRUCTIVE = {
     "learning:courses_module_move": "moves a module one place; moving it back undoes it",
     "learning:courses_question_create": "adds",
     "learning:courses_question": "a form, while the version is a draft",
+    "learning:settings": "a form; a stored secret is kept unless its own box says remove; or a connection test",
 }
 
 

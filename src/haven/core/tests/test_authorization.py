@@ -77,6 +77,9 @@ class Rule:
     # True when the URL names a record of the world's organization: a member of another organization must get 404.
     scoped: bool = False
     signed_in_status: dict[str, int] = field(default_factory=dict)
+    # True for a page of a company's learning admin (an org admin of a corporate partner, whom the world's roles do
+    # not include): test_the_company_learning_admin_gets_in checks that admin gets ``ok``, another company's 404.
+    company_admin: bool = False
 
 
 def _confirmed(world: World, user: User | None) -> dict[str, Any]:
@@ -421,33 +424,87 @@ POLICY: dict[str, Rule] = {
     ),
     # Course authoring: the corporate partner's org admin only (learning/tests/test_views_courses.py). The world's
     # org admin is a CAC's, and the company's learners and safeguarding reviewers are not its admin: 404 for all.
-    "learning:courses": Rule("GET", NOBODY_HERE),
-    "learning:courses_create": Rule("GET", NOBODY_HERE),
-    "learning:courses_course": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}),
-    "learning:courses_edit": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}),
+    "learning:courses": Rule("GET", NOBODY_HERE, company_admin=True),
+    "learning:courses_create": Rule("GET", NOBODY_HERE, company_admin=True),
+    "learning:courses_course": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}, company_admin=True, scoped=True
+    ),
+    "learning:courses_edit": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}, company_admin=True, scoped=True
+    ),
     "learning:courses_version_new": Rule(
-        "POST", NOBODY_HERE, kwargs=lambda w: {"course_id": _course_draft(w)["course"]}
+        "POST",
+        NOBODY_HERE,
+        kwargs=lambda w: {"course_id": _course_draft(w)["course"]},
+        company_admin=True,
+        ok=302,
+        scoped=True,
     ),
-    "learning:courses_version": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}),
-    "learning:courses_publish": Rule("POST", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}),
+    "learning:courses_version": Rule(
+        "GET",
+        NOBODY_HERE,
+        kwargs=lambda w: {"version_id": _course_draft(w)["version"]},
+        company_admin=True,
+        scoped=True,
+    ),
+    # The world's draft has no question yet: its admin gets in and publishing is refused with the reasons (400).
+    "learning:courses_publish": Rule(
+        "POST",
+        NOBODY_HERE,
+        kwargs=lambda w: {"version_id": _course_draft(w)["version"]},
+        company_admin=True,
+        ok=400,
+        scoped=True,
+    ),
     "learning:courses_module_create": Rule(
-        "GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}
+        "GET",
+        NOBODY_HERE,
+        kwargs=lambda w: {"version_id": _course_draft(w)["version"]},
+        company_admin=True,
+        scoped=True,
     ),
-    "learning:courses_module": Rule("GET", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}),
+    "learning:courses_module": Rule(
+        "GET", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}, company_admin=True, scoped=True
+    ),
     "learning:courses_module_move": Rule(
-        "POST", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}
+        "POST",
+        NOBODY_HERE,
+        kwargs=lambda w: {"module_id": _course_draft(w)["module"]},
+        company_admin=True,
+        ok=302,
+        scoped=True,
     ),
     "learning:courses_module_delete": Rule(
-        "POST", NOBODY_HERE, kwargs=lambda w: {"module_id": _course_draft(w)["module"]}, data=_confirmed
+        "POST",
+        NOBODY_HERE,
+        kwargs=lambda w: {"module_id": _course_draft(w)["module"]},
+        data=_confirmed,
+        company_admin=True,
+        ok=302,
+        scoped=True,
     ),
     "learning:courses_question_create": Rule(
-        "GET", NOBODY_HERE, kwargs=lambda w: {"version_id": _course_draft(w)["version"]}
+        "GET",
+        NOBODY_HERE,
+        kwargs=lambda w: {"version_id": _course_draft(w)["version"]},
+        company_admin=True,
+        scoped=True,
     ),
     "learning:courses_question": Rule(
-        "GET", NOBODY_HERE, kwargs=lambda w: {"question_id": _course_draft(w)["question"]}
+        "GET",
+        NOBODY_HERE,
+        kwargs=lambda w: {"question_id": _course_draft(w)["question"]},
+        company_admin=True,
+        scoped=True,
     ),
     "learning:courses_question_delete": Rule(
-        "POST", NOBODY_HERE, kwargs=lambda w: {"question_id": _course_draft(w)["question"]}, data=_confirmed
+        "POST",
+        NOBODY_HERE,
+        kwargs=lambda w: {"question_id": _course_draft(w)["question"]},
+        data=_confirmed,
+        company_admin=True,
+        ok=302,
+        scoped=True,
     ),
     # Single sign-on: before sign-in only (a signed-in user is sent home); a company without a provider is not found,
     # an answer without a flow of this browser's is refused (learning/tests/test_sso.py drives the whole flow).
@@ -456,8 +513,8 @@ POLICY: dict[str, Rule] = {
     "learning:sso_callback": Rule("GET", ALL_ROLES, anonymous=400, ok=302),
     # The company's learning admin only: an org admin of a corporate partner (the world's org admin is a CAC's, so
     # every role here gets 404); learning/tests/test_settings.py and test_lrs.py open them as that admin.
-    "learning:settings": Rule("GET", frozenset()),
-    "learning:statements": Rule("GET", frozenset()),
+    "learning:settings": Rule("GET", frozenset(), company_admin=True),
+    "learning:statements": Rule("GET", frozenset(), company_admin=True),
 }
 
 
@@ -823,6 +880,20 @@ def test_policy(url_name: str, actor: str, world: World) -> None:
     assert response.status_code == expected
     # Every answer, page, download, redirect or refusal, also says what a cache may keep (test_headers).
     assert_headers(response, public=url_name in PUBLIC and response.status_code == 200, where=f"{url_name} {actor}")
+
+
+COMPANY_ADMIN_PAGES = sorted(name for name, rule in POLICY.items() if rule.company_admin)
+
+
+@pytest.mark.parametrize("url_name", COMPANY_ADMIN_PAGES)
+def test_the_company_learning_admin_gets_in(url_name: str, world: World, make_member: Callable[..., User]) -> None:
+    """A learning page is its company's admin's: they get in; another company's admin finds none of its records."""
+    rule = POLICY[url_name]
+    company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+    assert _request(rule, world, make_member(Role.ORG_ADMIN, company)) == rule.ok
+    if rule.scoped:
+        stranger = make_member(Role.ORG_ADMIN, OrganizationFactory(kind=OrganizationKind.CORPORATE_PARTNER))
+        assert _request(rule, world, stranger) == 404
 
 
 SCOPED = sorted((name, role) for name, rule in POLICY.items() if rule.scoped for role in rule.allowed)

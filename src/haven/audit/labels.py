@@ -93,6 +93,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "assessment.rescore": _("Measures rescored"),
     "alert.acknowledge": _("Critical answer acknowledged"),
     "care.import": _("Sessions or measures imported"),
+    "learning.module_complete": _("Course module read"),
+    "learning.attempt_start": _("Quiz attempt started"),
+    "learning.attempt_submit": _("Quiz attempt submitted"),
+    "learning.course_complete": _("Course completed and certificate issued"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

@@ -284,6 +284,9 @@ NOT_DESTRUCTIVE = {
     "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
     "grants:grant_activate": "a step forward; closing, which is final, asks",
     "grants:rules": "a form",
+    "learning:module_read": "records that a module was read; reading it again changes nothing",
+    "learning:quiz_start": "starts an attempt (or shows the one under way)",
+    "learning:quiz_submit": "submits one's answers, the point of the quiz",
 }
 
 

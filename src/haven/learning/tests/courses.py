@@ -106,3 +106,7 @@ def right_answers(version: CourseVersion) -> dict[int, set[int]]:
 
 def day(offset: int) -> date:
     return timezone.localdate() + timedelta(days=offset)
+
+
+def modules_of(version: CourseVersion) -> list[Module]:
+    return list(Module.objects.in_org(version.organization_id).filter(version=version))

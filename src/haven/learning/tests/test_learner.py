@@ -4,7 +4,9 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from haven.accounts.models import User
@@ -220,3 +222,22 @@ def test_choices_the_attempt_did_not_show_score_nothing(
     client.post(reverse("learning:quiz_submit", args=[assignment.pk]), data)
     attempt.refresh_from_db()
     assert (attempt.score_raw, attempt.score_max, attempt.answers) == (0, 2, {})
+
+
+def test_the_home_page_asks_as_many_queries_for_one_course_as_for_five(
+    company: Organization,
+    make_staff: Callable[..., StaffMember],
+    signed_in: Signed,
+) -> None:
+    few, many = make_staff(), make_staff()
+    assign(few, build_course(company, slug="only"))
+    for n in range(5):
+        assign(many, build_course(company, slug=f"course-{n}"), due_in_days=n - 2)
+    counts = []
+    for staff in (few, many):
+        client = signed_in(staff.user)
+        client.get(reverse("learning:home"))  # the session's first read
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("learning:home")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -112,6 +112,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "learning.statements_sent": _("Learning records sent to the company's store"),
     "learning.statements_send_failed": _("Learning records not accepted by the company's store"),
     "learning.statements_download": _("Learning records downloaded"),
+    "learning.module_complete": _("Course module read"),
+    "learning.attempt_start": _("Quiz attempt started"),
+    "learning.attempt_submit": _("Quiz attempt submitted"),
+    "learning.course_complete": _("Course completed and certificate issued"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

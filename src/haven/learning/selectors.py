@@ -1,8 +1,17 @@
 """The staff-education pillar's reads, the only way other apps read it (core/tests/test_layers.py)."""
 
+import dataclasses
+from datetime import date
+
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
 from haven.organizations.models import Membership
 
-from .models import StaffMember
+from . import quiz
+from .models import Assignment, Certificate, Choice, Module, ModuleCompletion, Question, QuizAttempt, StaffMember
 
 
 def staff_of(membership: Membership) -> StaffMember | None:
@@ -11,4 +20,203 @@ def staff_of(membership: Membership) -> StaffMember | None:
         StaffMember.objects.in_org(membership.organization_id)
         .filter(user_id=membership.user_id, is_active=True)
         .first()
+    )
+
+
+# --- The learner's side: their courses, modules, quiz and certificates (helper D) ------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LearnerHome:
+    """What a learner has to do and has done: open assignments (overdue first) and completed ones with their
+    certificate."""
+
+    staff: StaffMember | None
+    to_do: list[Assignment]
+    done: list[Assignment]
+    today: date
+
+
+def learner_home(membership: Membership, today: date | None = None) -> LearnerHome:
+    """The signed-in learner's assignments, in two queries; an empty home for a learner with no staff record."""
+    today = today or timezone.localdate()
+    staff = staff_of(membership)
+    if staff is None:
+        return LearnerHome(staff=None, to_do=[], done=[], today=today)
+    assignments = (
+        Assignment.objects.in_org(membership.organization_id)
+        .filter(staff=staff, superseded_at__isnull=True)
+        .select_related("course", "version", "certificate")
+        .annotate(
+            modules_total=Count("version__modules", distinct=True),
+            modules_done=Count("module_completions", distinct=True),
+        )
+    )
+    to_do = sorted(
+        (a for a in assignments if a.completed_at is None), key=lambda a: (not a.is_overdue(today), a.due_on, a.pk)
+    )
+    done = sorted((a for a in assignments if a.completed_at is not None), key=lambda a: a.completed_at, reverse=True)
+    return LearnerHome(staff=staff, to_do=to_do, done=done, today=today)
+
+
+def access_assignment(*, membership: Membership, assignment_id: int) -> Assignment:
+    """The learner's own assignment (open or completed, not replaced); 404 for anyone else's, as for none."""
+    staff = staff_of(membership)
+    if staff is None:
+        raise Http404
+    return get_object_or_404(
+        Assignment.objects.in_org(membership.organization_id).select_related("course", "version", "staff__user"),
+        pk=assignment_id,
+        staff=staff,
+        superseded_at__isnull=True,
+    )
+
+
+def modules_read(assignment: Assignment) -> set[int]:
+    """The ids of the assignment's modules read so far."""
+    return set(
+        ModuleCompletion.objects.in_org(assignment.organization_id)
+        .filter(assignment=assignment)
+        .values_list("module_id", flat=True)
+    )
+
+
+def attempts_used(assignment: Assignment) -> int:
+    return QuizAttempt.objects.in_org(assignment.organization_id).filter(assignment=assignment).count()
+
+
+def attempt_open(assignment: Assignment) -> QuizAttempt | None:
+    """The attempt started and not yet submitted, if any."""
+    return (
+        QuizAttempt.objects.in_org(assignment.organization_id)
+        .filter(assignment=assignment, submitted_at__isnull=True)
+        .order_by("-number")
+        .first()
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ModuleStep:
+    module: Module
+    read: bool
+    available: bool  # every module before it is read
+
+
+@dataclasses.dataclass(frozen=True)
+class Outline:
+    """A course as its learner sees it: the modules in order with what is read, and where the quiz stands."""
+
+    assignment: Assignment
+    steps: list[ModuleStep]
+    attempts_used: int
+    attempts_allowed: int
+    attempt_open: QuizAttempt | None
+    last_attempt: QuizAttempt | None
+    certificate: Certificate | None
+
+    @property
+    def modules_done(self) -> int:
+        return sum(step.read for step in self.steps)
+
+    @property
+    def quiz_available(self) -> bool:
+        return all(step.read for step in self.steps)
+
+    @property
+    def attempts_left(self) -> int:
+        return max(self.attempts_allowed - self.attempts_used, 0)
+
+    @property
+    def next_step(self) -> ModuleStep | None:
+        return next((step for step in self.steps if not step.read), None)
+
+
+def course_outline(assignment: Assignment) -> Outline:
+    organization = assignment.organization_id
+    read = modules_read(assignment)
+    steps, available = [], True
+    for module in Module.objects.in_org(organization).filter(version=assignment.version_id):
+        steps.append(ModuleStep(module=module, read=module.pk in read, available=available))
+        available = available and module.pk in read
+    attempts = list(QuizAttempt.objects.in_org(organization).filter(assignment=assignment).order_by("number"))
+    submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
+    return Outline(
+        assignment=assignment,
+        steps=steps,
+        attempts_used=len(attempts),
+        attempts_allowed=assignment.version.attempts_allowed,
+        attempt_open=next((attempt for attempt in attempts if attempt.submitted_at is None), None),
+        last_attempt=submitted[-1] if submitted else None,
+        certificate=Certificate.objects.in_org(organization).filter(assignment=assignment).first(),
+    )
+
+
+def keys_of(attempt: QuizAttempt) -> dict[int, quiz.Key]:
+    """The right answers of the questions an attempt shows."""
+    shown = [question_id for question_id, _choices in attempt.question_order]
+    right: dict[int, set[int]] = {question_id: set() for question_id in shown}
+    for question_id, choice_id in (
+        Choice.objects.in_org(attempt.organization_id)
+        .filter(question_id__in=shown, is_correct=True)
+        .values_list("question_id", "pk")
+    ):
+        right[question_id].add(choice_id)
+    return {question_id: quiz.Key(question_id, frozenset(ids)) for question_id, ids in right.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownChoice:
+    choice: Choice
+    picked: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownQuestion:
+    """A question as an attempt shows it: its choices in the attempt's order, what was picked, whether it was
+    right (once submitted)."""
+
+    number: int
+    question: Question
+    choices: list[ShownChoice]
+    right: bool | None
+
+
+def attempt_questions(attempt: QuizAttempt) -> list[ShownQuestion]:
+    """The attempt's questions and choices in the order drawn for it (the same on every reload), in two queries."""
+    organization = attempt.organization_id
+    ids = [question_id for question_id, _choices in attempt.question_order]
+    questions = Question.objects.in_org(organization).in_bulk(ids)
+    choices = Choice.objects.in_org(organization).filter(question_id__in=ids).in_bulk()
+    keys = keys_of(attempt) if attempt.submitted_at is not None else {}
+    shown = []
+    for number, (question_id, choice_ids) in enumerate(attempt.question_order, start=1):
+        picked = set(attempt.answers.get(str(question_id), ()))
+        shown.append(
+            ShownQuestion(
+                number=number,
+                question=questions[question_id],
+                choices=[ShownChoice(choices[choice_id], choice_id in picked) for choice_id in choice_ids],
+                right=quiz.is_right(keys[question_id], picked) if keys else None,
+            )
+        )
+    return shown
+
+
+def access_attempt(*, assignment: Assignment, number: int) -> QuizAttempt:
+    return get_object_or_404(
+        QuizAttempt.objects.in_org(assignment.organization_id), assignment=assignment, number=number
+    )
+
+
+def access_certificate(*, membership: Membership, certificate_id: int) -> Certificate:
+    """The learner's own certificate; 404 for anyone else's."""
+    staff = staff_of(membership)
+    if staff is None:
+        raise Http404
+    return get_object_or_404(
+        Certificate.objects.in_org(membership.organization_id).select_related(
+            "assignment__course", "assignment__version", "assignment__staff__user"
+        ),
+        pk=certificate_id,
+        assignment__staff=staff,
     )

@@ -4,7 +4,9 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import charts, money, pdf, services, tables
+from haven.core import pdf
+
+from . import charts, money, services, tables
 from .models import QuarterlyReport
 
 

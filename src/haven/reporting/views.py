@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from haven.care import selectors as care_selectors
+from haven.core import pdf
 from haven.core.permissions import role_required
 from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
@@ -20,7 +21,7 @@ from haven.programs.models import Program
 from haven.programs.selectors import programs_visible_to
 from haven.training import selectors as training_selectors
 
-from . import charts, figures, forecasting, money, pdf, selectors, services, tables
+from . import charts, figures, forecasting, money, selectors, services, tables
 from .forms import FiltersForm, ReportForm, WhatIfForm
 
 FUNDER_AUDIENCE = (Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER)

@@ -62,6 +62,7 @@ NAVIGATION = (
         frozenset({Role.ORG_ADMIN}),
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
+    NavItem(_("My learning"), "learning:home", frozenset({Role.LEARNER})),
 )
 
 

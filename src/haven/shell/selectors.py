@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from haven.care import selectors as care_selectors
 from haven.grants import selectors as grants_selectors
+from haven.learning import selectors as learning_selectors
 from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import Role
 from haven.organizations.selectors import grants_waiting_for, organizations_visible_to
@@ -20,6 +21,8 @@ def home_summary(*, membership: Membership) -> dict[str, Any]:
         "todo": home_todo(membership),
         "programs": list(programs_visible_to(membership).prefetch_related_targets()),
     }
+    if membership.role == Role.LEARNER:
+        summary["learning"] = learning_selectors.learner_home(membership)
     if membership.role in (Role.PROGRAM_ADMIN, Role.ORG_ADMIN):
         summary["grants_waiting"] = list(grants_waiting_for(membership))
         summary["money"] = grants_selectors.money_todo(membership, timezone.localdate())

@@ -93,6 +93,7 @@ def _cac(world: World) -> dict[str, Any]:
 
 PROGRAM_ADMIN_ONLY = frozenset({Role.PROGRAM_ADMIN})
 NOBODY_HERE: frozenset[str] = frozenset()  # a page of a role none of the world's members holds where it applies
+LEARNER_ONLY = frozenset({Role.LEARNER})
 
 POLICY: dict[str, Rule] = {
     "shell:home": Rule("GET", ALL_ROLES),
@@ -515,6 +516,22 @@ POLICY: dict[str, Rule] = {
     # every role here gets 404); learning/tests/test_settings.py and test_lrs.py open them as that admin.
     "learning:settings": Rule("GET", frozenset(), company_admin=True),
     "learning:statements": Rule("GET", frozenset(), company_admin=True),
+    # The learner's side of the staff-education pillar: only a learner of the company, only their own courses.
+    "learning:home": Rule("GET", LEARNER_ONLY),
+    "learning:course": Rule("GET", LEARNER_ONLY, kwargs=lambda w: _learning(w, "open"), scoped=True),
+    "learning:module": Rule("GET", LEARNER_ONLY, kwargs=lambda w: {**_learning(w, "open"), "position": 1}, scoped=True),
+    "learning:module_read": Rule(
+        "POST", LEARNER_ONLY, kwargs=lambda w: {**_learning(w, "open"), "position": 1}, ok=302, scoped=True
+    ),
+    "learning:quiz": Rule("GET", LEARNER_ONLY, kwargs=lambda w: _learning(w, "open"), scoped=True),
+    "learning:quiz_start": Rule("POST", LEARNER_ONLY, kwargs=lambda w: _learning(w, "open"), ok=302, scoped=True),
+    "learning:quiz_submit": Rule("POST", LEARNER_ONLY, kwargs=lambda w: _learning(w, "open"), ok=302, scoped=True),
+    "learning:attempt": Rule("GET", LEARNER_ONLY, kwargs=lambda w: {**_learning(w, "done"), "number": 1}, scoped=True),
+    "learning:certificate_pdf": Rule(
+        "GET", LEARNER_ONLY, kwargs=lambda w: {"certificate_id": _learning(w, "certificate")}, scoped=True
+    ),
+    # Public: anyone may check a certificate's code (it shows the course and the day, never the person).
+    "learning:verify": Rule("GET", ALL_ROLES, kwargs=lambda w: {"code": _learning(w, "code")}, anonymous=200),
 }
 
 
@@ -536,6 +553,40 @@ def _course_draft(world: World) -> dict[str, int]:
             "question": question.pk,
         }
     return made["course_draft"]
+
+
+def _learning(world: World, which: str) -> Any:
+    """The world's learner as a member of staff with two courses: one open with every module read (its quiz
+    available), one completed by passing its quiz, with its certificate. Made once per world (found again in the
+    demo data's walk)."""
+    from haven.learning import taking
+    from haven.learning.models import ModuleCompletion, StaffMember
+    from haven.learning.tests.courses import assign, build_course, modules_of, right_answers
+
+    made = vars(world)
+    if "learning" not in made:
+        learner = world.members[Role.LEARNER]
+        company = Membership.objects.of_user(learner).get(role=Role.LEARNER).organization
+        staff = StaffMember.objects.in_org(company).filter(user=learner).first() or StaffMember.objects.create(
+            organization=company, user=learner, user_name=learner.email
+        )
+        opened = assign(staff, build_course(company, slug="policy-walk-open"))
+        for module in modules_of(opened.version):
+            ModuleCompletion.objects.create(organization=company, assignment=opened, module=module)
+        version = build_course(company, slug="policy-walk-done")
+        done = assign(staff, version)
+        for module in modules_of(version):
+            taking.module_complete(actor=learner, assignment=done, module=module)
+        attempt = taking.attempt_start(actor=learner, assignment=done)
+        taking.attempt_submit(actor=learner, attempt=attempt, answers=right_answers(version))
+        done.refresh_from_db()
+        made["learning"] = {
+            "open": {"assignment_id": opened.pk},
+            "done": {"assignment_id": done.pk},
+            "certificate": done.certificate.pk,
+            "code": done.certificate.code,
+        }
+    return made["learning"][which]
 
 
 def _ready_report(world: World) -> int:

@@ -351,6 +351,9 @@ NOT_DESTRUCTIVE = {
     "learning:courses_question_create": "adds",
     "learning:courses_question": "a form, while the version is a draft",
     "learning:settings": "a form; a stored secret is kept unless its own box says remove; or a connection test",
+    "learning:module_read": "records that a module was read; reading it again changes nothing",
+    "learning:quiz_start": "starts an attempt (or shows the one under way)",
+    "learning:quiz_submit": "submits one's answers, the point of the quiz",
 }
 
 

@@ -109,7 +109,7 @@ def layout_texts(document: Any) -> list[str]:
 
 def keep_documents(monkeypatch: Any) -> list[Any]:
     """The laid-out documents ``pdf.render_pdf`` writes from now on (it still renders and writes them itself)."""
-    from haven.reporting import pdf
+    from haven.core import pdf
 
     documents: list[Any] = []
     real = pdf.render_document

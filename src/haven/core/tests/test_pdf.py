@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.templatetags.static import static
 
-from haven.reporting.pdf import INTERNAL_BASE_URL, PdfResourceError, render_document, render_pdf, static_file
+from haven.core.pdf import INTERNAL_BASE_URL, PdfResourceError, render_document, render_pdf, static_file
 
 REPORT = """<!doctype html>
 <html lang="fr">

@@ -418,6 +418,14 @@ POLICY: dict[str, Rule] = {
     "grants:report_schedule": Rule(
         "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"grant_id": _grant_report(w).grant_id}, scoped=True
     ),
+    # SCIM: an identity provider's bearer token, never a session: everyone without a token gets 401.
+    "scim:service_provider_config": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:resource_types": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:schemas": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:users": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:user": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
+    "scim:groups": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:group": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
 }
 
 

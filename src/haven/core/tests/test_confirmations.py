@@ -284,6 +284,8 @@ NOT_DESTRUCTIVE = {
     "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
     "grants:grant_activate": "a step forward; closing, which is final, asks",
     "grants:rules": "a form",
+    "scim:users": "an identity provider creates a member of staff (token, not a person)",
+    "scim:groups": "an identity provider creates a group (token, not a person)",
 }
 
 

@@ -100,6 +100,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "staff.import": _("Staff table imported"),
     "learning.scim_token_create": _("Provisioning token made"),
     "learning.scim_token_revoke": _("Provisioning token revoked"),
+    "membership.provision_bulk": _("Roles given or ended by a staff table"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

@@ -53,6 +53,9 @@ NAVIGATION = (
     NavItem(_("Grant reports"), "grants:reports", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Money"), "reporting:money", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Money of your funds"), "reporting:funder_money", frozenset({Role.FUNDER_VIEWER})),
+    NavItem(
+        _("Staff"), "learning:staff_list", frozenset({Role.ORG_ADMIN}), frozenset({OrganizationKind.CORPORATE_PARTNER})
+    ),
 )
 
 

@@ -426,6 +426,14 @@ POLICY: dict[str, Rule] = {
     "scim:user": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
     "scim:groups": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
     "scim:group": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
+    # The staff pages: a corporate partner's org admin only (the world's org admin is a CAC's: 404, as for everyone
+    # else); learning/tests/test_views_staff.py walks them as the company's learning admin.
+    "learning:staff_list": Rule("GET", frozenset()),
+    "learning:staff_detail": Rule("GET", frozenset(), kwargs=lambda w: {"staff_id": 1}),
+    "learning:scim_tokens": Rule("GET", frozenset()),
+    "learning:scim_token_revoke": Rule("GET", frozenset(), kwargs=lambda w: {"token_id": 1}),
+    "learning:staff_import": Rule("GET", frozenset()),
+    "learning:staff_import_confirm": Rule("POST", frozenset()),
 }
 
 

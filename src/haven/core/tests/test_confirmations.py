@@ -27,6 +27,8 @@ from haven.programs.models import Program
 from haven.training.models import Enrollment, Placement
 from haven.training.tests.factories import enroll, make_cohort, make_program
 
+LEARNING_ADMIN = "learning_admin"
+
 
 @dataclass
 class World:
@@ -41,12 +43,19 @@ class World:
 
 
 @pytest.fixture
-def world(national: Organization, cac: Organization, provider: Organization, make_member: Callable[..., User]) -> World:
+def world(
+    national: Organization,
+    cac: Organization,
+    provider: Organization,
+    partner: Organization,
+    make_member: Callable[..., User],
+) -> World:
     program: Program = make_program(national)
     people = {
         Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
         Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),
         Role.CLINICIAN: make_member(Role.CLINICIAN, cac),
+        LEARNING_ADMIN: make_member(Role.ORG_ADMIN, partner),  # a corporate partner's org admin
     }
     trainer = make_member(Role.TRAINER, provider)
     cohort = make_cohort(program=program, actor=people[Role.PROGRAM_ADMIN], trainers=[trainer])
@@ -120,6 +129,25 @@ class Destructive:
     done: Callable[[World], bool]
     data: dict[str, str]  # what the button on the way sends (a reason)
     asked: str  # what the question page says
+
+
+def _scim_token(world: World) -> int:
+    """A provisioning token of the learning admin's company (made once per world)."""
+    from haven.learning import services as learning
+
+    made = vars(world)
+    if "scim_token" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        company = Membership.objects.of_user(admin).get().organization
+        made["scim_token"] = learning.scim_token_create(actor=admin, organization=company, label="Okta")[0]
+    return int(made["scim_token"].pk)
+
+
+def _scim_token_revoked(world: World) -> bool:
+    from haven.learning.models import ScimToken
+
+    token = vars(world)["scim_token"]
+    return ScimToken.objects.in_org(token.organization_id).get(pk=token.pk).revoked_at is not None
 
 
 def _gone(model: Any, world: World, pk: int) -> bool:
@@ -223,6 +251,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "will not be paid",
     ),
+    "learning:scim_token_revoke": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"token_id": _scim_token(w)},
+        _scim_token_revoked,
+        {},
+        "can no longer create",
+    ),
 }
 
 # Every other URL that takes a POST, and why it needs no question of its own.
@@ -286,6 +321,9 @@ NOT_DESTRUCTIVE = {
     "grants:rules": "a form",
     "scim:users": "an identity provider creates a member of staff (token, not a person)",
     "scim:groups": "an identity provider creates a group (token, not a person)",
+    "learning:scim_tokens": "makes a token",
+    "learning:staff_import": "a dry run: nothing is written",
+    "learning:staff_import_confirm": "applies a dry run the admin has read (as training's import)",
 }
 
 

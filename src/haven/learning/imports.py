@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.emails import normalize_email
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core.db import insert_rows, update_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
@@ -111,11 +112,7 @@ def _existing(company: Organization) -> dict[str, dict[str, Any]]:
 
 def _emails_taken(emails: list[str], existing: dict[str, dict[str, Any]]) -> dict[str, int]:
     """E-mail -> user id of the accounts that hold one of ``emails`` already."""
-    taken: dict[str, int] = {}
-    for start in range(0, len(emails), CHUNK):
-        chunk = emails[start : start + CHUNK]
-        taken.update(User.objects.filter(email__in=chunk).values_list("email", "pk"))
-    return taken
+    return _ids_by_email(emails)
 
 
 def _read(line: int, raw: dict[str, Any]) -> _Row | str:
@@ -224,52 +221,56 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     new = [row for row in result.rows if outcome_of[row.line] == CREATE]
     changed = [row for row in result.rows if outcome_of[row.line] in (UPDATE, DEACTIVATE)]
     password = make_password(None)  # one unusable password for every new account: they sign in through the company
-    users = User.objects.bulk_create(
-        [User(email=row.email, full_name=_full_name(row), password=password) for row in new], batch_size=2000
+    # Plain rows (core.db.insert_rows): model instances and bulk_create's SQL would cost more than the writes.
+    insert_rows(
+        User,
+        ["email", "full_name", "password", "is_active", "date_joined"],
+        ((row.email, _full_name(row), password, True, now) for row in new),
     )
-    created = StaffMember.objects.bulk_create(
-        [
-            StaffMember(
-                organization=company,
-                user_id=user.pk,
-                user_name=row.user_name,
-                is_active=row.active,
-                deactivated_at=None if row.active else now,
-                **row.values,
+    user_ids = _ids_by_email([row.email for row in new])
+    insert_rows(
+        StaffMember,
+        ["organization", "user", "user_name", "external_id", "is_active", "deactivated_at", "created_at", "updated_at"]
+        + list(FIELDS),
+        (
+            (
+                company.pk,
+                user_ids[row.email],
+                row.user_name,
+                "",
+                row.active,
+                None if row.active else now,
+                now,
+                now,
+                *(row.values[name] for name in FIELDS),
             )
-            for row, user in zip(new, users, strict=True)
-        ],
-        batch_size=2000,
+            for row in new
+        ),
     )
-    ids = {row.key: staff.pk for row, staff in zip(new, created, strict=True)}
-    ids.update({key: values["pk"] for key, values in result.existing.items()})
-    updated: list[StaffMember] = []
-    accounts: list[User] = []
+    ids = {
+        name.lower(): pk for name, pk in StaffMember.objects.in_org(company).values_list("user_name", "pk").iterator()
+    }
     ended: list[int] = []
-    given: list[int] = [user.pk for row, user in zip(new, users, strict=True) if row.active]
+    given: list[int] = [user_ids[row.email] for row in new if row.active]
+    staff_rows, account_rows = [], []
     for row in changed:
         before = result.existing[row.key]
-        staff = StaffMember(pk=before["pk"], organization=company, user_id=before["user_id"])
-        staff.user_name, staff.is_active, staff.updated_at = row.user_name, row.active, now
-        staff.deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
-        for name, value in row.values.items():
-            setattr(staff, name, value)
-        updated.append(staff)
-        accounts.append(User(pk=before["user_id"], email=row.email, full_name=_full_name(row)))
+        deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
+        values = (row.user_name, row.active, deactivated_at, now, *(row.values[name] for name in FIELDS))
+        staff_rows.append((*values, before["pk"]))
+        account_rows.append((row.email, _full_name(row), before["user_id"]))
         if before["is_active"] and not row.active:
             ended.append(before["user_id"])
         elif row.active and not before["is_active"]:
             given.append(before["user_id"])
-    if updated:
-        names = ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS]
-        StaffMember.objects.in_org(company).bulk_update(updated, names, batch_size=1000)
-        User.objects.bulk_update(accounts, ["email", "full_name"], batch_size=1000)
-    managed = [
-        StaffMember(pk=ids[row.key], manager_id=ids[row.manager] if row.manager else None)
+    update_rows(StaffMember, ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS], staff_rows)
+    update_rows(User, ["email", "full_name"], account_rows)
+    managers = [
+        (ids[row.manager] if row.manager else None, ids[row.key])
         for row in result.rows
         if outcome_of[row.line] != UNCHANGED
     ]
-    StaffMember.objects.in_org(company).bulk_update(managed, ["manager"], batch_size=2000)
+    update_rows(StaffMember, ["manager"], managers)
     roles = memberships_provision_bulk(actor=actor, organization=company, role=Role.LEARNER, give=given, end=ended)
     audit.record(
         actor=actor,
@@ -287,6 +288,22 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     )
     del file_name  # named on the page, not in the log
     return result
+
+
+def _ids_by_email(emails: list[str]) -> dict[str, int]:
+    """E-mail -> user id of the accounts holding ``emails`` (normalized already): plain SQL, as the ORM would
+    prepare every value of the IN list again."""
+    from django.db import connection
+
+    table, quote = User._meta.db_table, connection.ops.quote_name
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(emails), CHUNK):
+            chunk = emails[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT email, id FROM {quote(table)} WHERE email IN ({marks})", chunk)  # noqa: S608
+            found.update(cursor.fetchall())
+    return found
 
 
 def _full_name(row: _Row) -> str:

@@ -116,6 +116,14 @@ ACTION_LABELS: dict[str, Promise] = {
     "learning.attempt_start": _("Quiz attempt started"),
     "learning.attempt_submit": _("Quiz attempt submitted"),
     "learning.course_complete": _("Course completed and certificate issued"),
+    "staff.manager_set": _("Manager of a member of staff set"),
+    "staff.group_create": _("Staff group added"),
+    "staff.group_update": _("Staff group changed"),
+    "staff.group_delete": _("Staff group deleted"),
+    "staff.import": _("Staff table imported"),
+    "learning.scim_token_create": _("Provisioning token made"),
+    "learning.scim_token_revoke": _("Provisioning token revoked"),
+    "membership.provision_bulk": _("Roles given or ended by a staff table"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -176,6 +184,7 @@ VIA = "via"
 VIA_LABELS: dict[str, Promise] = {
     "task": _("Haven, by the background task “%(name)s”"),
     "command": _("Haven, by the command “manage.py %(name)s”"),
+    "scim": _("Haven, for the identity provider holding provisioning token %(name)s"),
 }
 
 # What each kind of record is, in words: the log's Record column names a record by its kind and, where it has one,

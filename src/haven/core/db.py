@@ -91,3 +91,37 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def update_rows(model: Any, fields: list[str], rows: list[tuple[Any, ...]], batch: int = 5000) -> int:
+    """Update ``fields`` of ``model``'s rows with ``executemany``, each row the new values then the row's id: the
+    fast path beside :func:`insert_rows` (a staff table of thousands). Dates and datetimes are converted."""
+    from django.db import connection
+
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    # Table and column names come from the model's own metadata, quoted; values go as parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in columns),
+        connection.ops.quote_name(meta.pk.column),
+    )
+    adapt = {
+        "DateField": connection.ops.adapt_datefield_value,
+        "DateTimeField": connection.ops.adapt_datetimefield_value,
+    }
+    converters = [
+        (index, adapt[f.get_internal_type()]) for index, f in enumerate(columns) if f.get_internal_type() in adapt
+    ]
+
+    def prepared(row: tuple[Any, ...]) -> list[Any]:
+        values = list(row)
+        for index, convert in converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
+
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, [prepared(row) for row in rows[start : start + batch]])
+    return len(rows)

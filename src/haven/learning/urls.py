@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_certificates, views_learner, views_settings, views_sso
+from . import views_certificates, views_courses, views_learner, views_settings, views_sso, views_staff
 
 app_name = "learning"
 urlpatterns: list = [
@@ -13,10 +13,6 @@ urlpatterns: list = [
 ]
 
 # Course authoring, for the company's learning admin (views_courses).
-from django.urls import path  # noqa: E402
-
-from . import views_courses  # noqa: E402
-
 urlpatterns += [
     path("courses/", views_courses.courses, name="courses"),
     path("courses/new/", views_courses.course_edit, name="courses_create"),
@@ -50,4 +46,10 @@ urlpatterns += [
     path("assignments/<int:assignment_id>/quiz/<int:number>/", views_learner.attempt, name="attempt"),
     path("certificates/<int:certificate_id>.pdf", views_certificates.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:code>/", views_certificates.verify, name="verify"),
+    path("staff/", views_staff.staff_list, name="staff_list"),
+    path("staff/<int:staff_id>/", views_staff.staff_detail, name="staff_detail"),
+    path("staff/tokens/", views_staff.scim_tokens, name="scim_tokens"),
+    path("staff/tokens/<int:token_id>/revoke/", views_staff.scim_token_revoke, name="scim_token_revoke"),
+    path("staff/import/", views_staff.staff_import, name="staff_import"),
+    path("staff/import/confirm/", views_staff.staff_import_confirm, name="staff_import_confirm"),
 ]

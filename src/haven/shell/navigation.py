@@ -63,6 +63,9 @@ NAVIGATION = (
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
     NavItem(_("My learning"), "learning:home", frozenset({Role.LEARNER})),
+    NavItem(
+        _("Staff"), "learning:staff_list", frozenset({Role.ORG_ADMIN}), frozenset({OrganizationKind.CORPORATE_PARTNER})
+    ),
 )
 
 

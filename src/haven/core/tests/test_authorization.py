@@ -532,6 +532,22 @@ POLICY: dict[str, Rule] = {
     ),
     # Public: anyone may check a certificate's code (it shows the course and the day, never the person).
     "learning:verify": Rule("GET", ALL_ROLES, kwargs=lambda w: {"code": _learning(w, "code")}, anonymous=200),
+    # SCIM: an identity provider's bearer token, never a session: everyone without a token gets 401.
+    "scim:service_provider_config": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:resource_types": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:schemas": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:users": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:user": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
+    "scim:groups": Rule("GET", ALL_ROLES, anonymous=401, ok=401),
+    "scim:group": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
+    # The staff pages: a corporate partner's org admin only (the world's org admin is a CAC's: 404, as for everyone
+    # else); learning/tests/test_views_staff.py walks them as the company's learning admin.
+    "learning:staff_list": Rule("GET", frozenset()),
+    "learning:staff_detail": Rule("GET", frozenset(), kwargs=lambda w: {"staff_id": 1}),
+    "learning:scim_tokens": Rule("GET", frozenset()),
+    "learning:scim_token_revoke": Rule("GET", frozenset(), kwargs=lambda w: {"token_id": 1}),
+    "learning:staff_import": Rule("GET", frozenset()),
+    "learning:staff_import_confirm": Rule("POST", frozenset()),
 }
 
 

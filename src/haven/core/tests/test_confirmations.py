@@ -28,6 +28,8 @@ from haven.programs.models import Program
 from haven.training.models import Enrollment, Placement
 from haven.training.tests.factories import enroll, make_cohort, make_program
 
+LEARNING_ADMIN = "learning_admin"
+
 
 @dataclass
 class World:
@@ -161,6 +163,25 @@ class Destructive:
     asked: str  # what the question page says
 
 
+def _scim_token(world: World) -> int:
+    """A provisioning token of the learning admin's company (made once per world)."""
+    from haven.learning import services as learning
+
+    made = vars(world)
+    if "scim_token" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        company = Membership.objects.of_user(admin).get().organization
+        made["scim_token"] = learning.scim_token_create(actor=admin, organization=company, label="Okta")[0]
+    return int(made["scim_token"].pk)
+
+
+def _scim_token_revoked(world: World) -> bool:
+    from haven.learning.models import ScimToken
+
+    token = vars(world)["scim_token"]
+    return ScimToken.objects.in_org(token.organization_id).get(pk=token.pk).revoked_at is not None
+
+
 def _gone(model: Any, world: World, pk: int) -> bool:
     return not model.objects.in_org(world.cac).filter(pk=pk).exists()
 
@@ -278,6 +299,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "will be removed from this draft",
     ),
+    "learning:scim_token_revoke": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"token_id": _scim_token(w)},
+        _scim_token_revoked,
+        {},
+        "can no longer create",
+    ),
 }
 
 # Every other URL that takes a POST, and why it needs no question of its own.
@@ -354,6 +382,11 @@ NOT_DESTRUCTIVE = {
     "learning:module_read": "records that a module was read; reading it again changes nothing",
     "learning:quiz_start": "starts an attempt (or shows the one under way)",
     "learning:quiz_submit": "submits one's answers, the point of the quiz",
+    "scim:users": "an identity provider creates a member of staff (token, not a person)",
+    "scim:groups": "an identity provider creates a group (token, not a person)",
+    "learning:scim_tokens": "makes a token",
+    "learning:staff_import": "a dry run: nothing is written",
+    "learning:staff_import_confirm": "applies a dry run the admin has read (as training's import)",
 }
 
 

@@ -90,3 +90,9 @@ def team_of(manager: StaffMember, today: date) -> list[dict[str, object]]:
 def has_reports(staff: StaffMember) -> bool:
     """Whether this member of staff manages someone still active (a manager sees the team page)."""
     return StaffMember.objects.in_org(staff.organization_id).filter(manager=staff, is_active=True).exists()
+
+
+def is_manager(membership: Membership) -> bool:
+    """Whether the signed-in learner manages someone (their menu shows "My team")."""
+    staff = staff_of(membership)
+    return staff is not None and has_reports(staff)

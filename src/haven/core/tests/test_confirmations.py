@@ -41,13 +41,20 @@ class World:
 
 
 @pytest.fixture
-def world(national: Organization, cac: Organization, provider: Organization, make_member: Callable[..., User]) -> World:
+def world(
+    national: Organization,
+    cac: Organization,
+    provider: Organization,
+    partner: Organization,
+    make_member: Callable[..., User],
+) -> World:
     program: Program = make_program(national)
     people = {
         Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
         Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),
         Role.CLINICIAN: make_member(Role.CLINICIAN, cac),
     }
+    people["learning_admin"] = make_member(Role.ORG_ADMIN, partner)  # a corporate partner's learning admin
     trainer = make_member(Role.TRAINER, provider)
     cohort = make_cohort(program=program, actor=people[Role.PROGRAM_ADMIN], trainers=[trainer])
     clinician = people[Role.CLINICIAN]
@@ -223,7 +230,27 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "will not be paid",
     ),
+    "learning:rule_deactivate": Destructive(
+        "learning_admin",
+        lambda w: {"rule_id": _learning_rule(w).pk},
+        lambda w: not _learning_rule(w).is_active,
+        {},
+        "will assign nothing more",
+    ),
 }
+
+
+def _learning_rule(world: World) -> Any:
+    """An assignment rule of the learning admin's company, made the first time (read fresh each time)."""
+    from haven.learning.models import AssignmentRule, Course
+
+    company = Membership.objects.of_user(world.people["learning_admin"]).get().organization
+    made = vars(world)
+    if "learning_rule" not in made:
+        course = Course.objects.create(organization=company, slug="protect", title_en="Protecting children")
+        made["learning_rule"] = AssignmentRule.objects.create(organization=company, course=course).pk
+    return AssignmentRule.objects.in_org(company).get(pk=made["learning_rule"])
+
 
 # Every other URL that takes a POST, and why it needs no question of its own.
 NOT_DESTRUCTIVE = {
@@ -284,6 +311,13 @@ NOT_DESTRUCTIVE = {
     "grants:grant_approve": "a decision asked for with its day; the commitment goes back when the grant is closed",
     "grants:grant_activate": "a step forward; closing, which is final, asks",
     "grants:rules": "a form",
+    "learning:rule_create": "adds a rule; it can be deactivated",
+    "learning:rule_edit": "a form; assignments already made stay",
+    "learning:rule_reactivate": "gives back what deactivating took; deactivating asks",
+    "learning:policies": "adds a policy",
+    "learning:policy": "writes a draft version",
+    "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
+    "learning:attest": "the learner's own attestation, asked with a tick box",
 }
 
 

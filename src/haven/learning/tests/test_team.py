@@ -57,3 +57,20 @@ def test_a_learner_without_reports_has_no_team_page(
 ) -> None:
     learner = make_staff()
     assert signed_in(learner.user).get(reverse("learning:team")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_my_team_is_in_the_menu_of_a_manager_only_and_rules_and_policies_in_the_admins(
+    company: Organization,
+    learning_admin: User,
+    make_staff: Callable[..., StaffMember],
+    signed_in: Callable[[User], Client],
+) -> None:
+    manager, report, alone = make_staff(), make_staff(), make_staff()
+    report_to(report, manager)
+    team = reverse("learning:team")
+    assert f'href="{team}"' in signed_in(manager.user).get(reverse("shell:home")).content.decode()
+    assert f'href="{team}"' not in signed_in(alone.user).get(reverse("shell:home")).content.decode()
+    admin_home = signed_in(learning_admin).get(reverse("shell:home")).content.decode()
+    assert f'href="{reverse("learning:rules")}"' in admin_home
+    assert f'href="{reverse("learning:policies")}"' in admin_home

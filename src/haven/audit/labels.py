@@ -124,6 +124,16 @@ ACTION_LABELS: dict[str, Promise] = {
     "learning.scim_token_create": _("Provisioning token made"),
     "learning.scim_token_revoke": _("Provisioning token revoked"),
     "membership.provision_bulk": _("Roles given or ended by a staff table"),
+    "learning.assign": _("Courses assigned by the rules"),
+    "learning.rule_create": _("Assignment rule added"),
+    "learning.rule_update": _("Assignment rule changed"),
+    "learning.rule_deactivate": _("Assignment rule deactivated"),
+    "learning.rule_reactivate": _("Assignment rule reactivated"),
+    "learning.reminders": _("Learning reminders sent"),
+    "learning.policy_create": _("Policy added"),
+    "learning.policy_version_save": _("Policy version written"),
+    "learning.policy_publish": _("Policy version published"),
+    "learning.attest": _("Policy attested"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import views_certificates, views_courses, views_learner, views_settings, views_sso, views_staff
+from . import (
+    views_certificates,
+    views_courses,
+    views_learner,
+    views_policies,
+    views_rules,
+    views_settings,
+    views_sso,
+    views_staff,
+    views_team,
+)
 
 app_name = "learning"
 urlpatterns: list = [
@@ -52,4 +62,15 @@ urlpatterns += [
     path("staff/tokens/<int:token_id>/revoke/", views_staff.scim_token_revoke, name="scim_token_revoke"),
     path("staff/import/", views_staff.staff_import, name="staff_import"),
     path("staff/import/confirm/", views_staff.staff_import_confirm, name="staff_import_confirm"),
+    # Rules, policies and the manager's team (helper F).
+    path("rules/", views_rules.rule_list, name="rules"),
+    path("rules/new/", views_rules.rule_create, name="rule_create"),
+    path("rules/<int:rule_id>/", views_rules.rule_edit, name="rule_edit"),
+    path("rules/<int:rule_id>/deactivate/", views_rules.rule_deactivate, name="rule_deactivate"),
+    path("rules/<int:rule_id>/reactivate/", views_rules.rule_reactivate, name="rule_reactivate"),
+    path("policies/", views_policies.policy_list, name="policies"),
+    path("policies/<int:policy_id>/", views_policies.policy_detail, name="policy"),
+    path("policies/versions/<int:version_id>/publish/", views_policies.policy_publish, name="policy_publish"),
+    path("attest/<int:version_id>/", views_policies.attest, name="attest"),
+    path("team/", views_team.team, name="team"),
 ]

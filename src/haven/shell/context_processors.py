@@ -21,7 +21,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "membership": membership,
         "memberships": getattr(request, "memberships", []),
-        "nav_items": items_for(membership.role, membership.organization.kind) if membership else [],
+        "nav_items": items_for(membership.role, membership.organization.kind, membership) if membership else [],
         "current_view": current,
         # Read only when the page shows it: the number of critical answers waiting for this person.
         "critical_alerts": lambda: care_selectors.open_alert_count(membership),

@@ -1,6 +1,8 @@
 """Navigation by role: what each role's menu links to. A new page adds its entry here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +17,19 @@ class NavItem:
     roles: frozenset[str]
     # Only for memberships in these kinds of organization (None: any).
     organization_kinds: frozenset[str] | None = None
+    # Only for the memberships this says yes to (None: all), e.g. a learner who manages someone.
+    shown_if: Callable[[Any], bool] | None = None
 
 
 CAC_ONLY = frozenset({OrganizationKind.CAC})
+COMPANY_ONLY = frozenset({OrganizationKind.CORPORATE_PARTNER})
+
+
+def _manages_someone(membership: Any) -> bool:
+    from haven.learning import selectors as learning_selectors
+
+    return learning_selectors.is_manager(membership)
+
 
 NAVIGATION = (
     NavItem(_("Home"), "shell:home", frozenset(Role.values)),
@@ -66,14 +78,20 @@ NAVIGATION = (
     NavItem(
         _("Staff"), "learning:staff_list", frozenset({Role.ORG_ADMIN}), frozenset({OrganizationKind.CORPORATE_PARTNER})
     ),
+    NavItem(_("Assignment rules"), "learning:rules", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
+    NavItem(_("Policies"), "learning:policies", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
+    NavItem(_("My team"), "learning:team", frozenset({Role.LEARNER}), COMPANY_ONLY, _manages_someone),
 )
 
 
-def items_for(role: str | None, organization_kind: str | None = None) -> list[NavItem]:
+def items_for(role: str | None, organization_kind: str | None = None, membership: Any = None) -> list[NavItem]:
+    """The role's menu; an item with ``shown_if`` appears only when a ``membership`` is given and it says yes."""
     if role is None:
         return []
     return [
         item
         for item in NAVIGATION
-        if role in item.roles and (item.organization_kinds is None or organization_kind in item.organization_kinds)
+        if role in item.roles
+        and (item.organization_kinds is None or organization_kind in item.organization_kinds)
+        and (item.shown_if is None or (membership is not None and item.shown_if(membership)))
     ]

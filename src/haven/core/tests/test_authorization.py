@@ -548,6 +548,19 @@ POLICY: dict[str, Rule] = {
     "learning:scim_token_revoke": Rule("GET", frozenset(), kwargs=lambda w: {"token_id": 1}),
     "learning:staff_import": Rule("GET", frozenset()),
     "learning:staff_import_confirm": Rule("POST", frozenset()),
+    # Assignment rules and policies: the corporate partner's org admin only (the world's org admin is a CAC's: 404;
+    # learning/tests/test_rules_views.py and test_policies.py sign in the company's). A learner attests; the team
+    # page is a manager's (a learner with reports: learning/tests/test_team.py); the world's learner has neither.
+    "learning:rules": Rule("GET", frozenset()),
+    "learning:rule_create": Rule("GET", frozenset()),
+    "learning:rule_edit": Rule("GET", frozenset(), kwargs=lambda w: {"rule_id": 1}),
+    "learning:rule_deactivate": Rule("GET", frozenset(), kwargs=lambda w: {"rule_id": 1}),
+    "learning:rule_reactivate": Rule("POST", frozenset(), kwargs=lambda w: {"rule_id": 1}),
+    "learning:policies": Rule("GET", frozenset()),
+    "learning:policy": Rule("GET", frozenset(), kwargs=lambda w: {"policy_id": 1}),
+    "learning:policy_publish": Rule("POST", frozenset(), kwargs=lambda w: {"version_id": 1}),
+    "learning:attest": Rule("GET", frozenset(), kwargs=lambda w: {"version_id": 1}),
+    "learning:team": Rule("GET", frozenset()),
 }
 
 

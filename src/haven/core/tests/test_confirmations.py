@@ -123,9 +123,6 @@ def _money(world: World) -> dict[str, int]:
     return made["money"]
 
 
-LEARNING_ADMIN = "learning admin"  # the people's key of the corporate partner's org admin
-
-
 def _draft_course(world: World) -> dict[str, Any]:
     """A course of the corporate partner with a draft holding one module and one question (made once per world)."""
     from haven.learning import authoring
@@ -306,7 +303,27 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "can no longer create",
     ),
+    "learning:rule_deactivate": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"rule_id": _learning_rule(w).pk},
+        lambda w: not _learning_rule(w).is_active,
+        {},
+        "will assign nothing more",
+    ),
 }
+
+
+def _learning_rule(world: World) -> Any:
+    """An assignment rule of the learning admin's company, made the first time (read fresh each time)."""
+    from haven.learning.models import AssignmentRule, Course
+
+    company = Membership.objects.of_user(world.people[LEARNING_ADMIN]).get().organization
+    made = vars(world)
+    if "learning_rule" not in made:
+        course = Course.objects.create(organization=company, slug="protect", title_en="Protecting children")
+        made["learning_rule"] = AssignmentRule.objects.create(organization=company, course=course).pk
+    return AssignmentRule.objects.in_org(company).get(pk=made["learning_rule"])
+
 
 # Every other URL that takes a POST, and why it needs no question of its own.
 NOT_DESTRUCTIVE = {
@@ -387,6 +404,13 @@ NOT_DESTRUCTIVE = {
     "learning:scim_tokens": "makes a token",
     "learning:staff_import": "a dry run: nothing is written",
     "learning:staff_import_confirm": "applies a dry run the admin has read (as training's import)",
+    "learning:rule_create": "adds a rule; it can be deactivated",
+    "learning:rule_edit": "a form; assignments already made stay",
+    "learning:rule_reactivate": "gives back what deactivating took; deactivating asks",
+    "learning:policies": "adds a policy",
+    "learning:policy": "writes a draft version",
+    "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
+    "learning:attest": "the learner's own attestation, asked with a tick box",
 }
 
 

@@ -47,6 +47,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "staff.update": _("Member of staff changed"),
     "staff.deactivate": _("Member of staff deactivated"),
     "staff.reactivate": _("Member of staff given access back"),
+    "learning.overdue_export": _("Overdue staff downloaded"),
     "tranche.create": _("Tranche added to a grant"),
     "tranche.update": _("Tranche changed"),
     "tranche.delete": _("Tranche removed"),

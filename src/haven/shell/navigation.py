@@ -53,6 +53,12 @@ NAVIGATION = (
     NavItem(_("Grant reports"), "grants:reports", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Money"), "reporting:money", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Money of your funds"), "reporting:funder_money", frozenset({Role.FUNDER_VIEWER})),
+    NavItem(
+        _("Dashboard"),
+        "learning:dashboard",
+        frozenset({Role.ORG_ADMIN}),
+        frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    ),
 )
 
 

@@ -1,0 +1,188 @@
+"""The company's staff-education figures, aggregated in the database (a few queries at any number of staff).
+
+One definition serves the learning admin's dashboard and the program's count (``reporting`` through
+``learning.selectors``): for one course, an **active** member of staff is
+
+- *assigned* when they have an assignment of the course that no new version replaced (open or completed);
+- *overdue* when their open assignment is past its due date;
+- *completed* (educated, for the base course) when they are assigned and have no open assignment: the refresh
+  opens a new assignment when a cycle ends, so a completion counts only within its cycle.
+
+A deactivated member is never counted as assigned or overdue; their history stays. *Attested* counts the active
+staff who attested the current (latest published) version of the company's policy.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from haven.core.dates import add_months
+from haven.organizations.models import Organization
+
+from .models import Assignment, Attestation, Course, Policy, PolicyVersion, StaffMember
+
+BASE_COURSE = "child-protection"
+POLICY = "child-safeguarding-policy"
+MONTHS_SHOWN = 12
+
+
+@dataclass
+class Figures:
+    """The counts of one group of staff (a department, a country, or the whole company)."""
+
+    label: str
+    staff: int = 0
+    assigned: int = 0
+    completed: int = 0
+    overdue: int = 0
+    attested: int = 0
+
+    def add(self, other: "Figures") -> None:
+        self.staff += other.staff
+        self.assigned += other.assigned
+        self.completed += other.completed
+        self.overdue += other.overdue
+        self.attested += other.attested
+
+    @property
+    def completed_rate(self) -> float | None:
+        return self.completed / self.assigned if self.assigned else None
+
+    @property
+    def overdue_rate(self) -> float | None:
+        return self.overdue / self.assigned if self.assigned else None
+
+    @property
+    def attested_rate(self) -> float | None:
+        return self.attested / self.staff if self.staff else None
+
+
+@dataclass
+class Dashboard:
+    course: Course | None
+    policy_version: PolicyVersion | None
+    total: Figures
+    by_department: list[Figures] = field(default_factory=list)
+    by_country: list[Figures] = field(default_factory=list)
+    by_month: list[tuple[date, int]] = field(default_factory=list)
+
+
+def base_course(company: Organization) -> Course | None:
+    return Course.objects.in_org(company).filter(slug=BASE_COURSE).first()
+
+
+def current_policy_version(company: Organization) -> PolicyVersion | None:
+    """The latest published version of the company's safeguarding policy (or of its first policy)."""
+    versions = PolicyVersion.objects.in_org(company).filter(published_at__isnull=False)
+    policy = Policy.objects.in_org(company).filter(slug=POLICY).first() or Policy.objects.in_org(company).first()
+    if policy is None:
+        return None
+    return versions.filter(policy=policy).order_by("-number").first()
+
+
+def _current_assignments(company: Organization, course: Course) -> QuerySet[Assignment]:
+    return Assignment.objects.in_org(company).filter(course=course, superseded_at__isnull=True, staff__is_active=True)
+
+
+def educated_count(company: Organization, course: Course | None = None) -> int:
+    """How many active staff completed the course (the base course by default) within its cycle."""
+    course = course or base_course(company)
+    if course is None:
+        return 0
+    counts = _current_assignments(company, course).aggregate(
+        assigned=Count("staff_id", distinct=True),
+        open=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True)),
+    )
+    return int(counts["assigned"] - counts["open"])
+
+
+def figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:
+    """Counts by department and by country, and completions per month: four queries, grouped in the database by
+    department and country together (a few hundred rows at most) and folded here."""
+    today = today or timezone.localdate()
+    version = current_policy_version(company)
+    cells: dict[tuple[str, str], Figures] = defaultdict(lambda: Figures(""))
+    staff = StaffMember.objects.in_org(company).filter(is_active=True)
+    for row in staff.values("department", "country").annotate(n=Count("pk")).order_by():
+        cells[(row["department"], row["country"])].staff = row["n"]
+    if course is not None:
+        rows = (
+            _current_assignments(company, course)
+            .values("staff__department", "staff__country")
+            .annotate(
+                assigned=Count("staff_id", distinct=True),
+                open=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True)),
+                overdue=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True, due_on__lt=today)),
+            )
+            .order_by()
+        )
+        for row in rows:
+            cell = cells[(row["staff__department"], row["staff__country"])]
+            cell.assigned, cell.completed, cell.overdue = row["assigned"], row["assigned"] - row["open"], row["overdue"]
+    if version is not None:
+        attested = (
+            Attestation.objects.in_org(company)
+            .filter(version=version, staff__is_active=True)
+            .values("staff__department", "staff__country")
+            .annotate(n=Count("staff_id", distinct=True))
+            .order_by()
+        )
+        for row in attested:
+            cells[(row["staff__department"], row["staff__country"])].attested = row["n"]
+    total = Figures("")
+    departments: dict[str, Figures] = {}
+    countries: dict[str, Figures] = {}
+    for (department, country), cell in cells.items():
+        total.add(cell)
+        departments.setdefault(department, Figures(department)).add(cell)
+        countries.setdefault(country, Figures(country)).add(cell)
+    return Dashboard(
+        course=course,
+        policy_version=version,
+        total=total,
+        by_department=[departments[k] for k in sorted(departments)],
+        by_country=[countries[k] for k in sorted(countries)],
+        by_month=completions_by_month(company, course, today=today) if course is not None else [],
+    )
+
+
+def completions_by_month(company: Organization, course: Course, *, today: date) -> list[tuple[date, int]]:
+    """Completions of the course in each of the last twelve months, the months with none included."""
+    first = add_months(today.replace(day=1), -(MONTHS_SHOWN - 1))
+    rows = (
+        Assignment.objects.in_org(company)
+        .filter(course=course, completed_at__date__gte=first)
+        .annotate(month=TruncMonth("completed_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counted = {_as_date(row["month"]): row["n"] for row in rows}
+    return [(month, counted.get(month, 0)) for month in (add_months(first, n) for n in range(MONTHS_SHOWN))]
+
+
+def _as_date(value: datetime | date) -> date:
+    """The month as a date (SQLite and PostgreSQL give the truncated month as a datetime in the current zone)."""
+    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+
+
+def overdue(
+    company: Organization,
+    course: Course,
+    *,
+    department: str = "",
+    country: str = "",
+    today: date | None = None,
+) -> QuerySet[Assignment]:
+    """The open, past-due assignments of active staff, the longest overdue first, with who they are."""
+    today = today or timezone.localdate()
+    found = _current_assignments(company, course).filter(completed_at__isnull=True, due_on__lt=today)
+    if department:
+        found = found.filter(staff__department=department)
+    if country:
+        found = found.filter(staff__country=country)
+    return found.select_related("staff", "staff__user", "staff__manager").order_by("due_on", "pk")

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -88,16 +88,23 @@ def _current_assignments(company: Organization, course: Course) -> QuerySet[Assi
     return Assignment.objects.in_org(company).filter(course=course, superseded_at__isnull=True, staff__is_active=True)
 
 
-def educated_count(company: Organization, course: Course | None = None) -> int:
-    """How many active staff completed the course (the base course by default) within its cycle."""
-    course = course or base_course(company)
-    if course is None:
-        return 0
-    counts = _current_assignments(company, course).aggregate(
-        assigned=Count("staff_id", distinct=True),
-        open=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True)),
+def educated_on(staff: QuerySet[StaffMember], on: date) -> int:
+    """How many of ``staff`` were educated at the end of ``on``: active then, with the base course completed by
+    then (an assignment no new version had replaced by then) and no assignment of it open then. On today this is
+    the dashboard's *completed* of the base course; on a quarter's end, what the quarter's release counts."""
+    course = Q(course__slug=BASE_COURSE)
+    not_replaced = Q(superseded_at__isnull=True) | Q(superseded_at__date__gt=on)
+    mine = {"organization": OuterRef("organization"), "staff": OuterRef("pk")}
+    done = Assignment.objects.filter(course, not_replaced, completed_at__date__lte=on, **mine)
+    open_then = Assignment.objects.filter(
+        course,
+        not_replaced,
+        Q(completed_at__isnull=True) | Q(completed_at__date__gt=on),
+        assigned_on__lte=on,
+        **mine,
     )
-    return int(counts["assigned"] - counts["open"])
+    active_then = Q(is_active=True) | Q(deactivated_at__date__gt=on)
+    return staff.filter(active_then, Exists(done), ~Exists(open_then)).count()
 
 
 def figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:

@@ -1,6 +1,9 @@
 """The staff-education pillar's reads, the only way other apps read it (core/tests/test_layers.py)."""
 
-from django.db.models import Count, Q, QuerySet
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from haven.audit import services as audit
 from haven.organizations.models import Membership, Organization
@@ -8,7 +11,7 @@ from haven.organizations.roles import OrganizationKind
 from haven.programs.models import Program
 
 from . import dashboard
-from .models import Assignment, Course, LearningSettings, StaffMember
+from .models import Course, LearningSettings, StaffMember
 
 
 def staff_of(membership: Membership) -> StaffMember | None:
@@ -68,15 +71,8 @@ def program_companies(program: Program) -> QuerySet[LearningSettings]:
     return LearningSettings.objects.dangerously_unscoped().filter(program=program)
 
 
-def staff_educated(program: Program) -> int:
-    """Active corporate staff who completed the base course within its cycle, over the program's companies."""
+def staff_educated(program: Program, on: date | None = None) -> int:
+    """Active corporate staff who completed the base course within its cycle, over the program's companies, at the
+    end of ``on`` (today by default). A count only: nothing by department or country leaves the company."""
     companies = program_companies(program).values("organization_id")
-    counts = (
-        Assignment.objects.in_orgs(companies)
-        .filter(course__slug=dashboard.BASE_COURSE, superseded_at__isnull=True, staff__is_active=True)
-        .aggregate(
-            assigned=Count("staff_id", distinct=True),
-            open=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True)),
-        )
-    )
-    return int(counts["assigned"] - counts["open"])
+    return dashboard.educated_on(StaffMember.objects.in_orgs(companies), on or timezone.localdate())

@@ -12,18 +12,19 @@ A deactivated member is never counted as assigned or overdue; their history stay
 staff who attested the current (latest published) version of the company's policy.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from haven.core.dates import add_months
 from haven.organizations.models import Organization
 
-from .models import Assignment, Attestation, Course, Policy, PolicyVersion, StaffMember
+from .models import Assignment, Attestation, Certificate, Course, Policy, PolicyVersion, StaffMember
 
 BASE_COURSE = "child-protection"
 POLICY = "child-safeguarding-policy"
@@ -69,6 +70,15 @@ class Dashboard:
     by_department: list[Figures] = field(default_factory=list)
     by_country: list[Figures] = field(default_factory=list)
     by_month: list[tuple[date, int]] = field(default_factory=list)
+    # The counts of each (department, country): the overdue list's count under any filter, with no query.
+    cells: dict[tuple[str, str], Figures] = field(default_factory=dict)
+
+    def overdue_count(self, *, department: str = "", country: str = "") -> int:
+        return sum(
+            cell.overdue
+            for (d, c), cell in self.cells.items()
+            if (not department or d == department) and (not country or c == country)
+        )
 
 
 def base_course(company: Organization) -> Course | None:
@@ -154,27 +164,68 @@ def figures(company: Organization, course: Course | None, *, today: date | None 
         by_department=[departments[k] for k in sorted(departments)],
         by_country=[countries[k] for k in sorted(countries)],
         by_month=completions_by_month(company, course, today=today) if course is not None else [],
+        cells=dict(cells),
     )
+
+
+# -- Cached behind what changes them -----------------------------------------------------------------------------
+
+CACHE_SECONDS = 5 * 60
+
+
+def cached_figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:
+    """:func:`figures`, cached under the day and a fingerprint of the writes they read (:func:`fingerprint`): a
+    new member of staff or a change to one (department, country, leaving), an assignment made, a completion (its
+    certificate), an attestation, a policy version published each give new figures at once. A write that moves
+    none of these (an assignment edited in place without a certificate) shows within ``CACHE_SECONDS``."""
+    today = today or timezone.localdate()
+    key = f"learning:figures:{company.pk}:{course.pk if course else 0}:{today.isoformat()}:{fingerprint(company)}"
+    found = cache.get(key)
+    if not isinstance(found, Dashboard):
+        found = figures(company, course, today=today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def fingerprint(company: Organization) -> str:
+    """The latest of each write the figures read: index-backed maxima, one query."""
+    latest = {
+        "staff": StaffMember.objects.in_org(company).order_by("-pk").values("pk"),
+        "staff_changed": StaffMember.objects.in_org(company).order_by("-updated_at").values("updated_at"),
+        "assigned": Assignment.objects.in_org(company).order_by("-pk").values("pk"),
+        "certified": Certificate.objects.in_org(company).order_by("-pk").values("pk"),
+        "attested": Attestation.objects.in_org(company).order_by("-pk").values("pk"),
+        "published": PolicyVersion.objects.in_org(company).order_by("-pk").values("pk"),
+    }
+    row = (
+        Organization.objects.filter(pk=company.pk)
+        .annotate(**{f"latest_{name}": Subquery(query[:1]) for name, query in latest.items()})
+        .values_list(*(f"latest_{name}" for name in latest))
+        .get()
+    )
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
 
 def completions_by_month(company: Organization, course: Course, *, today: date) -> list[tuple[date, int]]:
-    """Completions of the course in each of the last twelve months, the months with none included."""
-    first = add_months(today.replace(day=1), -(MONTHS_SHOWN - 1))
-    rows = (
+    """Completions of the course in each of the last twelve months, the months with none included: one query of
+    twelve conditional counts over plain comparisons (no date function per row), months in the current zone."""
+    months = [add_months(today.replace(day=1), -n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
+    edges = [_midnight(month) for month in [*months, add_months(months[-1], 1)]]
+    counts = (
         Assignment.objects.in_org(company)
-        .filter(course=course, completed_at__date__gte=first)
-        .annotate(month=TruncMonth("completed_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .filter(course=course, completed_at__gte=edges[0], completed_at__lt=edges[-1])
+        .aggregate(
+            **{
+                f"m{n}": Count("pk", filter=Q(completed_at__gte=edges[n], completed_at__lt=edges[n + 1]))
+                for n in range(MONTHS_SHOWN)
+            }
+        )
     )
-    counted = {_as_date(row["month"]): row["n"] for row in rows}
-    return [(month, counted.get(month, 0)) for month in (add_months(first, n) for n in range(MONTHS_SHOWN))]
+    return [(month, counts[f"m{n}"]) for n, month in enumerate(months)]
 
 
-def _as_date(value: datetime | date) -> date:
-    """The month as a date (SQLite and PostgreSQL give the truncated month as a datetime in the current zone)."""
-    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def overdue(
@@ -192,4 +243,4 @@ def overdue(
         found = found.filter(staff__department=department)
     if country:
         found = found.filter(staff__country=country)
-    return found.select_related("staff", "staff__user", "staff__manager").order_by("due_on", "pk")
+    return found.select_related("staff__user", "staff__manager__user").order_by("due_on", "pk")

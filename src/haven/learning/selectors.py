@@ -47,7 +47,7 @@ def dashboard_course(company: Organization, course_id: str | None) -> Course | N
 
 
 def dashboard_figures(company: Organization, course: Course | None) -> dashboard.Dashboard:
-    return dashboard.figures(company, course)
+    return dashboard.cached_figures(company, course)
 
 
 def overdue_staff(company: Organization, course: Course, *, department: str = "", country: str = "") -> QuerySet:

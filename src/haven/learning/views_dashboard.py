@@ -2,11 +2,13 @@
 
 import csv
 import io
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -19,6 +21,18 @@ from . import selectors
 from .models import Course
 
 PAGE_SIZE = 50
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (the dashboard's figures have it): no COUNT over the overdue staff."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known
 
 
 def _company(request: MemberRequest) -> Organization:
@@ -42,7 +56,8 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     page = None
     if course is not None:
         overdue = selectors.overdue_staff(company, course, department=department, country=country)
-        page = Paginator(overdue, PAGE_SIZE).get_page(request.GET.get("page"))
+        known = figures.overdue_count(department=department, country=country)
+        page = CountedPaginator(overdue, PAGE_SIZE, count=known).get_page(request.GET.get("page"))
     context = {
         "figures": figures,
         "course": course,

@@ -252,9 +252,10 @@ def _staff(ctx: GenerationContext, company: Organization, people: list[_Person])
     made = StaffMember.objects.bulk_create([record(i, t, ids[m]) for i, t, m in members], batch_size=2000)
     ids.update({i: s.pk for (i, _t, _m), s in zip(members, made, strict=True)})
     with_role = set(Membership.objects.in_org(company).filter(role=Role.LEARNER).values_list("user_id", flat=True))
-    memberships_seed_by_system(
+    seeded = memberships_seed_by_system(
         rows=[(p.user_id, company.pk, Role.LEARNER) for p in people if p.user_id not in with_role]
     )
+    ctx.count("memberships", seeded)
     left = [p.user_id for p in people if not p.active]
     Membership.objects.in_org(company).filter(role=Role.LEARNER, user_id__in=left).update(
         is_active=False, deactivated_at=now

@@ -100,9 +100,12 @@ def main() -> None:
     }
     clients = {"admin": admin, "funder": funder, "grantee": client_of("cac.admin@haven.example")}
     pages.update(_money_pages(clients, runs))
+    pages.update(_learning_pages(client_of, runs))
     only = [name.strip() for name in os.environ.get("PAGES", "").split(",") if name.strip()]
     if only:
-        unknown = sorted(set(only) - set(pages) - {name for name, *_rest in MONEY_PAGES})
+        unknown = sorted(
+            set(only) - set(pages) - {name for name, *_rest in MONEY_PAGES} - {name for name, *_r in LEARNING_PAGES}
+        )
         if unknown:
             raise SystemExit(f"unknown pages {unknown}: choose among {sorted(pages)}")
         pages = {name: page for name, page in pages.items() if name in only}
@@ -240,6 +243,62 @@ def _money_pages(clients: dict[str, Any], runs: int) -> dict[str, tuple[Any, str
             print(f"{name}: skipped, {url_name} does not resolve yet")
             continue
         pages[name] = (clients[reader], url, runs)
+    return pages
+
+
+# The staff-education pages (issue 14), timed once their URL names resolve. Targets: 50, 50 and 100 ms at the
+# corporate scale (45,000 staff: SCALE=corporate).
+LEARNING_PAGES = (
+    ("learning_home", "learning:home", "learner", None),
+    ("learning_module", "learning:module", "learner", "module"),
+    ("learning_dashboard", "learning:dashboard", "company_admin", None),
+)
+
+
+def _learning_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, int]]:
+    """The learner's home and a module of their open course (the demo learner), and the company's dashboard (its
+    learning admin, the partner's org admin); a page whose URL name does not resolve yet is skipped with a note."""
+    from django.urls import NoReverseMatch, reverse
+
+    from haven.learning.models import Assignment
+    from haven.organizations.models import Membership
+    from haven.organizations.roles import OrganizationKind, Role
+
+    admin = (
+        Membership.objects.dangerously_unscoped()
+        .filter(role=Role.ORG_ADMIN, organization__kind=OrganizationKind.CORPORATE_PARTNER, is_active=True)
+        .order_by("pk")
+        .select_related("user")
+        .first()
+    )
+    assignment = (
+        Assignment.objects.dangerously_unscoped()
+        .filter(staff__user__email="learner@haven.example", completed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if admin is None or assignment is None:
+        print("learning pages: skipped, the database has no company learning (generated before issue 14)")
+        return {}
+    readers: dict[str, Any] = {}
+    pages = {}
+    for name, url_name, reader, takes in LEARNING_PAGES:
+        # The module page's arguments as the learner's pages define them: (assignment, module position) first.
+        tries = [[assignment.pk, 1], [assignment.pk, 0], [assignment.pk]] if takes == "module" else [[]]
+        url = None
+        for args in tries:
+            try:
+                url = reverse(url_name, args=args)
+                break
+            except NoReverseMatch:
+                continue
+        if url is None:
+            print(f"{name}: skipped, {url_name} does not resolve yet")
+            continue
+        if reader not in readers:
+            user = admin.user if reader == "company_admin" else assignment.staff.user
+            readers[reader] = client_of(user.email)
+        pages[name] = (readers[reader], url, runs)
     return pages
 
 

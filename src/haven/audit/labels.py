@@ -59,6 +59,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "learning.question_create": _("Quiz question added"),
     "learning.question_update": _("Quiz question changed"),
     "learning.question_delete": _("Quiz question removed"),
+    "learning.overdue_export": _("Overdue staff downloaded"),
     "tranche.create": _("Tranche added to a grant"),
     "tranche.update": _("Tranche changed"),
     "tranche.delete": _("Tranche removed"),

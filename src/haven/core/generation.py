@@ -18,12 +18,19 @@ class Scale:
     children: int
     trainers: int
     learners: int
+    # The corporate partner's staff (the learners among them) and their child-protection learning.
+    staff: int
 
 
 SCALES = {
-    "demo": Scale("demo", cacs=20, clinicians=200, children=5_000, trainers=6, learners=60),
-    "program": Scale("program", cacs=500, clinicians=2_000, children=55_000, trainers=40, learners=600),
-    "national": Scale("national", cacs=960, clinicians=20_000, children=550_000, trainers=300, learners=3_000),
+    "demo": Scale("demo", cacs=20, clinicians=200, children=5_000, trainers=6, learners=60, staff=300),
+    "program": Scale("program", cacs=500, clinicians=2_000, children=55_000, trainers=40, learners=600, staff=3_000),
+    "national": Scale(
+        "national", cacs=960, clinicians=20_000, children=550_000, trainers=300, learners=3_000, staff=10_000
+    ),
+    # A large company's whole staff, for the staff-education pages; the workforce and care at the demo's sizes keep
+    # the database quick to make (their own benchmarks run at program scale).
+    "corporate": Scale("corporate", cacs=20, clinicians=200, children=5_000, trainers=6, learners=60, staff=45_000),
 }
 
 

@@ -85,6 +85,8 @@ class StaffMember(TenantModel):
         indexes = [
             models.Index(fields=["organization", "department"]),
             models.Index(fields=["organization", "country"]),
+            # The dashboard's fingerprint reads the latest change (learning/dashboard.py).
+            models.Index(fields=["organization", "updated_at"], name="staff_org_updated"),
         ]
 
     def __str__(self) -> str:
@@ -347,7 +349,15 @@ class Assignment(TenantModel):
             ),
             models.CheckConstraint(condition=Q(due_on__gte=models.F("assigned_on")), name="assignment_due_after"),
         ]
-        indexes = [models.Index(fields=["organization", "due_on"])]
+        indexes = [
+            models.Index(fields=["organization", "due_on"]),
+            # The dashboard's overdue list: a course's open assignments, the longest overdue first.
+            models.Index(
+                fields=["organization", "course", "due_on"],
+                condition=Q(completed_at__isnull=True, superseded_at__isnull=True),
+                name="assignment_open_by_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff_id} → {self.course_id} by {self.due_on}"

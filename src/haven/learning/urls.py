@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     views_certificates,
     views_courses,
+    views_dashboard,
     views_learner,
     views_policies,
     views_rules,
@@ -73,4 +74,6 @@ urlpatterns += [
     path("policies/versions/<int:version_id>/publish/", views_policies.policy_publish, name="policy_publish"),
     path("attest/<int:version_id>/", views_policies.attest, name="attest"),
     path("team/", views_team.team, name="team"),
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("dashboard/<int:course_id>/overdue.csv", views_dashboard.dashboard_csv, name="dashboard_csv"),
 ]

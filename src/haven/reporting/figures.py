@@ -23,6 +23,7 @@ from django.utils import timezone
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
 from haven.core import shares
 from haven.core.dates import add_months, month_of, quarter_end, quarter_of
+from haven.learning import selectors as learning
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
 from haven.training import funnel
@@ -431,7 +432,8 @@ class Progress:
 
 
 def progress(program: Program, work: Workforce, reached: Care) -> list[Progress]:
-    """Each target against the program's actual to date (whole program, every state)."""
+    """Each target against the program's actual to date (whole program, every state); corporate staff educated
+    too when the program counts them (:func:`counts_staff`)."""
     goal = targets(program)
     actual = {
         "clinicians_trained": work.by_month[-1][1] if work.by_month else 0,
@@ -439,7 +441,29 @@ def progress(program: Program, work: Workforce, reached: Care) -> list[Progress]
         "children_served": reached.by_month[-1][1] if reached.by_month else 0,
         "caregivers_served": reached.by_month[-1][2] if reached.by_month else 0,
     }
-    return [Progress(metric, goal.get(metric), actual[metric]) for metric in METRICS]
+    shown = [Progress(metric, goal.get(metric), actual[metric]) for metric in METRICS]
+    if counts_staff(program, goal):
+        shown.append(Progress(STAFF_EDUCATED, goal.get(STAFF_EDUCATED), staff_educated(program)))
+    return shown
+
+
+# -- Corporate staff educated ------------------------------------------------------------------------------------
+
+STAFF_EDUCATED = "staff_educated"
+
+
+def counts_staff(program: Program, goal: dict[str, int] | None = None) -> bool:
+    """Whether the program counts corporate staff educated: it has a target for them, or a company's learning
+    counts toward it."""
+    goal = targets(program) if goal is None else goal
+    return STAFF_EDUCATED in goal or learning.program_companies(program).exists()
+
+
+def staff_educated(program: Program, on: date | None = None) -> int:
+    """The corporate staff educated (the base course completed within its cycle) at the end of ``on``, over the
+    program's companies: a count of adults, exact like the clinicians. Departments and countries never leave the
+    company (its learning admin's dashboard): the program, the funder and the public see this total only."""
+    return learning.staff_educated(program, on)
 
 
 def series(work: Workforce, reached: Care) -> list[tuple[date, int, int, int, int]]:

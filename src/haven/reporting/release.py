@@ -276,6 +276,10 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
     cells.add("placed", work.placed, care=False)
     cells.whole("placed", ["trained"])
     cells.whole("trained", ["certified"])
+    # Corporate staff educated: adults, released exactly, the program's total only (never by company,
+    # department or country), and tied to nothing derived from care records.
+    if figures.counts_staff(program):
+        cells.add(figures.STAFF_EDUCATED, figures.staff_educated(program, until), care=False)
 
     # By quarter: what was new in each, and the running total.
     by_quarter = _quarterly(program, quarters, work, reached)

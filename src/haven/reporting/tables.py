@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
@@ -114,22 +115,36 @@ _TOTALS = {
 
 def _targets(cells: _Released) -> Rendered:
     goal = released_targets(cells.protected)
+    totals = dict(_TOTALS)
+    about = _(
+        "What the program has achieved since it began, against the goals set for it when the quarter was "
+        "released. A clinician is trained once they finished live training and the consultation calls; "
+        "certified once the national certification was awarded. A child (or a caregiver) is served from "
+        "their first treatment session with a clinician of the program."
+    )
+    # Corporate staff educated, in the releases that count them (a quarter released before keeps its cells).
+    if figures.STAFF_EDUCATED in cells.protected.values:
+        totals[figures.STAFF_EDUCATED] = figures.STAFF_EDUCATED
+        about = format_lazy(
+            "{} {}",
+            about,
+            _(
+                "A member of a partner company's staff is educated once they completed its child-protection "
+                "course within the course's yearly cycle; only the program's total is reported, never by company "
+                "or department."
+            ),
+        )
     return Rendered(
         "targets",
         _("Progress toward the targets"),
-        _(
-            "What the program has achieved since it began, against the goals set for it when the quarter was "
-            "released. A clinician is trained once they finished live training and the consultation calls; "
-            "certified once the national certification was awarded. A child (or a caregiver) is served from "
-            "their first treatment session with a clinician of the program."
-        ),
+        about,
         [Column(_("Goal")), Column(_("Achieved")), Column(_("Share of the target"), percent=True)],
         [
             (
                 _METRIC_LABELS[metric],
                 [goal.get(metric), cells.shown(key), _share(cells.shown(key), goal.get(metric))],
             )
-            for metric, key in _TOTALS.items()
+            for metric, key in totals.items()
         ],
     )
 
@@ -325,6 +340,7 @@ _METRIC_LABELS: dict[str, str | Promise] = {
     "clinicians_certified": _("Clinicians certified"),
     "children_served": _("Children served"),
     "caregivers_served": _("Caregivers served"),
+    figures.STAFF_EDUCATED: _("Corporate staff educated"),
 }
 
 
@@ -342,6 +358,9 @@ class PublicFigures:
     states: int | None
     target_trained: int | None
     target_children: int | None
+    # Corporate staff who completed the child-protection course (None: the program does not count them).
+    staff_educated: int | None = None
+    target_staff: int | None = None
 
 
 def public_figures(program: Program, today: date) -> PublicFigures | None:
@@ -367,6 +386,8 @@ def public_figures(program: Program, today: date) -> PublicFigures | None:
         states=sum(1 for key in states if report.protected.value(key) != 0),
         target_trained=goal.get("clinicians_trained"),
         target_children=goal.get("children_served"),
+        staff_educated=rounded.value(figures.STAFF_EDUCATED) if figures.STAFF_EDUCATED in rounded.values else None,
+        target_staff=goal.get(figures.STAFF_EDUCATED),
     )
 
 

@@ -81,6 +81,12 @@ NAVIGATION = (
     NavItem(_("Assignment rules"), "learning:rules", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
     NavItem(_("Policies"), "learning:policies", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
     NavItem(_("My team"), "learning:team", frozenset({Role.LEARNER}), COMPANY_ONLY, _manages_someone),
+    NavItem(
+        _("Dashboard"),
+        "learning:dashboard",
+        frozenset({Role.ORG_ADMIN}),
+        frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    ),
 )
 
 

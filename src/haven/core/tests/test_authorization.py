@@ -561,6 +561,10 @@ POLICY: dict[str, Rule] = {
     "learning:policy_publish": Rule("POST", frozenset(), kwargs=lambda w: {"version_id": 1}),
     "learning:attest": Rule("GET", frozenset(), kwargs=lambda w: {"version_id": 1}),
     "learning:team": Rule("GET", frozenset()),
+    # The company's learning admin is the org admin of a corporate partner; the world's org admin heads a CAC and
+    # gets 404 like everyone else (learning/tests/test_dashboard.py signs the company's admin in).
+    "learning:dashboard": Rule("GET", frozenset()),
+    "learning:dashboard_csv": Rule("GET", frozenset(), kwargs=lambda w: {"course_id": 1}),
 }
 
 

@@ -14,6 +14,7 @@ from haven.care import generate as care
 from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext
 from haven.grants import generate as grants
+from haven.learning import generate as learning
 from haven.organizations import generate as organizations
 from haven.organizations.models import Organization
 from haven.programs import generate as programs
@@ -21,10 +22,12 @@ from haven.reporting import generate as reporting
 from haven.training import generate as training
 
 # Every app's step, in the order their data depend on: certification needs the completed cases, and reporting
-# keeps what all of them wrote; the money pillar's grants wait for their figures.
+# keeps what all of them wrote; the money pillar's grants wait for their figures. The company's staff learning
+# needs only the organizations and the program its figure counts toward.
 STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     organizations.run,
     programs.run,
+    learning.run,
     training.run,
     care.run,
     training.certify,

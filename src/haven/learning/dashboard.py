@@ -1,0 +1,253 @@
+"""The company's staff-education figures, aggregated in the database (a few queries at any number of staff).
+
+One definition serves the learning admin's dashboard and the program's count (``reporting`` through
+``learning.selectors``): for one course, an **active** member of staff is
+
+- *assigned* when they have an assignment of the course that no new version replaced (open or completed);
+- *overdue* when their open assignment is past its due date;
+- *completed* (educated, for the base course) when they are assigned and have no open assignment: the refresh
+  opens a new assignment when a cycle ends, so a completion counts only within its cycle.
+
+A deactivated member is never counted as assigned or overdue; their history stays. *Attested* counts the active
+staff who attested the current (latest published) version of the company's policy.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from haven.core.dates import add_months
+from haven.organizations.models import Organization
+
+from .models import Assignment, Attestation, Certificate, Course, Policy, PolicyVersion, StaffMember
+
+BASE_COURSE = "child-protection"
+POLICY = "child-safeguarding-policy"
+MONTHS_SHOWN = 12
+
+
+@dataclass
+class Figures:
+    """The counts of one group of staff (a department, a country, or the whole company)."""
+
+    label: str
+    staff: int = 0
+    assigned: int = 0
+    completed: int = 0
+    overdue: int = 0
+    attested: int = 0
+
+    def add(self, other: "Figures") -> None:
+        self.staff += other.staff
+        self.assigned += other.assigned
+        self.completed += other.completed
+        self.overdue += other.overdue
+        self.attested += other.attested
+
+    @property
+    def completed_rate(self) -> float | None:
+        return self.completed / self.assigned if self.assigned else None
+
+    @property
+    def overdue_rate(self) -> float | None:
+        return self.overdue / self.assigned if self.assigned else None
+
+    @property
+    def attested_rate(self) -> float | None:
+        return self.attested / self.staff if self.staff else None
+
+
+@dataclass
+class Dashboard:
+    course: Course | None
+    policy_version: PolicyVersion | None
+    total: Figures
+    by_department: list[Figures] = field(default_factory=list)
+    by_country: list[Figures] = field(default_factory=list)
+    by_month: list[tuple[date, int]] = field(default_factory=list)
+    # The counts of each (department, country): the overdue list's count under any filter, with no query.
+    cells: dict[tuple[str, str], Figures] = field(default_factory=dict)
+
+    def overdue_count(self, *, department: str = "", country: str = "") -> int:
+        return sum(
+            cell.overdue
+            for (d, c), cell in self.cells.items()
+            if (not department or d == department) and (not country or c == country)
+        )
+
+
+def base_course(company: Organization) -> Course | None:
+    return Course.objects.in_org(company).filter(slug=BASE_COURSE).first()
+
+
+def current_policy_version(company: Organization) -> PolicyVersion | None:
+    """The latest published version of the company's safeguarding policy (or of its first policy)."""
+    versions = PolicyVersion.objects.in_org(company).filter(published_at__isnull=False)
+    policy = Policy.objects.in_org(company).filter(slug=POLICY).first() or Policy.objects.in_org(company).first()
+    if policy is None:
+        return None
+    return versions.filter(policy=policy).order_by("-number").first()
+
+
+def _current_assignments(company: Organization, course: Course) -> QuerySet[Assignment]:
+    return Assignment.objects.in_org(company).filter(course=course, superseded_at__isnull=True, staff__is_active=True)
+
+
+def educated_on(staff: QuerySet[StaffMember], on: date) -> int:
+    """How many of ``staff`` were educated at the end of ``on``: active then, with the base course completed by
+    then (an assignment no new version had replaced by then) and no assignment of it open then. On today this is
+    the dashboard's *completed* of the base course; on a quarter's end, what the quarter's release counts."""
+    course = Q(course__slug=BASE_COURSE)
+    not_replaced = Q(superseded_at__isnull=True) | Q(superseded_at__date__gt=on)
+    mine = {"organization": OuterRef("organization"), "staff": OuterRef("pk")}
+    done = Assignment.objects.filter(course, not_replaced, completed_at__date__lte=on, **mine)
+    open_then = Assignment.objects.filter(
+        course,
+        not_replaced,
+        Q(completed_at__isnull=True) | Q(completed_at__date__gt=on),
+        assigned_on__lte=on,
+        **mine,
+    )
+    active_then = Q(is_active=True) | Q(deactivated_at__date__gt=on)
+    return staff.filter(active_then, Exists(done), ~Exists(open_then)).count()
+
+
+def figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:
+    """Counts by department and by country, and completions per month: four queries, grouped in the database by
+    department and country together (a few hundred rows at most) and folded here."""
+    today = today or timezone.localdate()
+    version = current_policy_version(company)
+    cells: dict[tuple[str, str], Figures] = defaultdict(lambda: Figures(""))
+    staff = StaffMember.objects.in_org(company).filter(is_active=True)
+    for row in staff.values("department", "country").annotate(n=Count("pk")).order_by():
+        cells[(row["department"], row["country"])].staff = row["n"]
+    if course is not None:
+        rows = (
+            _current_assignments(company, course)
+            .values("staff__department", "staff__country")
+            .annotate(
+                assigned=Count("staff_id", distinct=True),
+                open=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True)),
+                overdue=Count("staff_id", distinct=True, filter=Q(completed_at__isnull=True, due_on__lt=today)),
+            )
+            .order_by()
+        )
+        for row in rows:
+            cell = cells[(row["staff__department"], row["staff__country"])]
+            cell.assigned, cell.completed, cell.overdue = row["assigned"], row["assigned"] - row["open"], row["overdue"]
+    if version is not None:
+        attested = (
+            Attestation.objects.in_org(company)
+            .filter(version=version, staff__is_active=True)
+            .values("staff__department", "staff__country")
+            .annotate(n=Count("staff_id", distinct=True))
+            .order_by()
+        )
+        for row in attested:
+            cells[(row["staff__department"], row["staff__country"])].attested = row["n"]
+    total = Figures("")
+    departments: dict[str, Figures] = {}
+    countries: dict[str, Figures] = {}
+    for (department, country), cell in cells.items():
+        total.add(cell)
+        departments.setdefault(department, Figures(department)).add(cell)
+        countries.setdefault(country, Figures(country)).add(cell)
+    return Dashboard(
+        course=course,
+        policy_version=version,
+        total=total,
+        by_department=[departments[k] for k in sorted(departments)],
+        by_country=[countries[k] for k in sorted(countries)],
+        by_month=completions_by_month(company, course, today=today) if course is not None else [],
+        cells=dict(cells),
+    )
+
+
+# -- Cached behind what changes them -----------------------------------------------------------------------------
+
+CACHE_SECONDS = 5 * 60
+
+
+def cached_figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:
+    """:func:`figures`, cached under the day and a fingerprint of the writes they read (:func:`fingerprint`): a
+    new member of staff or a change to one (department, country, leaving), an assignment made, a completion (its
+    certificate), an attestation, a policy version published each give new figures at once. A write that moves
+    none of these (an assignment edited in place without a certificate) shows within ``CACHE_SECONDS``."""
+    today = today or timezone.localdate()
+    key = f"learning:figures:{company.pk}:{course.pk if course else 0}:{today.isoformat()}:{fingerprint(company)}"
+    found = cache.get(key)
+    if not isinstance(found, Dashboard):
+        found = figures(company, course, today=today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def fingerprint(company: Organization) -> str:
+    """The latest of each write the figures read: six index-backed maxima in one statement (plain SQL: compiling
+    six ORM subqueries cost more than running them)."""
+    latest = [
+        (StaffMember, "id"),
+        (StaffMember, "updated_at"),
+        (Assignment, "id"),
+        (Certificate, "id"),
+        (Attestation, "id"),
+        (PolicyVersion, "id"),
+    ]
+    quote = connection.ops.quote_name
+    # Table and column names come from the models' own metadata, quoted; the company goes as a parameter.
+    sql = "SELECT {}".format(  # noqa: S608
+        ", ".join(
+            f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)} WHERE {quote('organization_id')} = %s)"  # noqa: S608
+            for model, column in latest
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [company.pk] * len(latest))
+        row = cursor.fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
+
+
+def completions_by_month(company: Organization, course: Course, *, today: date) -> list[tuple[date, int]]:
+    """Completions of the course in each of the last twelve months, the months with none included: one query of
+    twelve conditional counts over plain comparisons (no date function per row), months in the current zone."""
+    months = [add_months(today.replace(day=1), -n) for n in range(MONTHS_SHOWN - 1, -1, -1)]
+    edges = [_midnight(month) for month in [*months, add_months(months[-1], 1)]]
+    counts = (
+        Assignment.objects.in_org(company)
+        .filter(course=course, completed_at__gte=edges[0], completed_at__lt=edges[-1])
+        .aggregate(
+            **{
+                f"m{n}": Count("pk", filter=Q(completed_at__gte=edges[n], completed_at__lt=edges[n + 1]))
+                for n in range(MONTHS_SHOWN)
+            }
+        )
+    )
+    return [(month, counts[f"m{n}"]) for n, month in enumerate(months)]
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def overdue(
+    company: Organization,
+    course: Course,
+    *,
+    department: str = "",
+    country: str = "",
+    today: date | None = None,
+) -> QuerySet[Assignment]:
+    """The open, past-due assignments of active staff, the longest overdue first, with who they are."""
+    today = today or timezone.localdate()
+    found = _current_assignments(company, course).filter(completed_at__isnull=True, due_on__lt=today)
+    if department:
+        found = found.filter(staff__department=department)
+    if country:
+        found = found.filter(staff__country=country)
+    return found.select_related("staff__user", "staff__manager__user").order_by("due_on", "pk")

@@ -23,6 +23,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import memberships_provision_bulk
 
+from . import rules
 from .models import Language, StaffMember
 from .scim_protocol import language_of
 from .services import check_company
@@ -272,6 +273,9 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     ]
     update_rows(StaffMember, ["manager"], managers)
     roles = memberships_provision_bulk(actor=actor, organization=company, role=Role.LEARNER, give=given, end=ended)
+    # The new and changed staff get the courses the company's rules give them (a department or country may change).
+    touched = [ids[row.key] for row in result.rows if outcome_of[row.line] in (CREATE, UPDATE)]
+    assigned = rules.assign(company, timezone.localdate(), staff_ids=set(touched)).created if touched else 0
     audit.record(
         actor=actor,
         action="staff.import",
@@ -284,6 +288,7 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
             "unchanged": result.count(UNCHANGED),
             "roles_given": roles[0],
             "roles_ended": roles[1],
+            "assigned": assigned,
         },
     )
     del file_name  # named on the page, not in the log

@@ -18,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,8 +37,11 @@ def site_url() -> str:
     return getattr(settings, "HAVEN_SITE_URL", "https://haven.example").rstrip("/")
 
 
-def learner_link() -> str:
-    return f"{site_url()}/learning/"
+def learner_link(assignment_id: int | None = None) -> str:
+    """The learner's home, or the course page of one assignment."""
+    if assignment_id is None:
+        return site_url() + reverse("learning:home")
+    return site_url() + reverse("learning:course", args=[assignment_id])
 
 
 @dataclasses.dataclass
@@ -94,7 +98,7 @@ def send_for(company: Organization, today: date) -> ReminderCounts:
             "course": title,
             "due_on": assignment.due_on,
             "late": kind == ReminderKind.AFTER,
-            "link": learner_link(),
+            "link": learner_link(assignment.pk),
         }
         with transaction.atomic():
             LearningReminder.objects.create(
@@ -162,7 +166,7 @@ def _digests(company: Organization, today: date, open_assignments: list[Assignme
 
 
 def team_link() -> str:
-    return f"{site_url()}/learning/team/"
+    return site_url() + reverse("learning:team")
 
 
 def send_all(today: date) -> dict[int, ReminderCounts]:

@@ -295,4 +295,8 @@ def staff_provision(
         if manager_id is not None
         else None
     )
-    return staff_manager_set(actor=actor, staff=staff, manager=manager)
+    staff = staff_manager_set(actor=actor, staff=staff, manager=manager)
+    from . import rules  # the engine reads the services' company check: imported here, not at the top
+
+    rules.assign(organization, timezone.localdate(), staff_ids={staff.pk})  # the courses the rules give them
+    return staff

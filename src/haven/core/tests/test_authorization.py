@@ -542,30 +542,96 @@ POLICY: dict[str, Rule] = {
     "scim:group": Rule("GET", ALL_ROLES, kwargs=lambda w: {"scim_id": "1"}, anonymous=401, ok=401),
     # The staff pages: a corporate partner's org admin only (the world's org admin is a CAC's: 404, as for everyone
     # else); learning/tests/test_views_staff.py walks them as the company's learning admin.
-    "learning:staff_list": Rule("GET", frozenset()),
-    "learning:staff_detail": Rule("GET", frozenset(), kwargs=lambda w: {"staff_id": 1}),
-    "learning:scim_tokens": Rule("GET", frozenset()),
-    "learning:scim_token_revoke": Rule("GET", frozenset(), kwargs=lambda w: {"token_id": 1}),
-    "learning:staff_import": Rule("GET", frozenset()),
-    "learning:staff_import_confirm": Rule("POST", frozenset()),
+    "learning:staff_list": Rule("GET", frozenset(), company_admin=True),
+    "learning:staff_detail": Rule(
+        "GET", frozenset(), kwargs=lambda w: {"staff_id": _company_records(w)["staff"]}, company_admin=True, scoped=True
+    ),
+    "learning:scim_tokens": Rule("GET", frozenset(), company_admin=True),
+    "learning:scim_token_revoke": Rule(
+        "GET", frozenset(), kwargs=lambda w: {"token_id": _company_records(w)["token"]}, company_admin=True, scoped=True
+    ),
+    "learning:staff_import": Rule("GET", frozenset(), company_admin=True),
+    "learning:staff_import_confirm": Rule("POST", frozenset(), company_admin=True, ok=302),
     # Assignment rules and policies: the corporate partner's org admin only (the world's org admin is a CAC's: 404;
     # learning/tests/test_rules_views.py and test_policies.py sign in the company's). A learner attests; the team
     # page is a manager's (a learner with reports: learning/tests/test_team.py); the world's learner has neither.
-    "learning:rules": Rule("GET", frozenset()),
-    "learning:rule_create": Rule("GET", frozenset()),
-    "learning:rule_edit": Rule("GET", frozenset(), kwargs=lambda w: {"rule_id": 1}),
-    "learning:rule_deactivate": Rule("GET", frozenset(), kwargs=lambda w: {"rule_id": 1}),
-    "learning:rule_reactivate": Rule("POST", frozenset(), kwargs=lambda w: {"rule_id": 1}),
-    "learning:policies": Rule("GET", frozenset()),
-    "learning:policy": Rule("GET", frozenset(), kwargs=lambda w: {"policy_id": 1}),
-    "learning:policy_publish": Rule("POST", frozenset(), kwargs=lambda w: {"version_id": 1}),
-    "learning:attest": Rule("GET", frozenset(), kwargs=lambda w: {"version_id": 1}),
+    "learning:rules": Rule("GET", frozenset(), company_admin=True),
+    "learning:rule_create": Rule("GET", frozenset(), company_admin=True),
+    "learning:rule_edit": Rule(
+        "GET", frozenset(), kwargs=lambda w: {"rule_id": _company_records(w)["rule"]}, company_admin=True, scoped=True
+    ),
+    "learning:rule_deactivate": Rule(
+        "GET", frozenset(), kwargs=lambda w: {"rule_id": _company_records(w)["rule"]}, company_admin=True, scoped=True
+    ),
+    "learning:rule_reactivate": Rule(
+        "POST",
+        frozenset(),
+        kwargs=lambda w: {"rule_id": _company_records(w)["rule"]},
+        company_admin=True,
+        ok=302,
+        scoped=True,
+    ),
+    "learning:policies": Rule("GET", frozenset(), company_admin=True),
+    "learning:policy": Rule(
+        "GET",
+        frozenset(),
+        kwargs=lambda w: {"policy_id": _company_records(w)["policy"]},
+        company_admin=True,
+        scoped=True,
+    ),
+    "learning:policy_publish": Rule(
+        "POST",
+        frozenset(),
+        kwargs=lambda w: {"version_id": _company_records(w)["policy_version"]},
+        company_admin=True,
+        ok=302,
+        scoped=True,
+    ),
+    "learning:attest": Rule("GET", frozenset(), kwargs=lambda w: {"version_id": _company_records(w)["policy_version"]}),
     "learning:team": Rule("GET", frozenset()),
     # The company's learning admin is the org admin of a corporate partner; the world's org admin heads a CAC and
     # gets 404 like everyone else (learning/tests/test_dashboard.py signs the company's admin in).
-    "learning:dashboard": Rule("GET", frozenset()),
-    "learning:dashboard_csv": Rule("GET", frozenset(), kwargs=lambda w: {"course_id": 1}),
+    "learning:dashboard": Rule("GET", frozenset(), company_admin=True),
+    "learning:dashboard_csv": Rule(
+        "GET",
+        frozenset(),
+        kwargs=lambda w: {"course_id": _company_records(w)["course"]},
+        company_admin=True,
+        scoped=True,
+    ),
 }
+
+
+def _company_records(world: World) -> dict[str, int]:
+    """A member of staff, a course with a rule, a draft policy and a provisioning token of the company the world's
+    learners work for (made once per world): the records its learning admin's pages name."""
+    from haven.learning import services as learning_services
+    from haven.learning.models import AssignmentRule, Course, Policy, PolicyVersion, ScimToken
+
+    made = vars(world)
+    if "company_records" not in made:
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+        staff = learning_services.staff_save(
+            actor=None,
+            organization=company,
+            fields=learning_services.StaffFields(user_name="ada@company.example", email="ada@company.example"),
+        )
+        course = Course.objects.create(organization=company, slug="records", title_en="Records")
+        rule = AssignmentRule.objects.create(organization=company, course=course)
+        policy = Policy.objects.create(organization=company, slug="policy", title_en="Policy")
+        version = PolicyVersion.objects.create(organization=company, policy=policy, number=1, body_en="We protect.")
+        token = ScimToken.objects.create(
+            organization=company, label="Okta", digest="0" * 64, prefix="0000", created_by=staff.user
+        )
+        made["company_records"] = {
+            "staff": staff.pk,
+            "course": course.pk,
+            "rule": rule.pk,
+            "policy": policy.pk,
+            "policy_version": version.pk,
+            "token": token.pk,
+        }
+    return made["company_records"]
 
 
 def _course_draft(world: World) -> dict[str, int]:

@@ -31,6 +31,8 @@ def _manages_someone(membership: Any) -> bool:
     return learning_selectors.is_manager(membership)
 
 
+CHAPTER_OR_CAC = frozenset({OrganizationKind.STATE_CHAPTER, OrganizationKind.CAC})
+
 NAVIGATION = (
     NavItem(_("Home"), "shell:home", frozenset(Role.values)),
     NavItem(_("Programs"), "programs:list", frozenset({Role.PROGRAM_ADMIN, Role.FUNDER_VIEWER})),
@@ -40,8 +42,9 @@ NAVIGATION = (
     NavItem(_("Funder reports"), "reporting:reports", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Workforce"), "training:workforce", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
-    NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN})),
-    NavItem(_("Our state"), "reporting:state", frozenset({Role.ORG_ADMIN})),
+    # The workforce's pages of a chapter's or a CAC's admin: never a company's (its staff see no workforce page).
+    NavItem(_("My staff"), "training:staff", frozenset({Role.ORG_ADMIN}), CHAPTER_OR_CAC),
+    NavItem(_("Our state"), "reporting:state", frozenset({Role.ORG_ADMIN}), CHAPTER_OR_CAC),
     NavItem(_("My path"), "training:my_path", frozenset({Role.CLINICIAN})),
     NavItem(_("Caseload"), "care:caseload", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),
     NavItem(_("Critical answers"), "care:alerts", frozenset({Role.CLINICIAN, Role.ORG_ADMIN}), CAC_ONLY),

@@ -39,7 +39,8 @@ from haven.training.models import Cohort, CohortTrainer, Enrollment
 pytestmark = pytest.mark.browser
 
 CHAPTER_ADMIN = "chapter_admin"
-ACTORS = [ANONYMOUS, *Role.values, CHAPTER_ADMIN]
+COMPANY_ADMIN = "company_admin"  # the corporate partner's org admin: its learning admin
+ACTORS = [ANONYMOUS, *Role.values, CHAPTER_ADMIN, COMPANY_ADMIN]
 LANGUAGES = ["en", "fr"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -143,6 +144,8 @@ def _pages(actor: str, world: World) -> list[Page]:
             allowed = rule.anonymous == 200
         elif actor == CHAPTER_ADMIN:
             allowed = Role.ORG_ADMIN in rule.allowed and rule.ok == 200 and name not in CAC_PAGES
+        elif actor == COMPANY_ADMIN:
+            allowed = rule.company_admin and rule.ok == 200
         else:
             allowed = actor in rule.allowed and rule.ok == 200
         if allowed:
@@ -174,7 +177,9 @@ def walk(django_db_setup: None, django_db_blocker: Any) -> Generator[Walk]:
     with django_db_blocker.unblock():
         call_command("generate", scale="demo", seed=1, verbosity=0)
         world, chapter_admin = _demo_world()
-        users = {**world.members, CHAPTER_ADMIN: chapter_admin}
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+        company_admin = Membership.objects.in_org(company).filter(role=Role.ORG_ADMIN, is_active=True).first().user
+        users = {**world.members, CHAPTER_ADMIN: chapter_admin, COMPANY_ADMIN: company_admin}
         sessions = {
             actor: sign_in_client(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
             for actor, user in users.items()

@@ -19,7 +19,7 @@ from haven.programs.models import Program, ProgramFunder
 from haven.programs.selectors import programs_visible_to
 from haven.reporting import selectors as reporting_selectors
 
-from . import ecb, ledger, rates
+from . import ecb, ledger, rates, version
 from .models import (
     BudgetCategory,
     BudgetLine,
@@ -731,6 +731,16 @@ def grant_reports_section(grant: Grant, today: date) -> dict[str, object]:
 
 
 # -- The money figures' facts (reporting.money reads these) --------------------------------------------------------
+
+MONEY_CACHE_SECONDS = version.TIMEOUT
+
+
+def money_version(program: Program) -> str:
+    """The token the program's money figures are cached under: it moves with every write to its money
+    (``version``), inside the writing transaction, so a figure cached under it is never older than the last commit."""
+    return version.current(program)
+
+
 # A fixed number of queries, whatever the number of payments, receipts or reports: every sum is made in the
 # database, grouped by fund or grant, kind and month (a figure's quarters are made of its months).
 

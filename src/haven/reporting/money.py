@@ -22,12 +22,14 @@ with it, since the count could be worked back from the cost and the money paid.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -223,7 +225,18 @@ def _spread(amount: Money, starts_on: date, ends_on: date, on: date) -> Money:
 
 
 def books(program: Program, *, as_of: date, funder_id: int | None = None) -> Books:
-    """The program's money as of the end of ``as_of``: every fund of the program, or only ``funder_id``'s."""
+    """The program's money as of the end of ``as_of``: every fund of the program, or only ``funder_id``'s. Cached
+    under the program's money version, which every write to its money moves in its transaction: never older than
+    the last commit. What a funder is shown of it still goes through ``release`` and ``disclosure`` (the costs)."""
+    key = f"reporting:money:{program.pk}:{grants.money_version(program)}:{as_of}:{funder_id}"
+    found: Books | None = cache.get(key)
+    if found is None:
+        found = _books(program, as_of=as_of, funder_id=funder_id)
+        cache.set(key, found, grants.MONEY_CACHE_SECONDS)
+    return found
+
+
+def _books(program: Program, *, as_of: date, funder_id: int | None) -> Books:
     facts = grants.money_facts(program, funder_id=funder_id, until=as_of)
     funds = {fund.id: fund for fund in facts.funds}
     ledger: dict[tuple[str, int, str], int] = defaultdict(int)
@@ -438,6 +451,10 @@ class MoneyTable:
     explanation: str | Promise
     columns: list[str | Promise]
     rows: list[tuple[str | Promise, list[Cell]]] = field(default_factory=list)
+    page: Page[Any] | None = None  # set when the rows are one page of a longer list (the grants on a page)
+
+
+GRANTS_PER_PAGE = 50
 
 
 def _funds_table(book: Books) -> MoneyTable:
@@ -486,7 +503,14 @@ GRANT_COLUMNS: list[str | Promise] = [
 ]
 
 
-def _grants_table(book: Books) -> MoneyTable:
+def _grants_table(book: Books, page: str | None) -> MoneyTable:
+    """Every grant (a download), or one page of them (``page``: its number as asked, a page shows
+    ``GRANTS_PER_PAGE``), then the total of all grants on every page."""
+    shown: Page[GrantMoney] | None = None
+    grants: Sequence[GrantMoney] = book.grants
+    if page is not None:
+        shown = Paginator(book.grants, GRANTS_PER_PAGE, allow_empty_first_page=True).get_page(page)
+        grants = list(shown.object_list)
     table = MoneyTable(
         "grants",
         _("Grants"),
@@ -495,8 +519,9 @@ def _grants_table(book: Books) -> MoneyTable:
             "accepted financial reports) and remaining (committed and not yet paid)."
         ),
         [_("Grantee"), _("State"), *GRANT_COLUMNS],
+        page=shown,
     )
-    for grant in book.grants:
+    for grant in grants:
         values = {figure: getattr(grant, figure) for figure in GRANT_FIGURES}
         table.rows.append((grant.facts.purpose, [grant.facts.grantee, grant.facts.state, *_grant_cells(values)]))
     table.rows.append((_("All grants"), ["", "", *_grant_cells({f: book.total(f) for f in GRANT_FIGURES})]))
@@ -604,24 +629,25 @@ def _pace_table(book: Books, plan: Projection | None) -> MoneyTable:
     )
 
 
-def admin_tables(book: Books, costs: list[Cost], plan: Projection) -> list[MoneyTable]:
+def admin_tables(book: Books, costs: list[Cost], plan: Projection, *, page: str | None = None) -> list[MoneyTable]:
+    """The program admin's tables: the grants' table whole, or one ``page`` of it (a page's number, as asked)."""
     return [
         _funds_table(book),
         _pace_table(book, plan),
         _costs_table(costs, funder=False),
         _states_table(book),
         _quarters_table(book),
-        _grants_table(book),
+        _grants_table(book, page),
     ]
 
 
-def funder_tables(book: Books, costs: list[Cost]) -> list[MoneyTable]:
+def funder_tables(book: Books, costs: list[Cost], *, page: str | None = None) -> list[MoneyTable]:
     return [
         _funds_table(book),
         _costs_table(costs, funder=True),
         _states_table(book),
         _quarters_table(book),
-        _grants_table(book),
+        _grants_table(book, page),
     ]
 
 
@@ -641,15 +667,16 @@ class AdminMoney:
     tables: list[MoneyTable]
 
 
-def admin_money(program: Program, *, today: date) -> AdminMoney:
-    """The program admin's money page: every fund, as of today, costs over the program's unsuppressed counts."""
+def admin_money(program: Program, *, today: date, page: str | None = None) -> AdminMoney:
+    """The program admin's money page: every fund, as of today, costs over the program's unsuppressed counts. With
+    ``page``, the grants' table holds that page of the grants (the page); without, every grant (the downloads)."""
     book = books(program, as_of=today, funder_id=None)
     whole = figures.Filters()
     work = figures.workforce(program, whole, today=today)
     reached = figures.care(program, whole, today=today)
     costs = program_costs(book, work, reached)
     plan = projection(book, work, today=today)
-    return AdminMoney(book, costs, plan, admin_tables(book, costs, plan))
+    return AdminMoney(book, costs, plan, admin_tables(book, costs, plan, page=page))
 
 
 @dataclass(frozen=True)
@@ -660,13 +687,13 @@ class FunderMoney:
     tables: list[MoneyTable]
 
 
-def funder_money(program: Program, quarter: date, *, funder_id: int | None) -> FunderMoney:
+def funder_money(program: Program, quarter: date, *, funder_id: int | None, page: str | None = None) -> FunderMoney:
     """A funder's money as of the end of a released ``quarter``: only its own funds (``funder_id``; None for the
-    program's staff, who see every fund), costs over the quarter's released counts."""
+    program's staff, who see every fund), costs over the quarter's released counts; ``page`` as ``admin_money``."""
     book = books(program, as_of=quarter_end(quarter), funder_id=funder_id)
     report = tables.funder_report(program, quarter)
     costs = released_costs(book, report.protected)
-    return FunderMoney(book, costs, quarter, funder_tables(book, costs))
+    return FunderMoney(book, costs, quarter, funder_tables(book, costs, page=page))
 
 
 def report_money(report: tables.FunderReport, *, funder_id: int | None = None) -> list[MoneyTable]:

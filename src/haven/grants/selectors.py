@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -745,8 +745,7 @@ def money_version(program: Program) -> str:
 # database, grouped by fund or grant, kind and month (a figure's quarters are made of its months).
 
 
-@dataclass(frozen=True)
-class FundFacts:
+class FundFacts(NamedTuple):
     id: int
     name: str
     funder_id: int
@@ -756,8 +755,7 @@ class FundFacts:
     ends_on: date
 
 
-@dataclass(frozen=True)
-class GrantFacts:
+class GrantFacts(NamedTuple):
     id: int
     fund_id: int
     purpose: str

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -64,6 +64,10 @@ class Sums:
 
     def _nonzero(self) -> tuple[tuple[str, int], ...]:
         return tuple(item for item in self.minor if item[1])
+
+    def __reduce__(self) -> tuple[type["Sums"], tuple[tuple[tuple[str, int], ...]]]:
+        # Cached figures are pickled: made again from their plain tuple, faster than a frozen dataclass's state.
+        return (Sums, (self.minor,))
 
     @classmethod
     def of(cls, amounts: Iterable[Money]) -> "Sums":
@@ -104,15 +108,36 @@ def divide(amount: Money, count: Decimal | int) -> Money:
 # -- The books of a program, as of a day --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GrantMoney:
+class GrantMoney(NamedTuple):
+    """A grant's money in minor units (plain numbers, cheap to cache); its figures as ``Money`` by name."""
+
     facts: grants.GrantFacts
     fund: grants.FundFacts
-    committed: Money  # the grant's currency
-    committed_fund: Money  # the fund's currency
-    paid: Money
-    paid_fund: Money
-    spent: Money
+    committed_minor: int  # the grant's currency
+    committed_fund_minor: int  # the fund's currency
+    paid_minor: int
+    paid_fund_minor: int
+    spent_minor: int
+
+    @property
+    def committed(self) -> Money:
+        return Money(self.committed_minor, self.facts.currency)
+
+    @property
+    def committed_fund(self) -> Money:
+        return Money(self.committed_fund_minor, self.fund.currency)
+
+    @property
+    def paid(self) -> Money:
+        return Money(self.paid_minor, self.facts.currency)
+
+    @property
+    def paid_fund(self) -> Money:
+        return Money(self.paid_fund_minor, self.fund.currency)
+
+    @property
+    def spent(self) -> Money:
+        return Money(self.spent_minor, self.facts.currency)
 
     @property
     def remaining(self) -> Money:
@@ -155,9 +180,13 @@ class QuarterMoney:
 QUARTER_FIGURES = ("committed", "committed_fund", "received", "arrived", "paid", "paid_fund", "spent")
 
 
+FUND_FIGURES = ("received", "arrived", "pledged", "left_to_commit")
+
+
 @dataclass(frozen=True)
 class Books:
-    """Every money figure of a program (or of one funder's funds) as of a day."""
+    """Every money figure of a program (or of one funder's funds) as of a day. Built once per money version
+    (``books``): the sums every page shows are made then (``_sum_up``) and kept with it."""
 
     program: Program
     as_of: date
@@ -165,13 +194,21 @@ class Books:
     funds: list[FundMoney]
     grants: list[GrantMoney]
     quarters: list[QuarterMoney]
+    totals: dict[str, Sums] = field(default_factory=dict)  # figure -> its total (``total``)
+    states: list[tuple[str, dict[str, Sums]]] = field(default_factory=list)  # ``by_state``
+    plans: dict[date, Sums] = field(default_factory=dict)  # day -> ``planned`` on it, for the days the pages show
+    plans_fund: dict[date, Sums] = field(default_factory=dict)
 
     def total(self, figure: str) -> Sums:
-        if figure in ("received", "arrived", "pledged", "left_to_commit"):
+        if figure in self.totals:
+            return self.totals[figure]
+        if figure in FUND_FIGURES:
             return Sums.of(getattr(fund, figure) for fund in self.funds)
         return Sums.of(getattr(grant, figure) for grant in self.grants)
 
     def by_state(self) -> list[tuple[str, dict[str, Sums]]]:
+        if self.states:
+            return self.states
         states: dict[str, list[GrantMoney]] = defaultdict(list)
         for grant in self.grants:
             states[grant.facts.state or "—"].append(grant)
@@ -198,6 +235,8 @@ class Books:
 
     def planned(self, on: date) -> Sums:
         """Each grant's amount spread evenly over its days, to the end of ``on``."""
+        if on in self.plans:
+            return self.plans[on]
         return Sums.of(
             _spread(Money(g.facts.amount_minor, g.facts.currency), g.facts.starts_on, g.facts.ends_on, on)
             for g in self.grants
@@ -205,6 +244,8 @@ class Books:
 
     def planned_fund(self, on: date) -> Sums:
         """Each fund's amount spread evenly over its days, to the end of ``on``."""
+        if on in self.plans_fund:
+            return self.plans_fund[on]
         return Sums.of(_spread(fund.pledged, fund.facts.starts_on, fund.facts.ends_on, on) for fund in self.funds)
 
     def projected(self, figure: str) -> Sums:
@@ -264,16 +305,16 @@ def _books(program: Program, *, as_of: date, funder_id: int | None) -> Books:
             GrantMoney(
                 facts=grant,
                 fund=fund,
-                committed=Money(committed, grant.currency),
-                committed_fund=_committed_in_fund(grant, fund, released),
-                paid=Money(grant_paid, grant.currency),
-                paid_fund=Money(paid_fund, fund.currency),
-                spent=Money(spent[grant.id], grant.currency),
+                committed_minor=committed,
+                committed_fund_minor=_committed_in_fund(grant, fund, released).minor,
+                paid_minor=grant_paid,
+                paid_fund_minor=paid_fund,
+                spent_minor=spent[grant.id],
             )
         )
     paid_by_fund: dict[int, int] = defaultdict(int)
     for row in grant_rows:
-        paid_by_fund[row.fund.id] += row.paid_fund.minor
+        paid_by_fund[row.fund.id] += row.paid_fund_minor
     fund_rows = [
         FundMoney(
             facts=fund,
@@ -289,7 +330,19 @@ def _books(program: Program, *, as_of: date, funder_id: int | None) -> Books:
     ]
     result = Books(program, as_of, facts.currency, fund_rows, grant_rows, [])
     result.quarters.extend(_quarters(result, facts))
+    _sum_up(result)
     return result
+
+
+def _sum_up(book: Books) -> None:
+    """Make the sums the pages and downloads show (totals, states, the plan on the book's day and at the
+    program's end) once, when the books are built: they are cached with them."""
+    for figure in (*GRANT_FIGURES, *FUND_FIGURES):
+        book.totals[figure] = book.total(figure)
+    book.states.extend(book.by_state())
+    for day in (book.as_of, book.program.ends_on):
+        book.plans[day] = book.planned(day)
+    book.plans_fund[book.as_of] = book.planned_fund(book.as_of)
 
 
 def _committed_in_fund(grant: grants.GrantFacts, fund: grants.FundFacts, released: int) -> Money:
@@ -673,7 +726,7 @@ def admin_money(program: Program, *, today: date, page: str | None = None) -> Ad
     book = books(program, as_of=today, funder_id=None)
     whole = figures.Filters()
     work = figures.workforce(program, whole, today=today)
-    reached = figures.care(program, whole, today=today)
+    reached = figures.care_totals(program, whole)
     costs = program_costs(book, work, reached)
     plan = projection(book, work, today=today)
     return AdminMoney(book, costs, plan, admin_tables(book, costs, plan, page=page))

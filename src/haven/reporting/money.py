@@ -21,6 +21,7 @@ are the released quarter's (``release``, ``tables.funder_report``), and a cost w
 with it, since the count could be worked back from the cost and the money paid.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -262,7 +263,14 @@ def _spread(amount: Money, starts_on: date, ends_on: date, on: date) -> Money:
     elapsed = min(max((on - starts_on).days + 1, 0), days)
     if elapsed in (0, days):
         return amount if elapsed else Money.zero(amount.currency)
-    return allocate(amount, [elapsed, days - elapsed])[0]
+    # ``allocate(amount, [elapsed, days - elapsed])[0]`` in whole numbers (it is called for every grant and quarter):
+    # the floored share, and the unit left over when its remainder is at least the other part's (the earliest
+    # part wins a tie).
+    units = abs(amount.minor)
+    share, remainder = divmod(units * elapsed, days)
+    if remainder and 2 * remainder >= days:
+        share += 1
+    return Money(share if amount.minor >= 0 else -share, amount.currency)
 
 
 def books(program: Program, *, as_of: date, funder_id: int | None = None) -> Books:
@@ -376,18 +384,22 @@ def _quarters(result: Books, facts: grants.MoneyFacts) -> list[QuarterMoney]:
         if grant_id in grant_of:
             monthly["spent"].append((month, Money(amount, grant_of[grant_id].facts.currency)))
     quarters = figures.program_quarters(result.program, min(result.as_of, result.program.ends_on))
+    if not quarters:
+        return []
+    # Each month's amounts go to its quarter (a month before the program's first quarter to the first, one after
+    # the last to none); the running totals add the quarters up in order.
+    into: dict[str, list[list[Money]]] = {figure: [[] for _q in quarters] for figure in QUARTER_FIGURES}
+    for figure in QUARTER_FIGURES:
+        for month, moved in monthly[figure]:
+            if month <= quarter_end(quarters[-1]):
+                into[figure][max(bisect_right(quarters, month) - 1, 0)].append(moved)
     rows = []
+    running = dict.fromkeys(QUARTER_FIGURES, Sums())
     for index, quarter in enumerate(quarters):
-        last = quarter_end(quarter)
-        first = quarter if index else date.min
-        new = {
-            figure: Sums.of(amount for month, amount in monthly[figure] if first <= month <= last)
-            for figure in QUARTER_FIGURES
-        }
-        to_date = {
-            figure: Sums.of(amount for month, amount in monthly[figure] if month <= last) for figure in QUARTER_FIGURES
-        }
-        rows.append(QuarterMoney(quarter, new, to_date, result.planned(min(last, result.program.ends_on))))
+        new = {figure: Sums.of(into[figure][index]) for figure in QUARTER_FIGURES}
+        running = {figure: running[figure] + new[figure] for figure in QUARTER_FIGURES}
+        plan = result.planned(min(quarter_end(quarter), result.program.ends_on))
+        rows.append(QuarterMoney(quarter, new, running, plan))
     return rows
 
 

@@ -799,3 +799,21 @@ def test_the_grants_table_is_paged_with_the_total_of_every_grant_on_each_page(
     export = "/reporting/money/export.csv" if url == MONEY else "/reporting/funder/money/export.csv"
     download = client.get(export).content.decode()
     assert "Ohio clinicians" in download and "Texas clinicians" in download
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    length=st.integers(min_value=2, max_value=4000),
+    day=st.integers(min_value=0, max_value=3998),
+)
+def test_the_plan_spreads_an_amount_as_allocate_splits_it(minor: int, length: int, day: int) -> None:
+    """The plan's share of a day is the first part of ``allocate`` over the days elapsed and the days left (it is
+    worked out in whole numbers, for speed)."""
+    from haven.core.money import allocate
+
+    start = date(2025, 1, 1)
+    end = start + timedelta(days=length - 1)
+    on = start + timedelta(days=min(day, length - 2))
+    elapsed = (on - start).days + 1
+    amount = Money(minor, "USD")
+    assert money._spread(amount, start, end, on) == allocate(amount, [elapsed, length - elapsed])[0]

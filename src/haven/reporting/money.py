@@ -40,7 +40,7 @@ from haven.grants import selectors as grants
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, figures, forecasting, tables
+from . import disclosure, figures, forecasting, release, tables
 
 DAYS_PER_MONTH = Decimal("30.436875")  # the Gregorian calendar's average month
 
@@ -494,13 +494,12 @@ class Projection:
 
 
 def projection(book: Books, work: figures.Workforce, *, today: date) -> Projection:
-    result = forecasting.forecast_program(book.program, today=today)
-    trained = result.result["clinicians_trained"].p50 if result is not None else work.trained
+    forecast = forecasting.median_at_end(book.program, "clinicians_trained", today=today)
     return Projection(
         paid_at_end=book.projected("paid"),
         plan_at_end=book.planned(book.program.ends_on),
-        trained_at_end=trained,
-        forecast=result is not None,
+        trained_at_end=forecast if forecast is not None else work.trained,
+        forecast=forecast is not None,
     )
 
 
@@ -756,8 +755,7 @@ def funder_money(program: Program, quarter: date, *, funder_id: int | None, page
     """A funder's money as of the end of a released ``quarter``: only its own funds (``funder_id``; None for the
     program's staff, who see every fund), costs over the quarter's released counts; ``page`` as ``admin_money``."""
     book = books(program, as_of=quarter_end(quarter), funder_id=funder_id)
-    report = tables.funder_report(program, quarter)
-    costs = released_costs(book, report.protected)
+    costs = released_costs(book, release.released(program, quarter))  # the counts as the funder's report has them
     return FunderMoney(book, costs, quarter, funder_tables(book, costs, page=page))
 
 

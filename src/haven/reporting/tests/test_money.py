@@ -817,3 +817,28 @@ def test_the_plan_spreads_an_amount_as_allocate_splits_it(minor: int, length: in
     elapsed = (on - start).days + 1
     amount = Money(minor, "USD")
     assert money._spread(amount, start, end, on) == allocate(amount, [elapsed, length - elapsed])[0]
+
+
+def test_the_money_tables_escape_what_a_person_typed(
+    books: dict[str, Any],
+    funded: Program,
+    program_admin: User,
+    cac: Organization,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """The tables' rows are written by a template tag, not the template's loop: a grant's purpose is still text."""
+    draft = grants.grant_save(
+        actor=program_admin,
+        fund=books["fund"],
+        grant=None,
+        grantee=cac,
+        purpose='<script>alert("x")</script> & more',
+        amount=usd("1085"),
+        starts_on=funded.starts_on,
+        ends_on=funded.ends_on,
+        budget={"personnel": usd("1085")},
+    )
+    grants.grant_approve(actor=program_admin, grant=draft, on=books["approved"])
+    html = signed_in(program_admin).get(MONEY, {"page": 1}).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html

@@ -11,10 +11,11 @@ workforce pages, the money pages (``MONEY_PAGES``: skipped with a note while the
 the import's rows per second.
 
 Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
-`funder_ms`, `caseload_ms`, `caseload_queries`, `import_rows_per_s`, `generate_s`, `scale`, then the other figures.
+`funder_ms`, `caseload_ms`, `caseload_queries`, `import_rows_per_s`, `generate_s`, `scale`, then the other figures
+(among them `money_cold_ms`: the money page's first view after a write to the money, its books built again).
 Environment: SCALE, RUNS (requests per page, default 15), FLOOR_RUNS (default 5), PAGES (names of pages,
 comma-separated, e.g. ``PAGES=grants_home,funder_money``: time only those, then print their JSON and stop, with no
-floor, first views or import).
+floor, first views (but the money page's, when it is among them) or import).
 """
 
 import json
@@ -118,6 +119,9 @@ def main() -> None:
         chosen: dict[str, object] = {"scale": scale, "generate_s": generate_s, "runs": runs}
         for name, (ms, queries, fastest) in timed.items():
             chosen.update({f"{name}_ms": round(ms, 1), f"{name}_queries": queries, f"{name}_min_ms": round(fastest, 1)})
+        if "money" in timed:
+            chosen["money_cold_ms"] = round(_money_cold(admin), 1)
+            print(f"{'money, first view after a money write':<44}{chosen['money_cold_ms']:>12.1f}")
         chosen["load_avg"] = round(os.getloadavg()[0], 2)
         print(json.dumps(chosen))
         return
@@ -168,6 +172,8 @@ def main() -> None:
         cold[name] = statistics.median(samples)
         print(f"{name + ', first view after a write':<44}{cold[name]:>12.1f}")
     admin.get("/reporting/")  # leave the caches warm
+    cold["money"] = _money_cold(admin)
+    print(f"{'money, first view after a money write':<44}{cold['money']:>12.1f}")
 
     speed = _import_speed()
     print(f"{'import':<44}{speed['import_rows_per_s']:>12.0f} rows/s ({speed['import_rows']} rows)")
@@ -201,6 +207,7 @@ def main() -> None:
             results[f"{name}_ms"] = round(ms, 1)
             results[f"{name}_queries"] = queries
     results["workforce_cold_ms"] = round(cold["workforce"], 1)
+    results["money_cold_ms"] = round(cold["money"], 1)
     results["import_rows"] = speed["import_rows"]
     results["import_errors"] = speed["import_errors"]
     results["load_avg"] = round(os.getloadavg()[0], 2)
@@ -300,6 +307,27 @@ def _learning_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, int]
             readers[reader] = client_of(user.email)
         pages[name] = (readers[reader], url, runs)
     return pages
+
+
+def _money_cold(admin: Any) -> float:
+    """The median of three first views of the program admin's money page after its money version moved (what a
+    write to the money does: the books are built again), the other figures' caches warm. 0 before the money
+    version exists."""
+    from haven.programs.models import Program
+
+    try:
+        from haven.grants import version as money_version
+    except ImportError:
+        return 0.0
+    program = Program.objects.dangerously_unscoped().order_by("-starts_on").first()
+    admin.get("/reporting/money/")
+    samples = []
+    for _ in range(3):
+        money_version.bump(program)
+        began = time.perf_counter()
+        admin.get("/reporting/money/")
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples)
 
 
 def _time_page(client: Any, url: str, count: int, connection: Any, capture: Any) -> tuple[float, int, float]:

@@ -241,6 +241,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "reporting.quarterlyreport": _("Quarterly report"),
     "reporting.releasedquarter": _("Released quarter"),
     "grants.moneyrules": _("Money rules"),
+    "grants.moneyversion": _("Money figures version"),
     "grants.fund": _("Fund"),
     "grants.receipt": _("Receipt"),
     "grants.grant": _("Grant"),

@@ -43,6 +43,21 @@ class MoneyRules(TenantModel):
         return f"money rules of {self.program_id}"
 
 
+class MoneyVersion(TenantModel):
+    """The money version (``grants.version``): a random token every write to a program's money replaces, in the
+    same transaction.
+
+    The money figures (``reporting.money``) are cached under this token, so a cached figure is never older than the
+    last committed write. Random rather than a counter, so that a database rebuilt from scratch cannot meet the
+    figures cached for an earlier one (as ``training.FiguresVersion``)."""
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.token}"
+
+
 class FundQuerySet(TenantQuerySet):
     def of_program(self, program: Any) -> "FundQuerySet":
         return self.filter(program=program)._scoped()

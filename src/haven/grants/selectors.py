@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -19,7 +19,7 @@ from haven.programs.models import Program, ProgramFunder
 from haven.programs.selectors import programs_visible_to
 from haven.reporting import selectors as reporting_selectors
 
-from . import ecb, ledger, rates
+from . import ecb, ledger, rates, version
 from .models import (
     BudgetCategory,
     BudgetLine,
@@ -731,12 +731,21 @@ def grant_reports_section(grant: Grant, today: date) -> dict[str, object]:
 
 
 # -- The money figures' facts (reporting.money reads these) --------------------------------------------------------
+
+MONEY_CACHE_SECONDS = version.TIMEOUT
+
+
+def money_version(program: Program) -> str:
+    """The token the program's money figures are cached under: it moves with every write to its money
+    (``version``), inside the writing transaction, so a figure cached under it is never older than the last commit."""
+    return version.current(program)
+
+
 # A fixed number of queries, whatever the number of payments, receipts or reports: every sum is made in the
 # database, grouped by fund or grant, kind and month (a figure's quarters are made of its months).
 
 
-@dataclass(frozen=True)
-class FundFacts:
+class FundFacts(NamedTuple):
     id: int
     name: str
     funder_id: int
@@ -746,8 +755,7 @@ class FundFacts:
     ends_on: date
 
 
-@dataclass(frozen=True)
-class GrantFacts:
+class GrantFacts(NamedTuple):
     id: int
     fund_id: int
     purpose: str
@@ -785,9 +793,9 @@ class MoneyFacts:
 def money_facts(program: Any, *, funder_id: int | None = None, until: date | None = None) -> MoneyFacts:
     """The facts of a program's money figures, in seven queries: every fund and grant of the program (or only those
     of ``funder_id``'s funds), and the ledger, payments, receipts and accepted spending summed by month up to
-    ``until`` (inclusive)."""
+    ``until`` (inclusive). The database sums by day (a plain column: truncating each row's date to its month is a
+    function call per row on SQLite), and the days are added up into their months here."""
     from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
 
     from .models import ExpenseLine, Grant, GrantReport, LedgerLeg, MoneyRules, Payment, PaymentStatus, Receipt
 
@@ -836,45 +844,54 @@ def money_facts(program: Any, *, funder_id: int | None = None, until: date | Non
             "committed_fund_minor",
         )
     )
-    ledger_rows = []
-    for grant_id, fund_id, code, kind, month, summed in (
+    ledger_rows: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
+    for grant_id, fund_id, code, kind, day, summed in (
         legs.filter(account__code__regex=r"^(payable|committed|pledge):")
-        .annotate(month=TruncMonth("transaction__on"))
-        .values("account__grant_id", "account__fund_id", "account__code", "transaction__kind", "month")
+        .values("account__grant_id", "account__fund_id", "account__code", "transaction__kind", "transaction__on")
         .annotate(total=Sum("amount_minor"))
-        .values_list("account__grant_id", "account__fund_id", "account__code", "transaction__kind", "month", "total")
+        .values_list(
+            "account__grant_id", "account__fund_id", "account__code", "transaction__kind", "transaction__on", "total"
+        )
         .order_by()
     ):
         account_kind = code.split(":", 1)[0]
         owner = grant_id if account_kind == "payable" else fund_id
-        ledger_rows.append((account_kind, owner, kind, month, int(summed or 0)))
-    paid_rows = tuple(
-        (grant_id, month, int(amount or 0), int(in_fund or 0))
-        for grant_id, month, amount, in_fund in payments.annotate(month=TruncMonth("paid_on"))
-        .values("grant_id", "month")
+        ledger_rows[account_kind, owner, kind, day.replace(day=1)][0] += int(summed or 0)
+    paid_rows: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for grant_id, day, amount, in_fund in (
+        payments.values("grant_id", "paid_on")
         .annotate(amount=Sum("amount_minor"), in_fund=Sum("fund_minor"))
-        .values_list("grant_id", "month", "amount", "in_fund")
+        .values_list("grant_id", "paid_on", "amount", "in_fund")
         .order_by()
-    )
-    received_rows = tuple(
-        (fund_id, month, int(sent or 0), int(arrived or 0))
-        for fund_id, month, sent, arrived in receipts.annotate(month=TruncMonth("received_on"))
-        .values("fund_id", "month")
+    ):
+        sums = paid_rows[grant_id, day.replace(day=1)]
+        sums[0], sums[1] = sums[0] + int(amount or 0), sums[1] + int(in_fund or 0)
+    received_rows: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for fund_id, day, sent, arrived in (
+        receipts.values("fund_id", "received_on")
         .annotate(sent=Sum("amount_minor"), arrived=Sum("arrived_minor"))
-        .values_list("fund_id", "month", "sent", "arrived")
+        .values_list("fund_id", "received_on", "sent", "arrived")
         .order_by()
-    )
-    spent_rows = tuple(
-        (grant_id, month, int(amount or 0))
-        for grant_id, month, amount in ExpenseLine.objects.in_orgs(reports.values("organization_id"))
+    ):
+        sums = received_rows[fund_id, day.replace(day=1)]
+        sums[0], sums[1] = sums[0] + int(sent or 0), sums[1] + int(arrived or 0)
+    spent_rows: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
+    for grant_id, day, amount in (
+        ExpenseLine.objects.in_orgs(reports.values("organization_id"))
         .filter(report__in=reports.values("pk"))
-        .annotate(month=TruncMonth("report__period_end"))
-        .values("report__grant_id", "month")
+        .values("report__grant_id", "report__period_end")
         .annotate(amount=Sum("amount_minor"))
-        .values_list("report__grant_id", "month", "amount")
+        .values_list("report__grant_id", "report__period_end", "amount")
         .order_by()
+    ):
+        spent_rows[grant_id, day.replace(day=1)][0] += int(amount or 0)
+
+    def flat(rows: dict[tuple[Any, ...], list[int]]) -> tuple[Any, ...]:
+        return tuple((*key, *sums) for key, sums in rows.items())
+
+    return MoneyFacts(
+        currency, fund_rows, grant_rows, flat(ledger_rows), flat(paid_rows), flat(received_rows), flat(spent_rows)
     )
-    return MoneyFacts(currency, fund_rows, grant_rows, tuple(ledger_rows), paid_rows, received_rows, spent_rows)
 
 
 # -- What waits on the home page ----------------------------------------------------------------------------------

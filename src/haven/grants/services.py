@@ -19,7 +19,7 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
 from haven.reporting import selectors as reporting
 
-from . import ecb, ledger, rates, schedule
+from . import ecb, ledger, rates, schedule, version
 from .models import (
     BudgetLine,
     EuroRate,
@@ -86,6 +86,7 @@ def fund_create(
     fund.full_clean()
     fund.save()
     ledger.post_pledge(fund, actor=actor)
+    version.bump(program)
     audit.record(
         actor=actor,
         action="fund.create",
@@ -131,6 +132,7 @@ def receipt_record(
         created_by=actor,
     )
     ledger.post_receipt(fund, on=received_on, sent=sent, arrived=arrived, actor=actor)
+    version.bump_of(fund)
     audit.record(
         actor=actor,
         action="fund.receipt",
@@ -186,6 +188,7 @@ def grant_save(
         BudgetLine.objects.update_or_create(
             organization=grantee, grant=grant, category=category, defaults={"amount_minor": line.minor}
         )
+    version.bump_of(fund)
     audit.record(
         actor=actor,
         action="grant.create" if created else "grant.update",
@@ -233,6 +236,7 @@ def grant_approve(*, actor: User, grant: Grant, on: date) -> Grant:
         ]
     )
     ledger.post_commitment(grant, on=on, in_fund=in_fund, actor=actor)
+    version.bump_of(fund)
     audit.record(
         actor=actor,
         action="grant.approve",
@@ -250,6 +254,7 @@ def grant_activate(*, actor: User, grant: Grant) -> Grant:
         raise ValidationError(_("Only an approved grant can start."))
     grant.status = GrantStatus.ACTIVE
     grant.save(update_fields=["status"])
+    version.bump_of(grant.fund)
     audit.record(actor=actor, action="grant.activate", organization=grant.organization_id, target=grant)
     return grant
 
@@ -271,6 +276,7 @@ def grant_close(*, actor: User, grant: Grant, on: date) -> Grant:
         ledger.post_release(grant, on=on, amount=owed, in_fund=back, actor=actor)
     grant.status, grant.closed_on = GrantStatus.CLOSED, on
     grant.save(update_fields=["status", "closed_on"])
+    version.bump(program)
     audit.record(
         actor=actor,
         action="grant.close",
@@ -298,6 +304,7 @@ def money_rules_save(
     rules.second_approval_above_minor = second_approval_above.minor
     rules.reminder_days = sorted(set(reminder_days), reverse=True)
     rules.save(update_fields=["second_approval_above_minor", "reminder_days"])
+    version.bump(program)
     audit.record(
         actor=actor,
         action="money.rules",
@@ -365,6 +372,7 @@ def tranche_save(
     tranche.due_on, tranche.metric = (due_on, "") if due_on is not None else (None, metric)
     tranche.threshold = threshold if metric and due_on is None else None
     tranche.save()
+    version.bump_of(grant.fund)
     audit.record(
         actor=actor,
         action="tranche.create" if created else "tranche.update",
@@ -393,6 +401,7 @@ def tranche_delete(*, actor: User, tranche: Tranche) -> None:
     ):
         later.number -= 1
         later.save(update_fields=["number"])
+    version.bump_of(grant.fund)
     audit.record(
         actor=actor,
         action="tranche.delete",
@@ -440,6 +449,8 @@ def tranches_evaluate(*, program: Program, on: date, actor: User | None = None) 
             detail={"grant": tranche.grant_id, "number": tranche.number, "count": value if value is not None else 0},
         )
         met.append(tranche)
+    if met:
+        version.bump(program)
     return met
 
 
@@ -460,6 +471,7 @@ def tranche_release(*, actor: User, tranche: Tranche) -> Payment:
     tranche.status, tranche.released_by, tranche.released_at = TrancheStatus.RELEASED, actor, timezone.now()
     tranche.save(update_fields=["status", "released_by", "released_at"])
     payment = _payment_propose(actor=actor, grant=grant, amount=amount, tranche=tranche)
+    version.bump_of(grant.fund)
     audit.record(
         actor=actor,
         action="tranche.release",
@@ -541,6 +553,7 @@ def payment_create(*, actor: User, grant: Grant, amount: Money) -> Payment:
     if amount.minor <= 0:
         raise ValidationError(_("A payment is more than zero."))
     _check_owed(grant, amount)
+    version.bump_of(grant.fund)
     return _payment_propose(actor=actor, grant=grant, amount=amount, tranche=None)
 
 
@@ -583,6 +596,7 @@ def payment_approve(*, actor: User, payment: Payment) -> Payment:
         raise ValidationError(reason)
     payment.status, payment.approved_by, payment.approved_at = PaymentStatus.APPROVED, actor, timezone.now()
     payment.save(update_fields=["status", "approved_by", "approved_at"])
+    version.bump_of(payment.grant.fund)
     audit.record(
         actor=actor,
         action="payment.approve",
@@ -623,6 +637,7 @@ def payment_pay(*, actor: User, payment: Payment, on: date) -> Payment:
     payment.status, payment.paid_on, payment.transaction = PaymentStatus.PAID, on, posted
     payment.rate, payment.rate_on, payment.fund_minor = rate.rate, rate.on, in_fund.minor
     payment.save(update_fields=["status", "paid_on", "transaction", "rate", "rate_on", "fund_minor"])
+    version.bump(program)
     audit.record(
         actor=actor,
         action="payment.pay",
@@ -652,6 +667,7 @@ def payment_cancel(*, actor: User, payment: Payment) -> Payment:
         tranche = payment.tranche
         tranche.status, tranche.released_by, tranche.released_at = TrancheStatus.MET, None, None
         tranche.save(update_fields=["status", "released_by", "released_at"])
+    version.bump_of(payment.grant.fund)
     audit.record(
         actor=actor,
         action="payment.cancel",
@@ -716,6 +732,7 @@ def rates_import(*, actor: User | None, file: IO[bytes]) -> RatesImported:
     }
     writes = [(currency, on, rate) for (currency, on), rate in wanted.items() if held.get((currency, on)) != rate]
     _euro_rates_upsert(writes)
+    version.bump_every_program()
     changed = sum(1 for currency, on, _rate in writes if (currency, on) in held)
     result = RatesImported(
         days=len(fixings),
@@ -821,6 +838,7 @@ def reports_schedule(
             report.period_end, report.due_on = end, due_on
             report.save(update_fields=["period_end", "due_on"])
         scheduled.append(report)
+    version.bump_of(grant.fund)
     audit.record(
         actor=actor,
         action="report.schedule",
@@ -874,6 +892,7 @@ def report_submit(
     report.narrative = narrative
     report.status, report.submitted_by, report.submitted_at = ReportStatus.SUBMITTED, actor, timezone.now()
     report.save(update_fields=["narrative", "status", "submitted_by", "submitted_at"])
+    version.bump_of(grant.fund)
     audit.record(
         actor=actor,
         action="report.submit",
@@ -896,6 +915,7 @@ def _review(actor: User, report: GrantReport, status: str, note: str) -> GrantRe
     report.status, report.reviewed_by, report.reviewed_at = status, actor, timezone.now()
     report.review_note = note
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    version.bump_of(report.grant.fund)
     return report
 
 

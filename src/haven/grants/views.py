@@ -5,6 +5,7 @@ swapped in by htmx like a success)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,6 +27,7 @@ from .forms import ApproveForm, CloseForm, FundForm, GrantFilterForm, GrantForm,
 from .models import Grant, GrantStatus
 
 PROGRAM_ADMIN = Role.PROGRAM_ADMIN
+GRANTS_PER_PAGE = 50
 
 
 def _program(request: MemberRequest) -> Program:
@@ -45,16 +47,19 @@ def _done(request: MemberRequest, url: str) -> HttpResponse:
 @require_GET
 @role_required(PROGRAM_ADMIN)
 def home(request: MemberRequest) -> HttpResponse:
-    """The program's funds with their position, and its grants, filtered by status."""
+    """The program's funds with their position, and its grants, filtered by status, ``GRANTS_PER_PAGE`` a page."""
     program = _program(request)
     form = GrantFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     funds = list(selectors.funds_of_program(program))
+    grants = selectors.grants_of_program(program, status=status)
+    page = Paginator(grants, GRANTS_PER_PAGE, allow_empty_first_page=True).get_page(request.GET.get("page"))
     context = {
         "program": program,
         "programs": programs_visible_to(request.membership).order_by("-starts_on"),
         "positions": selectors.fund_positions(funds),
-        "grants": selectors.grants_of_program(program, status=status),
+        "grants": page.object_list,
+        "page": page,
         "form": form,
         "status": status,
     }

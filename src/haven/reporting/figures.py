@@ -242,20 +242,45 @@ class Care:
 STATE_FIGURES = ("children", "caregivers", "referred", "started", "completed")
 
 
+def _cells(program: Program, filters: Filters, organization_id: int | None) -> Any:
+    """The whole program reads the program's cells; a state, that state's; a CAC, its own."""
+    if organization_id is not None:
+        return CacCell.objects.in_org(organization_id).filter(program=program)
+    if filters.state:
+        return StateCell.objects.of_program(program).filter(state=filters.state)
+    return ProgramCell.objects.of_program(program)
+
+
 def care(program: Program, filters: Filters, today: date | None = None, *, organization_id: int | None = None) -> Care:
     """The care figures of the period and state (a cohort does not narrow them: children are counted by CAC), or of
     one CAC (``organization_id``, for its admin). A few queries over the kept cells, however many children."""
     today = today or timezone.now().date()
     start, end = filters.months(program)
-    # The whole program reads the program's cells; a state, that state's; a CAC, its own.
-    cells: Any
-    if organization_id is not None:
-        cells = CacCell.objects.in_org(organization_id).filter(program=program)
-    elif filters.state:
-        cells = StateCell.objects.of_program(program).filter(state=filters.state)
-    else:
-        cells = ProgramCell.objects.of_program(program)
-    in_period = cells.filter(month__gte=start, month__lte=end)
+    cells = _cells(program, filters, organization_id)
+    result = care_totals(program, filters, organization_id=organization_id)
+    result = _over_time(program, result, cells, today)
+    by_state: Any = (cells if organization_id is not None else StateCell.objects.of_program(program)).filter(
+        month__gte=start, month__lte=end
+    )
+    if filters.state:
+        by_state = by_state.filter(state=filters.state)
+    for state, figure, n in (
+        by_state.filter(figure__in=STATE_FIGURES, key="")
+        .values("state", "figure")
+        .annotate(total=Sum("n"))
+        .values_list("state", "figure", "total")
+        .order_by()
+    ):
+        result.by_state.setdefault(state, dict.fromkeys(STATE_FIGURES, 0))[figure] = n
+    result.by_state = dict(sorted(result.by_state.items()))
+    return result
+
+
+def care_totals(program: Program, filters: Filters, *, organization_id: int | None = None) -> Care:
+    """``care``'s figures of the period as a whole, without their months and states (``by_month`` and ``by_state``
+    left empty), in one query over the kept cells: what the costs per outcome divide by (``money``)."""
+    start, end = filters.months(program)
+    in_period = _cells(program, filters, organization_id).filter(month__gte=start, month__lte=end)
     totals: dict[str, dict[str, int]] = {}
     for figure, key, n in (
         in_period.values("figure", "key").annotate(total=Sum("n")).values_list("figure", "key", "total").order_by()
@@ -286,7 +311,11 @@ def care(program: Program, filters: Filters, today: date | None = None, *, organ
     result.practice = [(code, practice.get(code, 0)) for code in Practice.values]
     result.practice_components = sum(practice.values())
     result.outcomes = outcomes(totals.get("change", {}), totals.get("pre", {}))
+    return result
 
+
+def _over_time(program: Program, result: Care, cells: Any, today: date) -> Care:
+    """The running totals of children and caregivers served, month by month to ``today``."""
     monthly: dict[date, Counter[str]] = {}
     for month, figure, n in (
         cells.filter(figure__in=["children", "caregivers"], key="")
@@ -302,21 +331,6 @@ def care(program: Program, filters: Filters, today: date | None = None, *, organ
         running_children += counts["children"]
         running_caregivers += counts["caregivers"]
         result.by_month.append((month, running_children, running_caregivers))
-
-    by_state: Any = (cells if organization_id is not None else StateCell.objects.of_program(program)).filter(
-        month__gte=start, month__lte=end
-    )
-    if filters.state:
-        by_state = by_state.filter(state=filters.state)
-    for state, figure, n in (
-        by_state.filter(figure__in=STATE_FIGURES, key="")
-        .values("state", "figure")
-        .annotate(total=Sum("n"))
-        .values_list("state", "figure", "total")
-        .order_by()
-    ):
-        result.by_state.setdefault(state, dict.fromkeys(STATE_FIGURES, 0))[figure] = n
-    result.by_state = dict(sorted(result.by_state.items()))
     return result
 
 

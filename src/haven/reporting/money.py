@@ -21,13 +21,16 @@ are the released quarter's (``release``, ``tables.funder_report``), and a cost w
 with it, since the count could be worked back from the cost and the money paid.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +40,7 @@ from haven.grants import selectors as grants
 from haven.measures.labels import INSTRUMENT_LABELS
 from haven.programs.models import Program
 
-from . import disclosure, figures, forecasting, tables
+from . import disclosure, figures, forecasting, release, tables
 
 DAYS_PER_MONTH = Decimal("30.436875")  # the Gregorian calendar's average month
 
@@ -62,6 +65,10 @@ class Sums:
 
     def _nonzero(self) -> tuple[tuple[str, int], ...]:
         return tuple(item for item in self.minor if item[1])
+
+    def __reduce__(self) -> tuple[type["Sums"], tuple[tuple[tuple[str, int], ...]]]:
+        # Cached figures are pickled: made again from their plain tuple, faster than a frozen dataclass's state.
+        return (Sums, (self.minor,))
 
     @classmethod
     def of(cls, amounts: Iterable[Money]) -> "Sums":
@@ -102,15 +109,36 @@ def divide(amount: Money, count: Decimal | int) -> Money:
 # -- The books of a program, as of a day --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GrantMoney:
+class GrantMoney(NamedTuple):
+    """A grant's money in minor units (plain numbers, cheap to cache); its figures as ``Money`` by name."""
+
     facts: grants.GrantFacts
     fund: grants.FundFacts
-    committed: Money  # the grant's currency
-    committed_fund: Money  # the fund's currency
-    paid: Money
-    paid_fund: Money
-    spent: Money
+    committed_minor: int  # the grant's currency
+    committed_fund_minor: int  # the fund's currency
+    paid_minor: int
+    paid_fund_minor: int
+    spent_minor: int
+
+    @property
+    def committed(self) -> Money:
+        return Money(self.committed_minor, self.facts.currency)
+
+    @property
+    def committed_fund(self) -> Money:
+        return Money(self.committed_fund_minor, self.fund.currency)
+
+    @property
+    def paid(self) -> Money:
+        return Money(self.paid_minor, self.facts.currency)
+
+    @property
+    def paid_fund(self) -> Money:
+        return Money(self.paid_fund_minor, self.fund.currency)
+
+    @property
+    def spent(self) -> Money:
+        return Money(self.spent_minor, self.facts.currency)
 
     @property
     def remaining(self) -> Money:
@@ -153,9 +181,13 @@ class QuarterMoney:
 QUARTER_FIGURES = ("committed", "committed_fund", "received", "arrived", "paid", "paid_fund", "spent")
 
 
+FUND_FIGURES = ("received", "arrived", "pledged", "left_to_commit")
+
+
 @dataclass(frozen=True)
 class Books:
-    """Every money figure of a program (or of one funder's funds) as of a day."""
+    """Every money figure of a program (or of one funder's funds) as of a day. Built once per money version
+    (``books``): the sums every page shows are made then (``_sum_up``) and kept with it."""
 
     program: Program
     as_of: date
@@ -163,13 +195,21 @@ class Books:
     funds: list[FundMoney]
     grants: list[GrantMoney]
     quarters: list[QuarterMoney]
+    totals: dict[str, Sums] = field(default_factory=dict)  # figure -> its total (``total``)
+    states: list[tuple[str, dict[str, Sums]]] = field(default_factory=list)  # ``by_state``
+    plans: dict[date, Sums] = field(default_factory=dict)  # day -> ``planned`` on it, for the days the pages show
+    plans_fund: dict[date, Sums] = field(default_factory=dict)
 
     def total(self, figure: str) -> Sums:
-        if figure in ("received", "arrived", "pledged", "left_to_commit"):
+        if figure in self.totals:
+            return self.totals[figure]
+        if figure in FUND_FIGURES:
             return Sums.of(getattr(fund, figure) for fund in self.funds)
         return Sums.of(getattr(grant, figure) for grant in self.grants)
 
     def by_state(self) -> list[tuple[str, dict[str, Sums]]]:
+        if self.states:
+            return self.states
         states: dict[str, list[GrantMoney]] = defaultdict(list)
         for grant in self.grants:
             states[grant.facts.state or "—"].append(grant)
@@ -196,6 +236,8 @@ class Books:
 
     def planned(self, on: date) -> Sums:
         """Each grant's amount spread evenly over its days, to the end of ``on``."""
+        if on in self.plans:
+            return self.plans[on]
         return Sums.of(
             _spread(Money(g.facts.amount_minor, g.facts.currency), g.facts.starts_on, g.facts.ends_on, on)
             for g in self.grants
@@ -203,6 +245,8 @@ class Books:
 
     def planned_fund(self, on: date) -> Sums:
         """Each fund's amount spread evenly over its days, to the end of ``on``."""
+        if on in self.plans_fund:
+            return self.plans_fund[on]
         return Sums.of(_spread(fund.pledged, fund.facts.starts_on, fund.facts.ends_on, on) for fund in self.funds)
 
     def projected(self, figure: str) -> Sums:
@@ -219,11 +263,29 @@ def _spread(amount: Money, starts_on: date, ends_on: date, on: date) -> Money:
     elapsed = min(max((on - starts_on).days + 1, 0), days)
     if elapsed in (0, days):
         return amount if elapsed else Money.zero(amount.currency)
-    return allocate(amount, [elapsed, days - elapsed])[0]
+    # ``allocate(amount, [elapsed, days - elapsed])[0]`` in whole numbers (it is called for every grant and quarter):
+    # the floored share, and the unit left over when its remainder is at least the other part's (the earliest
+    # part wins a tie).
+    units = abs(amount.minor)
+    share, remainder = divmod(units * elapsed, days)
+    if remainder and 2 * remainder >= days:
+        share += 1
+    return Money(share if amount.minor >= 0 else -share, amount.currency)
 
 
 def books(program: Program, *, as_of: date, funder_id: int | None = None) -> Books:
-    """The program's money as of the end of ``as_of``: every fund of the program, or only ``funder_id``'s."""
+    """The program's money as of the end of ``as_of``: every fund of the program, or only ``funder_id``'s. Cached
+    under the program's money version, which every write to its money moves in its transaction: never older than
+    the last commit. What a funder is shown of it still goes through ``release`` and ``disclosure`` (the costs)."""
+    key = f"reporting:money:{program.pk}:{grants.money_version(program)}:{as_of}:{funder_id}"
+    found: Books | None = cache.get(key)
+    if found is None:
+        found = _books(program, as_of=as_of, funder_id=funder_id)
+        cache.set(key, found, grants.MONEY_CACHE_SECONDS)
+    return found
+
+
+def _books(program: Program, *, as_of: date, funder_id: int | None) -> Books:
     facts = grants.money_facts(program, funder_id=funder_id, until=as_of)
     funds = {fund.id: fund for fund in facts.funds}
     ledger: dict[tuple[str, int, str], int] = defaultdict(int)
@@ -251,16 +313,16 @@ def books(program: Program, *, as_of: date, funder_id: int | None = None) -> Boo
             GrantMoney(
                 facts=grant,
                 fund=fund,
-                committed=Money(committed, grant.currency),
-                committed_fund=_committed_in_fund(grant, fund, released),
-                paid=Money(grant_paid, grant.currency),
-                paid_fund=Money(paid_fund, fund.currency),
-                spent=Money(spent[grant.id], grant.currency),
+                committed_minor=committed,
+                committed_fund_minor=_committed_in_fund(grant, fund, released).minor,
+                paid_minor=grant_paid,
+                paid_fund_minor=paid_fund,
+                spent_minor=spent[grant.id],
             )
         )
     paid_by_fund: dict[int, int] = defaultdict(int)
     for row in grant_rows:
-        paid_by_fund[row.fund.id] += row.paid_fund.minor
+        paid_by_fund[row.fund.id] += row.paid_fund_minor
     fund_rows = [
         FundMoney(
             facts=fund,
@@ -276,7 +338,19 @@ def books(program: Program, *, as_of: date, funder_id: int | None = None) -> Boo
     ]
     result = Books(program, as_of, facts.currency, fund_rows, grant_rows, [])
     result.quarters.extend(_quarters(result, facts))
+    _sum_up(result)
     return result
+
+
+def _sum_up(book: Books) -> None:
+    """Make the sums the pages and downloads show (totals, states, the plan on the book's day and at the
+    program's end) once, when the books are built: they are cached with them."""
+    for figure in (*GRANT_FIGURES, *FUND_FIGURES):
+        book.totals[figure] = book.total(figure)
+    book.states.extend(book.by_state())
+    for day in (book.as_of, book.program.ends_on):
+        book.plans[day] = book.planned(day)
+    book.plans_fund[book.as_of] = book.planned_fund(book.as_of)
 
 
 def _committed_in_fund(grant: grants.GrantFacts, fund: grants.FundFacts, released: int) -> Money:
@@ -310,18 +384,22 @@ def _quarters(result: Books, facts: grants.MoneyFacts) -> list[QuarterMoney]:
         if grant_id in grant_of:
             monthly["spent"].append((month, Money(amount, grant_of[grant_id].facts.currency)))
     quarters = figures.program_quarters(result.program, min(result.as_of, result.program.ends_on))
+    if not quarters:
+        return []
+    # Each month's amounts go to its quarter (a month before the program's first quarter to the first, one after
+    # the last to none); the running totals add the quarters up in order.
+    into: dict[str, list[list[Money]]] = {figure: [[] for _q in quarters] for figure in QUARTER_FIGURES}
+    for figure in QUARTER_FIGURES:
+        for month, moved in monthly[figure]:
+            if month <= quarter_end(quarters[-1]):
+                into[figure][max(bisect_right(quarters, month) - 1, 0)].append(moved)
     rows = []
+    running = dict.fromkeys(QUARTER_FIGURES, Sums())
     for index, quarter in enumerate(quarters):
-        last = quarter_end(quarter)
-        first = quarter if index else date.min
-        new = {
-            figure: Sums.of(amount for month, amount in monthly[figure] if first <= month <= last)
-            for figure in QUARTER_FIGURES
-        }
-        to_date = {
-            figure: Sums.of(amount for month, amount in monthly[figure] if month <= last) for figure in QUARTER_FIGURES
-        }
-        rows.append(QuarterMoney(quarter, new, to_date, result.planned(min(last, result.program.ends_on))))
+        new = {figure: Sums.of(into[figure][index]) for figure in QUARTER_FIGURES}
+        running = {figure: running[figure] + new[figure] for figure in QUARTER_FIGURES}
+        plan = result.planned(min(quarter_end(quarter), result.program.ends_on))
+        rows.append(QuarterMoney(quarter, new, running, plan))
     return rows
 
 
@@ -416,13 +494,12 @@ class Projection:
 
 
 def projection(book: Books, work: figures.Workforce, *, today: date) -> Projection:
-    result = forecasting.forecast_program(book.program, today=today)
-    trained = result.result["clinicians_trained"].p50 if result is not None else work.trained
+    forecast = forecasting.median_at_end(book.program, "clinicians_trained", today=today)
     return Projection(
         paid_at_end=book.projected("paid"),
         plan_at_end=book.planned(book.program.ends_on),
-        trained_at_end=trained,
-        forecast=result is not None,
+        trained_at_end=forecast if forecast is not None else work.trained,
+        forecast=forecast is not None,
     )
 
 
@@ -438,6 +515,10 @@ class MoneyTable:
     explanation: str | Promise
     columns: list[str | Promise]
     rows: list[tuple[str | Promise, list[Cell]]] = field(default_factory=list)
+    page: Page[Any] | None = None  # set when the rows are one page of a longer list (the grants on a page)
+
+
+GRANTS_PER_PAGE = 50
 
 
 def _funds_table(book: Books) -> MoneyTable:
@@ -486,7 +567,14 @@ GRANT_COLUMNS: list[str | Promise] = [
 ]
 
 
-def _grants_table(book: Books) -> MoneyTable:
+def _grants_table(book: Books, page: str | None) -> MoneyTable:
+    """Every grant (a download), or one page of them (``page``: its number as asked, a page shows
+    ``GRANTS_PER_PAGE``), then the total of all grants on every page."""
+    shown: Page[GrantMoney] | None = None
+    grants: Sequence[GrantMoney] = book.grants
+    if page is not None:
+        shown = Paginator(book.grants, GRANTS_PER_PAGE, allow_empty_first_page=True).get_page(page)
+        grants = list(shown.object_list)
     table = MoneyTable(
         "grants",
         _("Grants"),
@@ -495,8 +583,9 @@ def _grants_table(book: Books) -> MoneyTable:
             "accepted financial reports) and remaining (committed and not yet paid)."
         ),
         [_("Grantee"), _("State"), *GRANT_COLUMNS],
+        page=shown,
     )
-    for grant in book.grants:
+    for grant in grants:
         values = {figure: getattr(grant, figure) for figure in GRANT_FIGURES}
         table.rows.append((grant.facts.purpose, [grant.facts.grantee, grant.facts.state, *_grant_cells(values)]))
     table.rows.append((_("All grants"), ["", "", *_grant_cells({f: book.total(f) for f in GRANT_FIGURES})]))
@@ -604,24 +693,25 @@ def _pace_table(book: Books, plan: Projection | None) -> MoneyTable:
     )
 
 
-def admin_tables(book: Books, costs: list[Cost], plan: Projection) -> list[MoneyTable]:
+def admin_tables(book: Books, costs: list[Cost], plan: Projection, *, page: str | None = None) -> list[MoneyTable]:
+    """The program admin's tables: the grants' table whole, or one ``page`` of it (a page's number, as asked)."""
     return [
         _funds_table(book),
         _pace_table(book, plan),
         _costs_table(costs, funder=False),
         _states_table(book),
         _quarters_table(book),
-        _grants_table(book),
+        _grants_table(book, page),
     ]
 
 
-def funder_tables(book: Books, costs: list[Cost]) -> list[MoneyTable]:
+def funder_tables(book: Books, costs: list[Cost], *, page: str | None = None) -> list[MoneyTable]:
     return [
         _funds_table(book),
         _costs_table(costs, funder=True),
         _states_table(book),
         _quarters_table(book),
-        _grants_table(book),
+        _grants_table(book, page),
     ]
 
 
@@ -641,15 +731,16 @@ class AdminMoney:
     tables: list[MoneyTable]
 
 
-def admin_money(program: Program, *, today: date) -> AdminMoney:
-    """The program admin's money page: every fund, as of today, costs over the program's unsuppressed counts."""
+def admin_money(program: Program, *, today: date, page: str | None = None) -> AdminMoney:
+    """The program admin's money page: every fund, as of today, costs over the program's unsuppressed counts. With
+    ``page``, the grants' table holds that page of the grants (the page); without, every grant (the downloads)."""
     book = books(program, as_of=today, funder_id=None)
     whole = figures.Filters()
     work = figures.workforce(program, whole, today=today)
-    reached = figures.care(program, whole, today=today)
+    reached = figures.care_totals(program, whole)
     costs = program_costs(book, work, reached)
     plan = projection(book, work, today=today)
-    return AdminMoney(book, costs, plan, admin_tables(book, costs, plan))
+    return AdminMoney(book, costs, plan, admin_tables(book, costs, plan, page=page))
 
 
 @dataclass(frozen=True)
@@ -660,13 +751,12 @@ class FunderMoney:
     tables: list[MoneyTable]
 
 
-def funder_money(program: Program, quarter: date, *, funder_id: int | None) -> FunderMoney:
+def funder_money(program: Program, quarter: date, *, funder_id: int | None, page: str | None = None) -> FunderMoney:
     """A funder's money as of the end of a released ``quarter``: only its own funds (``funder_id``; None for the
-    program's staff, who see every fund), costs over the quarter's released counts."""
+    program's staff, who see every fund), costs over the quarter's released counts; ``page`` as ``admin_money``."""
     book = books(program, as_of=quarter_end(quarter), funder_id=funder_id)
-    report = tables.funder_report(program, quarter)
-    costs = released_costs(book, report.protected)
-    return FunderMoney(book, costs, quarter, funder_tables(book, costs))
+    costs = released_costs(book, release.released(program, quarter))  # the counts as the funder's report has them
+    return FunderMoney(book, costs, quarter, funder_tables(book, costs, page=page))
 
 
 def report_money(report: tables.FunderReport, *, funder_id: int | None = None) -> list[MoneyTable]:

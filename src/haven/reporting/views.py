@@ -285,7 +285,7 @@ def _funder_id(request: MemberRequest) -> int | None:
 def money_page(request: MemberRequest) -> HttpResponse:
     """The program's money, unsuppressed, as of today: funds, pace, costs per outcome, states, quarters, grants."""
     program = _program(request)
-    shown = money.admin_money(program, today=timezone.now().date())
+    shown = money.admin_money(program, today=timezone.now().date(), page=request.GET.get("page", "1"))
     return TemplateResponse(
         request,
         "reporting/money.html",
@@ -293,9 +293,9 @@ def money_page(request: MemberRequest) -> HttpResponse:
     )
 
 
-def _funder_money(request: MemberRequest, program: Program) -> money.FunderMoney | None:
+def _funder_money(request: MemberRequest, program: Program, *, page: str | None = None) -> money.FunderMoney | None:
     quarter = tables.last_closed_quarter(program, timezone.now().date())
-    return money.funder_money(program, quarter, funder_id=_funder_id(request)) if quarter else None
+    return money.funder_money(program, quarter, funder_id=_funder_id(request), page=page) if quarter else None
 
 
 @require_GET
@@ -303,7 +303,7 @@ def _funder_money(request: MemberRequest, program: Program) -> money.FunderMoney
 def funder_money(request: MemberRequest) -> HttpResponse:
     """A funder's money as of the last closed quarter: its own funds only, costs per outcome under disclosure."""
     program = _program(request)
-    shown = _funder_money(request, program)
+    shown = _funder_money(request, program, page=request.GET.get("page", "1"))
     return TemplateResponse(
         request,
         "reporting/funder_money.html",

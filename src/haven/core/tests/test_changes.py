@@ -7,6 +7,7 @@ from django.db import transaction
 
 from haven.core import changes
 from haven.core.changes import CareChanged, Change, NotInTransaction, ProgramChanged, WorkforceChanged
+from haven.grants import version as money_version
 from haven.reporting import keepers as reporting_keepers
 from haven.training import version
 
@@ -58,13 +59,15 @@ def test_a_keeper_that_fails_fails_the_write() -> None:
 
 
 def test_reporting_and_training_keep_what_derives_from_the_pillars_writes() -> None:
-    """Registered at start-up by the apps' ``ready``: children served and the care cells (reporting), and the
-    workforce version (training), which also moves when a case counting for certification changes in care."""
+    """Registered at start-up by the apps' ``ready``: children served and the care cells (reporting), the
+    workforce version (training), which also moves when a case counting for certification changes in care, and the
+    money version (grants), which moves when the program's period does."""
     assert reporting_keepers.care_changed in changes.keepers(CareChanged)
     assert reporting_keepers.workforce_changed in changes.keepers(WorkforceChanged)
     assert reporting_keepers.program_changed in changes.keepers(ProgramChanged)
     assert version._care_changed in changes.keepers(CareChanged)
     assert version._workforce_changed in changes.keepers(WorkforceChanged)
+    assert money_version._program_changed in changes.keepers(ProgramChanged)  # the money figures' quarters
 
 
 def test_every_kind_of_change_has_a_keeper() -> None:

@@ -6,7 +6,7 @@ late, with some budget lines overspent).
 
 Written in bulk, the ledger's transactions and legs too (``books``: ``ledger``'s chart of accounts and legs), and
 the step checks at its end that every transaction's legs sum to zero in each currency, raising if not. Nothing is
-announced (the generator never is).
+announced (the generator never is); each program's money version moves (``version``).
 """
 
 from datetime import date, timedelta
@@ -22,6 +22,7 @@ from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.models import Program, ProgramFunder
 
+from .. import version
 from ..ecb import target_closed
 from ..models import BudgetLine, EuroRate, Fund, Grant, GrantStatus, MoneyRules, Payment, PaymentStatus, Receipt
 from . import books
@@ -123,6 +124,7 @@ def _program_money(ctx: GenerationContext, program: Program, admins: list[int]) 
     ctx.count("tranches", len(tranches))
     ctx.count("payments", len(payments))
     reports_write(ctx, plans, admins, today, rules.reminder_days)
+    version.bump(program)  # the money figures cached for the program before (none, unless it is generated again)
 
 
 def _rates(ctx: GenerationContext, program: Program, now_day: date) -> Rates:

@@ -238,3 +238,13 @@ def test_target_closing_days() -> None:
     assert history == synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "7")  # deterministic
     assert len(history) == 255  # 2025's ECB working days
     assert history != synthetic_usd_rates(date(2025, 1, 1), date(2025, 12, 31), "8")
+
+
+def test_the_generated_money_moved_the_programs_money_version(program: Program) -> None:
+    """The generator writes in bulk, past the services: it moves the money version itself, so figures cached for
+    the program before it wrote (a database generated again under a running process) are not read again."""
+    from haven.grants import selectors
+    from haven.grants.models import MoneyVersion
+
+    assert MoneyVersion.objects.in_org(program.organization_id).filter(program=program).exists()
+    assert not selectors.money_version(program).startswith("new-")

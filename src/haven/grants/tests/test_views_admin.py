@@ -338,3 +338,34 @@ def test_a_form_that_succeeds_goes_on_to_the_grants_page(admin_client: Client, f
     grant = Grant.objects.in_org(cac).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("grants:grant", args=[grant.pk])
+
+
+def test_the_grants_are_paged_and_the_filter_is_kept_across_pages(
+    admin_client: Client,
+    fund: Fund,
+    chapter: Organization,
+    cac: Organization,
+    program_admin: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two grants a page here (50 in use), with plain links to the other pages that keep the status filter."""
+    from haven.grants import views
+
+    monkeypatch.setattr(views, "GRANTS_PER_PAGE", 2)
+    for n in range(3):
+        _grant(fund, chapter, program_admin, f"{1000 + n}", purpose=f"Draft {n}")
+    approved = _grant(fund, cac, program_admin, "5000", purpose="Approved one")
+    services.grant_approve(actor=program_admin, grant=approved, on=_weekday(fund, 14))
+
+    def purposes(page: str) -> list[str]:
+        return [p for p in ("Draft 0", "Draft 1", "Draft 2", "Approved one") if p in page]
+
+    first = admin_client.get(reverse("grants:home")).content.decode()
+    second = admin_client.get(reverse("grants:home"), {"page": 2}).content.decode()
+    assert len(purposes(first)) == 2 and len(purposes(second)) == 2
+    assert set(purposes(first) + purposes(second)) == {"Draft 0", "Draft 1", "Draft 2", "Approved one"}
+    drafts = admin_client.get(reverse("grants:home"), {"status": "draft"}).content.decode()
+    assert purposes(drafts) == ["Draft 0", "Draft 1"]
+    assert f'href="?program={fund.program_id}&amp;status=draft&amp;page=2#grants-heading"' in drafts
+    drafts_after = admin_client.get(reverse("grants:home"), {"status": "draft", "page": 2}).content.decode()
+    assert purposes(drafts_after) == ["Draft 2"]

@@ -29,7 +29,7 @@ from haven.accounts.models import User
 from haven.audit.models import AuditEntry
 from haven.core.dates import quarter_of
 from haven.core.money import Money
-from haven.grants import ledger
+from haven.grants import ledger, version
 from haven.grants import services as grants
 from haven.grants.models import (
     EuroRate,
@@ -102,9 +102,11 @@ def _grant(fund: Fund, grantee: Organization, actor: User, amount: Money, on: da
 
 
 def pay(grant: Grant, amount: Money, on: date, actor: User) -> Payment:
-    """A payment made: its ledger transaction and its row, as the payment services record them."""
+    """A payment made: its ledger transaction and its row, and the money version moved, as the payment services
+    record them."""
     in_fund = Money(round(amount.minor / USD_PER_EUR), "EUR")
     transaction = ledger.post_payment(grant, on=on, amount=amount, from_bank=amount, actor=actor)
+    version.bump_of(grant.fund)
     return Payment.objects.create(
         organization_id=grant.organization_id,
         grant=grant,
@@ -452,11 +454,15 @@ def test_the_pdf_report_has_the_money_section(
 # -- Query counts -------------------------------------------------------------------------------------------------
 
 
-def _queries(client: Client, url: str) -> int:
-    client.get(url)  # warm: the figures' caches are filled once a day or per workforce version
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+def _queries(client: Client, url: str) -> tuple[int, int]:
+    """The queries of the first request after a write to the money (its figures computed again) and of the next
+    (its figures cached); the other figures' caches (the workforce's) are warm."""
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    return counts[0], counts[1]
 
 
 @pytest.mark.parametrize("url", [MONEY, FUNDER_MONEY])
@@ -470,11 +476,14 @@ def test_the_money_pages_query_counts_do_not_grow_with_payments(
 ) -> None:
     client = signed_in(program_admin if url == MONEY else funder_viewer)
     ohio: Grant = books["ohio"]
-    before = _queries(client, url)
+    client.get(url)  # the workforce figures' caches filled
+    version.bump(funded)
+    computed, cached = _queries(client, url)
+    assert cached < computed  # the money figures read from the cache
     for n in range(18):
         pay(ohio, usd("100"), funded.starts_on + timedelta(days=210 + 7 * n), program_admin)
     assert Payment.objects.of_program(funded).filter(status=PaymentStatus.PAID).count() == 21
-    assert _queries(client, url) == before
+    assert _queries(client, url) == (computed, cached)
 
 
 def test_the_stored_quarterly_report_has_the_money_section_in_french(
@@ -551,3 +560,285 @@ def test_the_plan_spreads_an_amount_without_losing_a_cent(minor: int, length: in
     for day, part in zip(sorted(days), planned, strict=True):
         elapsed = min(max(day + 1, 0), length)
         assert abs(part.minor - Decimal(minor) * elapsed / length) < 1
+
+
+# -- Cached, never stale -----------------------------------------------------------------------------------------
+# The money figures are cached under the program's money version (``grants.version``): each kind of write to the
+# money changes what the page shows on the very next request. Each test reads the page first (filling the cache),
+# writes through the service, and reads it again.
+
+
+def _admin_book(client: Client) -> money.Books:
+    response = client.get(MONEY)
+    assert response.status_code == 200
+    shown: money.AdminMoney = response.context["money"]
+    return shown.book
+
+
+def _grantee_report(grant: Grant, period_end: date) -> GrantReport:
+    return report(grant, ReportStatus.DUE, period_end, {})
+
+
+def test_a_receipt_shows_on_the_next_request(
+    books: dict[str, Any], funded: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(program_admin)
+    assert _admin_book(client).total("received") == money.Sums.of([eur("500000")])
+    grants.receipt_record(
+        actor=program_admin,
+        fund=books["fund"],
+        received_on=funded.starts_on + timedelta(days=300),
+        sent=eur("100000"),
+        arrived=usd("108000"),
+    )
+    book = _admin_book(client)
+    assert book.total("received") == money.Sums.of([eur("600000")])
+    assert book.total("arrived") == money.Sums.of([usd("648000")])
+    assert "€600,000.00" in client.get(MONEY).content.decode()
+
+
+def test_an_approval_shows_on_the_next_request(
+    books: dict[str, Any],
+    funded: Program,
+    program_admin: User,
+    cac: Organization,
+    signed_in: Callable[[User], Client],
+) -> None:
+    client = signed_in(program_admin)
+    draft = grants.grant_save(
+        actor=program_admin,
+        fund=books["fund"],
+        grant=None,
+        grantee=cac,
+        purpose="Ohio supervisors",
+        amount=usd("10850"),
+        starts_on=funded.starts_on,
+        ends_on=funded.ends_on,
+        budget={"personnel": usd("10850")},
+    )
+    assert _admin_book(client).total("committed") == money.Sums.of([usd("110670")])  # a draft commits nothing
+    grants.grant_approve(actor=program_admin, grant=draft, on=books["approved"])
+    book = _admin_book(client)
+    assert book.total("committed") == money.Sums.of([usd("121520")])
+    assert book.total("committed_fund") == money.Sums.of([eur("112000")])
+    assert "Ohio supervisors" in client.get(MONEY).content.decode()
+
+
+def test_a_payment_paid_shows_on_the_next_request_on_both_money_pages(
+    books: dict[str, Any],
+    funded: Program,
+    program_admin: User,
+    funder_viewer: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    admin, funder = signed_in(program_admin), signed_in(funder_viewer)
+    payment = grants.payment_create(actor=program_admin, grant=books["ohio"], amount=usd("1085"))
+    payment = grants.payment_approve(actor=program_admin, payment=payment)
+    assert _admin_book(admin).total("paid") == money.Sums.of([usd("18445")])  # approved is not paid
+    quarter_shown: money.FunderMoney = funder.get(FUNDER_MONEY).context["money"]
+    assert quarter_shown.book.total("paid") == money.Sums.of([usd("18445")])
+    grants.payment_pay(actor=program_admin, payment=payment, on=_weekday(funded.starts_on + timedelta(days=250)))
+    assert _admin_book(admin).total("paid") == money.Sums.of([usd("19530")])
+    assert _admin_book(admin).total("paid_fund") == money.Sums.of([eur("18000")])
+    after: money.FunderMoney = funder.get(FUNDER_MONEY).context["money"]
+    assert after.book.total("paid") == money.Sums.of([usd("19530")])
+    assert "$19,530.00" in funder.get(FUNDER_MONEY).content.decode()
+
+
+def test_a_grant_closed_shows_on_the_next_request(
+    books: dict[str, Any], funded: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(program_admin)
+    assert _admin_book(client).total("remaining") == money.Sums.of([usd("92225")])
+    grants.grant_close(actor=program_admin, grant=books["ohio"], on=funded.starts_on + timedelta(days=260))
+    book = _admin_book(client)
+    assert book.total("remaining") == money.Sums()  # what Ohio left unpaid went back to the fund
+    assert book.total("committed") == money.Sums.of([usd("18445")])
+
+
+def test_a_report_accepted_shows_on_the_next_request(
+    books: dict[str, Any], funded: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(program_admin)
+    due = _grantee_report(books["ohio"], funded.starts_on + timedelta(days=360))
+    submitted = grants.report_submit(actor=program_admin, report=due, expenses={"personnel": usd("2500")})
+    assert _admin_book(client).total("spent") == money.Sums.of([usd("9000")])  # submitted is not spent yet
+    grants.report_accept(actor=program_admin, report=submitted)
+    assert _admin_book(client).total("spent") == money.Sums.of([usd("11500")])
+
+
+def test_an_import_of_rates_moves_every_programs_money_version(
+    books: dict[str, Any], funded: Program, national: Organization, program_admin: User
+) -> None:
+    """No figure of the books reads a rate today (each grant and payment keeps its own), but the rates are every
+    program's: an import moves every program's version, so a figure that reads one later cannot be stale."""
+    from pathlib import Path
+
+    from haven.grants import selectors as grant_selectors
+
+    other = Program.objects.create(
+        organization=national, name="Second program", starts_on=funded.starts_on, ends_on=funded.ends_on
+    )
+    before = {p.pk: grant_selectors.money_version(p) for p in (funded, other)}
+    data = Path(__file__).parents[2] / "grants" / "tests" / "data" / "eurofxref-daily.xml"
+    with data.open("rb") as file:
+        grants.rates_import(actor=program_admin, file=file)
+    after = {p.pk: grant_selectors.money_version(p) for p in (funded, other)}
+    assert all(after[pk] != before[pk] for pk in before)
+
+
+def test_a_tranche_met_and_a_new_program_period_move_the_money_version(
+    books: dict[str, Any], funded: Program, national: Organization, program_admin: User
+) -> None:
+    from haven.grants import selectors as grant_selectors
+    from haven.grants.models import Tranche, TrancheStatus
+    from haven.programs import services as programs
+
+    draft = grants.grant_save(
+        actor=program_admin,
+        fund=books["fund"],
+        grant=None,
+        grantee=books["ohio"].organization,
+        purpose="Ohio tranches",
+        amount=usd("2170"),
+        starts_on=funded.starts_on,
+        ends_on=funded.ends_on,
+        budget={"personnel": usd("2170")},
+    )
+    grants.tranche_save(actor=program_admin, grant=draft, tranche=None, amount=usd("2170"), due_on=funded.starts_on)
+    grants.grant_approve(actor=program_admin, grant=draft, on=books["approved"])
+    before = grant_selectors.money_version(funded)
+    [met] = grants.tranches_evaluate(program=funded, on=timezone.now().date())
+    assert Tranche.objects.of_program(funded).get(pk=met.pk).status == TrancheStatus.MET
+    moved = grant_selectors.money_version(funded)
+    assert moved != before
+    programs.program_save(
+        actor=program_admin,
+        organization=national,
+        program=funded,
+        name=funded.name,
+        description="",
+        starts_on=funded.starts_on - timedelta(days=90),
+        ends_on=funded.ends_on,
+        funders=[books["fund"].funder],
+        targets={},
+    )
+    assert grant_selectors.money_version(funded) != moved
+
+
+def test_every_grants_service_that_writes_moves_the_money_version() -> None:
+    """Read ``grants.services``: every public function that opens a transaction calls ``version.bump...`` itself or
+    through a helper of the module, so a new service cannot forget to. The reminders write only when they were
+    sent (no money)."""
+    import ast
+    import inspect
+
+    from haven.grants import services as module
+
+    tree = ast.parse(inspect.getsource(module))
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+    def calls(node: ast.FunctionDef) -> set[str]:
+        found = set()
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call):
+                if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+                    found.add(f"{call.func.value.id}.{call.func.attr}")
+                elif isinstance(call.func, ast.Name):
+                    found.add(call.func.id)
+        return found
+
+    def bumps(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        made = calls(functions[name])
+        if any(call.startswith("version.bump") for call in made):
+            return True
+        return any(bumps(call, seen | {name}) for call in made if call in functions and call not in seen)
+
+    def atomic(node: ast.FunctionDef) -> bool:
+        return any(ast.unparse(decorator) == "transaction.atomic" for decorator in node.decorator_list)
+
+    writers = [name for name, node in functions.items() if atomic(node) and not name.startswith("_")]
+    assert len(writers) >= 20
+    assert [name for name in writers if not bumps(name)] == []
+    assert not bumps("report_reminders_send")
+
+
+# -- The grants' table, paged --------------------------------------------------------------------------------------
+
+
+def _grant_rows(html: str) -> list[str]:
+    table = html.split('id="m-grants"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr><th scope="row">([^<]*)</th>', table)
+
+
+@pytest.mark.parametrize("url", [MONEY, FUNDER_MONEY])
+def test_the_grants_table_is_paged_with_the_total_of_every_grant_on_each_page(
+    url: str,
+    books: dict[str, Any],
+    funded: Program,
+    program_admin: User,
+    funder_viewer: User,
+    signed_in: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One grant a page here (50 in use): each page shows its grants and the total of all of them, with plain links
+    to the other pages (no script); the download keeps every grant."""
+    monkeypatch.setattr(money, "GRANTS_PER_PAGE", 1)
+    client = signed_in(program_admin if url == MONEY else funder_viewer)
+    first = client.get(url).content.decode()
+    second = client.get(url, {"program": funded.pk, "page": 2}).content.decode()
+    assert _grant_rows(first) == ["Ohio clinicians", "All grants"]
+    assert _grant_rows(second) == ["Texas clinicians", "All grants"]
+    for page in (first, second):
+        assert page.count("$110,670.00") >= 1  # committed, all grants
+    assert f'href="?program={funded.pk}&amp;page=2#m-grants"' in first
+    assert f'href="?program={funded.pk}&amp;page=1#m-grants"' in second
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    beyond = client.get(url, {"page": 99}).content.decode()  # past the last page: the last
+    assert _grant_rows(beyond) == ["Texas clinicians", "All grants"]
+    export = "/reporting/money/export.csv" if url == MONEY else "/reporting/funder/money/export.csv"
+    download = client.get(export).content.decode()
+    assert "Ohio clinicians" in download and "Texas clinicians" in download
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    length=st.integers(min_value=2, max_value=4000),
+    day=st.integers(min_value=0, max_value=3998),
+)
+def test_the_plan_spreads_an_amount_as_allocate_splits_it(minor: int, length: int, day: int) -> None:
+    """The plan's share of a day is the first part of ``allocate`` over the days elapsed and the days left (it is
+    worked out in whole numbers, for speed)."""
+    from haven.core.money import allocate
+
+    start = date(2025, 1, 1)
+    end = start + timedelta(days=length - 1)
+    on = start + timedelta(days=min(day, length - 2))
+    elapsed = (on - start).days + 1
+    amount = Money(minor, "USD")
+    assert money._spread(amount, start, end, on) == allocate(amount, [elapsed, length - elapsed])[0]
+
+
+def test_the_money_tables_escape_what_a_person_typed(
+    books: dict[str, Any],
+    funded: Program,
+    program_admin: User,
+    cac: Organization,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """The tables' rows are written by a template tag, not the template's loop: a grant's purpose is still text."""
+    draft = grants.grant_save(
+        actor=program_admin,
+        fund=books["fund"],
+        grant=None,
+        grantee=cac,
+        purpose='<script>alert("x")</script> & more',
+        amount=usd("1085"),
+        starts_on=funded.starts_on,
+        ends_on=funded.ends_on,
+        budget={"personnel": usd("1085")},
+    )
+    grants.grant_approve(actor=program_admin, grant=draft, on=books["approved"])
+    html = signed_in(program_admin).get(MONEY, {"page": 1}).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html

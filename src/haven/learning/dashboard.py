@@ -19,7 +19,7 @@ from datetime import date, datetime, time
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from haven.core.dates import add_months
@@ -102,20 +102,33 @@ def _current_assignments(company: Organization, course: Course) -> QuerySet[Assi
 def educated_on(staff: QuerySet[StaffMember], on: date) -> int:
     """How many of ``staff`` were educated at the end of ``on``: active then, with the base course completed by
     then (an assignment no new version had replaced by then) and no assignment of it open then. On today this is
-    the dashboard's *completed* of the base course; on a quarter's end, what the quarter's release counts."""
-    course = Q(course__slug=BASE_COURSE)
-    not_replaced = Q(superseded_at__isnull=True) | Q(superseded_at__date__gt=on)
-    mine = {"organization": OuterRef("organization"), "staff": OuterRef("pk")}
-    done = Assignment.objects.filter(course, not_replaced, completed_at__date__lte=on, **mine)
-    open_then = Assignment.objects.filter(
-        course,
-        not_replaced,
-        Q(completed_at__isnull=True) | Q(completed_at__date__gt=on),
-        assigned_on__lte=on,
-        **mine,
+    the dashboard's *completed* of the base course; on a quarter's end, what the quarter's release counts.
+
+    Read as two narrow lists and decided here: the same rule as correlated subqueries took seconds a quarter on
+    SQLite (a date cast per row of every subquery), and a release asks it for every quarter."""
+    active: set[int] = set()
+    companies: set[int] = set()
+    for pk, company_id, is_active, left in staff.values_list("pk", "organization_id", "is_active", "deactivated_at"):
+        companies.add(company_id)
+        if is_active or (left is not None and timezone.localdate(left) > on):
+            active.add(pk)
+    if not active:
+        return 0
+    done: set[int] = set()
+    open_then: set[int] = set()
+    rows = (
+        Assignment.objects.in_orgs(companies)
+        .filter(course__slug=BASE_COURSE, assigned_on__lte=on)
+        .values_list("staff_id", "completed_at", "superseded_at")
     )
-    active_then = Q(is_active=True) | Q(deactivated_at__date__gt=on)
-    return staff.filter(active_then, Exists(done), ~Exists(open_then)).count()
+    for staff_id, completed_at, superseded_at in rows.iterator(chunk_size=5000):
+        if staff_id not in active or (superseded_at is not None and timezone.localdate(superseded_at) <= on):
+            continue  # not counted, or replaced by a new version by then
+        if completed_at is not None and timezone.localdate(completed_at) <= on:
+            done.add(staff_id)
+        else:
+            open_then.add(staff_id)
+    return len(done - open_then)
 
 
 def figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:

@@ -23,7 +23,7 @@ from haven.core.generation import GenerationContext
 from haven.organizations.generate import FIRST_NAMES, LAST_NAMES, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
-from haven.organizations.services import memberships_seed_by_system
+from haven.organizations.services import memberships_provision_bulk, memberships_seed_by_system
 
 from .content_install import install_standard_content
 from .models import (
@@ -257,9 +257,7 @@ def _staff(ctx: GenerationContext, company: Organization, people: list[_Person])
     )
     ctx.count("memberships", seeded)
     left = [p.user_id for p in people if not p.active]
-    Membership.objects.in_org(company).filter(role=Role.LEARNER, user_id__in=left).update(
-        is_active=False, deactivated_at=now
-    )
+    memberships_provision_bulk(actor=None, organization=company, role=Role.LEARNER, give=[], end=left)
     ctx.count("staff", len(people))
     ctx.count("staff who left", len(left))
     return [ids[i] for i in range(len(people))]

@@ -49,7 +49,9 @@ def test_a_learner_is_reminded_once_before_and_once_after_in_their_language(
     assert "Protéger les enfants" in before.subject and "Protéger les enfants" in before.body
     assert due.isoformat() in before.body and "/learning/" in before.body
     html, kind = before.alternatives[0]
-    assert kind == "text/html" and 'href="https://haven.example/learning/"' in html and 'lang="fr"' in html
+    assignment = Assignment.objects.in_org(company).get(staff=learner)
+    course_page = f'href="https://haven.example/learning/assignments/{assignment.pk}/"'  # the course itself
+    assert kind == "text/html" and course_page in html and 'lang="fr"' in html
     assert "Protéger les enfants" in after.subject and after.subject != before.subject
     kinds = dict(LearningReminder.objects.in_org(company).values_list("kind", "sent_on"))
     assert kinds == {"before": due - timedelta(days=7), "after": due + timedelta(days=3)}

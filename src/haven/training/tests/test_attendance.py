@@ -1,7 +1,7 @@
 """A trainer records a whole consultation call at once; the cohort page shows the marks."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -11,6 +11,7 @@ from haven.audit.models import AuditEntry
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.training.closed_days import holidays, is_weekend
 from haven.training.models import Attendance, Cohort, ConsultationCall, Enrollment, Placement
 
 from .factories import calls_of, enroll, make_cohort, nominate, today
@@ -186,7 +187,7 @@ def test_a_call_not_yet_held_cannot_be_recorded(
         program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=upcoming
     )
     first, second = calls_of(upcoming)[:2]
-    assert first.held_on == today() + timedelta(days=12)  # 15 days after the live training's first day
+    assert first.held_on == _open_on_or_after(today() + timedelta(days=12))  # 15 days after the live training
 
     response = signed_in(trainer).post(f"/training/cohorts/{upcoming.pk}/calls/{first.pk}/", {"present": [person.pk]})
 
@@ -212,3 +213,11 @@ def test_everyone_was_there_in_one_click(
     assert response.status_code == 302
     marks = Attendance.objects.in_org(cac).filter(call=call).values_list("enrollment_id", "attended")
     assert sorted(marks) == sorted((e.pk, True) for e in people)
+
+
+def _open_on_or_after(day: date) -> date:
+    """The day a call planned for ``day`` is held: the schedule moves it off weekends and federal holidays."""
+    closed = {**holidays(day.year), **holidays(day.year + 1)}
+    while is_weekend(day) or day in closed:
+        day += timedelta(days=1)
+    return day

@@ -143,4 +143,6 @@ def role_members(
         Role.FUNDER_VIEWER: make_member(Role.FUNDER_VIEWER, funder),
         Role.LEARNER: make_member(Role.LEARNER, partner),
         Role.SAFEGUARDING_REVIEWER: make_member(Role.SAFEGUARDING_REVIEWER, partner),
+        Role.BRAND_REVIEWER: make_member(Role.BRAND_REVIEWER, partner),
+        Role.CREATIVE: make_member(Role.CREATIVE, partner),
     }

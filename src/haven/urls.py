@@ -14,6 +14,8 @@ urlpatterns = [
     path("grants/", include("haven.grants.urls")),
     path("learning/", include("haven.learning.urls")),
     path("scim/v2/", include("haven.learning.scim_urls")),
+    path("safeguarding/", include("haven.safeguarding.urls")),
+    path("awareness/", include("haven.awareness.urls")),
     path("impact/", reporting_views.impact, name="impact"),
     path("impact/fr/", reporting_views.impact, {"language": "fr"}, name="impact_fr"),
     path("audit/", include("haven.audit.urls")),

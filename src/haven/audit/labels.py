@@ -135,6 +135,27 @@ ACTION_LABELS: dict[str, Promise] = {
     "learning.policy_version_save": _("Policy version written"),
     "learning.policy_publish": _("Policy version published"),
     "learning.attest": _("Policy attested"),
+    "safeguarding.submission_create": _("Creative submission drafted"),
+    "safeguarding.submission_update": _("Creative submission changed"),
+    "safeguarding.asset_add": _("File added to a creative submission"),
+    "safeguarding.asset_replace": _("File of a creative submission replaced"),
+    "safeguarding.asset_remove": _("File removed from a creative submission"),
+    "safeguarding.approvals_void": _("Approvals voided: the files changed"),
+    "safeguarding.submit": _("Creative work submitted for review"),
+    "safeguarding.resubmit": _("Creative work resubmitted for review"),
+    "safeguarding.review_start": _("Creative review started"),
+    "safeguarding.checklist_answer": _("Safeguarding checklist answered"),
+    "safeguarding.approve": _("Creative work approved"),
+    "safeguarding.changes": _("Changes asked of creative work"),
+    "safeguarding.reject": _("Creative work rejected"),
+    "safeguarding.watch_terms": _("Watch list changed"),
+    "safeguarding.gate_token_create": _("Publish gate token made"),
+    "awareness.campaign_create": _("Awareness campaign planned"),
+    "awareness.campaign_update": _("Awareness campaign changed"),
+    "awareness.campaign_live": _("Awareness campaign went live"),
+    "awareness.campaign_end": _("Awareness campaign ended"),
+    "awareness.campaign_cancel": _("Awareness campaign cancelled"),
+    "awareness.links_add": _("Tracked campaign links made"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -156,6 +177,8 @@ ACTION_GROUPS: dict[str, Promise] = {
     "rates.": _("Exchange rates"),
     "staff.": _("Staff"),
     "learning.": _("Staff learning"),
+    "safeguarding.": _("Creative review"),
+    "awareness.": _("Awareness campaigns"),
 }
 
 
@@ -275,6 +298,22 @@ RECORD_KINDS: dict[str, Promise] = {
     "learning.certificate": _("Certificate"),
     "learning.xapistatement": _("xAPI statement"),
     "learning.usednonce": _("Single sign-on nonce used"),
+    "safeguarding.safeguardingsettings": _("Review settings"),
+    "safeguarding.checklistversion": _("Checklist version"),
+    "safeguarding.checklistitem": _("Checklist item"),
+    "safeguarding.submission": _("Creative submission"),
+    "safeguarding.asset": _("Creative file"),
+    "safeguarding.assettext": _("Text read in a file"),
+    "safeguarding.watchterm": _("Watched term"),
+    "safeguarding.checklistanswer": _("Checklist answer"),
+    "safeguarding.decision": _("Review decision"),
+    "safeguarding.comment": _("Review comment"),
+    "safeguarding.reviewreminder": _("Review reminder"),
+    "safeguarding.gatetoken": _("Publish gate token"),
+    "awareness.awarenessevent": _("Awareness event"),
+    "awareness.campaign": _("Awareness campaign"),
+    "awareness.campaignlink": _("Campaign link"),
+    "awareness.campaignresult": _("Campaign results"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

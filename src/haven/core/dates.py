@@ -1,6 +1,6 @@
 """Calendar arithmetic every app shares: months and quarters as their first day, and whole months later."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 
 def add_months(day: date, months: int) -> date:
@@ -28,3 +28,16 @@ def quarter_of(day: date) -> date:
 def quarter_end(quarter: date) -> date:
     """The last day of the quarter that begins on ``quarter`` (the first day of its month)."""
     return add_months(month_of(quarter), 3) - timedelta(days=1)
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """``days`` working days (Monday to Friday) after ``moment``, at the same time of day. A moment on a weekend
+    counts from the next Monday. Public holidays differ by country and are not counted out."""
+    while moment.weekday() >= 5:
+        moment += timedelta(days=1)
+    left = days
+    while left > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment

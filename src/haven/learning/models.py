@@ -7,33 +7,15 @@ their history and loses access. Course text is written in English and French (Ma
 """
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from haven.core.bilingual import InLanguage
 from haven.organizations.tenancy import TenantModel
-
-
-class InLanguage:
-    """The active language's version of a bilingual field pair (``<name>_en``, ``<name>_fr``), English if empty."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        language = (get_language() or "en")[:2]
-        text = getattr(obj, f"{self.name}_{language}", "") if language in LANGUAGES else ""
-        return text or getattr(obj, f"{self.name}_en")
-
-
-LANGUAGES = ("en", "fr")
 
 
 class Language(models.TextChoices):

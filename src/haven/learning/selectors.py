@@ -440,3 +440,10 @@ def staff_educated(program: Program, on: date | None = None) -> int:
     end of ``on`` (today by default). A count only: nothing by department or country leaves the company."""
     companies = program_companies(program).values("organization_id")
     return dashboard.educated_on(StaffMember.objects.in_orgs(companies), on or timezone.localdate())
+
+
+def company_program(company: Organization) -> Program | None:
+    """The program the company's learning settings name (its staff educated, its reviews and campaigns count
+    toward it), or None."""
+    found = LearningSettings.objects.in_org(company).select_related("program").first()
+    return found.program if found is not None else None

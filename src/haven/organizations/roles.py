@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     FUNDER_VIEWER = "funder_viewer", _("Funder viewer")
     LEARNER = "learner", _("Learner")
     SAFEGUARDING_REVIEWER = "safeguarding_reviewer", _("Safeguarding reviewer")
+    BRAND_REVIEWER = "brand_reviewer", _("Legal or brand reviewer")
+    CREATIVE = "creative", _("Creative team")
 
 
 # Which kinds of organization may hold a role. An org admin can run any organization.
@@ -32,18 +34,23 @@ ROLE_ORGANIZATION_KINDS: dict[str, frozenset[str]] = {
     Role.FUNDER_VIEWER: frozenset({OrganizationKind.FUNDER}),
     Role.LEARNER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
     Role.SAFEGUARDING_REVIEWER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    Role.BRAND_REVIEWER: frozenset({OrganizationKind.CORPORATE_PARTNER}),
+    Role.CREATIVE: frozenset({OrganizationKind.CORPORATE_PARTNER}),
 }
 
 # From the least to the most privileged, by what a member can see and change: a learner their own learning; a funder
-# viewer one program's protected figures; a trainer their cohorts' rosters and attendance, by name; a safeguarding
-# reviewer reports of concern about people; a clinician the children of their own caseload; an org admin the people
-# of an organization and, at a CAC, every child's records; a program admin the whole program. An invitation offers
-# the roles in this order and starts on the first its organization can hold, so a slip gives too little, never too
-# much (decision 0019).
+# viewer one program's protected figures; a creative team member the submissions and awareness campaigns of their
+# company; a trainer their cohorts' rosters and attendance, by name; a legal or brand reviewer and a safeguarding
+# reviewer every creative review of their company, its assets and the words read in them; a clinician the children
+# of their own caseload; an org admin the people of an organization and, at a CAC, every child's records; a program
+# admin the whole program. An invitation offers the roles in this order and starts on the first its organization can
+# hold, so a slip gives too little, never too much (decision 0019).
 ROLES_BY_PRIVILEGE: tuple[str, ...] = (
     Role.LEARNER,
     Role.FUNDER_VIEWER,
+    Role.CREATIVE,
     Role.TRAINER,
+    Role.BRAND_REVIEWER,
     Role.SAFEGUARDING_REVIEWER,
     Role.CLINICIAN,
     Role.ORG_ADMIN,

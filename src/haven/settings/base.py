@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "haven.training",
     "haven.care",
     "haven.learning",
+    "haven.safeguarding",
+    "haven.awareness",
     "haven.reporting",
     "haven.grants",
     "haven.shell",
@@ -167,6 +169,33 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+
+
+def asset_storage(environ: dict[str, str]) -> dict[str, Any]:
+    """Where the assets under creative review are kept (safeguarding): never under the web root, read only through
+    the view that checks access. The file system under var/assets by default; an S3-compatible store when
+    HAVEN_ASSET_BUCKET is set (with HAVEN_ASSET_ENDPOINT for a store other than AWS, and the usual AWS_* keys)."""
+    bucket = environ.get("HAVEN_ASSET_BUCKET", "")
+    if not bucket:
+        location = environ.get("HAVEN_ASSET_DIR") or str(VAR_DIR / "assets")
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": environ.get("HAVEN_ASSET_PREFIX", "assets"),
+    }
+    if environ.get("HAVEN_ASSET_ENDPOINT"):
+        options["endpoint_url"] = environ["HAVEN_ASSET_ENDPOINT"]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "files"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "assets": asset_storage(dict(os.environ)),
+}
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -901,6 +901,8 @@ def _home_kind(role: str) -> str:
         Role.FUNDER_VIEWER: OrganizationKind.FUNDER,
         Role.LEARNER: OrganizationKind.CORPORATE_PARTNER,
         Role.SAFEGUARDING_REVIEWER: OrganizationKind.CORPORATE_PARTNER,
+        Role.BRAND_REVIEWER: OrganizationKind.CORPORATE_PARTNER,
+        Role.CREATIVE: OrganizationKind.CORPORATE_PARTNER,
     }[role]
 
 

@@ -37,6 +37,8 @@ LAYERS = {
     "training": PILLARS,
     "care": PILLARS,
     "learning": PILLARS,
+    "safeguarding": PILLARS,
+    "awareness": PILLARS,  # reads safeguarding's reviews through its selectors (a campaign showing minors)
     "reporting": REPORTING,
     "grants": REPORTING,  # money follows outcomes: grants read reporting's figures, reporting grants' (decision 26)
     "shell": SHELL,
@@ -240,7 +242,8 @@ def test_the_checker_holds_the_core_and_the_platform() -> None:
     assert _found("from haven.accounts.models import User", "haven.audit.selectors")
     assert _found("from haven.shell.navigation import items_for", "haven.reporting.views")
     assert _found("from haven.care import selectors", "haven.measures.scoring")
-    assert _found("from haven.care import selectors", "haven.awareness.services")  # an app with no layer yet
+    assert _found("from haven.care import selectors", "haven.hotline.services")  # an app with no layer yet
+    assert _found("from haven.safeguarding.models import Submission", "haven.awareness.services")  # beside: selectors
     assert _found("from haven.reporting.figures import workforce", "haven.grants.services")  # beside: selectors
     assert _found("from haven.reporting import selectors", "haven.grants.services") == []
     assert _found("from haven.grants import selectors", "haven.reporting.figures") == []

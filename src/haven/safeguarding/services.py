@@ -1,0 +1,433 @@
+"""Every write of the creative review, each audited with ids and counts (never a file's content or a word read in it).
+
+The workflow: draft > submitted > in review > changes requested > resubmitted > ready to publish (approved) or
+rejected. ``rules.py`` says when two approvals make a submission ready; this module keeps the rule true after every
+write: an approval is bound to the assets it saw, and adding, replacing or removing any asset voids every standing
+approval (a submission that was ready goes back to review, in a new round).
+"""
+
+import dataclasses
+import secrets as token_secrets
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haven.accounts.models import User
+from haven.audit import services as audit
+from haven.core.dates import add_working_days
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
+
+from . import intake, selectors
+from .checklist import DEFAULT_WATCH_TERMS
+from .models import (
+    EDITABLE,
+    UNDER_REVIEW,
+    Answer,
+    Asset,
+    ChecklistAnswer,
+    ChecklistVersion,
+    Decision,
+    GateToken,
+    Outcome,
+    SafeguardingSettings,
+    Status,
+    Submission,
+    WatchTerm,
+)
+from .selectors import applicable_items, current_assets, digest_of, still_needed
+
+REVIEWER_ROLES = frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER})
+SUBMITTER_ROLES = frozenset({Role.CREATIVE, Role.ORG_ADMIN})
+# Assets may change in every state but rejected: a change after an approval voids it (and a ready submission goes
+# back to review), so the final retouched file is always the one approved (C3).
+ASSETS_FROZEN = frozenset({Status.REJECTED})
+
+
+def check_company(organization: Organization) -> None:
+    if organization.kind != OrganizationKind.CORPORATE_PARTNER:
+        raise ValidationError(_("Only a corporate partner submits work for creative review."))
+
+
+def settings_of(company: Organization) -> SafeguardingSettings:
+    """The company's review settings, made with the defaults (and the default watch list) on first use."""
+    check_company(company)
+    found = SafeguardingSettings.objects.in_org(company).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        made = SafeguardingSettings.objects.create(organization=company)
+        WatchTerm.objects.bulk_create(
+            [WatchTerm(organization=company, term=term, note=note) for term, note in DEFAULT_WATCH_TERMS],
+            ignore_conflicts=True,
+        )
+    return made
+
+
+def current_checklist() -> ChecklistVersion:
+    return ChecklistVersion.objects.get(is_current=True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SubmissionFields:
+    title: str
+    kind: str = "campaign"
+    brief: str = ""
+    markets: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    publish_on: date | None = None
+    shows_minors: bool = False
+    minor_ages: tuple[int, ...] = ()
+
+
+def _check_fields(fields: SubmissionFields) -> None:
+    if fields.shows_minors and not fields.minor_ages:
+        raise ValidationError({"minor_ages": _("Give the age of each minor the work shows or concerns.")})
+    if any(age < 0 or age > 17 for age in fields.minor_ages):
+        raise ValidationError({"minor_ages": _("A minor's age is between 0 and 17.")})
+    if not fields.shows_minors and fields.minor_ages:
+        raise ValidationError({"minor_ages": _("Ages are given only for work that shows or concerns minors.")})
+
+
+def _check_submitter(membership: Membership, company: Organization) -> None:
+    if membership.organization_id != company.pk or membership.role not in SUBMITTER_ROLES:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def submission_save(
+    *, membership: Membership, company: Organization, fields: SubmissionFields, submission: Submission | None = None
+) -> Submission:
+    """Create a draft, or change a submission its submitter may still change (a draft or one sent back)."""
+    check_company(company)
+    if submission is not None:
+        submission = _locked(submission)
+    _check_submitter(membership, company)
+    _check_fields(fields)
+    values = dataclasses.asdict(fields)
+    values["markets"] = sorted({m.upper() for m in fields.markets})
+    values["channels"] = sorted(set(fields.channels))
+    values["minor_ages"] = sorted(fields.minor_ages)
+    if submission is None:
+        settings_of(company)
+        submission = Submission.objects.create(
+            organization=company,
+            program=selectors.program_of(company),
+            checklist=current_checklist(),
+            submitted_by=membership.user,
+            **values,
+        )
+        action = "safeguarding.submission_create"
+    else:
+        _check_own(submission, company)
+        if submission.status not in EDITABLE:
+            raise ValidationError(_("This submission is under review or decided and can no longer be changed."))
+        for name, value in values.items():
+            setattr(submission, name, value)
+        submission.save()
+        action = "safeguarding.submission_update"
+    audit.record(actor=membership.user, action=action, organization=company, target=submission)
+    return submission
+
+
+def _locked(submission: Submission) -> Submission:
+    """The submission as the database has it now, locked for this transaction: a decision taken meanwhile counts."""
+    return Submission.objects.in_org(submission.organization_id).select_for_update().get(pk=submission.pk)
+
+
+def _check_own(submission: Submission, company: Organization) -> None:
+    if submission.organization_id != company.pk:
+        raise PermissionDenied
+
+
+def _assets_changed(*, actor: User, submission: Submission) -> int:
+    """Void every standing approval of the submission (they saw other files). A ready submission goes back to
+    review in a new round, with a new turnaround clock. Returns the number of approvals voided."""
+    now = timezone.now()
+    voided = (
+        Decision.objects.in_org(submission.organization_id)
+        .filter(submission=submission, outcome=Outcome.APPROVE, voided_at=None)
+        .update(voided_at=now)
+    )
+    if submission.status == Status.APPROVED:
+        _next_round(submission, now=now, status=Status.RESUBMITTED)
+    if voided:
+        audit.record(
+            actor=actor,
+            action="safeguarding.approvals_void",
+            organization=submission.organization_id,
+            target=submission,
+            detail={"approvals": voided},
+        )
+    return voided
+
+
+def _next_round(submission: Submission, *, now: datetime, status: str) -> None:
+    turnaround = settings_of(submission.organization).turnaround_days
+    submission.round += 1
+    submission.status = status
+    submission.submitted_at = now
+    submission.first_submitted_at = submission.first_submitted_at or now
+    submission.due_at = add_working_days(now, turnaround)
+    submission.decided_at = None
+    submission.save()
+
+
+@transaction.atomic
+def asset_add(
+    *, membership: Membership, submission: Submission, file_name: str, data: bytes, replaces: Asset | None = None
+) -> Asset:
+    """Store a file of the submission (stripped of its metadata, with a thumbnail) and void the approvals.
+    ``replaces`` retires an asset of the same submission in the same step."""
+    submission = _locked(submission)
+    company = submission.organization
+    _check_submitter(membership, company)
+    if submission.status in ASSETS_FROZEN:
+        raise ValidationError(_("A rejected submission's files cannot change."))
+    prepared = intake.prepare(data)
+    asset = Asset(
+        organization=company,
+        submission=submission,
+        kind=prepared.kind,
+        file_name=file_name[:255],
+        content_type=prepared.content_type,
+        size=len(prepared.data),
+        sha256=prepared.sha256,
+        original_sha256=prepared.original_sha256,
+        width=prepared.width,
+        height=prepared.height,
+        pages=prepared.pages,
+        metadata_stripped=prepared.stripped,
+        uploaded_by=membership.user,
+    )
+    stem = token_secrets.token_hex(16)  # never the uploaded name: it may say who or where
+    asset.file.save(f"{stem}.{prepared.extension}", ContentFile(prepared.data), save=False)
+    if prepared.thumbnail:
+        asset.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
+    asset.save()
+    if replaces is not None:
+        if replaces.submission_id != submission.pk or replaces.retired_at is not None:
+            raise ValidationError(_("Only a current file of this submission can be replaced."))
+        replaces.retired_at = timezone.now()
+        replaces.save(update_fields=["retired_at"])
+    _assets_changed(actor=membership.user, submission=submission)
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.asset_replace" if replaces else "safeguarding.asset_add",
+        organization=company,
+        target=asset,
+        detail={"submission": submission.pk, "replaces": replaces.pk if replaces else None},
+    )
+    transaction.on_commit(lambda: _enqueue_reading(asset.pk))
+    return asset
+
+
+def _enqueue_reading(asset_id: int) -> None:
+    """Hand the asset to the background reader (OCR, ``ocr.py``)."""
+    from .tasks import read_asset
+
+    read_asset.enqueue(asset_id)
+
+
+@transaction.atomic
+def asset_remove(*, membership: Membership, asset: Asset) -> None:
+    """Retire a file from the submission (it stays stored, for the history) and void the approvals."""
+    submission = _locked(asset.submission)
+    _check_submitter(membership, submission.organization)
+    if submission.status in ASSETS_FROZEN:
+        raise ValidationError(_("A rejected submission's files cannot change."))
+    if asset.retired_at is None:
+        asset.retired_at = timezone.now()
+        asset.save(update_fields=["retired_at"])
+    _assets_changed(actor=membership.user, submission=submission)
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.asset_remove",
+        organization=submission.organization_id,
+        target=asset,
+        detail={"submission": submission.pk},
+    )
+
+
+@transaction.atomic
+def submit(*, membership: Membership, submission: Submission) -> Submission:
+    """Send a draft, or one sent back for changes, to the reviewers: a new round with its turnaround clock."""
+    submission = _locked(submission)
+    _check_submitter(membership, submission.organization)
+    if submission.status not in EDITABLE:
+        raise ValidationError(_("Only a draft or a submission sent back for changes can be submitted."))
+    if not current_assets(submission):
+        raise ValidationError(_("Add at least one file before submitting."))
+    status = Status.SUBMITTED if submission.status == Status.DRAFT else Status.RESUBMITTED
+    _next_round(submission, now=timezone.now(), status=status)
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.submit" if status == Status.SUBMITTED else "safeguarding.resubmit",
+        organization=submission.organization_id,
+        target=submission,
+        detail={"round": submission.round},
+    )
+    return submission
+
+
+def _check_reviewer(membership: Membership, submission: Submission) -> None:
+    if membership.organization_id != submission.organization_id or membership.role not in REVIEWER_ROLES:
+        raise PermissionDenied
+    if membership.user_id == submission.submitted_by_id:
+        raise ValidationError(_("You submitted this work: another reviewer must review it."))
+
+
+@transaction.atomic
+def review_start(*, membership: Membership, submission: Submission) -> Submission:
+    """A reviewer takes the submission up (the first answer or decision does this too)."""
+    _check_reviewer(membership, submission)
+    if submission.status in (Status.SUBMITTED, Status.RESUBMITTED):
+        submission.status = Status.IN_REVIEW
+        submission.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=membership.user,
+            action="safeguarding.review_start",
+            organization=submission.organization_id,
+            target=submission,
+            detail={"round": submission.round},
+        )
+    return submission
+
+
+@transaction.atomic
+def checklist_answer(*, membership: Membership, submission: Submission, answers: dict[int, tuple[str, str]]) -> int:
+    """Record answers of this round: ``{item id: (yes|no|n/a, note)}``. A "no" needs a note. Returns how many."""
+    submission = _locked(submission)
+    _check_reviewer(membership, submission)
+    if submission.status not in UNDER_REVIEW:
+        raise ValidationError(_("Only a submission under review is answered."))
+    review_start(membership=membership, submission=submission)
+    items = {item.pk: item for item in applicable_items(submission)}
+    for item_id, (answer, note) in answers.items():
+        if item_id not in items:
+            raise ValidationError(_("This item is not on this submission's checklist."))
+        if answer not in Answer.values:
+            raise ValidationError(_("Answer yes, no or not applicable."))
+        if answer == Answer.NO and not note.strip():
+            raise ValidationError({str(item_id): _("Say what fails (%(code)s).") % {"code": items[item_id].code}})
+        ChecklistAnswer.objects.update_or_create(
+            organization=submission.organization,
+            submission=submission,
+            round=submission.round,
+            item=items[item_id],
+            defaults={"answer": answer, "note": note.strip(), "answered_by": membership.user},
+        )
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.checklist_answer",
+        organization=submission.organization_id,
+        target=submission,
+        detail={"round": submission.round, "answers": len(answers)},
+    )
+    return len(answers)
+
+
+@transaction.atomic
+def decide(*, membership: Membership, submission: Submission, outcome: str, note: str = "") -> Decision:
+    """A reviewer's decision in the current round.
+
+    - approve: needs the whole checklist answered this round with no item failed; it is bound to the current
+      assets. When two different reviewers' approvals count (``rules``), the submission is ready to publish.
+    - changes: sends the submission back to its submitter, with a note.
+    - reject: ends it, with a note.
+    """
+    submission = _locked(submission)
+    _check_reviewer(membership, submission)
+    if submission.status not in UNDER_REVIEW:
+        raise ValidationError(_("Only a submission under review can be decided."))
+    if outcome not in Outcome.values:
+        raise ValidationError(_("Approve, ask for changes or reject."))
+    note = note.strip()
+    if outcome != Outcome.APPROVE and not note:
+        raise ValidationError({"note": _("Say what must change, or why it is rejected.")})
+    if outcome == Outcome.APPROVE:
+        unanswered, failed = selectors.checklist_gaps(submission)
+        if unanswered or failed:
+            raise ValidationError(
+                _("Answer every checklist item, with none failing, before approving (open: %(codes)s).")
+                % {"codes": ", ".join(unanswered + failed)}
+            )
+        already = Decision.objects.in_org(submission.organization_id).filter(
+            submission=submission,
+            round=submission.round,
+            reviewer=membership.user,
+            outcome=Outcome.APPROVE,
+            voided_at=None,
+        )
+        if already.exists():
+            raise ValidationError(_("You have already approved this round: a second reviewer must approve."))
+    review_start(membership=membership, submission=submission)
+    decision = Decision.objects.create(
+        organization=submission.organization,
+        submission=submission,
+        round=submission.round,
+        reviewer=membership.user,
+        reviewer_role=membership.role,
+        outcome=outcome,
+        note=note,
+        assets_digest=digest_of(submission),
+    )
+    now = timezone.now()
+    if outcome == Outcome.CHANGES:
+        submission.status = Status.CHANGES_REQUESTED
+    elif outcome == Outcome.REJECT:
+        submission.status = Status.REJECTED
+        submission.decided_at = now
+    elif not still_needed(submission):
+        submission.status = Status.APPROVED
+        submission.decided_at = now
+    submission.save()
+    audit.record(
+        actor=membership.user,
+        action=f"safeguarding.{outcome}",
+        organization=submission.organization_id,
+        target=submission,
+        detail={"round": submission.round, "decision": decision.pk, "status": submission.status},
+    )
+    return decision
+
+
+@transaction.atomic
+def watch_terms_save(*, membership: Membership, company: Organization, terms: Iterable[str]) -> int:
+    """Replace the company's watch list (one term a line, compared without case). Returns the number kept."""
+    if membership.organization_id != company.pk or membership.role not in REVIEWER_ROLES | {Role.ORG_ADMIN}:
+        raise PermissionDenied
+    settings_of(company)
+    wanted = {term.strip().lower() for term in terms if term.strip()}
+    existing = WatchTerm.objects.in_org(company)
+    existing.exclude(term__in=wanted).update(is_active=False)
+    existing.filter(term__in=wanted).update(is_active=True)
+    have = set(existing.values_list("term", flat=True))
+    WatchTerm.objects.bulk_create([WatchTerm(organization=company, term=term) for term in sorted(wanted - have)])
+    audit.record(
+        actor=membership.user, action="safeguarding.watch_terms", organization=company, detail={"terms": len(wanted)}
+    )
+    return len(wanted)
+
+
+def gate_token_create(*, membership: Membership, company: Organization, label: str) -> tuple[GateToken, str]:
+    """A token for the company's asset-management system to ask the publish gate; the secret is returned once."""
+    import hashlib
+
+    if membership.organization_id != company.pk or membership.role != Role.ORG_ADMIN:
+        raise PermissionDenied
+    secret = "hgt_" + token_secrets.token_urlsafe(32)
+    token = GateToken.objects.create(
+        organization=company,
+        label=label.strip()[:120] or _("Asset management"),
+        digest=hashlib.sha256(secret.encode()).hexdigest(),
+        prefix=secret[:12],
+        created_by=membership.user,
+    )
+    audit.record(actor=membership.user, action="safeguarding.gate_token_create", organization=company, target=token)
+    return token, secret

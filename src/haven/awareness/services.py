@@ -7,6 +7,7 @@ showing minors with no review at all."""
 import dataclasses
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -73,11 +74,9 @@ def campaign_save(
     _check_review(company, fields.review_id)
     if campaign is None:
         campaign = Campaign(organization=company, program=safeguarding.program_of(company), created_by=membership.user)
-        action = "awareness.campaign_create"
-    else:
-        if campaign.organization_id != company.pk:
-            raise PermissionDenied
-        action = "awareness.campaign_update"
+    elif campaign.organization_id != company.pk:
+        raise PermissionDenied
+    created = campaign.pk is None
     for name, value in values.items():
         setattr(campaign, name, value)
     if campaign.status == CampaignStatus.LIVE:
@@ -85,7 +84,10 @@ def campaign_save(
     if Campaign.objects.in_org(company).filter(slug=campaign.slug).exclude(pk=campaign.pk).exists():
         raise ValidationError({"slug": _("Another campaign has this code.")})
     campaign.save()
-    audit.record(actor=membership.user, action=action, organization=company, target=campaign)
+    if created:
+        audit.record(actor=membership.user, action="awareness.campaign_create", organization=company, target=campaign)
+    else:
+        audit.record(actor=membership.user, action="awareness.campaign_update", organization=company, target=campaign)
     return campaign
 
 
@@ -123,12 +125,11 @@ def campaign_end(*, membership: Membership, campaign: Campaign, cancelled: bool 
         return campaign
     campaign.status = CampaignStatus.CANCELLED if cancelled else CampaignStatus.ENDED
     campaign.save(update_fields=["status", "updated_at"])
-    audit.record(
-        actor=membership.user,
-        action="awareness.campaign_cancel" if cancelled else "awareness.campaign_end",
-        organization=campaign.organization_id,
-        target=campaign,
-    )
+    entry: dict[str, Any] = {"actor": membership.user, "organization": campaign.organization_id, "target": campaign}
+    if cancelled:
+        audit.record(action="awareness.campaign_cancel", **entry)
+    else:
+        audit.record(action="awareness.campaign_end", **entry)
     return campaign
 
 

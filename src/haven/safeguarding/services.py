@@ -10,6 +10,7 @@ import dataclasses
 import secrets as token_secrets
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -122,7 +123,10 @@ def submission_save(
             submitted_by=membership.user,
             **values,
         )
-        action = "safeguarding.submission_create"
+        audit.record(
+            actor=membership.user, action="safeguarding.submission_create", organization=company, target=submission
+        )
+        return submission
     else:
         _check_own(submission, company)
         if submission.status not in EDITABLE:
@@ -130,8 +134,9 @@ def submission_save(
         for name, value in values.items():
             setattr(submission, name, value)
         submission.save()
-        action = "safeguarding.submission_update"
-    audit.record(actor=membership.user, action=action, organization=company, target=submission)
+    audit.record(
+        actor=membership.user, action="safeguarding.submission_update", organization=company, target=submission
+    )
     return submission
 
 
@@ -216,13 +221,13 @@ def asset_add(
         replaces.retired_at = timezone.now()
         replaces.save(update_fields=["retired_at"])
     _assets_changed(actor=membership.user, submission=submission)
-    audit.record(
-        actor=membership.user,
-        action="safeguarding.asset_replace" if replaces else "safeguarding.asset_add",
-        organization=company,
-        target=asset,
-        detail={"submission": submission.pk, "replaces": replaces.pk if replaces else None},
-    )
+    entry: dict[str, Any] = {"actor": membership.user, "organization": company, "target": asset}
+    if replaces is not None:
+        audit.record(
+            action="safeguarding.asset_replace", detail={"submission": submission.pk, "replaces": replaces.pk}, **entry
+        )
+    else:
+        audit.record(action="safeguarding.asset_add", detail={"submission": submission.pk}, **entry)
     transaction.on_commit(lambda: _enqueue_reading(asset.pk))
     return asset
 
@@ -265,13 +270,16 @@ def submit(*, membership: Membership, submission: Submission) -> Submission:
         raise ValidationError(_("Add at least one file before submitting."))
     status = Status.SUBMITTED if submission.status == Status.DRAFT else Status.RESUBMITTED
     _next_round(submission, now=timezone.now(), status=status)
-    audit.record(
-        actor=membership.user,
-        action="safeguarding.submit" if status == Status.SUBMITTED else "safeguarding.resubmit",
-        organization=submission.organization_id,
-        target=submission,
-        detail={"round": submission.round},
-    )
+    entry: dict[str, Any] = {
+        "actor": membership.user,
+        "organization": submission.organization_id,
+        "target": submission,
+        "detail": {"round": submission.round},
+    }
+    if status == Status.SUBMITTED:
+        audit.record(action="safeguarding.submit", **entry)
+    else:
+        audit.record(action="safeguarding.resubmit", **entry)
     return submission
 
 
@@ -387,13 +395,18 @@ def decide(*, membership: Membership, submission: Submission, outcome: str, note
         submission.status = Status.APPROVED
         submission.decided_at = now
     submission.save()
-    audit.record(
-        actor=membership.user,
-        action=f"safeguarding.{outcome}",
-        organization=submission.organization_id,
-        target=submission,
-        detail={"round": submission.round, "decision": decision.pk, "status": submission.status},
-    )
+    entry: dict[str, Any] = {
+        "actor": membership.user,
+        "organization": submission.organization_id,
+        "target": submission,
+        "detail": {"round": submission.round, "decision": decision.pk, "status": submission.status},
+    }
+    if outcome == Outcome.APPROVE:
+        audit.record(action="safeguarding.approve", **entry)
+    elif outcome == Outcome.CHANGES:
+        audit.record(action="safeguarding.changes", **entry)
+    else:
+        audit.record(action="safeguarding.reject", **entry)
     return decision
 
 

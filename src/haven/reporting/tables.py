@@ -433,21 +433,29 @@ def _professional_tables(program: Program, cells: _Released) -> list[Rendered]:
                 cells,
                 "awareness_campaigns",
                 _("Awareness campaigns"),
-                [(names.get(int(k[1]), k[1]), k[1]) for k in cells.keys("awareness_campaign", length=3)],
+                [
+                    (names.get(int(k[1]), k[1]), k[1])
+                    for k in cells.keys("awareness_campaign", length=3)
+                    if k[2] == "reach"
+                ],
                 "awareness_campaign",
             ),
             _awareness(
                 cells,
                 "awareness_months",
                 _("Awareness campaigns by month"),
-                [(k[1][:7], k[1]) for k in cells.keys("awareness_month", length=3)],
+                [(k[1][:7], k[1]) for k in cells.keys("awareness_month", length=3) if k[2] == "reach"],
                 "awareness_month",
             ),
             _awareness(
                 cells,
                 "awareness_countries",
                 _("Awareness campaigns by country"),
-                [(k[1] or str(_("Not given")), k[1]) for k in cells.keys("awareness_country", length=3)],
+                [
+                    (k[1] or str(_("Not given")), k[1])
+                    for k in cells.keys("awareness_country", length=3)
+                    if k[2] == "reach"
+                ],
                 "awareness_country",
             ),
         ]

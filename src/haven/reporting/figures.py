@@ -510,15 +510,16 @@ def working_days(start: date, end: date) -> int:
 class FailedItem:
     code: str
     count: int
+    item: Any = None  # the checklist item of that code, as its newest version words it
 
     @property
     def text(self) -> str:
-        """The item's words in the active language (its newest version)."""
-        item = _item_texts().get(self.code)
-        return str(item.text) if item is not None else self.code
+        """The item's words in the active language."""
+        return str(self.item.text) if self.item is not None else self.code
 
 
-def _item_texts() -> dict[str, Any]:
+def checklist_items() -> dict[str, Any]:
+    """The checklist's items by code, each as its newest version words it (global data, two queries)."""
     return review_source.item_texts()
 
 
@@ -565,11 +566,15 @@ def review_figures(rows: list[review_source.Reviewed], failed: Counter[str]) -> 
 
 def reviews(program: Program, on: date | None = None) -> Reviews:
     """The program's creative reviews at the end of ``on`` (today by default): two queries over its companies'
-    submissions."""
+    submissions, and two for the failed items' words when any failed."""
     until = None
     if on is not None:
         until = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min)) - timedelta(microseconds=1)
-    return review_figures(review_source.reviewed(program, until), review_source.failed_items(program, until))
+    result = review_figures(review_source.reviewed(program, until), review_source.failed_items(program, until))
+    if result.failed:
+        items = checklist_items()
+        result.failed = [FailedItem(f.code, f.count, items.get(f.code)) for f in result.failed]
+    return result
 
 
 # -- Awareness (issue 15) ----------------------------------------------------------------------------------------

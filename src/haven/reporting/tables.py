@@ -502,6 +502,7 @@ def _failed_items(cells: _Released) -> Rendered:
         ((k[1], cells.protected.value(k) or 0) for k in cells.keys("review_failed", length=2)),
         key=lambda item: (-item[1], item[0]),
     )
+    items = figures.checklist_items()
     return Rendered(
         "review_failed",
         _("Checklist items failed most"),
@@ -510,7 +511,10 @@ def _failed_items(cells: _Released) -> Rendered:
             "every review: what the companies' work most often had to change."
         ),
         [Column(_("Times failed"))],
-        [(format_lazy("{} · {}", code, figures.FailedItem(code, n).text), [n]) for code, n in failed[:10]],
+        [
+            (format_lazy("{} · {}", code, figures.FailedItem(code, n, items.get(code)).text), [n])
+            for code, n in failed[:10]
+        ],
     )
 
 

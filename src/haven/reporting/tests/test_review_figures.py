@@ -177,7 +177,24 @@ def test_two_queries_however_many_submissions(reviews: Reviews, funded: Program,
         reviews.failed(sent, "D1", quarter)
     with CaptureQueriesContext(connection) as many:
         figures.reviews(funded, tables.quarter_end(quarter))
-    assert len(few) == len(many) == 2
+    # The submissions and the failed answers, grouped; the checklist's words once (versions, their items).
+    assert len(few) == len(many) == 4
+
+
+def test_the_program_dashboard_s_queries_do_not_grow_with_reviews_or_failed_items(
+    reviews: Reviews, funded: Program, quarter: date, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(program_admin)
+    client.get("/reporting/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/reporting/")
+    for code in ("C2", "D1", "D2", "E1", "F1", "B1"):
+        sent = reviews.submission(status=Status.REJECTED, first=quarter, decided=quarter + timedelta(days=2))
+        reviews.failed(sent, code, quarter)
+    client.get("/reporting/")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/reporting/")
+    assert len(many) == len(few)
 
 
 def test_the_program_dashboard_shows_them_exactly_and_nothing_of_a_submission(

@@ -13,19 +13,22 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 
+from haven.awareness import figures_source as awareness_source
 from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
 from haven.core import shares
 from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.learning import selectors as learning
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
+from haven.safeguarding import figures_source as review_source
+from haven.safeguarding.models import Status as ReviewStatus
 from haven.training import funnel
 from haven.training import version as workforce_version
 
@@ -484,3 +487,157 @@ def series(work: Workforce, reached: Care) -> list[tuple[date, int, int, int, in
     """Month by month, cumulative: trained, certified, children served, caregivers served."""
     children = {month: (c, g) for month, c, g in reached.by_month}
     return [(month, t, c, *children.get(month, (0, 0))) for month, t, c in work.by_month]
+
+
+# -- Creative review (issue 15) ----------------------------------------------------------------------------------
+# Counts of professional work over the program's companies: how many reviews, how they ended, how long they took,
+# which checklist items failed. No title, no person, nothing of an asset leaves the company: a submission is a
+# status and two moments here, a failed item a code and a count.
+
+
+def working_days(start: date, end: date) -> int:
+    """Working days (Monday to Friday) from ``start`` to ``end``, as ``core.dates.add_working_days`` counts them:
+    a start on a weekend counts from the next Monday; the days after it up to ``end`` inclusive. Never negative."""
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    return weeks * 5 + sum(1 for n in range(1, rest + 1) if (start + timedelta(days=n)).weekday() < 5)
+
+
+@dataclass(frozen=True)
+class FailedItem:
+    code: str
+    count: int
+    item: Any = None  # the checklist item of that code, as its newest version words it
+
+    @property
+    def text(self) -> str:
+        """The item's words in the active language."""
+        return str(self.item.text) if self.item is not None else self.code
+
+
+def checklist_items() -> dict[str, Any]:
+    """The checklist's items by code, each as its newest version words it (global data, two queries)."""
+    return review_source.item_texts()
+
+
+@dataclass
+class Reviews:
+    approved: int = 0
+    rejected: int = 0
+    in_review: int = 0
+    sent_back: int = 0  # sent back for changes at least once, whatever the outcome
+    median_working_days: float | None = None  # first submission to decision, over those decided
+    failed: list[FailedItem] = field(default_factory=list)  # most failed first
+
+    @property
+    def total(self) -> int:
+        return self.approved + self.rejected + self.in_review
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.rejected
+
+    @property
+    def sent_back_share(self) -> int | None:
+        return shares.nearest(self.sent_back, self.total)
+
+
+def review_figures(rows: list[review_source.Reviewed], failed: Counter[str]) -> Reviews:
+    """The review figures of ``figures_source.reviewed`` rows and failed-item counts (pure: tested by hand)."""
+    done = (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+    result = Reviews(
+        approved=sum(1 for r in rows if r.status == ReviewStatus.APPROVED),
+        rejected=sum(1 for r in rows if r.status == ReviewStatus.REJECTED),
+        in_review=sum(1 for r in rows if r.status not in done),
+        sent_back=sum(1 for r in rows if r.sent_back),
+    )
+    spans = [
+        working_days(timezone.localtime(r.first_submitted_at).date(), timezone.localtime(r.decided_at).date())
+        for r in rows
+        if r.decided_at is not None
+    ]
+    result.median_working_days = statistics.median(spans) if spans else None
+    result.failed = [FailedItem(code, n) for code, n in sorted(failed.items(), key=lambda item: (-item[1], item[0]))]
+    return result
+
+
+def reviews(program: Program, on: date | None = None) -> Reviews:
+    """The program's creative reviews at the end of ``on`` (today by default): two queries over its companies'
+    submissions, and two for the failed items' words when any failed."""
+    until = None
+    if on is not None:
+        until = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min)) - timedelta(microseconds=1)
+    result = review_figures(review_source.reviewed(program, until), review_source.failed_items(program, until))
+    if result.failed:
+        items = checklist_items()
+        result.failed = [FailedItem(f.code, f.count, items.get(f.code)) for f in result.failed]
+    return result
+
+
+# -- Awareness (issue 15) ----------------------------------------------------------------------------------------
+# People reached is the sum of the platforms' reach: a person reached on two platforms, or on two days, counts
+# twice (platforms do not share who they reached). Countries are the finest place shown.
+
+AWARENESS_METRICS = ("reach", "impressions", "engagement", "clicks")
+
+
+@dataclass(frozen=True)
+class Reach:
+    reach: int = 0
+    impressions: int = 0
+    engagement: int = 0
+    clicks: int = 0
+
+    def __add__(self, other: "Reach") -> "Reach":
+        return Reach(*(getattr(self, m) + getattr(other, m) for m in AWARENESS_METRICS))
+
+    @property
+    def ctr(self) -> float | None:
+        """Clicks per 100 impressions (the click-through rate, a percentage with decimals)."""
+        return 100 * self.clicks / self.impressions if self.impressions else None
+
+
+@dataclass
+class Awareness:
+    total: Reach = field(default_factory=Reach)
+    by_campaign: list[tuple[int, str, Reach]] = field(default_factory=list)  # id, name; by name
+    by_month: list[tuple[date, Reach]] = field(default_factory=list)
+    by_country: list[tuple[str, Reach]] = field(default_factory=list)  # "" for results without a country
+
+    @property
+    def any(self) -> bool:
+        return bool(self.by_campaign)
+
+
+def awareness_figures(rows: list[awareness_source.Result], names: dict[int, str]) -> Awareness:
+    """The awareness figures of ``figures_source.results`` rows (pure: tested by hand)."""
+    campaigns: dict[int, Reach] = {}
+    months: dict[date, Reach] = {}
+    countries: dict[str, Reach] = {}
+    total = Reach()
+    for row in rows:
+        figure = Reach(row.reach, row.impressions, row.engagement, row.clicks)
+        total += figure
+        campaigns[row.campaign_id] = campaigns.get(row.campaign_id, Reach()) + figure
+        months[month_of(row.on)] = months.get(month_of(row.on), Reach()) + figure
+        countries[row.country] = countries.get(row.country, Reach()) + figure
+    return Awareness(
+        total=total,
+        by_campaign=sorted(
+            ((pk, names.get(pk, str(pk)), r) for pk, r in campaigns.items()), key=lambda c: (c[1], c[0])
+        ),
+        by_month=sorted(months.items()),
+        by_country=sorted(countries.items()),
+    )
+
+
+def awareness(program: Program, on: date | None = None) -> Awareness:
+    """The program's awareness campaigns' results to ``on`` (today by default): two queries."""
+    return awareness_figures(awareness_source.results(program, on), awareness_source.campaign_names(program))
+
+
+def campaign_names(program: Program) -> dict[int, str]:
+    return awareness_source.campaign_names(program)

@@ -281,6 +281,8 @@ def quarter_cells(program: Program, quarter: date) -> Cells:
     if figures.counts_staff(program):
         cells.add(figures.STAFF_EDUCATED, figures.staff_educated(program, until), care=False)
 
+    _professional_cells(cells, program, until)
+
     # By quarter: what was new in each, and the running total.
     by_quarter = _quarterly(program, quarters, work, reached)
     for metric in ("trained", "certified", "children", "caregivers"):
@@ -379,3 +381,35 @@ def _at(series: dict[date, int], month: date) -> int:
     """The running total at the end of ``month`` (the last month before it when missing; 0 before any)."""
     known = [m for m in series if m <= month]
     return series[max(known)] if known else 0
+
+
+def _professional_cells(cells: Cells, program: Program, until: date) -> None:
+    """The creative reviews and the awareness campaigns of the program's companies to the quarter's end: counts of
+    professional work and of the public reached, not derived from care records, so released exactly (and rounded on
+    the public page). Nothing names a person, a submission or a company: a failed checklist item is its code, a
+    campaign its id (its name is read when shown), a place a country. A quarter released before a program had any
+    keeps its cells."""
+    reviewed = figures.reviews(program, until)
+    if reviewed.total:
+        for name in REVIEW_CELLS:
+            cells.add(("review", name), getattr(reviewed, name), care=False)
+        if reviewed.median_working_days is not None:
+            # Half days: the median of whole days is a whole or a half.
+            cells.add(("review", "median_half_days"), round(2 * reviewed.median_working_days), care=False)
+        for item in reviewed.failed:
+            cells.add(("review_failed", item.code), item.count, care=False)
+    reached = figures.awareness(program, until)
+    if reached.any:
+        for metric in figures.AWARENESS_METRICS:
+            cells.add(("awareness", metric), getattr(reached.total, metric), care=False)
+        for by, rows in (
+            ("campaign", [(str(pk), r) for pk, _name, r in reached.by_campaign]),
+            ("month", [(month.isoformat(), r) for month, r in reached.by_month]),
+            ("country", reached.by_country),
+        ):
+            for key, figure in rows:
+                for metric in figures.AWARENESS_METRICS:
+                    cells.add((f"awareness_{by}", key, metric), getattr(figure, metric), care=False)
+
+
+REVIEW_CELLS = ("approved", "rejected", "in_review", "decided", "sent_back")

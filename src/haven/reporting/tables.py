@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,7 @@ def funder_report(program: Program, quarter: date) -> FunderReport:
         _engagement(cells),
         _outcomes(cells),
         _fidelity(cells),
+        *_professional_tables(program, cells),
     ]
     return FunderReport(program, quarter, quarter_end(quarter), tables, cells.protected, quarters)
 
@@ -361,6 +363,12 @@ class PublicFigures:
     # Corporate staff who completed the child-protection course (None: the program does not count them).
     staff_educated: int | None = None
     target_staff: int | None = None
+    # The creative reviews decided, and the awareness campaigns' public (None: the program has none).
+    reviews_decided: int | None = None
+    reached: int | None = None
+    impressions: int | None = None
+    clicks: int | None = None
+    countries: int | None = None
 
 
 def public_figures(program: Program, today: date) -> PublicFigures | None:
@@ -388,6 +396,7 @@ def public_figures(program: Program, today: date) -> PublicFigures | None:
         target_children=goal.get("children_served"),
         staff_educated=rounded.value(figures.STAFF_EDUCATED) if figures.STAFF_EDUCATED in rounded.values else None,
         target_staff=goal.get(figures.STAFF_EDUCATED),
+        **_public_professional(report.protected),
     )
 
 
@@ -406,3 +415,158 @@ def flat_rows(report: FunderReport, formatter: Callable[[Value, Column], Any]) -
         for label, values in table.rows:
             rows.append([str(label), *[formatter(v, c) for v, c in zip(values, table.columns, strict=True)]])
     return rows
+
+
+# -- Creative reviews and awareness campaigns (issue 15) -----------------------------------------------------------
+# Released exactly (``release._professional_cells``): counts of professional work and of the public reached, not of
+# children. The funder reads them as released; the public, rounded to the nearest 10 like every public figure.
+
+
+def _professional_tables(program: Program, cells: _Released) -> list[Rendered]:
+    tables = []
+    if ("review", "approved") in cells.protected.values:
+        tables += [_reviews(cells), _failed_items(cells)]
+    if ("awareness", "reach") in cells.protected.values:
+        names = figures.campaign_names(program)
+        tables += [
+            _awareness(
+                cells,
+                "awareness_campaigns",
+                _("Awareness campaigns"),
+                [
+                    (names.get(int(k[1]), k[1]), k[1])
+                    for k in cells.keys("awareness_campaign", length=3)
+                    if k[2] == "reach"
+                ],
+                "awareness_campaign",
+            ),
+            _awareness(
+                cells,
+                "awareness_months",
+                _("Awareness campaigns by month"),
+                [(k[1][:7], k[1]) for k in cells.keys("awareness_month", length=3) if k[2] == "reach"],
+                "awareness_month",
+            ),
+            _awareness(
+                cells,
+                "awareness_countries",
+                _("Awareness campaigns by country"),
+                [
+                    (k[1] or str(_("Not given")), k[1])
+                    for k in cells.keys("awareness_country", length=3)
+                    if k[2] == "reach"
+                ],
+                "awareness_country",
+            ),
+        ]
+    return tables
+
+
+def _reviews(cells: _Released) -> Rendered:
+    shown = cells.shown
+    half_days = cells.protected.value(("review", "median_half_days"))
+    median = None if half_days is None else number_format(half_days / 2, decimal_pos=1)
+    return Rendered(
+        "reviews",
+        _("Creative safeguarding reviews"),
+        _(
+            "Work the partner companies sent for review before publishing anything that shows or concerns a "
+            "child: how the reviews ended, and how many were sent back for changes at least once (whatever their "
+            "outcome). The turnaround is the median number of working days from the first submission to the "
+            "decision. Reviews are counted exactly: they are professional work, not children."
+        ),
+        [Column(_("Reviews")), Column(_("Share"), percent=True)],
+        [
+            (_("Ready to publish (approved)"), [shown(("review", "approved")), None]),
+            (_("Rejected"), [shown(("review", "rejected")), None]),
+            (_("In review"), [shown(("review", "in_review")), None]),
+            (
+                _("Sent back for changes at least once"),
+                [shown(("review", "sent_back")), _review_share(cells, "sent_back")],
+            ),
+            (_("Median turnaround, working days"), [median, None]),
+        ],
+    )
+
+
+def _review_share(cells: _Released, name: str) -> int | None:
+    values = [cells.protected.value(("review", n)) for n in ("approved", "rejected", "in_review")]
+    part = cells.protected.value(("review", name))
+    if part is None or any(v is None for v in values):
+        return None
+    return shares.nearest(part, sum(v for v in values if v is not None))
+
+
+def _failed_items(cells: _Released) -> Rendered:
+    failed = sorted(
+        ((k[1], cells.protected.value(k) or 0) for k in cells.keys("review_failed", length=2)),
+        key=lambda item: (-item[1], item[0]),
+    )
+    items = figures.checklist_items()
+    return Rendered(
+        "review_failed",
+        _("Checklist items failed most"),
+        _(
+            "How many times reviewers answered no to each item of the safeguarding checklist, over every round of "
+            "every review: what the companies' work most often had to change."
+        ),
+        [Column(_("Times failed"))],
+        [
+            (format_lazy("{} · {}", code, figures.FailedItem(code, n, items.get(code)).text), [n])
+            for code, n in failed[:10]
+        ],
+    )
+
+
+def _awareness(cells: _Released, slug: str, title: str | Promise, rows: list[tuple[str, str]], kind: str) -> Rendered:
+    def values(key: str) -> list[Value]:
+        counts = [cells.protected.value((kind, key, m)) for m in figures.AWARENESS_METRICS]
+        return [*counts, _ctr(counts[3], counts[1])]
+
+    return Rendered(
+        slug,
+        title,
+        _(
+            "From the platforms' own figures. People reached is the sum of each platform's reach: a person reached "
+            "on two platforms, or on two days, counts twice. Impressions count every showing; engagement the "
+            "reactions, comments and shares; the click-through rate is clicks per 100 impressions. Countries are "
+            "the finest place shown."
+        ),
+        [
+            Column(_("People reached")),
+            Column(_("Impressions")),
+            Column(_("Engagement")),
+            Column(_("Clicks")),
+            Column(_("Click-through rate")),
+        ],
+        [(label, values(key)) for label, key in rows],
+    )
+
+
+def _ctr(clicks: int | None, impressions: int | None) -> str | None:
+    if clicks is None or not impressions:
+        return None
+    return _("%(value)s%%") % {"value": number_format(100 * clicks / impressions, decimal_pos=2)}
+
+
+def _public_professional(protected: disclosure.Protected) -> dict[str, int | None]:
+    """The public page's review and awareness figures: rounded to the nearest 10 (counts), and the number of
+    countries reached."""
+    rounded = protected.rounded(10)
+    result: dict[str, int | None] = {}
+    if ("review", "approved") in protected.values:
+        result["reviews_decided"] = rounded.value(("review", "decided"))
+    if ("awareness", "reach") in protected.values:
+        result["reached"] = rounded.value(("awareness", "reach"))
+        result["impressions"] = rounded.value(("awareness", "impressions"))
+        result["clicks"] = rounded.value(("awareness", "clicks"))
+        result["countries"] = sum(
+            1
+            for key in protected.values
+            if isinstance(key, tuple)
+            and key[0] == "awareness_country"
+            and key[1]
+            and key[2] == "impressions"
+            and protected.value(key)
+        )
+    return result

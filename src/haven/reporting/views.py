@@ -64,8 +64,23 @@ def dashboard(request: MemberRequest) -> HttpResponse:
             "series": series,
             "chart_progress": charts.progress_data(series, progress),
             "chart_states": charts.states_data(reached),
+            **_professional(program),
         },
     )
+
+
+def _professional(program: Program) -> dict[str, Any]:
+    """The creative reviews and awareness campaigns of the program's companies, whole program to date, exact."""
+    reached = figures.awareness(program)
+    return {
+        "reviews": figures.reviews(program),
+        "awareness": reached,
+        "awareness_tables": [
+            ("campaigns", _("By campaign"), [(name, r) for _pk, name, r in reached.by_campaign]),
+            ("months", _("By month"), [(month.strftime("%Y-%m"), r) for month, r in reached.by_month]),
+            ("countries", _("By country"), [(code or _("Not given"), r) for code, r in reached.by_country]),
+        ],
+    }
 
 
 def _funder_report(program: Program) -> tables.FunderReport | None:

@@ -679,8 +679,9 @@ def _awareness_campaign(world: World) -> int:
 
     made = vars(world)
     if "awareness_campaign" not in made:
-        creative = world.members[Role.CREATIVE]
-        company = Membership.objects.of_user(creative).get().organization
+        # The company of the world's learners, which its creative team works for (the demo may have no creative).
+        creative = world.members.get(Role.CREATIVE, world.members[Role.LEARNER])
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
         made["awareness_campaign"] = Campaign.objects.create(
             organization=company,
             program=world.program,

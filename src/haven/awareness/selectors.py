@@ -17,7 +17,7 @@ from haven.organizations.models import Membership, Organization
 from haven.programs.selectors import programs_visible_to
 from haven.safeguarding import selectors as safeguarding
 
-from .models import AwarenessEvent, Campaign, CampaignLink, CampaignResult, CampaignStatus
+from .models import AwarenessEvent, Campaign, CampaignChannel, CampaignLink, CampaignResult, CampaignStatus
 
 FIGURES = ("reach", "impressions", "engagement", "clicks", "conversions")
 
@@ -87,6 +87,12 @@ def go_live_needs(campaign: Campaign) -> list[str]:
             % {"title": review.title}
         ]
     return []
+
+
+def channel_names(codes: list[str]) -> list[str]:
+    """The channels' names in the active language (a code Haven no longer knows is shown as it is)."""
+    labels = dict(CampaignChannel.choices)
+    return [str(labels.get(code, code)) for code in codes]
 
 
 def links_of(campaign: Campaign) -> QuerySet[CampaignLink]:

@@ -81,6 +81,7 @@ def _campaign_context(campaign: Campaign) -> dict[str, Any]:
         "review": selectors.review_of(campaign),
         "needs": selectors.go_live_needs(campaign),
         "links": selectors.links_of(campaign),
+        "channels": selectors.channel_names(campaign.channels),
         "results": selectors.results_of(campaign),
         "event_name": selectors.event_name(campaign.event) if campaign.event else "",
     }

@@ -156,6 +156,9 @@ ACTION_LABELS: dict[str, Promise] = {
     "awareness.campaign_end": _("Awareness campaign ended"),
     "awareness.campaign_cancel": _("Awareness campaign cancelled"),
     "awareness.links_add": _("Tracked campaign links made"),
+    "awareness.results_import": _("Campaign results imported"),
+    "awareness.event_create": _("Awareness event added"),
+    "awareness.event_update": _("Awareness event changed"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

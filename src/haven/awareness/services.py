@@ -20,7 +20,7 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.safeguarding import selectors as safeguarding
 
 from . import utm
-from .models import Campaign, CampaignLink, CampaignStatus
+from .models import AwarenessEvent, Campaign, CampaignLink, CampaignStatus
 
 # Who runs a company's campaigns: its creative team and its org admin.
 RUNS_CAMPAIGNS = frozenset({Role.CREATIVE, Role.ORG_ADMIN})
@@ -165,3 +165,35 @@ def links_add(
         detail={"links": len(made)},
     )
     return made
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EventFields:
+    name_en: str
+    name_fr: str
+    starts_on: date
+    ends_on: date
+    country: str = ""
+    yearly: bool = True
+    note_en: str = ""
+    note_fr: str = ""
+
+
+@transaction.atomic
+def event_save(*, membership: Membership, fields: EventFields, event: AwarenessEvent | None = None) -> AwarenessEvent:
+    """Add an event to the awareness calendar, or change one: the program admin's (the calendar is everyone's)."""
+    if membership.role != Role.PROGRAM_ADMIN:
+        raise PermissionDenied
+    if fields.ends_on < fields.starts_on:
+        raise ValidationError({"ends_on": _("An event ends on or after the day it starts.")})
+    country = fields.country.strip().upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise ValidationError({"country": _("The country must be a two-letter ISO code, such as FR or US.")})
+    action = "awareness.event_update" if event is not None else "awareness.event_create"
+    event = event or AwarenessEvent()
+    for name, value in dataclasses.asdict(fields).items():
+        setattr(event, name, value)
+    event.country = country
+    event.save()
+    audit.record(actor=membership.user, action=action, organization=membership.organization_id, target=event)
+    return event

@@ -90,6 +90,9 @@ NAVIGATION = (
         frozenset({Role.ORG_ADMIN}),
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
+    NavItem(_("Awareness campaigns"), "awareness:campaigns", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
+    NavItem(_("Awareness calendar"), "awareness:events", frozenset({Role.CREATIVE, Role.PROGRAM_ADMIN})),
+    NavItem(_("Awareness campaigns"), "awareness:program", frozenset({Role.PROGRAM_ADMIN})),
 )
 
 

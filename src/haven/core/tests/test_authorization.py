@@ -599,6 +599,45 @@ POLICY: dict[str, Rule] = {
         company_admin=True,
         scoped=True,
     ),
+    # Awareness campaigns: the company's creative team and its org admin (company_admin); another company's 404
+    # (awareness/tests/test_views.py). The calendar is also the program admin's, who reads every campaign.
+    "awareness:campaigns": Rule("GET", frozenset({Role.CREATIVE}), company_admin=True),
+    "awareness:campaign_create": Rule("GET", frozenset({Role.CREATIVE}), company_admin=True),
+    **{
+        f"awareness:{name}": Rule(
+            "GET",
+            frozenset({Role.CREATIVE}),
+            kwargs=lambda w: {"campaign_id": _awareness_campaign(w)},
+            company_admin=True,
+            scoped=True,
+        )
+        for name in (
+            "campaign",
+            "campaign_edit",
+            "campaign_go_live",
+            "campaign_end",
+            "campaign_cancel",
+            "campaign_links",
+            "results_import",
+        )
+    },
+    # Without a payload of its dry run the confirmation imports nothing and goes back to the upload.
+    "awareness:results_import_confirm": Rule(
+        "POST",
+        frozenset({Role.CREATIVE}),
+        kwargs=lambda w: {"campaign_id": _awareness_campaign(w)},
+        ok=302,
+        company_admin=True,
+        scoped=True,
+    ),
+    "awareness:results_template": Rule("GET", frozenset({Role.CREATIVE}), company_admin=True),
+    "awareness:events": Rule("GET", frozenset({Role.CREATIVE, Role.PROGRAM_ADMIN}), company_admin=True),
+    "awareness:event_create": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "awareness:event_edit": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"event_id": _awareness_event()}),
+    "awareness:program": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "awareness:program_campaign": Rule(
+        "GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"campaign_id": _awareness_campaign(w)}, scoped=True
+    ),
 }
 
 
@@ -632,6 +671,36 @@ def _company_records(world: World) -> dict[str, int]:
             "token": token.pk,
         }
     return made["company_records"]
+
+
+def _awareness_campaign(world: World) -> int:
+    """A planned campaign of the corporate partner the world's creative team works for, in the world's program."""
+    from haven.awareness.models import Campaign
+
+    made = vars(world)
+    if "awareness_campaign" not in made:
+        # The company of the world's learners, which its creative team works for (the demo may have no creative).
+        creative = world.members.get(Role.CREATIVE, world.members[Role.LEARNER])
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+        made["awareness_campaign"] = Campaign.objects.create(
+            organization=company,
+            program=world.program,
+            name="April",
+            slug="april",
+            message="Every child deserves a safe childhood.",
+            audience="Parents",
+            starts_on=date(2027, 4, 1),
+            ends_on=date(2027, 4, 30),
+            created_by=creative,
+        ).pk
+    return int(made["awareness_campaign"])
+
+
+def _awareness_event() -> int:
+    """An event of the awareness calendar (April is installed)."""
+    from haven.awareness.models import AwarenessEvent
+
+    return int(AwarenessEvent.objects.order_by("pk").values_list("pk", flat=True)[0])
 
 
 def _course_draft(world: World) -> dict[str, int]:

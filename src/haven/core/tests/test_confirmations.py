@@ -160,6 +160,36 @@ class Destructive:
     asked: str  # what the question page says
 
 
+def _awareness_campaign(world: World) -> int:
+    """A planned campaign of the learning admin's company, showing no minors (made once per world)."""
+    from haven.awareness.models import Campaign
+
+    made = vars(world)
+    if "awareness_campaign" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        company = Membership.objects.of_user(admin).get().organization
+        made["awareness_campaign"] = Campaign.objects.create(
+            organization=company,
+            program=world.enrollment.program,
+            name="April",
+            slug="april",
+            message="Every child deserves a safe childhood.",
+            audience="Parents",
+            starts_on=date(2027, 4, 1),
+            ends_on=date(2027, 4, 30),
+            created_by=admin,
+        ).pk
+    return int(made["awareness_campaign"])
+
+
+def _awareness_status(world: World) -> str:
+    from haven.awareness.models import Campaign
+
+    admin = world.people[LEARNING_ADMIN]
+    company = Membership.objects.of_user(admin).get().organization
+    return str(Campaign.objects.in_org(company).get(pk=_awareness_campaign(world)).status)
+
+
 def _scim_token(world: World) -> int:
     """A provisioning token of the learning admin's company (made once per world)."""
     from haven.learning import services as learning
@@ -310,6 +340,27 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "will assign nothing more",
     ),
+    "awareness:campaign_go_live": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"campaign_id": _awareness_campaign(w)},
+        lambda w: _awareness_status(w) == "live",
+        {},
+        "marked live from now",
+    ),
+    "awareness:campaign_end": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"campaign_id": _awareness_campaign(w)},
+        lambda w: _awareness_status(w) == "ended",
+        {},
+        "cannot go live again",
+    ),
+    "awareness:campaign_cancel": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"campaign_id": _awareness_campaign(w)},
+        lambda w: _awareness_status(w) == "cancelled",
+        {},
+        "it will not run",
+    ),
 }
 
 
@@ -411,6 +462,13 @@ NOT_DESTRUCTIVE = {
     "learning:policy": "writes a draft version",
     "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
     "learning:attest": "the learner's own attestation, asked with a tick box",
+    "awareness:campaign_create": "adds a planned campaign",
+    "awareness:campaign_edit": "a form; a live campaign showing minors keeps a ready review",
+    "awareness:campaign_links": "adds a tracked link; the same link again changes nothing",
+    "awareness:results_import": "a dry run: nothing is written",
+    "awareness:results_import_confirm": "the import's own confirmation, after the dry run",
+    "awareness:event_create": "adds an event to the calendar",
+    "awareness:event_edit": "a form",
 }
 
 

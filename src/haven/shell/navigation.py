@@ -90,6 +90,13 @@ NAVIGATION = (
         frozenset({Role.ORG_ADMIN}),
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
+    NavItem(
+        _("Review queue"),
+        "safeguarding:queue",
+        frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER, Role.ORG_ADMIN}),
+        COMPANY_ONLY,
+    ),
+    NavItem(_("Review settings"), "safeguarding:settings", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

@@ -455,7 +455,7 @@ def review_settings_save(
         errors["reminder_days"] = _("Between 1 working day and the turnaround target.")
     if errors:
         raise ValidationError(errors)
-    found = SafeguardingSettings.objects.select_for_update().get(pk=settings_of(company).pk)
+    found = SafeguardingSettings.objects.in_org(company).select_for_update().get(pk=settings_of(company).pk)
     changed = [
         name
         for name, value in (("turnaround_days", turnaround_days), ("reminder_days", reminder_days))

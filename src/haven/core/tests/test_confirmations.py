@@ -411,6 +411,8 @@ NOT_DESTRUCTIVE = {
     "learning:policy": "writes a draft version",
     "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
     "learning:attest": "the learner's own attestation, asked with a tick box",
+    "safeguarding:settings": "a form; the watch list and the days can be written back",
+    "safeguarding:comment_add": "adds a comment",
 }
 
 

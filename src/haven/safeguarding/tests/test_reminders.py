@@ -82,7 +82,7 @@ def test_a_digest_in_the_reviewers_language(
     submitted(creative, company, "Past due", days_ago=30)
     reminders.send_for(company)
     (digest,) = sent_to(safeguarder.user.email)
-    assert "attend votre relecture" in digest.subject
+    assert "attend votre revue" in digest.subject
     assert "en retard" in digest.body
 
 

@@ -13,7 +13,7 @@ from haven.organizations.models import Membership
 
 from . import rules, turnaround
 from .models import UNDER_REVIEW, Asset, Decision, Outcome, Status, Submission
-from .services import REVIEWER_ROLES, settings_of
+from .services import REVIEWER_ROLES
 
 DECIDED_SINCE = timedelta(days=90)
 FILTERS = ("all", "mine", "overdue")
@@ -33,7 +33,6 @@ def waiting(membership: Membership, *, show: str = "all", now: datetime | None =
     the viewer may approve and has not) or "overdue"."""
     now = timezone.localtime(now or timezone.now())
     company = membership.organization
-    settings_of(company)  # the defaults, for a company whose first visit this is
     found = (
         Submission.objects.in_org(company)
         .filter(status__in=UNDER_REVIEW)

@@ -202,9 +202,9 @@ def send_all(now: datetime | None = None) -> dict[int, ReminderCounts]:
     return {company.pk: send_for(company, now) for company in Organization.objects.filter(pk__in=company_ids)}
 
 
-def tell_submitter(decision_id: int) -> None:
+def tell_submitter(company_id: int, decision_id: int) -> None:
     """E-mail the submitter the outcome a decision gave their work (ready to publish, changes asked, rejected)."""
-    decision = Decision.objects.dangerously_unscoped().select_related("submission__submitted_by").get(pk=decision_id)
+    decision = Decision.objects.in_org(company_id).select_related("submission").get(pk=decision_id)
     submission = decision.submission
     if submission.status not in (Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED):
         return

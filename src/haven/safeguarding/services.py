@@ -520,5 +520,5 @@ def _tell_submitter(decision: Decision, status: str) -> None:
         return
     from .reminders import tell_submitter
 
-    decision_id = decision.pk
-    transaction.on_commit(lambda: tell_submitter(decision_id))
+    company_id, decision_id = decision.organization_id, decision.pk
+    transaction.on_commit(lambda: tell_submitter(company_id, decision_id))

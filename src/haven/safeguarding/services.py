@@ -33,6 +33,7 @@ from .models import (
     Asset,
     ChecklistAnswer,
     ChecklistVersion,
+    Comment,
     Decision,
     GateToken,
     Outcome,
@@ -407,6 +408,7 @@ def decide(*, membership: Membership, submission: Submission, outcome: str, note
         audit.record(action="safeguarding.changes", **entry)
     else:
         audit.record(action="safeguarding.reject", **entry)
+    _tell_submitter(decision, submission.status)
     return decision
 
 
@@ -444,3 +446,92 @@ def gate_token_create(*, membership: Membership, company: Organization, label: s
     )
     audit.record(actor=membership.user, action="safeguarding.gate_token_create", organization=company, target=token)
     return token, secret
+
+
+# Part C: the review settings, comments on a submission, the submitter told of a decision.
+
+MAX_TURNAROUND_DAYS = 30
+
+
+@transaction.atomic
+def review_settings_save(
+    *, membership: Membership, company: Organization, turnaround_days: int, reminder_days: int
+) -> SafeguardingSettings:
+    """The company's turnaround target and when reviewers are reminded (its org admin). Rounds already submitted
+    keep the target they were given."""
+    if membership.organization_id != company.pk or membership.role != Role.ORG_ADMIN:
+        raise PermissionDenied
+    errors = {}
+    if not 1 <= turnaround_days <= MAX_TURNAROUND_DAYS:
+        errors["turnaround_days"] = _("Between 1 and %(most)s working days.") % {"most": MAX_TURNAROUND_DAYS}
+    if not 1 <= reminder_days <= turnaround_days:
+        errors["reminder_days"] = _("Between 1 working day and the turnaround target.")
+    if errors:
+        raise ValidationError(errors)
+    found = SafeguardingSettings.objects.in_org(company).select_for_update().get(pk=settings_of(company).pk)
+    changed = [
+        name
+        for name, value in (("turnaround_days", turnaround_days), ("reminder_days", reminder_days))
+        if getattr(found, name) != value
+    ]
+    found.turnaround_days, found.reminder_days = turnaround_days, reminder_days
+    found.save()
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.settings_update",
+        organization=company,
+        target=found,
+        detail={"changed": changed},
+    )
+    return found
+
+
+COMMENT_MAX = 2000
+
+
+def can_comment(membership: Membership, submission: Submission) -> bool:
+    """The submission's submitter, the company's reviewers and its org admin."""
+    if membership.organization_id != submission.organization_id:
+        return False
+    return membership.role in REVIEWER_ROLES | {Role.ORG_ADMIN} or (
+        membership.role == Role.CREATIVE and membership.user_id == submission.submitted_by_id
+    )
+
+
+@transaction.atomic
+def comment_add(*, membership: Membership, submission: Submission, body: str, asset: Asset | None = None) -> Comment:
+    """A message on the submission's thread, optionally about one of its files."""
+    if not can_comment(membership, submission):
+        raise PermissionDenied
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write the comment.")})
+    if len(body) > COMMENT_MAX:
+        raise ValidationError({"body": _("At most %(most)s characters.") % {"most": COMMENT_MAX}})
+    if asset is not None and asset.submission_id != submission.pk:
+        raise ValidationError({"asset": _("Pick a file of this submission.")})
+    comment = Comment.objects.create(
+        organization_id=submission.organization_id,
+        submission=submission,
+        asset=asset,
+        author=membership.user,
+        body=body,
+    )
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.comment",
+        organization=submission.organization_id,
+        target=comment,
+        detail={"submission": submission.pk, "asset": asset.pk if asset else None},
+    )
+    return comment
+
+
+def _tell_submitter(decision: Decision, status: str) -> None:
+    """After a decision that ends a round (ready, sent back, rejected), e-mail the submitter once it is committed."""
+    if status not in (Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED):
+        return
+    from .reminders import tell_submitter
+
+    company_id, decision_id = decision.organization_id, decision.pk
+    transaction.on_commit(lambda: tell_submitter(company_id, decision_id))

@@ -93,6 +93,13 @@ NAVIGATION = (
     NavItem(_("Awareness campaigns"), "awareness:campaigns", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
     NavItem(_("Awareness calendar"), "awareness:events", frozenset({Role.CREATIVE, Role.PROGRAM_ADMIN})),
     NavItem(_("Awareness campaigns"), "awareness:program", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(
+        _("Review queue"),
+        "safeguarding:queue",
+        frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER, Role.ORG_ADMIN}),
+        COMPANY_ONLY,
+    ),
+    NavItem(_("Review settings"), "safeguarding:settings", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

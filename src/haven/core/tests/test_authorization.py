@@ -630,6 +630,19 @@ POLICY: dict[str, Rule] = {
         company_admin=True,
         scoped=True,
     ),
+    # The creative review's queue, settings and comments (safeguarding/tests/test_queue.py, test_settings.py,
+    # test_comments.py): the company's reviewers and its org admin (company_admin); comments also its submitter.
+    "safeguarding:queue": Rule("GET", frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}), company_admin=True),
+    "safeguarding:settings": Rule("GET", frozenset(), company_admin=True),
+    "safeguarding:comment_add": Rule(
+        "POST",
+        frozenset({Role.CREATIVE, Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}),
+        kwargs=lambda w: {"submission_id": _company_submission(w)},
+        data=lambda w, u: {"body": "Is the street name legible?"},
+        ok=302,
+        company_admin=True,
+        scoped=True,
+    ),
     "awareness:results_template": Rule("GET", frozenset({Role.CREATIVE}), company_admin=True),
     "awareness:events": Rule("GET", frozenset({Role.CREATIVE, Role.PROGRAM_ADMIN}), company_admin=True),
     "awareness:event_create": Rule("GET", PROGRAM_ADMIN_ONLY),
@@ -639,6 +652,22 @@ POLICY: dict[str, Rule] = {
         "GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"campaign_id": _awareness_campaign(w)}, scoped=True
     ),
 }
+
+
+def _company_submission(world: World) -> int:
+    """A draft of the world's company, by its creative team member (made once per world)."""
+    from haven.safeguarding import services as safeguarding_services
+
+    made = vars(world)
+    if "company_submission" not in made:
+        creative = world.members[Role.CREATIVE]
+        membership = Membership.objects.of_user(creative).get()
+        made["company_submission"] = safeguarding_services.submission_save(
+            membership=membership,
+            company=membership.organization,
+            fields=safeguarding_services.SubmissionFields(title="Spring campaign"),
+        ).pk
+    return int(made["company_submission"])
 
 
 def _company_records(world: World) -> dict[str, int]:

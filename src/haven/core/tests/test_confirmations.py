@@ -469,6 +469,8 @@ NOT_DESTRUCTIVE = {
     "awareness:results_import_confirm": "the import's own confirmation, after the dry run",
     "awareness:event_create": "adds an event to the calendar",
     "awareness:event_edit": "a form",
+    "safeguarding:settings": "a form; the watch list and the days can be written back",
+    "safeguarding:comment_add": "adds a comment",
 }
 
 

@@ -173,7 +173,7 @@ class GrantSummary:
 def grant_summary(grant: Grant, *, budget: dict[str, int] | None = None) -> GrantSummary:
     """``budget``: the grant's budget by category (``budget_of``), when already read."""
     lines = budget_of(grant) if budget is None else budget
-    budget = [
+    planned = [
         PlannedLine(category, label, Money(lines[category], grant.currency))
         for category, label in BudgetCategory.choices
         if category in lines
@@ -181,7 +181,7 @@ def grant_summary(grant: Grant, *, budget: dict[str, int] | None = None) -> Gran
     committed = (
         Money(grant.committed_fund_minor, grant.fund.currency) if grant.committed_fund_minor is not None else None
     )
-    return GrantSummary(grant, Money(grant.amount_minor, grant.currency), budget, committed)
+    return GrantSummary(grant, Money(grant.amount_minor, grant.currency), planned, committed)
 
 
 def budget_of(grant: Grant) -> dict[str, int]:

@@ -275,6 +275,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "learning.certificate": _("Certificate"),
     "learning.xapistatement": _("xAPI statement"),
     "learning.usednonce": _("Single sign-on nonce used"),
+    "learning.learningversion": _("Learning figures version"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

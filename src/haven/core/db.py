@@ -94,12 +94,13 @@ def reset_sequences(*models: Any) -> None:
 def analyze() -> None:
     """Refresh the planner's statistics after a bulk load. PostgreSQL only learns how large a table is from ANALYZE
     (or autovacuum, which cannot see a transaction still open): without it, the queries right after generation
-    plan for empty tables and join hundreds of thousands of rows by nested loops. SQLite plans without them."""
+    plan for empty tables and join hundreds of thousands of rows by nested loops. SQLite without statistics takes
+    any index that matches an equality as good as another: a tenant's rows by ``organization_id`` (every row of a
+    company of 45,000 staff) rather than one person's by their own key, 100 ms instead of 0.1."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def update_rows(model: Any, fields: list[str], rows: list[tuple[Any, ...]], batch: int = 5000) -> int:

@@ -24,7 +24,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import memberships_provision_bulk
 
-from . import rules
+from . import rules, version
 from .models import Language, StaffMember
 from .scim_protocol import language_of
 from .services import check_company
@@ -303,6 +303,8 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     # The new and changed staff get the courses the company's rules give them (a department or country may change).
     touched = [ids[row.key] for row in result.rows if outcome_of[row.line] in (CREATE, UPDATE)]
     assigned = rules.assign(company, timezone.localdate(), staff_ids=set(touched)).created if touched else 0
+    if new or changed:
+        version.bump(company)  # the dashboard's figures count the staff
     audit.record(
         actor=actor,
         action="staff.import",

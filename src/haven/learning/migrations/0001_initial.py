@@ -7,453 +7,868 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0002_membership_grants'),
-        ('programs', '0001_initial'),
+        ("organizations", "0002_membership_grants"),
+        ("programs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssignmentRule',
+            name="AssignmentRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target', models.CharField(choices=[('everyone', 'Everyone'), ('department', 'A department'), ('team', 'A team'), ('country', 'A country'), ('group', 'A group')], default='everyone', max_length=16, verbose_name='who')),
-                ('value', models.CharField(blank=True, max_length=120, verbose_name='which')),
-                ('due_days', models.PositiveSmallIntegerField(default=30, verbose_name='days to complete')),
-                ('due_from', models.CharField(choices=[('assignment', 'the day it is assigned'), ('hire', 'the day the person was hired')], default='assignment', max_length=16, verbose_name='counted from')),
-                ('refresh_months', models.PositiveSmallIntegerField(default=12, verbose_name='taken again every (months)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("everyone", "Everyone"),
+                            ("department", "A department"),
+                            ("team", "A team"),
+                            ("country", "A country"),
+                            ("group", "A group"),
+                        ],
+                        default="everyone",
+                        max_length=16,
+                        verbose_name="who",
+                    ),
+                ),
+                ("value", models.CharField(blank=True, max_length=120, verbose_name="which")),
+                ("due_days", models.PositiveSmallIntegerField(default=30, verbose_name="days to complete")),
+                (
+                    "due_from",
+                    models.CharField(
+                        choices=[("assignment", "the day it is assigned"), ("hire", "the day the person was hired")],
+                        default="assignment",
+                        max_length=16,
+                        verbose_name="counted from",
+                    ),
+                ),
+                (
+                    "refresh_months",
+                    models.PositiveSmallIntegerField(default=12, verbose_name="taken again every (months)"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course', 'target', 'value'],
+                "ordering": ["course", "target", "value"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assigned_on', models.DateField(verbose_name='assigned on')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='learning.assignmentrule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("assigned_on", models.DateField(verbose_name="assigned on")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="completed at")),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="learning.assignmentrule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('issued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='learning.assignment')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("issued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate",
+                        to="learning.assignment",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='code')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('title_fr', models.CharField(blank=True, max_length=200, verbose_name='title (French)')),
-                ('summary_en', models.TextField(blank=True, verbose_name='summary (English)')),
-                ('summary_fr', models.TextField(blank=True, verbose_name='summary (French)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, verbose_name="code")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                ("title_fr", models.CharField(blank=True, max_length=200, verbose_name="title (French)")),
+                ("summary_en", models.TextField(blank=True, verbose_name="summary (English)")),
+                ("summary_fr", models.TextField(blank=True, verbose_name="summary (French)")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title_en'],
-            },
-        ),
-        migrations.AddField(
-            model_name='assignmentrule',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='learning.course'),
-        ),
-        migrations.AddField(
-            model_name='assignment',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='learning.course'),
-        ),
-        migrations.CreateModel(
-            name='CourseVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=16, verbose_name='status')),
-                ('pass_mark', models.PositiveSmallIntegerField(default=80, verbose_name='pass mark (%)')),
-                ('attempts_allowed', models.PositiveSmallIntegerField(default=3, verbose_name='attempts allowed')),
-                ('questions_per_attempt', models.PositiveSmallIntegerField(blank=True, help_text='Empty: every question of the bank.', null=True, verbose_name='questions per attempt')),
-                ('minutes', models.PositiveSmallIntegerField(default=30, verbose_name='minutes to complete')),
-                ('change_note', models.TextField(blank=True, verbose_name='what changed')),
-                ('reassign', models.BooleanField(default=False, verbose_name='everyone takes it again')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='learning.course')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-            options={
-                'ordering': ['course', '-number'],
-            },
-        ),
-        migrations.AddField(
-            model_name='assignment',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='learning.courseversion'),
-        ),
-        migrations.CreateModel(
-            name='LearningSettings',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('oidc_issuer', models.URLField(blank=True, verbose_name='OpenID Connect issuer')),
-                ('oidc_client_id', models.CharField(blank=True, max_length=200, verbose_name='client id')),
-                ('oidc_client_secret', models.CharField(blank=True, max_length=400, verbose_name='client secret')),
-                ('lrs_endpoint', models.URLField(blank=True, verbose_name='learning record store endpoint')),
-                ('lrs_username', models.CharField(blank=True, max_length=200, verbose_name='learning record store key')),
-                ('lrs_password', models.CharField(blank=True, max_length=400, verbose_name='learning record store secret')),
-                ('remind_days_before', models.PositiveSmallIntegerField(default=7, verbose_name='remind this many days before the due date')),
-                ('remind_days_after', models.PositiveSmallIntegerField(default=3, verbose_name='remind again this many days after it')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('program', models.ForeignKey(blank=True, help_text="The program whose target of staff educated this company's learning counts toward.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.program', verbose_name='program')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Module',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('title_fr', models.CharField(blank=True, max_length=200, verbose_name='title (French)')),
-                ('body_en', models.TextField(verbose_name='text (English, Markdown)')),
-                ('body_fr', models.TextField(blank=True, verbose_name='text (French, Markdown)')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='modules', to='learning.courseversion')),
-            ],
-            options={
-                'ordering': ['version', 'position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ModuleCompletion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('completed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='module_completions', to='learning.assignment')),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learning.module')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Policy',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='code')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('title_fr', models.CharField(blank=True, max_length=200, verbose_name='title (French)')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-            options={
-                'ordering': ['title_en'],
-            },
-        ),
-        migrations.CreateModel(
-            name='PolicyVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='version')),
-                ('body_en', models.TextField(verbose_name='text (English, Markdown)')),
-                ('body_fr', models.TextField(blank=True, verbose_name='text (French, Markdown)')),
-                ('attest_within_days', models.PositiveSmallIntegerField(default=30, verbose_name='days to attest')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='learning.policy')),
-            ],
-            options={
-                'ordering': ['policy', '-number'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Question',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('kind', models.CharField(choices=[('single', 'One answer'), ('multiple', 'Several answers')], default='single', max_length=16, verbose_name='kind')),
-                ('text_en', models.TextField(verbose_name='question (English)')),
-                ('text_fr', models.TextField(blank=True, verbose_name='question (French)')),
-                ('feedback_en', models.TextField(blank=True, verbose_name='feedback (English)')),
-                ('feedback_fr', models.TextField(blank=True, verbose_name='feedback (French)')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='learning.courseversion')),
-            ],
-            options={
-                'ordering': ['version', 'position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Choice',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('text_en', models.CharField(max_length=400, verbose_name='answer (English)')),
-                ('text_fr', models.CharField(blank=True, max_length=400, verbose_name='answer (French)')),
-                ('is_correct', models.BooleanField(default=False, verbose_name='right answer')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='learning.question')),
-            ],
-            options={
-                'ordering': ['question', 'position'],
-            },
-        ),
-        migrations.CreateModel(
-            name='QuizAttempt',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('question_order', models.JSONField(default=list)),
-                ('answers', models.JSONField(default=dict)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('score_raw', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('score_max', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('passed', models.BooleanField(null=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attempts', to='learning.assignment')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-            options={
-                'ordering': ['assignment', 'number'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ScimToken',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=120, verbose_name='label')),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('prefix', models.CharField(max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-            options={
-                'ordering': ['-created_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='StaffGroup',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=200, verbose_name='name')),
-                ('external_id', models.CharField(blank=True, max_length=200, verbose_name='identity provider id')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-            ],
-            options={
-                'ordering': ['display_name'],
+                "ordering": ["title_en"],
             },
         ),
         migrations.AddField(
-            model_name='assignmentrule',
-            name='group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='learning.staffgroup'),
+            model_name="assignmentrule",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="learning.course"
+            ),
+        ),
+        migrations.AddField(
+            model_name="assignment",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="assignments", to="learning.course"
+            ),
         ),
         migrations.CreateModel(
-            name='StaffMember',
+            name="CourseVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_name', models.CharField(max_length=254, verbose_name='user name')),
-                ('external_id', models.CharField(blank=True, max_length=200, verbose_name='identity provider id')),
-                ('employee_number', models.CharField(blank=True, max_length=64, verbose_name='employee number')),
-                ('given_name', models.CharField(blank=True, max_length=120, verbose_name='given name')),
-                ('family_name', models.CharField(blank=True, max_length=120, verbose_name='family name')),
-                ('department', models.CharField(blank=True, max_length=120, verbose_name='department')),
-                ('team', models.CharField(blank=True, max_length=120, verbose_name='team')),
-                ('country', models.CharField(blank=True, help_text='ISO 3166 two-letter code', max_length=2, verbose_name='country')),
-                ('language', models.CharField(choices=[('en', 'English'), ('fr', 'French')], default='en', max_length=2, verbose_name='language')),
-                ('hired_on', models.DateField(blank=True, null=True, verbose_name='hired on')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='learning.staffmember', verbose_name='manager')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='staff_record', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("retired", "Retired")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("pass_mark", models.PositiveSmallIntegerField(default=80, verbose_name="pass mark (%)")),
+                ("attempts_allowed", models.PositiveSmallIntegerField(default=3, verbose_name="attempts allowed")),
+                (
+                    "questions_per_attempt",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Empty: every question of the bank.",
+                        null=True,
+                        verbose_name="questions per attempt",
+                    ),
+                ),
+                ("minutes", models.PositiveSmallIntegerField(default=30, verbose_name="minutes to complete")),
+                ("change_note", models.TextField(blank=True, verbose_name="what changed")),
+                ("reassign", models.BooleanField(default=False, verbose_name="everyone takes it again")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="learning.course"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name', 'user_name'],
+                "ordering": ["course", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='staffgroup',
-            name='members',
-            field=models.ManyToManyField(blank=True, related_name='staff_groups', to='learning.staffmember'),
+            model_name="assignment",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="assignments", to="learning.courseversion"
+            ),
         ),
         migrations.CreateModel(
-            name='LearningReminder',
+            name="LearningSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('before', 'Before the due date'), ('after', 'After the due date'), ('digest', "Manager's digest")], max_length=16)),
-                ('sent_on', models.DateField()),
-                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='learning.assignment')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reminders_received', to='learning.staffmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("oidc_issuer", models.URLField(blank=True, verbose_name="OpenID Connect issuer")),
+                ("oidc_client_id", models.CharField(blank=True, max_length=200, verbose_name="client id")),
+                ("oidc_client_secret", models.CharField(blank=True, max_length=400, verbose_name="client secret")),
+                ("lrs_endpoint", models.URLField(blank=True, verbose_name="learning record store endpoint")),
+                (
+                    "lrs_username",
+                    models.CharField(blank=True, max_length=200, verbose_name="learning record store key"),
+                ),
+                (
+                    "lrs_password",
+                    models.CharField(blank=True, max_length=400, verbose_name="learning record store secret"),
+                ),
+                (
+                    "remind_days_before",
+                    models.PositiveSmallIntegerField(
+                        default=7, verbose_name="remind this many days before the due date"
+                    ),
+                ),
+                (
+                    "remind_days_after",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="remind again this many days after it"),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The program whose target of staff educated this company's learning counts toward.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.program",
+                        verbose_name="program",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Attestation',
+            name="Module",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attestations', to='learning.policyversion')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attestations', to='learning.staffmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                ("title_fr", models.CharField(blank=True, max_length=200, verbose_name="title (French)")),
+                ("body_en", models.TextField(verbose_name="text (English, Markdown)")),
+                ("body_fr", models.TextField(blank=True, verbose_name="text (French, Markdown)")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="modules", to="learning.courseversion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-attested_at'],
+                "ordering": ["version", "position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ModuleCompletion",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("completed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="module_completions",
+                        to="learning.assignment",
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="learning.module"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Policy",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, verbose_name="code")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                ("title_fr", models.CharField(blank=True, max_length=200, verbose_name="title (French)")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["title_en"],
+            },
+        ),
+        migrations.CreateModel(
+            name="PolicyVersion",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="version")),
+                ("body_en", models.TextField(verbose_name="text (English, Markdown)")),
+                ("body_fr", models.TextField(blank=True, verbose_name="text (French, Markdown)")),
+                ("attest_within_days", models.PositiveSmallIntegerField(default=30, verbose_name="days to attest")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="learning.policy"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["policy", "-number"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Question",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("single", "One answer"), ("multiple", "Several answers")],
+                        default="single",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("text_en", models.TextField(verbose_name="question (English)")),
+                ("text_fr", models.TextField(blank=True, verbose_name="question (French)")),
+                ("feedback_en", models.TextField(blank=True, verbose_name="feedback (English)")),
+                ("feedback_fr", models.TextField(blank=True, verbose_name="feedback (French)")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="learning.courseversion",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["version", "position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Choice",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("text_en", models.CharField(max_length=400, verbose_name="answer (English)")),
+                ("text_fr", models.CharField(blank=True, max_length=400, verbose_name="answer (French)")),
+                ("is_correct", models.BooleanField(default=False, verbose_name="right answer")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="choices", to="learning.question"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["question", "position"],
+            },
+        ),
+        migrations.CreateModel(
+            name="QuizAttempt",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField()),
+                ("question_order", models.JSONField(default=list)),
+                ("answers", models.JSONField(default=dict)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("score_raw", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("score_max", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("passed", models.BooleanField(null=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="attempts", to="learning.assignment"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["assignment", "number"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ScimToken",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=120, verbose_name="label")),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("prefix", models.CharField(max_length=12)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="StaffGroup",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("display_name", models.CharField(max_length=200, verbose_name="name")),
+                ("external_id", models.CharField(blank=True, max_length=200, verbose_name="identity provider id")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["display_name"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='staff',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='learning.staffmember'),
+            model_name="assignmentrule",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rules",
+                to="learning.staffgroup",
+            ),
         ),
         migrations.CreateModel(
-            name='XapiStatement',
+            name="StaffMember",
             fields=[
-                ('id', models.UUIDField(primary_key=True, serialize=False)),
-                ('verb', models.CharField(max_length=32)),
-                ('statement', models.JSONField()),
-                ('timestamp', models.DateTimeField()),
-                ('stored_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('send_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=400)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_set', related_query_name='%(class)s', to='organizations.organization')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learning.staffmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("user_name", models.CharField(max_length=254, verbose_name="user name")),
+                ("external_id", models.CharField(blank=True, max_length=200, verbose_name="identity provider id")),
+                ("employee_number", models.CharField(blank=True, max_length=64, verbose_name="employee number")),
+                ("given_name", models.CharField(blank=True, max_length=120, verbose_name="given name")),
+                ("family_name", models.CharField(blank=True, max_length=120, verbose_name="family name")),
+                ("department", models.CharField(blank=True, max_length=120, verbose_name="department")),
+                ("team", models.CharField(blank=True, max_length=120, verbose_name="team")),
+                (
+                    "country",
+                    models.CharField(
+                        blank=True, help_text="ISO 3166 two-letter code", max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("fr", "French")],
+                        default="en",
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                ("hired_on", models.DateField(blank=True, null=True, verbose_name="hired on")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="learning.staffmember",
+                        verbose_name="manager",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff_record",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['timestamp'],
+                "ordering": ["family_name", "given_name", "user_name"],
+            },
+        ),
+        migrations.AddField(
+            model_name="staffgroup",
+            name="members",
+            field=models.ManyToManyField(blank=True, related_name="staff_groups", to="learning.staffmember"),
+        ),
+        migrations.CreateModel(
+            name="LearningReminder",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("before", "Before the due date"),
+                            ("after", "After the due date"),
+                            ("digest", "Manager's digest"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("sent_on", models.DateField()),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="learning.assignment",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reminders_received",
+                        to="learning.staffmember",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Attestation",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("attested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attestations",
+                        to="learning.policyversion",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attestations",
+                        to="learning.staffmember",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-attested_at"],
+            },
+        ),
+        migrations.AddField(
+            model_name="assignment",
+            name="staff",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="assignments", to="learning.staffmember"
+            ),
+        ),
+        migrations.CreateModel(
+            name="XapiStatement",
+            fields=[
+                ("id", models.UUIDField(primary_key=True, serialize=False)),
+                ("verb", models.CharField(max_length=32)),
+                ("statement", models.JSONField()),
+                ("timestamp", models.DateTimeField()),
+                ("stored_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("send_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=400)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)s_set",
+                        related_query_name="%(class)s",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="learning.staffmember"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["timestamp"],
             },
         ),
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.UniqueConstraint(fields=('organization', 'slug'), name='course_unique_slug'),
+            model_name="course",
+            constraint=models.UniqueConstraint(fields=("organization", "slug"), name="course_unique_slug"),
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.UniqueConstraint(fields=('course', 'number'), name='course_version_unique_number'),
+            model_name="courseversion",
+            constraint=models.UniqueConstraint(fields=("course", "number"), name="course_version_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'published')), fields=('course',), name='course_one_published_version'),
+            model_name="courseversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "published")), fields=("course",), name="course_one_published_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='courseversion',
-            constraint=models.CheckConstraint(condition=models.Q(('pass_mark__lte', 100)), name='course_version_pass_mark_percent'),
+            model_name="courseversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pass_mark__lte", 100)), name="course_version_pass_mark_percent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningsettings',
-            constraint=models.UniqueConstraint(fields=('organization',), name='learning_settings_one_per_company'),
+            model_name="learningsettings",
+            constraint=models.UniqueConstraint(fields=("organization",), name="learning_settings_one_per_company"),
         ),
         migrations.AddConstraint(
-            model_name='module',
-            constraint=models.UniqueConstraint(fields=('version', 'position'), name='module_unique_position'),
+            model_name="module",
+            constraint=models.UniqueConstraint(fields=("version", "position"), name="module_unique_position"),
         ),
         migrations.AddConstraint(
-            model_name='modulecompletion',
-            constraint=models.UniqueConstraint(fields=('assignment', 'module'), name='module_completion_once'),
+            model_name="modulecompletion",
+            constraint=models.UniqueConstraint(fields=("assignment", "module"), name="module_completion_once"),
         ),
         migrations.AddConstraint(
-            model_name='policy',
-            constraint=models.UniqueConstraint(fields=('organization', 'slug'), name='policy_unique_slug'),
+            model_name="policy",
+            constraint=models.UniqueConstraint(fields=("organization", "slug"), name="policy_unique_slug"),
         ),
         migrations.AddConstraint(
-            model_name='policyversion',
-            constraint=models.UniqueConstraint(fields=('policy', 'number'), name='policy_version_unique_number'),
+            model_name="policyversion",
+            constraint=models.UniqueConstraint(fields=("policy", "number"), name="policy_version_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('version', 'position'), name='question_unique_position'),
+            model_name="question",
+            constraint=models.UniqueConstraint(fields=("version", "position"), name="question_unique_position"),
         ),
         migrations.AddConstraint(
-            model_name='choice',
-            constraint=models.UniqueConstraint(fields=('question', 'position'), name='choice_unique_position'),
+            model_name="choice",
+            constraint=models.UniqueConstraint(fields=("question", "position"), name="choice_unique_position"),
         ),
         migrations.AddConstraint(
-            model_name='quizattempt',
-            constraint=models.UniqueConstraint(fields=('assignment', 'number'), name='attempt_unique_number'),
+            model_name="quizattempt",
+            constraint=models.UniqueConstraint(fields=("assignment", "number"), name="attempt_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='assignmentrule',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('group__isnull', True), ('target', 'everyone'), ('value', '')), models.Q(('group__isnull', False), ('target', 'group')), models.Q(('group__isnull', True), ('target__in', ['department', 'team', 'country']), models.Q(('value', ''), _negated=True)), _connector='OR'), name='rule_target_has_value'),
+            model_name="assignmentrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("group__isnull", True), ("target", "everyone"), ("value", "")),
+                    models.Q(("group__isnull", False), ("target", "group")),
+                    models.Q(
+                        ("group__isnull", True),
+                        ("target__in", ["department", "team", "country"]),
+                        models.Q(("value", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="rule_target_has_value",
+            ),
         ),
         migrations.AddIndex(
-            model_name='staffmember',
-            index=models.Index(fields=['organization', 'department'], name='learning_st_organiz_8a1f09_idx'),
+            model_name="staffmember",
+            index=models.Index(fields=["organization", "department"], name="learning_st_organiz_8a1f09_idx"),
         ),
         migrations.AddIndex(
-            model_name='staffmember',
-            index=models.Index(fields=['organization', 'country'], name='learning_st_organiz_1ecae1_idx'),
+            model_name="staffmember",
+            index=models.Index(fields=["organization", "country"], name="learning_st_organiz_1ecae1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.UniqueConstraint(fields=('organization', 'user_name'), name='staff_unique_user_name'),
+            model_name="staffmember",
+            constraint=models.UniqueConstraint(fields=("organization", "user_name"), name="staff_unique_user_name"),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('organization', 'external_id'), name='staff_unique_external_id'),
+            model_name="staffmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("organization", "external_id"),
+                name="staff_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffmember',
-            constraint=models.CheckConstraint(condition=models.Q(('is_active', False), ('deactivated_at__isnull', True), _connector='OR'), name='staff_active_not_deactivated'),
+            model_name="staffmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_active", False), ("deactivated_at__isnull", True), _connector="OR"),
+                name="staff_active_not_deactivated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffgroup',
-            constraint=models.UniqueConstraint(fields=('organization', 'display_name'), name='staff_group_unique_name'),
+            model_name="staffgroup",
+            constraint=models.UniqueConstraint(fields=("organization", "display_name"), name="staff_group_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='learningreminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('assignment__isnull', False)), fields=('assignment', 'kind'), name='reminder_once_per_kind'),
+            model_name="learningreminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("assignment__isnull", False)),
+                fields=("assignment", "kind"),
+                name="reminder_once_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningreminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'digest')), fields=('recipient', 'sent_on'), name='digest_once_a_day'),
+            model_name="learningreminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "digest")), fields=("recipient", "sent_on"), name="digest_once_a_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attestation',
-            constraint=models.UniqueConstraint(fields=('staff', 'version'), name='attestation_once_per_version'),
+            model_name="attestation",
+            constraint=models.UniqueConstraint(fields=("staff", "version"), name="attestation_once_per_version"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['organization', 'due_on'], name='learning_as_organiz_faf2fe_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["organization", "due_on"], name="learning_as_organiz_faf2fe_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('completed_at__isnull', True), ('superseded_at__isnull', True)), fields=('staff', 'course'), name='assignment_one_open_per_course'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("completed_at__isnull", True), ("superseded_at__isnull", True)),
+                fields=("staff", "course"),
+                name="assignment_one_open_per_course",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('assigned_on'))), name='assignment_due_after'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_on__gte", models.F("assigned_on"))), name="assignment_due_after"
+            ),
         ),
         migrations.AddIndex(
-            model_name='xapistatement',
-            index=models.Index(fields=['organization', 'sent_at'], name='learning_xa_organiz_c50582_idx'),
+            model_name="xapistatement",
+            index=models.Index(fields=["organization", "sent_at"], name="learning_xa_organiz_c50582_idx"),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0002_sso_used_nonce'),
-        ('organizations', '0002_membership_grants'),
+        ("learning", "0002_sso_used_nonce"),
+        ("organizations", "0002_membership_grants"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('completed_at__isnull', True), ('superseded_at__isnull', True)), fields=['organization', 'course', 'due_on'], name='assignment_open_by_due'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("completed_at__isnull", True), ("superseded_at__isnull", True)),
+                fields=["organization", "course", "due_on"],
+                name="assignment_open_by_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='staffmember',
-            index=models.Index(fields=['organization', 'updated_at'], name='staff_org_updated'),
+            model_name="staffmember",
+            index=models.Index(fields=["organization", "updated_at"], name="staff_org_updated"),
         ),
     ]

@@ -320,6 +320,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "awareness.campaign": _("Awareness campaign"),
     "awareness.campaignlink": _("Campaign link"),
     "awareness.campaignresult": _("Campaign results"),
+    "learning.learningversion": _("Learning figures version"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

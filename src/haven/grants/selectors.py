@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.functional import Promise
@@ -169,12 +170,10 @@ class GrantSummary:
         return total([row.amount for row in self.budget], self.amount.currency)
 
 
-def grant_summary(grant: Grant) -> GrantSummary:
-    lines = {
-        line.category: line.amount_minor
-        for line in BudgetLine.objects.in_org(grant.organization_id).filter(grant=grant)
-    }
-    budget = [
+def grant_summary(grant: Grant, *, budget: dict[str, int] | None = None) -> GrantSummary:
+    """``budget``: the grant's budget by category (``budget_of``), when already read."""
+    lines = budget_of(grant) if budget is None else budget
+    planned = [
         PlannedLine(category, label, Money(lines[category], grant.currency))
         for category, label in BudgetCategory.choices
         if category in lines
@@ -182,7 +181,7 @@ def grant_summary(grant: Grant) -> GrantSummary:
     committed = (
         Money(grant.committed_fund_minor, grant.fund.currency) if grant.committed_fund_minor is not None else None
     )
-    return GrantSummary(grant, Money(grant.amount_minor, grant.currency), budget, committed)
+    return GrantSummary(grant, Money(grant.amount_minor, grant.currency), planned, committed)
 
 
 def budget_of(grant: Grant) -> dict[str, int]:
@@ -355,16 +354,21 @@ def tranches_payments(grant: Grant, reader: User) -> TranchesPayments:
     )
 
 
-def payments_waiting(program: Program, reader: User) -> list[PaymentLine]:
-    """The program's payments awaiting approval or payment (the four-eyes queue), oldest first."""
-    payments = list(
+def payments_waiting(
+    program: Program, reader: User, *, page: str | None = None, per_page: int = 25
+) -> tuple[Page[Payment], list[PaymentLine]]:
+    """One page (``per_page`` payments, the page numbered ``page``: the first when missing or wrong) of the
+    program's payments awaiting approval or payment (the four-eyes queue), oldest first, and its lines: the queue
+    reads and shows a page of payments however long it grows."""
+    waiting = (
         Payment.objects.of_program(program)
         .filter(status__in=(PaymentStatus.PROPOSED, PaymentStatus.APPROVED))
         .select_related("grant__fund", "grant__organization", "created_by", "approved_by", "tranche")
         .order_by("created_at", "id")
     )
-    grants = {payment.grant_id: payment.grant for payment in payments}
-    return _lines(payments, reader, grants)
+    shown = Paginator(waiting, per_page, allow_empty_first_page=True).get_page(page)
+    payments = list(shown.object_list)
+    return shown, _lines(payments, reader, {payment.grant_id: payment.grant for payment in payments})
 
 
 def _admin_program(membership: Membership, **through: int) -> Program:
@@ -639,23 +643,34 @@ def _accepted_spending(grants: list[Grant]) -> dict[int, dict[str, int]]:
     return spent
 
 
-def grant_standings(grants: list[Grant], today: date, *, with_reports: bool = True) -> list[GrantStanding]:
-    """Each grant's standing, in a fixed number of queries whatever the number of grants, payments or reports."""
+def grant_standings(
+    grants: list[Grant],
+    today: date,
+    *,
+    with_reports: bool = True,
+    budgets: dict[int, dict[str, int]] | None = None,
+    paid: dict[int, int] | None = None,
+) -> list[GrantStanding]:
+    """Each grant's standing, in a fixed number of queries whatever the number of grants, payments or reports.
+    ``budgets`` (per grant, by category) and ``paid`` (per grant, in minor units): when the page already read them,
+    they are not read again."""
     if not grants:
         return []
     orgs, ids = {grant.organization_id for grant in grants}, [grant.pk for grant in grants]
-    budgets: dict[int, dict[str, int]] = defaultdict(dict)
-    for grant_id, category, amount in (
-        BudgetLine.objects.in_orgs(orgs).filter(grant__in=ids).values_list("grant_id", "category", "amount_minor")
-    ):
-        budgets[grant_id][category] = amount
-    paid = dict(
-        Payment.objects.in_orgs(orgs)
-        .filter(grant__in=ids, status=PaymentStatus.PAID)
-        .values_list("grant_id")
-        .annotate(total=Sum("amount_minor"))
-        .order_by()
-    )
+    if budgets is None:
+        budgets = {grant_id: {} for grant_id in ids}
+        for grant_id, category, amount in (
+            BudgetLine.objects.in_orgs(orgs).filter(grant__in=ids).values_list("grant_id", "category", "amount_minor")
+        ):
+            budgets[grant_id][category] = amount
+    if paid is None:
+        paid = dict(
+            Payment.objects.in_orgs(orgs)
+            .filter(grant__in=ids, status=PaymentStatus.PAID)
+            .values_list("grant_id")
+            .annotate(total=Sum("amount_minor"))
+            .order_by()
+        )
     reports: dict[int, list[GrantReport]] = defaultdict(list)
     if with_reports:
         for report in GrantReport.objects.in_orgs(orgs).filter(grant__in=ids).order_by("due_on", "kind", "pk"):
@@ -665,7 +680,7 @@ def grant_standings(grants: list[Grant], today: date, *, with_reports: bool = Tr
         GrantStanding(
             grant=grant,
             paid=Money(int(paid.get(grant.pk, 0)), grant.currency),
-            rows=budget_rows(budgets[grant.pk], spent.get(grant.pk, {}), grant.currency),
+            rows=budget_rows(budgets.get(grant.pk, {}), spent.get(grant.pk, {}), grant.currency),
             reports=reports[grant.pk],
             today=today,
         )
@@ -723,10 +738,18 @@ def program_reports(program: Program, today: date) -> ReportsBoard:
     )
 
 
-def grant_reports_section(grant: Grant, today: date) -> dict[str, object]:
+def grant_reports_section(
+    grant: Grant, today: date, *, budget: dict[str, int] | None = None, paid: Money | None = None
+) -> dict[str, object]:
     """The context of ``grants/_reports.html`` on the program admin's grant page: the grant's reports, late ones
-    marked, and its budget against actual with overspending flagged."""
-    standing = grant_standings([grant], today)[0]
+    marked, and its budget against actual with overspending flagged (``budget`` and ``paid``: when the page already
+    read them for its other sections)."""
+    standing = grant_standings(
+        [grant],
+        today,
+        budgets=None if budget is None else {grant.pk: budget},
+        paid=None if paid is None else {grant.pk: paid.minor},
+    )[0]
     return {"standing": standing, "reports": standing.reports, "today": today}
 
 

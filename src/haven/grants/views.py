@@ -165,12 +165,15 @@ def grant_edit(request: MemberRequest, grant_id: int | None = None) -> HttpRespo
 
 def _grant_page(request: MemberRequest, grant: Grant, *, day_form: ApproveForm | None = None) -> TemplateResponse:
     today = timezone.localdate()
+    # The budget and the payments are read once for the page's three sections.
+    payments = views_payments.section_context(request, grant)
+    budget = selectors.budget_of(grant)
     context = {
         # The sections below the grant's own: its tranches and payments (with what the exchange did) and its reports.
-        **views_payments.section_context(request, grant),
-        **selectors.grant_reports_section(grant, today),
+        **payments,
+        **selectors.grant_reports_section(grant, today, budget=budget, paid=payments["section"].paid),
         "grant": grant,
-        "summary": selectors.grant_summary(grant),
+        "summary": selectors.grant_summary(grant, budget=budget),
         "day_form": day_form or ApproveForm(initial={"on": today}),
         "statuses": GrantStatus,
     }

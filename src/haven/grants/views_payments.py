@@ -27,6 +27,7 @@ from .forms_payments import PayForm, PaymentForm, TrancheForm
 from .models import Grant, Payment
 
 QUEUE = "queue"  # the ``back`` of a button on the payments queue: return there
+PAYMENTS_PER_PAGE = 25  # the queue shows its payments a page at a time, oldest first
 
 
 def section_context(
@@ -232,9 +233,13 @@ def payment_cancel(request: MemberRequest, payment_id: int) -> HttpResponse:
 
 def _queue_page(request: MemberRequest, wanted: str, *, error: str = "", status: int = 200) -> TemplateResponse:
     program = program_shown(request.membership, wanted)
+    page, lines = selectors.payments_waiting(
+        program, request.user, page=request.GET.get("page"), per_page=PAYMENTS_PER_PAGE
+    )
     context = {
         "program": program,
-        "lines": selectors.payments_waiting(program, request.user),
+        "lines": lines,
+        "page": page,
         "today": timezone.now().date(),
         "action_error": error,
         "queue": QUEUE,

@@ -23,6 +23,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.organizations.models import Organization
 
+from . import version as learning_version
 from .markdown import images_without_alt
 from .models import (
     Assignment,
@@ -288,6 +289,7 @@ def version_publish(*, actor: User, version: CourseVersion, today: date | None =
     )
     version.status, version.published_at = VersionStatus.PUBLISHED, now
     version.save(update_fields=["status", "published_at"])
+    learning_version.bump(org)  # open assignments move to it, completions may be asked again
 
     assignments = Assignment.objects.in_org(org).filter(course=course)
     open_ones = list(assignments.filter(completed_at__isnull=True, superseded_at__isnull=True).exclude(version=version))

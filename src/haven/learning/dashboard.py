@@ -12,20 +12,19 @@ A deactivated member is never counted as assigned or overdue; their history stay
 staff who attested the current (latest published) version of the company's policy.
 """
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from haven.core.dates import add_months
 from haven.organizations.models import Organization
 
-from .models import Assignment, Attestation, Certificate, Course, Policy, PolicyVersion, StaffMember
+from . import version
+from .models import Assignment, Attestation, Course, Policy, PolicyVersion, StaffMember
 
 BASE_COURSE = "child-protection"
 POLICY = "child-safeguarding-policy"
@@ -182,48 +181,21 @@ def figures(company: Organization, course: Course | None, *, today: date | None 
     )
 
 
-# -- Cached behind what changes them -----------------------------------------------------------------------------
-
-CACHE_SECONDS = 5 * 60
+# -- Cached under the learning version -------------------------------------------------------------------------
 
 
 def cached_figures(company: Organization, course: Course | None, *, today: date | None = None) -> Dashboard:
-    """:func:`figures`, cached under the day and a fingerprint of the writes they read (:func:`fingerprint`): a
-    new member of staff or a change to one (department, country, leaving), an assignment made, a completion (its
-    certificate), an attestation, a policy version published each give new figures at once. A write that moves
-    none of these (an assignment edited in place without a certificate) shows within ``CACHE_SECONDS``."""
+    """:func:`figures`, cached under the day and the company's learning version (``version``), which every write
+    they read replaces in its transaction: a cached figure is never older than the last committed write, and the
+    cache costs one query."""
     today = today or timezone.localdate()
-    key = f"learning:figures:{company.pk}:{course.pk if course else 0}:{today.isoformat()}:{fingerprint(company)}"
+    token = version.current(company)
+    key = f"learning:figures:{company.pk}:{course.pk if course else 0}:{today.isoformat()}:{token}"
     found = cache.get(key)
     if not isinstance(found, Dashboard):
         found = figures(company, course, today=today)
-        cache.set(key, found, CACHE_SECONDS)
+        cache.set(key, found, version.TIMEOUT)
     return found
-
-
-def fingerprint(company: Organization) -> str:
-    """The latest of each write the figures read: six index-backed maxima in one statement (plain SQL: compiling
-    six ORM subqueries cost more than running them)."""
-    latest = [
-        (StaffMember, "id"),
-        (StaffMember, "updated_at"),
-        (Assignment, "id"),
-        (Certificate, "id"),
-        (Attestation, "id"),
-        (PolicyVersion, "id"),
-    ]
-    quote = connection.ops.quote_name
-    # Table and column names come from the models' own metadata, quoted; the company goes as a parameter.
-    sql = "SELECT {}".format(  # noqa: S608
-        ", ".join(
-            f"(SELECT MAX({quote(column)}) FROM {quote(model._meta.db_table)} WHERE {quote('organization_id')} = %s)"  # noqa: S608
-            for model, column in latest
-        )
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [company.pk] * len(latest))
-        row = cursor.fetchone()
-    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
 
 def completions_by_month(company: Organization, course: Course, *, today: date) -> list[tuple[date, int]]:

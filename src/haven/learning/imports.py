@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import memberships_provision_bulk
 
-from . import rules
+from . import rules, version
 from .models import Language, StaffMember
 from .scim_protocol import language_of
 from .services import check_company
@@ -222,6 +223,19 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     new = [row for row in result.rows if outcome_of[row.line] == CREATE]
     changed = [row for row in result.rows if outcome_of[row.line] in (UPDATE, DEACTIVATE)]
     password = make_password(None)  # one unusable password for every new account: they sign in through the company
+    # The changed members first (their user name may change case: a new member's manager is found by it).
+    ended: list[int] = []
+    staff_rows, account_rows = [], []
+    for row in changed:
+        before = result.existing[row.key]
+        deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
+        values = (row.user_name, row.active, deactivated_at, now, *(row.values[name] for name in FIELDS))
+        staff_rows.append((*values, before["pk"]))
+        account_rows.append((row.email, _full_name(row), before["user_id"]))
+        if before["is_active"] and not row.active:
+            ended.append(before["user_id"])
+    update_rows(StaffMember, ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS], staff_rows)
+    update_rows(User, ["email", "full_name"], account_rows)
     # Plain rows (core.db.insert_rows): model instances and bulk_create's SQL would cost more than the writes.
     insert_rows(
         User,
@@ -229,10 +243,28 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
         ((row.email, _full_name(row), password, True, now) for row in new),
     )
     user_ids = _ids_by_email([row.email for row in new])
+    # A new member's manager is written with them, found by user name in the same statement: the new rows go
+    # managers first, and only a loop of new managers leaves one manager per loop to set after (one UPDATE each,
+    # where setting every manager afterwards cost an UPDATE a row, the import's slowest step).
+    in_file = {row.key: row.user_name for row in result.rows}
+    ordered, loops = _managers_first(new)
+
+    def manager_name(row: _Row) -> str | None:
+        if not row.manager or row.key in loops:
+            return None
+        return in_file.get(row.manager) or result.existing[row.manager]["user_name"]
+
+    meta, quote = StaffMember._meta, connection.ops.quote_name
+    column = {
+        name: quote(field.column)
+        for name in ("id", "organization", "user_name")
+        if isinstance(field := meta.get_field(name), Field) and field.column
+    }
     insert_rows(
         StaffMember,
         ["organization", "user", "user_name", "external_id", "is_active", "deactivated_at", "created_at", "updated_at"]
-        + list(FIELDS),
+        + list(FIELDS)
+        + ["manager"],
         (
             (
                 company.pk,
@@ -244,38 +276,35 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
                 now,
                 now,
                 *(row.values[name] for name in FIELDS),
+                manager_name(row),
             )
-            for row in new
+            for row in ordered
         ),
+        placeholders={
+            "manager": f"(SELECT {column['id']} FROM {quote(meta.db_table)} "  # noqa: S608 (names from the model)
+            f"WHERE {column['organization']} = {int(company.pk)} AND {column['user_name']} = %s)"
+        },
     )
     ids = {
         name.lower(): pk for name, pk in StaffMember.objects.in_org(company).values_list("user_name", "pk").iterator()
     }
-    ended: list[int] = []
     given: list[int] = [user_ids[row.email] for row in new if row.active]
-    staff_rows, account_rows = [], []
-    for row in changed:
-        before = result.existing[row.key]
-        deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
-        values = (row.user_name, row.active, deactivated_at, now, *(row.values[name] for name in FIELDS))
-        staff_rows.append((*values, before["pk"]))
-        account_rows.append((row.email, _full_name(row), before["user_id"]))
-        if before["is_active"] and not row.active:
-            ended.append(before["user_id"])
-        elif row.active and not before["is_active"]:
-            given.append(before["user_id"])
-    update_rows(StaffMember, ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS], staff_rows)
-    update_rows(User, ["email", "full_name"], account_rows)
+    given += [
+        result.existing[row.key]["user_id"]
+        for row in changed
+        if row.active and not result.existing[row.key]["is_active"]
+    ]
     managers = [
         (ids[row.manager] if row.manager else None, ids[row.key])
-        for row in result.rows
-        if outcome_of[row.line] != UNCHANGED
+        for row in [*changed, *(row for row in new if row.key in loops)]
     ]
     update_rows(StaffMember, ["manager"], managers)
     roles = memberships_provision_bulk(actor=actor, organization=company, role=Role.LEARNER, give=given, end=ended)
     # The new and changed staff get the courses the company's rules give them (a department or country may change).
     touched = [ids[row.key] for row in result.rows if outcome_of[row.line] in (CREATE, UPDATE)]
     assigned = rules.assign(company, timezone.localdate(), staff_ids=set(touched)).created if touched else 0
+    if new or changed:
+        version.bump(company)  # the dashboard's figures count the staff
     audit.record(
         actor=actor,
         action="staff.import",
@@ -295,10 +324,31 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     return result
 
 
+def _managers_first(new: list[_Row]) -> tuple[list[_Row], set[str]]:
+    """The new rows ordered so that a new manager comes before the people they manage, and the keys of the rows
+    that close a loop of new managers (A manages B who manages A): written without their manager, set after."""
+    by_key = {row.key: row for row in new}
+    ordered: list[_Row] = []
+    placed: set[str] = set()
+    loops: set[str] = set()
+    for row in new:
+        chain: list[_Row] = []  # row, its manager, theirs... up to a manager placed, not new, or met in this chain
+        walking: set[str] = set()
+        key = row.key
+        while key in by_key and key not in placed and key not in walking:
+            walking.add(key)
+            chain.append(by_key[key])
+            key = by_key[key].manager
+        if key in walking:
+            loops.add(chain[-1].key)  # its manager is in the chain: it goes first, its manager set after
+        ordered.extend(reversed(chain))
+        placed |= walking
+    return ordered, loops
+
+
 def _ids_by_email(emails: list[str]) -> dict[str, int]:
     """E-mail -> user id of the accounts holding ``emails`` (normalized already): plain SQL, as the ORM would
     prepare every value of the IN list again."""
-    from django.db import connection
 
     table, quote = User._meta.db_table, connection.ops.quote_name
     found: dict[str, int] = {}

@@ -13,6 +13,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.organizations.models import Organization
 
+from . import version as learning_version
 from . import xapi
 from .models import Attestation, Policy, PolicyVersion, StaffMember
 from .services import check_company
@@ -58,6 +59,7 @@ def version_publish(*, actor: User, version: PolicyVersion) -> PolicyVersion:
     if version.published_at is None:
         version.published_at = timezone.now()
         version.save(update_fields=["published_at"])
+        learning_version.bump(version.organization_id)  # the dashboard counts who attested the current version
         staff = StaffMember.objects.in_org(version.organization_id).filter(is_active=True).count()
         audit.record(
             actor=actor,
@@ -104,6 +106,7 @@ def attest(*, staff: StaffMember, version: PolicyVersion) -> Attestation:
             )
     except IntegrityError:  # the same form sent twice at once
         return Attestation.objects.in_org(staff.organization_id).get(staff=staff, version=version)
+    learning_version.bump(staff.organization_id)
     xapi.record(
         staff=staff,
         verb="attested",

@@ -36,6 +36,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.organizations.models import Organization
 
+from . import version
 from .models import (
     Assignment,
     AssignmentRule,
@@ -210,6 +211,7 @@ def assign(company: Organization, today: date, *, staff_ids: Iterable[int] | Non
                 counts.refreshed += 1
     _insert(company, today, new)
     if counts.created:
+        version.bump(company)
         audit.record(
             actor=None,
             action="learning.assign",
@@ -324,6 +326,7 @@ def rule_save(
     rule.course, rule.target, rule.value, rule.group = fields.course, fields.target, fields.value, fields.group
     rule.due_days, rule.due_from, rule.refresh_months = fields.due_days, fields.due_from, fields.refresh_months
     rule.save()
+    version.bump(company)
     audit.record(
         actor=actor,
         action="learning.rule_create" if created else "learning.rule_update",
@@ -340,6 +343,7 @@ def rule_deactivate(*, actor: User, rule: AssignmentRule) -> AssignmentRule:
     if rule.is_active:
         rule.is_active = False
         rule.save(update_fields=["is_active"])
+        version.bump(rule.organization_id)
         audit.record(actor=actor, action="learning.rule_deactivate", organization=rule.organization_id, target=rule)
     return rule
 
@@ -349,6 +353,7 @@ def rule_reactivate(*, actor: User, rule: AssignmentRule, today: date) -> Assign
     if not rule.is_active:
         rule.is_active = True
         rule.save(update_fields=["is_active"])
+        version.bump(rule.organization_id)
         audit.record(actor=actor, action="learning.rule_reactivate", organization=rule.organization_id, target=rule)
         assign(rule.organization, today)
     return rule

@@ -18,6 +18,7 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.services import membership_provision, memberships_provision_bulk
 
+from . import version
 from .models import LearningSettings, ScimToken, StaffGroup, StaffMember
 
 
@@ -103,6 +104,7 @@ def staff_save(
     staff.user_name = user_name
     staff.country = staff.country.upper()
     staff.save()
+    version.bump(organization)
     audit.record(
         actor=actor,
         action="staff.create" if created else "staff.update",
@@ -121,6 +123,7 @@ def staff_deactivate(*, actor: User | None, staff: StaffMember) -> StaffMember:
     """The person loses access at once (their learner role ends); their learning history stays."""
     staff.is_active, staff.deactivated_at = False, timezone.now()
     staff.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+    version.bump(staff.organization_id)
     _given, ended = memberships_provision_bulk(
         actor=actor, organization=staff.organization, role=Role.LEARNER, give=[], end=[staff.user_id]
     )
@@ -139,6 +142,7 @@ def staff_reactivate(*, actor: User | None, staff: StaffMember) -> StaffMember:
     if not staff.is_active:
         staff.is_active, staff.deactivated_at = True, None
         staff.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        version.bump(staff.organization_id)
         audit.record(actor=actor, action="staff.reactivate", organization=staff.organization_id, target=staff)
     membership_provision(actor=actor, organization=staff.organization, user=staff.user, role=Role.LEARNER)
     return staff

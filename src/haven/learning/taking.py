@@ -19,6 +19,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 
 from . import certificates, quiz, xapi
+from . import version as learning_version
 from .models import Assignment, Choice, Module, ModuleCompletion, Question, QuizAttempt
 from .selectors import attempt_open, attempts_used, keys_of, modules_read
 
@@ -131,6 +132,7 @@ def attempt_submit(*, actor: User, attempt: QuizAttempt, answers: Mapping[int, C
     attempt.score_raw, attempt.score_max, attempt.submitted_at = raw, maximum, now
     attempt.passed = quiz.passed(raw, maximum, assignment.version.pass_mark)
     attempt.save(update_fields=["answers", "score_raw", "score_max", "submitted_at", "passed"])
+    learning_version.bump(assignment.organization_id)  # passing completes the assignment (below)
     key, name = _activity_key(assignment), assignment.course.title_en
     xapi.record(
         staff=assignment.staff,

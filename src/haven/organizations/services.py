@@ -416,17 +416,16 @@ def memberships_provision_bulk(
     rows = Membership.objects.in_org(organization).filter(role=role)
     now = timezone.now()
     given = ended = 0
-    for start in range(0, len(give), BULK_CHUNK):
-        chunk = give[start : start + BULK_CHUNK]
-        held = dict(rows.filter(user_id__in=chunk).values_list("user_id", "is_active"))
-        given += rows.filter(user_id__in=[u for u in chunk if held.get(u) is False]).update(
-            is_active=True, deactivated_at=None
-        )
-        given += insert_rows(  # plain rows: thousands at once from a staff table
-            Membership,
-            ["organization", "user", "role", "is_active", "created_at"],
-            ((organization.pk, u, role, True, now) for u in chunk if u not in held),
-        )
+    # The organization's rows of this role, read once (no list of ids to send): whom to give it again, whom anew.
+    held = dict(rows.values_list("user_id", "is_active").iterator(BULK_CHUNK)) if give else {}
+    again = [u for u in give if held.get(u) is False]
+    for start in range(0, len(again), BULK_CHUNK):
+        given += rows.filter(user_id__in=again[start : start + BULK_CHUNK]).update(is_active=True, deactivated_at=None)
+    given += insert_rows(  # plain rows: thousands at once from a staff table
+        Membership,
+        ["organization", "user", "role", "is_active", "created_at"],
+        ((organization.pk, u, role, True, now) for u in dict.fromkeys(give) if u not in held),
+    )
     for start in range(0, len(end), BULK_CHUNK):
         chunk = end[start : start + BULK_CHUNK]
         ended += rows.filter(user_id__in=chunk, is_active=True).update(is_active=False, deactivated_at=now)

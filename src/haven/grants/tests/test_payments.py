@@ -315,3 +315,53 @@ def test_the_four_eyes_queue_reads_the_same_number_of_queries_whatever_its_payme
     with django_assert_max_num_queries(len(few)):
         response = client.get(url)
     assert response.content.decode().count("Approve") >= 7
+
+
+def test_the_four_eyes_queue_shows_its_payments_a_page_at_a_time_oldest_first(
+    fund, chapter, program_admin, second_admin, signed_in, monkeypatch
+) -> None:
+    """However long the queue grows, a page reads and shows ``PAYMENTS_PER_PAGE`` payments; the next page has the
+    rest, and every payment is on one page."""
+    from django.urls import reverse
+
+    from haven.grants import views_payments
+
+    monkeypatch.setattr(views_payments, "PAYMENTS_PER_PAGE", 2)
+    grant = approved_grant(fund, chapter, program_admin, Money.of("100000", "USD"))
+    proposed = [
+        services.payment_create(actor=second_admin, grant=grant, amount=Money.of(f"{100 + n}", "USD")) for n in range(3)
+    ]
+    client = signed_in(program_admin)
+    url = reverse("grants:payments") + f"?program={fund.program_id}"
+
+    first = client.get(url).content.decode()
+    second = client.get(url + "&page=2").content.decode()
+    shown = {
+        page: [p.pk for p in proposed if f"/grants/payments/{p.pk}/approve/" in text]
+        for page, text in (("first", first), ("second", second))
+    }
+    assert shown == {"first": [proposed[0].pk, proposed[1].pk], "second": [proposed[2].pk]}
+    assert f"?program={fund.program_id}&amp;page=2#queue-heading" in first
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_the_grant_page_reads_the_budget_and_the_payments_once(
+    fund, chapter, program_admin, second_admin, signed_in
+) -> None:
+    """The grant page's three sections (the grant, its tranches and payments, its reports against the budget) share
+    one read of the budget lines and one of the payments: paid is summed from the payments it shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    grant = approved_grant(fund, chapter, program_admin, Money.of("100000", "USD"))
+    payment = services.payment_create(actor=second_admin, grant=grant, amount=Money.of("250", "USD"))
+    services.payment_approve(actor=program_admin, payment=payment)
+    services.payment_pay(actor=program_admin, payment=payment, on=date(2025, 6, 2))
+    client = signed_in(program_admin)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("grants:grant", args=[grant.pk])).content.decode()
+    reads = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "grants_budgetline"' in sql for sql in reads) == 1
+    assert sum('FROM "grants_payment"' in sql for sql in reads) == 1
+    assert page.count("$250.00") >= 2  # paid, in the payments and against the budget

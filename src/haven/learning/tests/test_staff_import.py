@@ -5,6 +5,8 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from haven.audit.models import AuditEntry
 from haven.core.tabular import read_table
@@ -105,3 +107,61 @@ def test_upload_review_then_confirm(company, learning_admin, signed_in):
     assert list(StaffMember.objects.in_org(company).values_list("user_name", flat=True)) == ["z@c.example"]
     altered = client.post(reverse("learning:staff_import_confirm"), {"payload": "x" + review.context["payload"]})
     assert altered.status_code == 302 and StaffMember.objects.in_org(company).count() == 1
+
+
+_examples = iter(range(1_000_000))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    new=st.integers(min_value=1, max_value=7),
+    existing=st.integers(min_value=0, max_value=3),
+)
+def test_every_member_gets_the_manager_their_row_names_whatever_the_order_and_the_loops(
+    company, learning_admin, make_staff, data, new, existing
+):
+    """Managers are written with the new rows (managers first) and set after only to close a loop: whatever the
+    rows' order, managers among the new rows, loops of new managers (A manages B who manages A), managers already
+    on the staff (some in the file with their user name's case changed), each member's manager is the one their
+    row names."""
+    n = next(_examples)
+    old = [f"old{n}.{k}@c.example" for k in range(existing)]
+    for name in old:
+        make_staff(user_name=name, email=name)
+    names = [f"new{n}.{k}@c.example" for k in range(new)] + old
+    managers = {
+        name: data.draw(st.sampled_from(["", *(other for other in names if other != name)]), label=f"manager of {name}")
+        for name in names[:new]
+    }
+    in_file = list(names[:new]) + [name for name in old if data.draw(st.booleans(), label=f"{name} in the file")]
+    written = {name: name.upper() if name in old and data.draw(st.booleans()) else name for name in in_file}
+    order = data.draw(st.permutations(in_file), label="order")
+    lines = "".join(
+        f"{written[name]},{name},,,,Sales,,,en,{written.get(managers.get(name, ''), managers.get(name, ''))},,yes\n"
+        for name in order
+    )
+    plan = imports.apply(actor=learning_admin, company=company, rows=_rows(lines), file_name="staff.csv")
+    assert not plan.has_errors, plan.outcomes
+    staff = {s.user_name.lower(): s for s in StaffMember.objects.in_org(company).select_related("manager")}
+    got = {name: (staff[name].manager.user_name.lower() if staff[name].manager else "") for name in in_file}
+    assert got == {name: managers.get(name, "") for name in in_file}
+    assert {staff[name].user_name for name in in_file} == set(written.values())
+
+
+def test_new_members_are_written_with_their_managers_and_no_staff_row_is_written_twice(company, learning_admin):
+    """A creating import writes each new member once, manager included (managers first), however the file orders
+    them: no UPDATE of the staff rows it has just written (setting every manager afterwards cost an UPDATE a row,
+    the import's slowest step). Only a loop of new managers needs one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lines = "".join(
+        f"s{k}@c.example,,,,,Sales,,,en,{f's{k + 1}@c.example' if k < 29 else ''},,yes\n" for k in range(30)
+    )  # each managed by the next row: every manager comes after the people they manage
+    with CaptureQueriesContext(connection) as queries:
+        imports.apply(actor=learning_admin, company=company, rows=_rows(lines), file_name="staff.csv")
+    staff_updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "learning_staffmember"' in q["sql"]]
+    assert staff_updates == []
+    managed = dict(StaffMember.objects.in_org(company).values_list("user_name", "manager__user_name"))
+    assert managed == {f"s{k}@c.example": (f"s{k + 1}@c.example" if k < 29 else None) for k in range(30)}

@@ -150,6 +150,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.reject": _("Creative work rejected"),
     "safeguarding.watch_terms": _("Watch list changed"),
     "safeguarding.gate_token_create": _("Publish gate token made"),
+    "safeguarding.asset_view": _("File of a creative submission viewed"),
     "awareness.campaign_create": _("Awareness campaign planned"),
     "awareness.campaign_update": _("Awareness campaign changed"),
     "awareness.campaign_live": _("Awareness campaign went live"),

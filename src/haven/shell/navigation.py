@@ -90,6 +90,8 @@ NAVIGATION = (
         frozenset({Role.ORG_ADMIN}),
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
+    # Issue 15, part A: the company's creative submissions.
+    NavItem(_("Creative review"), "safeguarding:submissions", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 
 # The brands of the ``ftyp`` box that say the file is an MP4 or a QuickTime movie.
 QUICKTIME_BRANDS = frozenset({b"qt  "})
@@ -41,24 +41,24 @@ XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"edts", b"dinf", b"stbl"})
 # What a metadata box's children say about what is removed, as the reviewer is told.
 LABELS = {
-    b"\xa9xyz": noop("GPS (©xyz)"),
-    b"\xa9mak": noop("camera make/model"),
-    b"\xa9mod": noop("camera make/model"),
-    b"\xa9day": noop("date (©day)"),
-    b"\xa9swr": noop("software (©swr)"),
-    b"\xa9too": noop("software (©too)"),
-    b"\xa9nam": noop("title (©nam)"),
-    b"\xa9cmt": noop("comment (©cmt)"),
-    b"\xa9ART": noop("author (©ART)"),
-    b"\xa9aut": noop("author (©aut)"),
-    b"loci": noop("GPS (loci)"),
+    b"\xa9xyz": gettext_noop("GPS (©xyz)"),
+    b"\xa9mak": gettext_noop("camera make/model"),
+    b"\xa9mod": gettext_noop("camera make/model"),
+    b"\xa9day": gettext_noop("date (©day)"),
+    b"\xa9swr": gettext_noop("software (©swr)"),
+    b"\xa9too": gettext_noop("software (©too)"),
+    b"\xa9nam": gettext_noop("title (©nam)"),
+    b"\xa9cmt": gettext_noop("comment (©cmt)"),
+    b"\xa9ART": gettext_noop("author (©ART)"),
+    b"\xa9aut": gettext_noop("author (©aut)"),
+    b"loci": gettext_noop("GPS (loci)"),
 }
 KEY_LABELS = {
-    b"location": noop("GPS (location key)"),
-    b"make": noop("camera make/model"),
-    b"model": noop("camera make/model"),
-    b"software": noop("software (key)"),
-    b"creationdate": noop("date (key)"),
+    b"location": gettext_noop("GPS (location key)"),
+    b"make": gettext_noop("camera make/model"),
+    b"model": gettext_noop("camera make/model"),
+    b"software": gettext_noop("software (key)"),
+    b"creationdate": gettext_noop("date (key)"),
 }
 CHUNK = 1 << 20
 
@@ -174,7 +174,7 @@ def _uuid_of(stream: BinaryIO, box: Box) -> bytes:
 def _describe(stream: BinaryIO, box: Box) -> list[str]:
     """What a ``udta`` or ``meta`` box holds, in words; "user data" or "metadata" when nothing is recognised.
     Read from its payload (bounded: metadata boxes are small, a large one is described without reading it)."""
-    generic = noop("user data (udta)") if box.type == b"udta" else noop("metadata (meta)")
+    generic = gettext_noop("user data (udta)") if box.type == b"udta" else gettext_noop("metadata (meta)")
     if box.size > 4 * CHUNK:
         return [generic]
     stream.seek(box.payload)

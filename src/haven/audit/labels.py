@@ -153,6 +153,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.settings_update": _("Review settings changed"),
     "safeguarding.comment": _("Comment on a creative submission"),
     "safeguarding.reminders": _("Review reminders sent"),
+    "safeguarding.asset_view": _("File of a creative submission viewed"),
     "awareness.campaign_create": _("Awareness campaign planned"),
     "awareness.campaign_update": _("Awareness campaign changed"),
     "awareness.campaign_live": _("Awareness campaign went live"),

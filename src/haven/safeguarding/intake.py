@@ -8,10 +8,12 @@ company's asset-management system knows the file by it (the publish gate answers
 import hashlib
 import io
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from . import mp4
 from .models import AssetKind
 
 THUMBNAIL_SIZE = (480, 480)
@@ -48,6 +50,8 @@ def prepare(data: bytes) -> Prepared:
     PDF."""
     if data.startswith(b"%PDF-"):
         return _pdf(data)
+    if mp4.kind_of(io.BytesIO(data[:64])):
+        raise Refused(_("A video is uploaded with its contact sheet (an image of its frames), in the video form."))
     return _image(data)
 
 
@@ -57,13 +61,23 @@ def _image(data: bytes) -> Prepared:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (OSError, Image.DecompressionBombError, SyntaxError) as error:
-        raise Refused(_("This file is not an image or a PDF Haven can read.")) from error
+        raise Refused(
+            _(
+                "This file is not one Haven takes: images must be JPEG, PNG, WebP or TIFF, storyboards PDF, videos "
+                "MP4 or MOV (whatever the file's name says)."
+            )
+        ) from error
     if image.format not in IMAGE_FORMATS:
         raise Refused(_("Images must be JPEG, PNG, WebP or TIFF."))
     stripped = _image_metadata(image)
     clean = _without_metadata(image)
+    pages = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
     out = io.BytesIO()
     save: dict[str, object] = {"format": image.format}
+    if pages > 1:
+        # A multi-page TIFF keeps every page, each a copy of its pixels only (the first page is the thumbnail).
+        save["save_all"] = True
+        save["append_images"] = [_tiff_page(image, index) for index in range(1, pages)]
     if image.format == "JPEG":
         save["quality"] = 95
     if image.info.get("icc_profile"):
@@ -77,11 +91,18 @@ def _image(data: bytes) -> Prepared:
         sha256=sha256(stored),
         original_sha256=sha256(data),
         extension=image.format.lower().replace("jpeg", "jpg"),
-        width=image.width,
-        height=image.height,
+        width=clean.width,
+        height=clean.height,
+        pages=pages,
         stripped=stripped,
         thumbnail=thumbnail(clean),
     )
+
+
+def _tiff_page(image: Image.Image, index: int) -> Image.Image:
+    image.seek(index)
+    image.load()
+    return _without_metadata(image)
 
 
 def _image_metadata(image: Image.Image) -> list[str]:
@@ -98,6 +119,8 @@ def _image_metadata(image: Image.Image) -> list[str]:
         found.append("IPTC")
     if any(key in image.info for key in ("comment", "Comment", "Description", "Author", "Software")):
         found.append(_("comments"))
+    if image.format == "PNG" and getattr(image, "text", None):
+        found.append(_("PNG text"))
     return found
 
 
@@ -172,3 +195,54 @@ def _pdf_thumbnail(data: bytes) -> bytes | None:
         return thumbnail(image)
     finally:
         document.close()
+
+
+@dataclass
+class PreparedVideo:
+    """A video stripped in place in its stream (never read whole): what is stored is the stream as it now is."""
+
+    content_type: str
+    sha256: str
+    original_sha256: str
+    size: int
+    extension: str
+    width: int | None
+    height: int | None
+    stripped: list[str]
+
+
+def stream_sha256(stream: BinaryIO) -> tuple[str, int]:
+    """The SHA-256 and length of a stream, read in chunks from its start (left at its start)."""
+    digest = hashlib.sha256()
+    size = 0
+    stream.seek(0)
+    while chunk := stream.read(mp4.CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def prepare_video(stream: BinaryIO) -> PreparedVideo:
+    """An MP4 or QuickTime video, recognised by its boxes, its metadata boxes blanked in place (``mp4.strip``).
+    ``stream`` must be seekable and writable. Raises :class:`Refused` for anything else."""
+    content_type = mp4.kind_of(stream)
+    if content_type is None:
+        raise Refused(_("Videos must be MP4 or MOV (whatever the file's name says)."))
+    original, _size = stream_sha256(stream)
+    try:
+        stripped = mp4.strip(stream)
+    except mp4.NotAVideo as error:
+        raise Refused(_("This video cannot be read: its structure is damaged.")) from error
+    stored, size = stream_sha256(stream)
+    width, height = mp4.dimensions(stream)
+    return PreparedVideo(
+        content_type=content_type,
+        sha256=stored,
+        original_sha256=original,
+        size=size,
+        extension="mov" if content_type == "video/quicktime" else "mp4",
+        width=width,
+        height=height,
+        stripped=stripped,
+    )

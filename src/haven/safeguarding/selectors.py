@@ -114,3 +114,49 @@ def checklist_gaps(submission: Submission) -> tuple[list[str], list[str]]:
     unanswered = [item.code for item in items if item.pk not in answered]
     failed = [item.code for item in items if answered.get(item.pk) == Answer.NO]
     return unanswered, failed
+
+
+# Part A (submissions and their files) --------------------------------------------------------------------------------
+
+
+def asset_read(*, membership: Membership, asset_id: int, thumbnail: bool = False) -> Asset:
+    """A file (or its thumbnail) the member may see, 404 otherwise. Reading the file itself is audited, each time:
+    who looked at which file of which submission. A thumbnail read is not: it is what every sight of the submission
+    page loads (one per file, each view), the page's own read is what says who saw it, and a thumbnail at 480 px is
+    a preview of a file whose every full read is recorded."""
+    asset = access_asset(membership=membership, asset_id=asset_id)
+    if thumbnail and not asset.thumbnail:
+        raise Http404
+    if not thumbnail:
+        from haven.audit import services as audit
+
+        audit.record(
+            actor=membership.user,
+            action="safeguarding.asset_view",
+            organization=membership.organization_id,
+            target=asset,
+            detail={"submission": asset.submission_id},
+        )
+    return asset
+
+
+def submission_assets(submission: Submission) -> list[Asset]:
+    """The current files of a submission as its page lists them: a video with its contact sheet beside it (the
+    sheet is not listed again on its own)."""
+    assets = list(
+        Asset.objects.in_org(submission.organization_id)
+        .filter(submission=submission, retired_at=None)
+        .select_related("contact_sheet")
+    )
+    sheets = {asset.contact_sheet_id for asset in assets if asset.contact_sheet_id}
+    return [asset for asset in assets if asset.pk not in sheets]
+
+
+def decisions_of(submission: Submission) -> QuerySet[Decision]:
+    """Every decision on the submission, every round, oldest first (a voided approval shown as such)."""
+    return Decision.objects.in_org(submission.organization_id).filter(submission=submission).select_related("reviewer")
+
+
+def is_contact_sheet(asset: Asset) -> bool:
+    """Whether the asset is a video's contact sheet (it goes with its video: replaced or removed with it)."""
+    return Asset.objects.in_org(asset.organization_id).filter(contact_sheet=asset).exists()

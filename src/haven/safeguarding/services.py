@@ -10,10 +10,10 @@ import dataclasses
 import secrets as token_secrets
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,11 +31,13 @@ from .models import (
     UNDER_REVIEW,
     Answer,
     Asset,
+    AssetKind,
     ChecklistAnswer,
     ChecklistVersion,
     Comment,
     Decision,
     GateToken,
+    OcrStatus,
     Outcome,
     SafeguardingSettings,
     Status,
@@ -217,10 +219,7 @@ def asset_add(
         asset.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
     asset.save()
     if replaces is not None:
-        if replaces.submission_id != submission.pk or replaces.retired_at is not None:
-            raise ValidationError(_("Only a current file of this submission can be replaced."))
-        replaces.retired_at = timezone.now()
-        replaces.save(update_fields=["retired_at"])
+        _retire(submission, replaces)
     _assets_changed(actor=membership.user, submission=submission)
     entry: dict[str, Any] = {"actor": membership.user, "organization": company, "target": asset}
     if replaces is not None:
@@ -248,8 +247,7 @@ def asset_remove(*, membership: Membership, asset: Asset) -> None:
     if submission.status in ASSETS_FROZEN:
         raise ValidationError(_("A rejected submission's files cannot change."))
     if asset.retired_at is None:
-        asset.retired_at = timezone.now()
-        asset.save(update_fields=["retired_at"])
+        _retire(submission, asset)  # a video goes with its contact sheet
     _assets_changed(actor=membership.user, submission=submission)
     audit.record(
         actor=membership.user,
@@ -535,3 +533,69 @@ def _tell_submitter(decision: Decision, status: str) -> None:
 
     company_id, decision_id = decision.organization_id, decision.pk
     transaction.on_commit(lambda: tell_submitter(company_id, decision_id))
+
+
+# Part A (submissions and their files): a video comes with its contact sheet.
+@transaction.atomic
+def video_add(
+    *,
+    membership: Membership,
+    submission: Submission,
+    file_name: str,
+    video: BinaryIO,
+    sheet_name: str,
+    sheet_data: bytes,
+    replaces: Asset | None = None,
+) -> Asset:
+    """Store a video (MP4 or MOV, its metadata boxes blanked in place, ``intake.prepare_video``) with its contact
+    sheet, an image stored as its own asset (read by OCR, looked at by the reviewers) and linked by
+    ``contact_sheet``. ``video`` is a seekable, writable stream (the upload's temporary file): it is streamed to
+    storage, never read whole. ``replaces`` retires a current asset (and a replaced video's contact sheet)."""
+    prepared = intake.prepare_video(video)
+    sheet = asset_add(membership=membership, submission=submission, file_name=sheet_name, data=sheet_data)
+    if sheet.kind != AssetKind.IMAGE:
+        raise ValidationError({"contact_sheet": _("A contact sheet is an image of the video's frames.")})
+    submission = _locked(submission)
+    asset = Asset(
+        organization=submission.organization,
+        submission=submission,
+        kind=AssetKind.VIDEO,
+        contact_sheet=sheet,
+        file_name=file_name[:255],
+        content_type=prepared.content_type,
+        size=prepared.size,
+        sha256=prepared.sha256,
+        original_sha256=prepared.original_sha256,
+        width=prepared.width,
+        height=prepared.height,
+        metadata_stripped=prepared.stripped,
+        ocr_status=OcrStatus.NOT_APPLICABLE,  # its contact sheet is what is read
+        uploaded_by=membership.user,
+    )
+    stem = token_secrets.token_hex(16)
+    video.seek(0)
+    asset.file.save(f"{stem}.{prepared.extension}", File(video), save=False)
+    if sheet.thumbnail:
+        asset.thumbnail.save(f"{stem}.jpg", ContentFile(sheet.thumbnail.read()), save=False)
+        sheet.thumbnail.close()
+    asset.save()
+    if replaces is not None:
+        _retire(submission, replaces)
+    _assets_changed(actor=membership.user, submission=submission)
+    audit.record(
+        actor=membership.user,
+        action="safeguarding.asset_replace" if replaces else "safeguarding.asset_add",
+        organization=submission.organization_id,
+        target=asset,
+        detail={"submission": submission.pk, "replaces": replaces.pk if replaces else None, "sheet": sheet.pk},
+    )
+    return asset
+
+
+def _retire(submission: Submission, asset: Asset) -> None:
+    """Retire a current asset of the submission, and its contact sheet when it is a video."""
+    if asset.submission_id != submission.pk or asset.retired_at is not None:
+        raise ValidationError(_("Only a current file of this submission can be replaced."))
+    now = timezone.now()
+    retired = [asset.pk] + ([asset.contact_sheet_id] if asset.contact_sheet_id else [])
+    Asset.objects.in_org(submission.organization_id).filter(pk__in=retired, retired_at=None).update(retired_at=now)

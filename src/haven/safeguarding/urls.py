@@ -1,13 +1,22 @@
-from django.urls import path  # noqa: F401  (helpers append their paths)
+from django.urls import path
+
+from . import views_assets, views_comments, views_queue, views_settings, views_submissions
 
 app_name = "safeguarding"
 
-urlpatterns: list = []
-
-# Part C: the reviewers' queue, the review settings, comments on a submission.
-from . import views_comments, views_queue, views_settings  # noqa: E402
-
-urlpatterns += [
+urlpatterns: list = [
+    # The creative team's submissions and their files (part A).
+    path("submissions/", views_submissions.submission_list, name="submissions"),
+    path("submissions/new/", views_submissions.submission_edit, name="submission_create"),
+    path("submissions/<int:submission_id>/", views_submissions.submission_detail, name="submission"),
+    path("submissions/<int:submission_id>/edit/", views_submissions.submission_edit, name="submission_edit"),
+    path("submissions/<int:submission_id>/submit/", views_submissions.submission_submit, name="submission_submit"),
+    path("submissions/<int:submission_id>/files/", views_submissions.asset_upload, name="asset_upload"),
+    path("files/<int:asset_id>/replace/", views_submissions.asset_replace, name="asset_replace"),
+    path("files/<int:asset_id>/remove/", views_submissions.asset_remove, name="asset_remove"),
+    path("files/<int:asset_id>/", views_assets.asset_file, name="asset_file"),
+    path("files/<int:asset_id>/thumbnail/", views_assets.asset_thumbnail, name="asset_thumbnail"),
+    # The reviewers' queue, the review settings, comments on a submission (part C).
     path("queue/", views_queue.queue_page, name="queue"),
     path("settings/", views_settings.settings_page, name="settings"),
     path("submissions/<int:submission_id>/comments/", views_comments.comment_add, name="comment_add"),

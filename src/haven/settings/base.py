@@ -230,6 +230,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # An import's confirmation carries its signed rows back, only the columns it uses: 50,000 rows (the reader's limit)
 # take about 3 MB. A larger request is refused with a 400 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# One file of a creative submission (safeguarding): a video may be large. Its upload view alone streams the request
+# to a temporary file (never into memory); the other views keep the 20 MB in-memory limit above.
+HAVEN_ASSET_MAX_BYTES = int(os.environ.get("HAVEN_ASSET_MAX_BYTES", str(500 * 1024 * 1024)))
 
 # Background work (report PDFs, imports, forecasts): Django's tasks framework, queued in the database by
 # django-tasks-db and run by `manage.py db_worker` (`make worker`). A task is enqueued in the caller's transaction,

@@ -100,6 +100,8 @@ NAVIGATION = (
         COMPANY_ONLY,
     ),
     NavItem(_("Review settings"), "safeguarding:settings", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
+    # Issue 15, part A: the company's creative submissions.
+    NavItem(_("Creative review"), "safeguarding:submissions", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

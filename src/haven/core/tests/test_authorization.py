@@ -94,6 +94,8 @@ def _cac(world: World) -> dict[str, Any]:
 PROGRAM_ADMIN_ONLY = frozenset({Role.PROGRAM_ADMIN})
 NOBODY_HERE: frozenset[str] = frozenset()  # a page of a role none of the world's members holds where it applies
 LEARNER_ONLY = frozenset({Role.LEARNER})
+CREATIVE_ONLY = frozenset({Role.CREATIVE})
+SEES_WORK = frozenset({Role.CREATIVE, Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER})
 
 POLICY: dict[str, Rule] = {
     "shell:home": Rule("GET", ALL_ROLES),
@@ -651,6 +653,51 @@ POLICY: dict[str, Rule] = {
     "awareness:program_campaign": Rule(
         "GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: {"campaign_id": _awareness_campaign(w)}, scoped=True
     ),
+    # The creative review's submissions (safeguarding, part A): the company's creative team and its org admin (the
+    # world's org admin heads a CAC: 404); its reviewers read a submission and its files. Nobody outside: 404.
+    "safeguarding:submissions": Rule("GET", CREATIVE_ONLY, company_admin=True),
+    "safeguarding:submission_create": Rule("GET", CREATIVE_ONLY, company_admin=True),
+    "safeguarding:submission": Rule(
+        "GET",
+        SEES_WORK,
+        kwargs=lambda w: {"submission_id": _creative(w)["submission"]},
+        company_admin=True,
+        scoped=True,
+    ),
+    "safeguarding:submission_edit": Rule(
+        "GET",
+        CREATIVE_ONLY,
+        kwargs=lambda w: {"submission_id": _creative(w)["submission"]},
+        company_admin=True,
+        scoped=True,
+    ),
+    "safeguarding:submission_submit": Rule(
+        "POST",
+        CREATIVE_ONLY,
+        kwargs=lambda w: {"submission_id": _creative(w)["submission"]},
+        company_admin=True,
+        scoped=True,
+        ok=302,
+    ),
+    "safeguarding:asset_upload": Rule(
+        "GET",
+        CREATIVE_ONLY,
+        kwargs=lambda w: {"submission_id": _creative(w)["submission"]},
+        company_admin=True,
+        scoped=True,
+    ),
+    "safeguarding:asset_replace": Rule(
+        "GET", CREATIVE_ONLY, kwargs=lambda w: {"asset_id": _creative(w)["asset"]}, company_admin=True, scoped=True
+    ),
+    "safeguarding:asset_remove": Rule(
+        "GET", CREATIVE_ONLY, kwargs=lambda w: {"asset_id": _creative(w)["asset"]}, company_admin=True, scoped=True
+    ),
+    "safeguarding:asset_file": Rule(
+        "GET", SEES_WORK, kwargs=lambda w: {"asset_id": _creative(w)["asset"]}, company_admin=True, scoped=True
+    ),
+    "safeguarding:asset_thumbnail": Rule(
+        "GET", SEES_WORK, kwargs=lambda w: {"asset_id": _creative(w)["asset"]}, company_admin=True, scoped=True
+    ),
 }
 
 
@@ -668,6 +715,34 @@ def _company_submission(world: World) -> int:
             fields=safeguarding_services.SubmissionFields(title="Spring campaign"),
         ).pk
     return int(made["company_submission"])
+
+
+def _creative(world: World) -> dict[str, int]:
+    """A draft creative submission with one image, of the corporate partner the world's creative team works for
+    (made once per world)."""
+    from haven.safeguarding import services as safeguarding
+    from haven.safeguarding.tests.conftest import image_bytes
+
+    made = vars(world)
+    if "creative" not in made:
+        company = Membership.objects.of_user(world.members[Role.LEARNER]).get().organization
+        submitters = Membership.objects.in_org(company).filter(is_active=True)
+        # The world's creative team member; the demo's company may have none: its org admin submits then.
+        creative = (
+            submitters.filter(role=Role.CREATIVE).first()
+            or submitters.filter(role=Role.ORG_ADMIN).order_by("pk").first()
+        )
+        assert creative is not None, "the company has a creative team member or an org admin"
+        submission = safeguarding.submission_save(
+            membership=creative,
+            company=creative.organization,
+            fields=safeguarding.SubmissionFields(title="Holiday campaign"),
+        )
+        asset = safeguarding.asset_add(
+            membership=creative, submission=submission, file_name="hero.jpg", data=image_bytes(gps=False)
+        )
+        made["creative"] = {"submission": submission.pk, "asset": asset.pk}
+    return made["creative"]
 
 
 def _company_records(world: World) -> dict[str, int]:

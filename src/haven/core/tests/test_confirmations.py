@@ -361,7 +361,42 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "it will not run",
     ),
+    "safeguarding:asset_remove": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"asset_id": _creative_asset(w)},
+        lambda w: _creative_asset_retired(w),
+        {},
+        "will be removed from the submission",
+    ),
 }
+
+
+def _creative_asset(world: World) -> int:
+    """A draft creative submission of the corporate partner with one image (made once per world): its org admin
+    may submit work (safeguarding, part A)."""
+    from haven.safeguarding import services as safeguarding
+    from haven.safeguarding.tests.conftest import image_bytes
+
+    made = vars(world)
+    if "creative_asset" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        membership = Membership.objects.of_user(admin).get()
+        submission = safeguarding.submission_save(
+            membership=membership,
+            company=membership.organization,
+            fields=safeguarding.SubmissionFields(title="Holiday campaign"),
+        )
+        made["creative_asset"] = safeguarding.asset_add(
+            membership=membership, submission=submission, file_name="hero.jpg", data=image_bytes(gps=False)
+        )
+    return int(made["creative_asset"].pk)
+
+
+def _creative_asset_retired(world: World) -> bool:
+    from haven.safeguarding.models import Asset
+
+    asset = vars(world)["creative_asset"]
+    return Asset.objects.in_org(asset.organization_id).get(pk=asset.pk).retired_at is not None
 
 
 def _learning_rule(world: World) -> Any:
@@ -471,6 +506,11 @@ NOT_DESTRUCTIVE = {
     "awareness:event_edit": "a form",
     "safeguarding:settings": "a form; the watch list and the days can be written back",
     "safeguarding:comment_add": "adds a comment",
+    "safeguarding:submission_create": "adds a draft",
+    "safeguarding:submission_edit": "a form, while the submission is a draft or sent back",
+    "safeguarding:submission_submit": "a step forward: sends the work to its reviewers",
+    "safeguarding:asset_upload": "adds files; removing one asks",
+    "safeguarding:asset_replace": "a form with the new file; the old one stays stored, in the submission's history",
 }
 
 

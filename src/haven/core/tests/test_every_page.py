@@ -123,7 +123,12 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default
-)
+) | {
+    # Files shown inline (an image, a PDF, a video of a creative submission): the browser's own viewer, no page
+    # of ours to lay out (test_assets checks their headers).
+    "safeguarding:asset_file",
+    "safeguarding:asset_thumbnail",
+}
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.reject": _("Creative work rejected"),
     "safeguarding.watch_terms": _("Watch list changed"),
     "safeguarding.gate_token_create": _("Publish gate token made"),
+    "safeguarding.gate_token_revoke": _("Publish gate token revoked"),
+    "safeguarding.gate_query": _("Publish gate asked about a file"),
     "awareness.campaign_create": _("Awareness campaign planned"),
     "awareness.campaign_update": _("Awareness campaign changed"),
     "awareness.campaign_live": _("Awareness campaign went live"),

@@ -216,6 +216,27 @@ def _approved_grant(world: World) -> Grant:
     return world.money_grant  # type: ignore[attr-defined]
 
 
+def _gate_token(world: World) -> int:
+    """A publish gate token of the org admin's corporate partner (made once per world)."""
+    from haven.safeguarding import services as safeguarding
+
+    made = vars(world)
+    if "gate_token" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        membership = Membership.objects.of_user(admin).get()
+        made["gate_token"] = safeguarding.gate_token_create(
+            membership=membership, company=membership.organization, label="DAM"
+        )[0]
+    return int(made["gate_token"].pk)
+
+
+def _gate_token_revoked(world: World) -> bool:
+    from haven.safeguarding.models import GateToken
+
+    token = vars(world)["gate_token"]
+    return GateToken.objects.in_org(token.organization_id).get(pk=token.pk).revoked_at is not None
+
+
 DESTRUCTIVE: dict[str, Destructive] = {
     "organizations:membership_deactivate": Destructive(
         Role.ORG_ADMIN,
@@ -309,6 +330,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         lambda w: not _learning_rule(w).is_active,
         {},
         "will assign nothing more",
+    ),
+    "safeguarding:token_revoke": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"token_id": _gate_token(w)},
+        _gate_token_revoked,
+        {},
+        "can no longer ask the publish gate",
     ),
 }
 
@@ -411,6 +439,7 @@ NOT_DESTRUCTIVE = {
     "learning:policy": "writes a draft version",
     "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
     "learning:attest": "the learner's own attestation, asked with a tick box",
+    "safeguarding:tokens": "makes a token (shown once); revoking asks",
 }
 
 

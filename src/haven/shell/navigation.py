@@ -90,6 +90,7 @@ NAVIGATION = (
         frozenset({Role.ORG_ADMIN}),
         frozenset({OrganizationKind.CORPORATE_PARTNER}),
     ),
+    NavItem(_("Publish gate tokens"), "safeguarding:tokens", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

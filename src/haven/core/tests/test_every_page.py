@@ -123,7 +123,7 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default
-)
+) | frozenset({"safeguarding:gate"})  # JSON for the company's asset-management system, not a page
 
 
 @dataclass(frozen=True)

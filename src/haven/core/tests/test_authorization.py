@@ -617,15 +617,15 @@ POLICY: dict[str, Rule] = {
 
 
 def _gate_token(world: World) -> int:
-    """A publish gate token of the corporate partner the world's creative works for (made once per world)."""
+    """A publish gate token of the corporate partner the world's learners work for (made once per world)."""
     from haven.safeguarding.models import GateToken
 
     made = vars(world)
     if "gate_token" not in made:
-        creative = world.members[Role.CREATIVE]
-        company = Membership.objects.of_user(creative).get().organization
+        learner = world.members[Role.LEARNER]
+        company = Membership.objects.of_user(learner).get().organization
         made["gate_token"] = GateToken.objects.create(
-            organization=company, label="DAM", digest="1" * 64, prefix="hgt_0000", created_by=creative
+            organization=company, label="DAM", digest="1" * 64, prefix="hgt_0000", created_by=learner
         ).pk
     return int(made["gate_token"])
 

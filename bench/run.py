@@ -8,14 +8,15 @@ page through Django's test client with its user signed in: the program dashboard
 and its floor (the bare SQL for the same figures over the raw rows, `bench/floor.py`, median of a few runs), the
 funder dashboard (funder viewer), the clinician's caseload and session page (with their query counts), the
 workforce pages, the money pages (``MONEY_PAGES``: skipped with a note while their URL name does not resolve), and
-the import's rows per second.
+the creative review's pages (``SAFEGUARDING_PAGES``, skipped with a note while their URL name does not resolve),
+the seconds Tesseract takes to read a typical image and a two-page PDF (``ocr``), and the import's rows per second.
 
 Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
 `funder_ms`, `caseload_ms`, `caseload_queries`, `import_rows_per_s`, `generate_s`, `scale`, then the other figures
 (among them `money_cold_ms`: the money page's first view after a write to the money, its books built again).
 Environment: SCALE, RUNS (requests per page, default 15), FLOOR_RUNS (default 5), PAGES (names of pages,
 comma-separated, e.g. ``PAGES=grants_home,funder_money``: time only those, then print their JSON and stop, with no
-floor, first views (but the money page's, when it is among them) or import).
+floor, first views (but the money page's, when it is among them) or import; ``ocr`` among them times the OCR).
 """
 
 import json
@@ -46,7 +47,7 @@ def main() -> None:
     from django.apps import apps
 
     kept = [m._meta.db_table for m in apps.get_app_config("reporting").get_models() if m.__name__.endswith("Cell")]
-    _drop_if_stale(db_path, ["care_child", "grants_payment", *kept])
+    _drop_if_stale(db_path, ["care_child", "grants_payment", "safeguarding_submission", *kept])
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -102,10 +103,16 @@ def main() -> None:
     clients = {"admin": admin, "funder": funder, "grantee": client_of("cac.admin@haven.example")}
     pages.update(_money_pages(clients, runs))
     pages.update(_learning_pages(client_of, runs))
+    pages.update(_safeguarding_pages(client_of, runs))
     only = [name.strip() for name in os.environ.get("PAGES", "").split(",") if name.strip()]
     if only:
         unknown = sorted(
-            set(only) - set(pages) - {name for name, *_rest in MONEY_PAGES} - {name for name, *_r in LEARNING_PAGES}
+            set(only)
+            - set(pages)
+            - {name for name, *_rest in MONEY_PAGES}
+            - {name for name, *_r in LEARNING_PAGES}
+            - {name for name, *_r in SAFEGUARDING_PAGES}
+            - {"ocr"}
         )
         if unknown:
             raise SystemExit(f"unknown pages {unknown}: choose among {sorted(pages)}")
@@ -122,6 +129,8 @@ def main() -> None:
         if "money" in timed:
             chosen["money_cold_ms"] = round(_money_cold(admin), 1)
             print(f"{'money, first view after a money write':<44}{chosen['money_cold_ms']:>12.1f}")
+        if "ocr" in only:
+            chosen.update(_ocr_speed())
         chosen["load_avg"] = round(os.getloadavg()[0], 2)
         print(json.dumps(chosen))
         return
@@ -175,6 +184,7 @@ def main() -> None:
     cold["money"] = _money_cold(admin)
     print(f"{'money, first view after a money write':<44}{cold['money']:>12.1f}")
 
+    ocr_speed = _ocr_speed()
     speed = _import_speed()
     print(f"{'import':<44}{speed['import_rows_per_s']:>12.0f} rows/s ({speed['import_rows']} rows)")
     gen_text = "n/a" if generate_s is None else f"{generate_s:.1f} s" + ("" if generated else " (stored)")
@@ -210,6 +220,7 @@ def main() -> None:
     results["money_cold_ms"] = round(cold["money"], 1)
     results["import_rows"] = speed["import_rows"]
     results["import_errors"] = speed["import_errors"]
+    results.update(ocr_speed)
     results["load_avg"] = round(os.getloadavg()[0], 2)
     print(json.dumps(results))
 
@@ -307,6 +318,85 @@ def _learning_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, int]
             readers[reader] = client_of(user.email)
         pages[name] = (readers[reader], url, runs)
     return pages
+
+
+# The creative review's pages (issue 15), timed once their URL names resolve (target: 50 ms or less at program
+# scale): the review page of the submission under review with the most files, read by the demo safeguarding
+# reviewer, and the reviewers' queue.
+SAFEGUARDING_PAGES = (
+    ("safeguarding_review", "safeguarding:review", "submission"),
+    ("safeguarding_queue", "safeguarding:queue", None),
+)
+SAFEGUARDING_READER = "safeguarding@haven.example"
+
+
+def _safeguarding_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, int]]:
+    from django.db.models import Count, Q
+    from django.urls import NoReverseMatch, reverse
+
+    from haven.safeguarding.models import UNDER_REVIEW, Submission
+
+    submission = (
+        Submission.objects.dangerously_unscoped()
+        .filter(status__in=UNDER_REVIEW)
+        .annotate(files=Count("assets", filter=Q(assets__retired_at=None)))
+        .order_by("-files", "pk")
+        .first()
+    )
+    if submission is None:
+        print("safeguarding pages: skipped, the database has no creative review (generated before issue 15)")
+        return {}
+    reader = None
+    pages = {}
+    for name, url_name, takes in SAFEGUARDING_PAGES:
+        try:
+            url = reverse(url_name, args=[submission.pk] if takes == "submission" else [])
+        except NoReverseMatch:
+            print(f"{name}: skipped, {url_name} does not resolve yet")
+            continue
+        reader = reader or client_of(SAFEGUARDING_READER)
+        pages[name] = (reader, url, runs)
+    return pages
+
+
+def _ocr_speed() -> dict[str, object]:
+    """Seconds to read a typical asset as the worker does (``ocr.pages_of`` then ``ocr.words_in`` for each page):
+    a 1600x1000 image with a few lines of text, and a two-page PDF storyboard (A4 landscape, read at 200 dpi).
+    Empty when Tesseract is not here."""
+    import io
+    import random
+    from types import SimpleNamespace
+
+    from django.core.files.base import ContentFile
+    from PIL import ImageDraw, ImageFont
+
+    from haven.safeguarding import generate, ocr
+
+    if not ocr.available():
+        print("ocr: skipped, Tesseract with English and French is not installed")
+        return {}
+    rng = random.Random(15)  # noqa: S311 - bench data
+    image = generate.scene(rng, "BACK TO SCHOOL", (1600, 1000))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=40)
+    for line, text in enumerate(("Lincoln Elementary - Room 12", "Emma, 3rd grade", "New collection, in store now")):
+        draw.rectangle((80, 560 + line * 70, 900, 620 + line * 70), fill="white")
+        draw.text((100, 566 + line * 70), text, fill="black", font=font)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    files = {"image": out.getvalue(), "pdf": generate.pdf_file(rng, "Storyboard", (842, 595))}
+    found: dict[str, object] = {}
+    for kind, data in files.items():
+        asset = SimpleNamespace(kind=kind, file=ContentFile(data), contact_sheet=None)
+        samples, words = [], 0
+        for _ in range(3):
+            began = time.perf_counter()
+            words = sum(len(ocr.words_in(page)) for page in ocr.pages_of(asset))  # type: ignore[arg-type]
+            samples.append(time.perf_counter() - began)
+        found[f"ocr_{kind}_s"] = round(statistics.median(samples), 2)
+        found[f"ocr_{kind}_words"] = words
+        print(f"{'ocr ' + kind:<44}{found[f'ocr_{kind}_s']:>12.2f} s ({words} words)")
+    return found
 
 
 def _money_cold(admin: Any) -> float:

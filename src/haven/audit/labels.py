@@ -154,6 +154,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.comment": _("Comment on a creative submission"),
     "safeguarding.reminders": _("Review reminders sent"),
     "safeguarding.asset_view": _("File of a creative submission viewed"),
+    "safeguarding.gate_token_revoke": _("Publish gate token revoked"),
+    "safeguarding.gate_query": _("Publish gate asked about a file"),
     "awareness.campaign_create": _("Awareness campaign planned"),
     "awareness.campaign_update": _("Awareness campaign changed"),
     "awareness.campaign_live": _("Awareness campaign went live"),

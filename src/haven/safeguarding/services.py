@@ -188,7 +188,13 @@ def _next_round(submission: Submission, *, now: datetime, status: str) -> None:
 
 @transaction.atomic
 def asset_add(
-    *, membership: Membership, submission: Submission, file_name: str, data: bytes, replaces: Asset | None = None
+    *,
+    membership: Membership,
+    submission: Submission,
+    file_name: str,
+    data: bytes,
+    replaces: Asset | None = None,
+    read: bool = True,
 ) -> Asset:
     """Store a file of the submission (stripped of its metadata, with a thumbnail) and void the approvals.
     ``replaces`` retires an asset of the same submission in the same step."""
@@ -228,7 +234,8 @@ def asset_add(
         )
     else:
         audit.record(action="safeguarding.asset_add", detail={"submission": submission.pk}, **entry)
-    transaction.on_commit(lambda: _enqueue_reading(asset.pk))
+    if read:
+        transaction.on_commit(lambda: _enqueue_reading(asset.pk))
     return asset
 
 
@@ -582,13 +589,15 @@ def video_add(
     if replaces is not None:
         _retire(submission, replaces)
     _assets_changed(actor=membership.user, submission=submission)
-    audit.record(
-        actor=membership.user,
-        action="safeguarding.asset_replace" if replaces else "safeguarding.asset_add",
-        organization=submission.organization_id,
-        target=asset,
-        detail={"submission": submission.pk, "replaces": replaces.pk if replaces else None, "sheet": sheet.pk},
-    )
+    entry: dict[str, Any] = {"actor": membership.user, "organization": submission.organization_id, "target": asset}
+    if replaces is not None:
+        audit.record(
+            action="safeguarding.asset_replace",
+            detail={"submission": submission.pk, "replaces": replaces.pk, "sheet": sheet.pk},
+            **entry,
+        )
+    else:
+        audit.record(action="safeguarding.asset_add", detail={"submission": submission.pk, "sheet": sheet.pk}, **entry)
     return asset
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_assets, views_comments, views_queue, views_settings, views_submissions
+from . import views_assets, views_comments, views_gate, views_queue, views_settings, views_submissions, views_tokens
 
 app_name = "safeguarding"
 
@@ -20,4 +20,8 @@ urlpatterns: list = [
     path("queue/", views_queue.queue_page, name="queue"),
     path("settings/", views_settings.settings_page, name="settings"),
     path("submissions/<int:submission_id>/comments/", views_comments.comment_add, name="comment_add"),
+    # The publish gate (JSON, for the company's asset-management system) and its tokens (part D).
+    path("gate/<str:sha256>/", views_gate.gate_query, name="gate"),
+    path("gate-tokens/", views_tokens.tokens, name="tokens"),
+    path("gate-tokens/<int:token_id>/revoke/", views_tokens.token_revoke, name="token_revoke"),
 ]

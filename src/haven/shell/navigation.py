@@ -102,6 +102,7 @@ NAVIGATION = (
     NavItem(_("Review settings"), "safeguarding:settings", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
     # Issue 15, part A: the company's creative submissions.
     NavItem(_("Creative review"), "safeguarding:submissions", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
+    NavItem(_("Publish gate tokens"), "safeguarding:tokens", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
 )
 
 

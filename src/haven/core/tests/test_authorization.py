@@ -698,6 +698,20 @@ POLICY: dict[str, Rule] = {
     "safeguarding:asset_thumbnail": Rule(
         "GET", SEES_WORK, kwargs=lambda w: {"asset_id": _creative(w)["asset"]}, company_admin=True, scoped=True
     ),
+    # The publish gate: the company's asset-management system with a gate token (none here: 401), or a signed-in
+    # member who sees the company's submissions (an unknown file answers 200, "approved": false); everyone else 404
+    # (safeguarding/tests/test_gate.py asks with tokens). Its tokens: the corporate partner's org admin only.
+    "safeguarding:gate": Rule(
+        "GET",
+        frozenset({Role.CREATIVE, Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}),
+        kwargs=lambda w: {"sha256": "0" * 64},
+        anonymous=401,
+        company_admin=True,
+    ),
+    "safeguarding:tokens": Rule("GET", frozenset(), company_admin=True),
+    "safeguarding:token_revoke": Rule(
+        "GET", frozenset(), kwargs=lambda w: {"token_id": _gate_token(w)}, company_admin=True, scoped=True
+    ),
 }
 
 
@@ -743,6 +757,20 @@ def _creative(world: World) -> dict[str, int]:
         )
         made["creative"] = {"submission": submission.pk, "asset": asset.pk}
     return made["creative"]
+
+
+def _gate_token(world: World) -> int:
+    """A publish gate token of the corporate partner the world's learners work for (made once per world)."""
+    from haven.safeguarding.models import GateToken
+
+    made = vars(world)
+    if "gate_token" not in made:
+        learner = world.members[Role.LEARNER]
+        company = Membership.objects.of_user(learner).get().organization
+        made["gate_token"] = GateToken.objects.create(
+            organization=company, label="DAM", digest="1" * 64, prefix="hgt_0000", created_by=learner
+        ).pk
+    return int(made["gate_token"])
 
 
 def _company_records(world: World) -> dict[str, int]:

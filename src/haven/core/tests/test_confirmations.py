@@ -246,6 +246,27 @@ def _approved_grant(world: World) -> Grant:
     return world.money_grant  # type: ignore[attr-defined]
 
 
+def _gate_token(world: World) -> int:
+    """A publish gate token of the org admin's corporate partner (made once per world)."""
+    from haven.safeguarding import services as safeguarding
+
+    made = vars(world)
+    if "gate_token" not in made:
+        admin = world.people[LEARNING_ADMIN]
+        membership = Membership.objects.of_user(admin).get()
+        made["gate_token"] = safeguarding.gate_token_create(
+            membership=membership, company=membership.organization, label="DAM"
+        )[0]
+    return int(made["gate_token"].pk)
+
+
+def _gate_token_revoked(world: World) -> bool:
+    from haven.safeguarding.models import GateToken
+
+    token = vars(world)["gate_token"]
+    return GateToken.objects.in_org(token.organization_id).get(pk=token.pk).revoked_at is not None
+
+
 DESTRUCTIVE: dict[str, Destructive] = {
     "organizations:membership_deactivate": Destructive(
         Role.ORG_ADMIN,
@@ -367,6 +388,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         lambda w: _creative_asset_retired(w),
         {},
         "will be removed from the submission",
+    ),
+    "safeguarding:token_revoke": Destructive(
+        LEARNING_ADMIN,
+        lambda w: {"token_id": _gate_token(w)},
+        _gate_token_revoked,
+        {},
+        "can no longer ask the publish gate",
     ),
 }
 
@@ -511,6 +539,7 @@ NOT_DESTRUCTIVE = {
     "safeguarding:submission_submit": "a step forward: sends the work to its reviewers",
     "safeguarding:asset_upload": "adds files; removing one asks",
     "safeguarding:asset_replace": "a form with the new file; the old one stays stored, in the submission's history",
+    "safeguarding:tokens": "makes a token (shown once); revoking asks",
 }
 
 

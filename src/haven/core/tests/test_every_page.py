@@ -128,6 +128,7 @@ UNWALKED = frozenset(
     # of ours to lay out (test_assets checks their headers).
     "safeguarding:asset_file",
     "safeguarding:asset_thumbnail",
+    "safeguarding:gate",  # JSON for the company's asset-management system, not a page
 }
 
 

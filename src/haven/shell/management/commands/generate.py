@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from haven.audit import services as audit
+from haven.awareness import generate as awareness
 from haven.care import generate as care
 from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext
@@ -19,6 +20,7 @@ from haven.organizations import generate as organizations
 from haven.organizations.models import Organization
 from haven.programs import generate as programs
 from haven.reporting import generate as reporting
+from haven.safeguarding import generate as safeguarding
 from haven.training import generate as training
 
 # Every app's step, in the order their data depend on: certification needs the completed cases, and reporting
@@ -33,6 +35,9 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     training.certify,
     reporting.run,
     grants.run,
+    # The creative reviews, then the campaigns they clear (each step draws from its own seeded generator).
+    safeguarding.run,
+    awareness.run,
 )
 
 

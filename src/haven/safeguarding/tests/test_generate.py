@@ -1,0 +1,89 @@
+"""The generator's creative review step: a year of the demo partner's submissions in every state, with files made
+here and written through the services (digests, stripped metadata, approvals bound to the files are real)."""
+
+import hashlib
+import random
+from datetime import date
+
+import pytest
+
+from haven.accounts.models import User
+from haven.core.generation import GenerationContext, Scale
+from haven.organizations import generate as organizations
+from haven.organizations.models import Membership, Organization
+from haven.organizations.roles import OrganizationKind, Role
+from haven.programs import generate as programs
+from haven.safeguarding import generate, selectors
+from haven.safeguarding.models import (
+    Answer,
+    Asset,
+    AssetText,
+    ChecklistAnswer,
+    Decision,
+    OcrStatus,
+    Outcome,
+    Status,
+    Submission,
+)
+
+SMALL = Scale("small", cacs=3, clinicians=10, children=10, trainers=1, learners=4, staff=10)
+
+
+@pytest.fixture
+def generated(db: None) -> GenerationContext:
+    ctx = GenerationContext(scale=SMALL, seed=5, start=date(2025, 1, 1), rng=random.Random(5))
+    organizations.run(ctx)
+    programs.run(ctx)
+    before = ctx.rng.getstate()
+    generate.run(ctx)
+    assert ctx.rng.getstate() == before  # the step draws from its own generator: later steps' draws do not shift
+    return ctx
+
+
+def _company() -> Organization:
+    return Organization.objects.get(kind=OrganizationKind.CORPORATE_PARTNER)
+
+
+def test_submissions_in_every_state_with_one_voided_by_a_replaced_file(generated: GenerationContext) -> None:
+    company = _company()
+    submissions = Submission.objects.in_org(company)
+    assert submissions.count() == generate.SMALLEST == generated.counts["creative submissions"]
+    assert set(submissions.values_list("status", flat=True)) == set(Status.values)
+    for submission in submissions.filter(status=Status.APPROVED):
+        assert selectors.is_ready(submission)
+        roles = Decision.objects.in_org(company).filter(
+            submission=submission, round=submission.round, outcome=Outcome.APPROVE, voided_at=None
+        )
+        assert sorted(roles.values_list("reviewer_role", flat=True)) == [
+            Role.BRAND_REVIEWER,
+            Role.SAFEGUARDING_REVIEWER,
+        ]
+    voided = Decision.objects.in_org(company).filter(outcome=Outcome.APPROVE, voided_at__isnull=False)
+    assert voided.exists()
+    assert Asset.objects.in_org(company).filter(retired_at__isnull=False).exists()
+    # Sent back and rejected work carries failed items, each with its note.
+    noes = ChecklistAnswer.objects.in_org(company).filter(answer=Answer.NO)
+    assert noes.exists() and not noes.filter(note="").exists()
+    # Decided work was decided after it was submitted.
+    for submission in submissions.exclude(decided_at=None):
+        assert submission.first_submitted_at <= submission.submitted_at <= submission.decided_at
+
+
+def test_the_files_are_made_here_stored_and_their_digests_real(generated: GenerationContext) -> None:
+    assets = list(Asset.objects.in_org(_company()))
+    assert {"image", "pdf"} <= {asset.kind for asset in assets}
+    assert all(asset.pages == 2 for asset in assets if asset.kind == "pdf")
+    for asset in assets:
+        with asset.file.open("rb") as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == asset.sha256
+    # Outside the demo scale the words are left to the worker: nothing read, nothing made up.
+    assert not AssetText.objects.in_org(_company()).exists()
+    assert {asset.ocr_status for asset in assets} == {OcrStatus.PENDING}
+
+
+def test_the_demo_sign_ins_of_the_creative_review(generated: GenerationContext) -> None:
+    for email, _name, role in generate.DEMO_LOGINS:
+        user = User.objects.get(email=email)
+        assert user.check_password("haven-demo-2026")
+        assert Membership.objects.of_user(user).filter(role=role, organization=_company()).exists()
+        assert generated.shared["demo_user_ids"][email] == user.pk

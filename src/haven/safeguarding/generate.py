@@ -135,7 +135,7 @@ def _queue_reading(asset_ids: list[int]) -> None:
     """Queue the generated files for the worker to read (``make demo`` runs one; reading takes a second or more a
     file). Where tasks run inline (the tests' immediate backend) they stay waiting, as they would until a worker
     comes: reading every generated file there would only slow every test that generates data."""
-    if "immediate" in settings.TASKS["default"]["BACKEND"].lower():
+    if "immediate" in str(settings.TASKS["default"]["BACKEND"]).lower():
         return
     for asset_id in asset_ids:
         tasks.read_asset.enqueue(asset_id)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,6 +18,7 @@ from . import queue
 from .links import submission_url
 
 QUEUE_ROLES = (Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER, Role.ORG_ADMIN)
+PAGE_SIZE = 25
 
 
 def company_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -48,13 +50,12 @@ def queue_page(request: MemberRequest) -> HttpResponse:
         "show": show,
         "settings_url": reverse("safeguarding:settings") if membership.role == Role.ORG_ADMIN else None,
     }
+    number = request.GET.get("page")
     if tab == "decided":
-        context["decided"] = [
-            {"submission": s, "url": submission_url(s.pk, membership.role)} for s in queue.decided(membership)
-        ]
+        page = Paginator(queue.decided(membership), PAGE_SIZE, allow_empty_first_page=True).get_page(number)
+        context["decided"] = [{"submission": s, "url": submission_url(s.pk, membership.role)} for s in page]
     else:
-        context["rows"] = [
-            {"row": row, "url": submission_url(row.submission.pk, membership.role)}
-            for row in queue.waiting(membership, show=show)
-        ]
+        page = Paginator(queue.waiting(membership, show=show), PAGE_SIZE, allow_empty_first_page=True).get_page(number)
+        context["rows"] = [{"row": row, "url": submission_url(row.submission.pk, membership.role)} for row in page]
+    context["page"] = page
     return TemplateResponse(request, "safeguarding/queue.html", context)

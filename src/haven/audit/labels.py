@@ -156,6 +156,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "awareness.campaign_end": _("Awareness campaign ended"),
     "awareness.campaign_cancel": _("Awareness campaign cancelled"),
     "awareness.links_add": _("Tracked campaign links made"),
+    "safeguarding.page_view": _("Page of a creative file viewed for review"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

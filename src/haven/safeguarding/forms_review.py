@@ -29,7 +29,8 @@ class ChecklistForm(forms.Form):
             if item.pk in answers:
                 initial[answer_field(item)] = answers[item.pk].answer
                 initial[note_field(item)] = answers[item.pk].note
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
             self.fields[answer_field(item)] = forms.ChoiceField(

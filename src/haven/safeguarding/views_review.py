@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -298,7 +298,8 @@ def review_page(request: MemberRequest, asset_id: int, page: int) -> HttpRespons
         raise Http404
     if asset.kind == AssetKind.IMAGE and asset.content_type in SHOWN_AS_STORED and page == 1:
         content_type = asset.content_type
-        body: Any = asset.file.open("rb")
+        with asset.file.open("rb") as stored:
+            body = stored.read()
     else:
         try:
             pages = ocr.pages_of(asset)
@@ -308,8 +309,7 @@ def review_page(request: MemberRequest, asset_id: int, page: int) -> HttpRespons
             raise Http404
         out = io.BytesIO()
         pages[page - 1].convert("RGB").save(out, format="PNG")
-        out.seek(0)
-        content_type, body = "image/png", out
+        content_type, body = "image/png", out.getvalue()
     audit.record(
         actor=request.user,
         action="safeguarding.page_view",
@@ -317,7 +317,7 @@ def review_page(request: MemberRequest, asset_id: int, page: int) -> HttpRespons
         target=asset,
         detail={"submission": asset.submission_id, "page": page},
     )
-    response = FileResponse(body, content_type=content_type, as_attachment=False)
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -411,6 +411,8 @@ NOT_DESTRUCTIVE = {
     "learning:policy": "writes a draft version",
     "learning:policy_publish": "a step forward: asks staff to attest; the text can be replaced by a new version",
     "learning:attest": "the learner's own attestation, asked with a tick box",
+    "safeguarding:review_checklist": "answers of this round; each can be answered again",
+    "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
 }
 
 

@@ -635,7 +635,12 @@ def _in_review(world: World) -> dict[str, int]:
 
     made = vars(world)
     if "in_review" not in made:
-        creative = Membership.objects.of_user(world.members[Role.CREATIVE]).get()
+        reviewer = Membership.objects.of_user(world.members[Role.SAFEGUARDING_REVIEWER]).get()
+        creative_user = world.members.get(Role.CREATIVE)  # the demo data's walk may have no creative: one is made
+        if creative_user is None:
+            creative_user = UserFactory()
+            Membership.objects.create(user=creative_user, organization=reviewer.organization, role=Role.CREATIVE)
+        creative = Membership.objects.in_org(reviewer.organization).get(user=creative_user, role=Role.CREATIVE)
         submission = safeguarding.submission_save(
             membership=creative,
             company=creative.organization,

@@ -124,6 +124,8 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default
 )
+# An image shown inline (the browser's own viewer, not a page of ours): a page of a file under review.
+UNWALKED |= {"safeguarding:review_page"}
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "awareness.results_import": _("Campaign results imported"),
     "awareness.event_create": _("Awareness event added"),
     "awareness.event_update": _("Awareness event changed"),
+    "safeguarding.page_view": _("Page of a creative file viewed for review"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

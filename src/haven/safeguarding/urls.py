@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import views_assets, views_comments, views_gate, views_queue, views_settings, views_submissions, views_tokens
+from . import (
+    views_assets,
+    views_comments,
+    views_gate,
+    views_queue,
+    views_review,
+    views_settings,
+    views_submissions,
+    views_tokens,
+)
 
 app_name = "safeguarding"
 
@@ -24,4 +33,9 @@ urlpatterns: list = [
     path("gate/<str:sha256>/", views_gate.gate_query, name="gate"),
     path("gate-tokens/", views_tokens.tokens, name="tokens"),
     path("gate-tokens/<int:token_id>/revoke/", views_tokens.token_revoke, name="token_revoke"),
+    # The reviewer's page, its checklist and decision, and the pages of a file drawn for it (part B).
+    path("review/<int:submission_id>/", views_review.review, name="review"),
+    path("review/<int:submission_id>/checklist/", views_review.review_checklist, name="review_checklist"),
+    path("review/<int:submission_id>/decide/", views_review.review_decide, name="review_decide"),
+    path("review/file/<int:asset_id>/page/<int:page>/", views_review.review_page, name="review_page"),
 ]

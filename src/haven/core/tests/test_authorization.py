@@ -712,6 +712,32 @@ POLICY: dict[str, Rule] = {
     "safeguarding:token_revoke": Rule(
         "GET", frozenset(), kwargs=lambda w: {"token_id": _gate_token(w)}, company_admin=True, scoped=True
     ),
+    # The reviewer's page (safeguarding, part B): the company's safeguarding and brand reviewers; the creative who
+    # submitted the work (the world's creative) sees it on the submissions' pages, not here.
+    "safeguarding:review": Rule(
+        "GET", frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}), kwargs=lambda w: _in_review(w), scoped=True
+    ),
+    "safeguarding:review_checklist": Rule(
+        "POST",
+        frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}),
+        kwargs=lambda w: _in_review(w),
+        ok=302,
+        scoped=True,
+    ),
+    "safeguarding:review_decide": Rule(
+        "POST",
+        frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}),
+        kwargs=lambda w: _in_review(w),
+        data=lambda w, u: {"outcome": "changes", "note": "Remove the court papers from the desk."},
+        ok=302,
+        scoped=True,
+    ),
+    "safeguarding:review_page": Rule(
+        "GET",
+        frozenset({Role.SAFEGUARDING_REVIEWER, Role.BRAND_REVIEWER}),
+        kwargs=lambda w: {"asset_id": _in_review_asset(w), "page": 1},
+        scoped=True,
+    ),
 }
 
 
@@ -771,6 +797,37 @@ def _gate_token(world: World) -> int:
             organization=company, label="DAM", digest="1" * 64, prefix="hgt_0000", created_by=learner
         ).pk
     return int(made["gate_token"])
+
+
+def _in_review(world: World) -> dict[str, int]:
+    """A submission of the world's company under review, with one image, sent by its creative (made once)."""
+    from haven.safeguarding import services as safeguarding
+    from haven.safeguarding.tests.conftest import image_bytes
+
+    made = vars(world)
+    if "in_review" not in made:
+        reviewer = Membership.objects.of_user(world.members[Role.SAFEGUARDING_REVIEWER]).get()
+        creative_user = world.members.get(Role.CREATIVE)  # the demo data's walk may have no creative: one is made
+        if creative_user is None:
+            creative_user = UserFactory()
+            Membership.objects.create(user=creative_user, organization=reviewer.organization, role=Role.CREATIVE)
+        creative = Membership.objects.in_org(reviewer.organization).get(user=creative_user, role=Role.CREATIVE)
+        submission = safeguarding.submission_save(
+            membership=creative,
+            company=creative.organization,
+            fields=safeguarding.SubmissionFields(title="Holiday shoot", shows_minors=True, minor_ages=(7,)),
+        )
+        asset = safeguarding.asset_add(
+            membership=creative, submission=submission, file_name="set.jpg", data=image_bytes(gps=False)
+        )
+        safeguarding.submit(membership=creative, submission=submission)
+        made["in_review"] = {"submission_id": submission.pk, "asset": asset.pk}
+    return {"submission_id": made["in_review"]["submission_id"]}
+
+
+def _in_review_asset(world: World) -> int:
+    _in_review(world)
+    return int(vars(world)["in_review"]["asset"])
 
 
 def _company_records(world: World) -> dict[str, int]:

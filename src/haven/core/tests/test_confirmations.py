@@ -540,6 +540,8 @@ NOT_DESTRUCTIVE = {
     "safeguarding:asset_upload": "adds files; removing one asks",
     "safeguarding:asset_replace": "a form with the new file; the old one stays stored, in the submission's history",
     "safeguarding:tokens": "makes a token (shown once); revoking asks",
+    "safeguarding:review_checklist": "answers of this round; each can be answered again",
+    "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
 }
 
 

@@ -124,10 +124,11 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
 UNWALKED = frozenset(
     name for name, rule in POLICY.items() if rule.prepare is not Rule.__dataclass_fields__["prepare"].default
 ) | {
-    # Files shown inline (an image, a PDF, a video of a creative submission): the browser's own viewer, no page
-    # of ours to lay out (test_assets checks their headers).
+    # Files shown inline (an image, a PDF, a video of a creative submission, a page of a file under review): the
+    # browser's own viewer, no page of ours to lay out (test_assets and test_views_review check their headers).
     "safeguarding:asset_file",
     "safeguarding:asset_thumbnail",
+    "safeguarding:review_page",
     "safeguarding:gate",  # JSON for the company's asset-management system, not a page
 }
 

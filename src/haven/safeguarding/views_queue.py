@@ -52,10 +52,12 @@ def queue_page(request: MemberRequest) -> HttpResponse:
     }
     number = request.GET.get("page")
     if tab == "decided":
-        page = Paginator(queue.decided(membership), PAGE_SIZE, allow_empty_first_page=True).get_page(number)
-        context["decided"] = [{"submission": s, "url": submission_url(s.pk, membership.role)} for s in page]
+        decided = Paginator(queue.decided(membership), PAGE_SIZE, allow_empty_first_page=True).get_page(number)
+        context["decided"] = [{"submission": s, "url": submission_url(s.pk, membership.role)} for s in decided]
+        context["page"] = decided
     else:
-        page = Paginator(queue.waiting(membership, show=show), PAGE_SIZE, allow_empty_first_page=True).get_page(number)
-        context["rows"] = [{"row": row, "url": submission_url(row.submission.pk, membership.role)} for row in page]
-    context["page"] = page
+        waiting = Paginator(queue.waiting(membership, show=show), PAGE_SIZE, allow_empty_first_page=True)
+        rows = waiting.get_page(number)
+        context["rows"] = [{"row": row, "url": submission_url(row.submission.pk, membership.role)} for row in rows]
+        context["page"] = rows
     return TemplateResponse(request, "safeguarding/queue.html", context)

@@ -189,11 +189,24 @@ def event_save(*, membership: Membership, fields: EventFields, event: AwarenessE
     country = fields.country.strip().upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         raise ValidationError({"country": _("The country must be a two-letter ISO code, such as FR or US.")})
-    action = "awareness.event_update" if event is not None else "awareness.event_create"
+    created = event is None
     event = event or AwarenessEvent()
     for name, value in dataclasses.asdict(fields).items():
         setattr(event, name, value)
     event.country = country
     event.save()
-    audit.record(actor=membership.user, action=action, organization=membership.organization_id, target=event)
+    if created:
+        audit.record(
+            actor=membership.user,
+            action="awareness.event_create",
+            organization=membership.organization_id,
+            target=event,
+        )
+    else:
+        audit.record(
+            actor=membership.user,
+            action="awareness.event_update",
+            organization=membership.organization_id,
+            target=event,
+        )
     return event

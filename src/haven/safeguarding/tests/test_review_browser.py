@@ -81,7 +81,7 @@ def test_a_review_from_submission_to_ready_in_french(
     browser_page.get_by_label("Approuver").check()
     browser_page.get_by_role("button", name="Enregistrer ma décision").click()
     expect(browser_page.get_by_text("Décision enregistrée.")).to_be_visible()
-    expect(browser_page.get_by_text("l'approbation d'un second réviseur")).to_be_visible()
+    expect(browser_page.get_by_text("l’approbation d’un second réviseur")).to_be_visible()
     _look(browser_page, "review-approved-once-fr")
 
     sign_in_as(browser_page, live_server.url, brand.user)

@@ -886,10 +886,15 @@ def _awareness_campaign(world: World) -> int:
 
 
 def _awareness_event() -> int:
-    """An event of the awareness calendar (April is installed)."""
+    """An event of the awareness calendar (April, installed by migration; made again in a database emptied since)."""
     from haven.awareness.models import AwarenessEvent
 
-    return int(AwarenessEvent.objects.order_by("pk").values_list("pk", flat=True)[0])
+    event, _made = AwarenessEvent.objects.get_or_create(
+        name_en="National Child Abuse Prevention Month",
+        country="US",
+        defaults={"name_fr": "Mois national de prévention", "starts_on": "2026-04-01", "ends_on": "2026-04-30"},
+    )
+    return int(event.pk)
 
 
 def _course_draft(world: World) -> dict[str, int]:

@@ -43,7 +43,13 @@ class World:
 
 
 @pytest.fixture
-def world(national: Organization, cac: Organization, provider: Organization, make_member: Callable[..., User]) -> World:
+def world(
+    national: Organization,
+    cac: Organization,
+    provider: Organization,
+    partner: Organization,
+    make_member: Callable[..., User],
+) -> World:
     # The browser tests' database is flushed after each test, the shipped treatment models with it.
     for shipped in SHIPPED_TREATMENT_MODELS:
         TreatmentModel.objects.get_or_create(code=shipped["code"], defaults=shipped)
@@ -53,6 +59,7 @@ def world(national: Organization, cac: Organization, provider: Organization, mak
         Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac, full_name="Casey Director"),
         Role.CLINICIAN: make_member(Role.CLINICIAN, cac, full_name="Dana Clinician"),
         Role.TRAINER: make_member(Role.TRAINER, provider, full_name="Tess Trainer"),
+        Role.CREATIVE: make_member(Role.CREATIVE, partner, full_name="Cleo Creative"),
     }
     OrganizationFactory(name="Kering Foundation", kind=OrganizationKind.FUNDER)
     cohort = make_cohort(program=program, actor=people[Role.PROGRAM_ADMIN], trainers=[people[Role.TRAINER]])
@@ -254,6 +261,8 @@ CHOICE_PAGES = [
     ChoicePage(Role.PROGRAM_ADMIN, "training:enrollment", lambda w: [w.enrollment.pk], ("training.MilestoneForm",)),
     ChoicePage(Role.PROGRAM_ADMIN, "training:import", lambda w: [], ("training.ImportForm",)),
     ChoicePage(Role.PROGRAM_ADMIN, "programs:create", lambda w: [], ("programs.ProgramForm",)),
+    ChoicePage(Role.CREATIVE, "awareness:campaign_create", lambda w: [], ("awareness.CampaignForm",)),
+    ChoicePage(Role.PROGRAM_ADMIN, "awareness:event_create", lambda w: [], ("awareness.EventForm",)),
     # Hand-written boxes, one per clinician on the roster.
     ChoicePage(
         Role.PROGRAM_ADMIN,

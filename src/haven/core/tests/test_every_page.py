@@ -34,6 +34,7 @@ from haven.organizations.generate import DEMO_LOGINS
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program
+from haven.safeguarding.generate import DEMO_LOGINS as REVIEW_LOGINS
 from haven.training.models import Cohort, CohortTrainer, Enrollment
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,8 @@ def _demo_world() -> tuple[World, User]:
     users = {email: User.objects.get(email=email) for email, *_rest in DEMO_LOGINS}
     chapter_admin = users.pop("chapter.admin@haven.example")
     members = {role: users[email] for email, _name, role, _where in DEMO_LOGINS if email in users}
+    # The creative review's demo sign-ins are made by its own generator step (safeguarding.generate.DEMO_LOGINS).
+    members.update({role: User.objects.get(email=email) for email, _name, role in REVIEW_LOGINS})
     national = Organization.objects.get(kind=OrganizationKind.NATIONAL_OFFICE)
     cac = Membership.objects.of_user(members[Role.ORG_ADMIN]).get().organization
     program = Program.objects.in_org(national).get()

@@ -32,6 +32,7 @@ class ChecklistForm(forms.Form):
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.items = items
+        self.answered = {item_id: answer.answer for item_id, answer in answers.items()}  # as saved
         for item in items:
             self.fields[answer_field(item)] = forms.ChoiceField(
                 label=f"{item.code}. {item.text}",
@@ -63,11 +64,36 @@ class ChecklistForm(forms.Form):
         }
 
     def sections(self) -> list[dict[str, Any]]:
-        """The items grouped by section (A to F), each with its two bound fields, for the template."""
+        """The items grouped by section (A to F), each drawn from plain values (names, ids, the answer and note
+        given, their errors) rather than through the widgets' templates: a checklist has some thirty items, and
+        rendering ninety radio buttons one template each was most of the review page's time."""
         grouped: dict[str, list[dict[str, Any]]] = {}
+        choices = [(str(value), str(label)) for value, label in Answer.choices]
         for item in self.items:
+            answer, note = self[answer_field(item)], self[note_field(item)]
             grouped.setdefault(item.section, []).append(
-                {"item": item, "answer": self[answer_field(item)], "note": self[note_field(item)]}
+                {
+                    "item": item,
+                    "answer": {
+                        "label": answer.label,
+                        "name": answer.html_name,
+                        "id": answer.auto_id,
+                        "errors": answer.errors,
+                        "options": [
+                            {"value": value, "label": label, "id": f"{answer.auto_id}_{n}"}
+                            for n, (value, label) in enumerate(choices)
+                        ],
+                        "checked": str(answer.value() or ""),
+                    },
+                    "note": {
+                        "label": note.label,
+                        "name": note.html_name,
+                        "id": note.auto_id,
+                        "errors": note.errors,
+                        "help": note.help_text,
+                        "value": note.value() or "",
+                    },
+                }
             )
         return [
             {"code": code, "label": label, "rows": grouped[code]}

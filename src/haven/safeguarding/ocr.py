@@ -8,6 +8,7 @@ contact sheet. Where Tesseract is not installed the asset is marked as not read,
 
 import io
 import shutil
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -45,8 +46,22 @@ class Word:
         }
 
 
+AVAILABLE_FOR_S = 300.0
+_available: tuple[float, bool] | None = None  # (when it was asked, the answer)
+
+
 def available() -> bool:
-    """Whether Tesseract and its English and French data are installed."""
+    """Whether Tesseract and its English and French data are installed. Asking runs ``tesseract`` (some 25 ms), so
+    a process keeps the answer for five minutes: a review page asks on every view while a file waits for its
+    reading, and installing Tesseract is seen within five minutes without a restart."""
+    global _available
+    now = time.monotonic()
+    if _available is None or now - _available[0] > AVAILABLE_FOR_S:
+        _available = (now, _ask_tesseract())
+    return _available[1]
+
+
+def _ask_tesseract() -> bool:
     if shutil.which("tesseract") is None:
         return False
     import pytesseract

@@ -17,6 +17,22 @@ from .services import REVIEWER_ROLES
 
 DECIDED_SINCE = timedelta(days=90)
 FILTERS = ("all", "mine", "overdue")
+# What a row of the queue shows: the submission's other fields (its brief above all) are left in the database.
+ROW_FIELDS = (
+    "organization_id",
+    "title",
+    "kind",
+    "status",
+    "round",
+    "shows_minors",
+    "minor_ages",
+    "submitted_at",
+    "due_at",
+    "updated_at",
+    "decided_at",
+    "submitted_by__full_name",
+    "submitted_by__email",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +53,7 @@ def waiting(membership: Membership, *, show: str = "all", now: datetime | None =
         Submission.objects.in_org(company)
         .filter(status__in=UNDER_REVIEW)
         .select_related("submitted_by")
+        .only(*ROW_FIELDS)
         .order_by("due_at", "pk")
     )
     if show == "overdue":
@@ -49,15 +66,11 @@ def waiting(membership: Membership, *, show: str = "all", now: datetime | None =
     ):
         shas[submission_id].append(sha)
     approvals: dict[tuple[int, int], list[rules.Approval]] = defaultdict(list)
-    for decision in Decision.objects.in_org(company).filter(submission__in=ids, outcome=Outcome.APPROVE):
-        approvals[decision.submission_id, decision.round].append(
-            rules.Approval(
-                reviewer_id=decision.reviewer_id,
-                reviewer_role=decision.reviewer_role,
-                assets_digest=decision.assets_digest,
-                voided=bool(decision.voided_at),
-            )
-        )
+    given = Decision.objects.in_org(company).filter(submission__in=ids, outcome=Outcome.APPROVE)
+    for submission_id, round, reviewer_id, role, digest, voided_at in given.values_list(
+        "submission_id", "round", "reviewer_id", "reviewer_role", "assets_digest", "voided_at"
+    ):
+        approvals[submission_id, round].append(rules.Approval(reviewer_id, role, digest, voided_at is not None))
     is_reviewer = membership.role in REVIEWER_ROLES
     rows = []
     for submission in submissions:
@@ -92,5 +105,6 @@ def decided(membership: Membership, *, now: datetime | None = None) -> list[Subm
             | Q(status=Status.CHANGES_REQUESTED, updated_at__gte=since)
         )
         .select_related("submitted_by")
+        .only(*ROW_FIELDS)
         .order_by("-updated_at", "-pk")
     )

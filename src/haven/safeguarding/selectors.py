@@ -50,15 +50,18 @@ def ready_submissions(company: Organization | int) -> QuerySet[Submission]:
 
 
 def program_of(company: Organization) -> Program:
-    """The program the company's work counts toward: the one its learning settings name, else the newest program
-    run by a national office (the partnership's)."""
+    """The program the company's work counts toward: the one its learning settings name. A company that names
+    none is refused rather than given a program it never chose."""
     from haven.learning.selectors import company_program
 
     program = company_program(company)
     if program is None:
-        program = Program.objects.dangerously_unscoped().order_by("-starts_on", "-pk").first()
-    if program is None:
-        raise ValidationError(_("There is no program for this company's work to count toward."))
+        raise ValidationError(
+            _(
+                "Your company has not named the program its work counts toward: its learning admin names it in "
+                "the learning settings."
+            )
+        )
     return program
 
 
@@ -110,7 +113,11 @@ def checklist_gaps(submission: Submission) -> tuple[list[str], list[str]]:
         .filter(submission=submission, round=submission.round)
         .values_list("item_id", "answer")
     )
-    items = applicable_items(submission)
+    return gaps(applicable_items(submission), answered)
+
+
+def gaps(items: list[ChecklistItem], answered: dict[int, str]) -> tuple[list[str], list[str]]:
+    """``checklist_gaps`` of items already read and their answers by item id."""
     unanswered = [item.code for item in items if item.pk not in answered]
     failed = [item.code for item in items if answered.get(item.pk) == Answer.NO]
     return unanswered, failed

@@ -112,8 +112,9 @@ STATUS = {
 }
 
 
-def _files(submission: Submission) -> list[File]:
-    assets = selectors.current_assets(submission)
+def _files(submission: Submission, assets: list[Asset]) -> list[File]:
+    """The submission's current files (``assets``, as ``selectors.current_assets`` reads them), each with its pages
+    and the words read on them."""
     sheets = {asset.contact_sheet_id for asset in assets if asset.contact_sheet_id}
     assets = [asset for asset in assets if asset.pk not in sheets]  # a contact sheet is shown as its video
     texts: dict[int, list[AssetText]] = {}
@@ -171,7 +172,8 @@ def _checklist_form(submission: Submission, data: Any = None) -> ChecklistForm:
 
 
 def _checklist_context(submission: Submission, form: ChecklistForm, saved: bool = False) -> dict[str, Any]:
-    unanswered, failed = selectors.checklist_gaps(submission)
+    """The checklist's part of the page; its gaps are the saved answers' (``form.answered``), whatever was posted."""
+    unanswered, failed = selectors.gaps(form.items, form.answered)
     return {
         "submission": submission,
         "checklist_form": form,
@@ -188,17 +190,17 @@ def _context(
     checklist: ChecklistForm | None = None,
     decision: DecisionForm | None = None,
 ) -> dict[str, Any]:
+    """The page's context, each thing read once: the files (their digest from the same rows), the decisions (the
+    approvals that count and what is still needed from the same rows), the checklist's answers."""
     history = _history(submission)
-    digest = selectors.digest_of(submission)
-    counting = rules.counting(
-        [
-            rules.Approval(d.reviewer_id, d.reviewer_role, d.assets_digest, bool(d.voided_at))
-            for d in (row["decision"] for row in history)
-            if d.round == submission.round and d.outcome == Outcome.APPROVE
-        ],
-        submitter_id=submission.submitted_by_id,
-        digest=digest,
-    )
+    assets = selectors.current_assets(submission)
+    digest = rules.assets_digest(asset.sha256 for asset in assets)
+    this_round = [
+        rules.Approval(d.reviewer_id, d.reviewer_role, d.assets_digest, bool(d.voided_at))
+        for d in (row["decision"] for row in history)
+        if d.round == submission.round and d.outcome == Outcome.APPROVE
+    ]
+    counting = rules.counting(this_round, submitter_id=submission.submitted_by_id, digest=digest)
     counted = {a.reviewer_id for a in counting}
     approved = [
         row
@@ -208,6 +210,7 @@ def _context(
         and row["decision"].reviewer_id in counted
         and not row["decision"].voided_at
     ]
+    needed = rules.missing(this_round, submitter_id=submission.submitted_by_id, digest=digest)
     channels = dict(Channel.choices)
     return {
         **_checklist_context(submission, checklist or _checklist_form(submission)),
@@ -215,9 +218,9 @@ def _context(
         "channels": [channels.get(code, code) for code in submission.channels],
         "waiting_since": submission.submitted_at if submission.status in UNDER_REVIEW else None,
         "overdue": bool(submission.due_at and submission.due_at < timezone.now()),
-        "files": _files(submission),
+        "files": _files(submission, assets),
         "approved": approved,
-        "needed": [NEEDS[need]() for need in selectors.still_needed(submission) if need in NEEDS],
+        "needed": [NEEDS[need]() for need in needed if need in NEEDS],
         "history": history,
         "decision_form": decision or DecisionForm(),
     }

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from haven.accounts.models import User
+from haven.learning.services import learning_settings
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -29,7 +30,11 @@ def asset_store(settings: Any, tmp_path: Any) -> Any:
 
 
 @pytest.fixture
-def company(partner: Organization) -> Organization:
+def company(partner: Organization, program: Program) -> Organization:
+    """The company, its learning settings naming the program its work counts toward."""
+    found = learning_settings(partner)
+    found.program = program
+    found.save(update_fields=["program"])
     return partner
 
 

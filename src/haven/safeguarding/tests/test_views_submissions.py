@@ -17,6 +17,7 @@ from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import OrganizationFactory
 from haven.safeguarding import selectors, services
 from haven.safeguarding.models import Asset, AssetKind, Outcome, Status, Submission
+from haven.training.tests.factories import make_program
 
 from .conftest import answer_all, image_bytes
 from .test_intake import GPS_TEXT, mp4_bytes
@@ -67,6 +68,17 @@ def test_the_form_refuses_bad_codes_and_missing_ages_with_a_400(
     )
     assert ages.status_code == 400 and "age" in ages.content.decode()
     assert not Submission.objects.in_org(company).exists()
+
+
+def test_a_company_that_names_no_program_is_told_and_its_work_counts_toward_none_it_never_chose(
+    partner: Organization, national: Organization, make_member: Callable[..., User], signed_in: Callable[[User], Client]
+) -> None:
+    make_program(national)  # a program exists, but this company never named it
+    creative = make_member(Role.CREATIVE, partner)
+    response = signed_in(creative).post(reverse("safeguarding:submission_create"), {"kind": "campaign", "title": "X"})
+    assert response.status_code == 400
+    assert "has not named the program" in response.content.decode()
+    assert not Submission.objects.dangerously_unscoped().exists()
 
 
 def test_the_list_filters_by_status_and_pages(

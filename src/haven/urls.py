@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from haven.api.main import api
 from haven.reporting import views as reporting_views
 
 urlpatterns = [
@@ -19,5 +20,6 @@ urlpatterns = [
     path("impact/", reporting_views.impact, name="impact"),
     path("impact/fr/", reporting_views.impact, {"language": "fr"}, name="impact_fr"),
     path("audit/", include("haven.audit.urls")),
+    path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -166,6 +166,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "awareness.event_create": _("Awareness event added"),
     "awareness.event_update": _("Awareness event changed"),
     "safeguarding.page_view": _("Page of a creative file viewed for review"),
+    "api.key_create": _("API key made"),
+    "api.key_revoke": _("API key revoked"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -325,6 +327,10 @@ RECORD_KINDS: dict[str, Promise] = {
     "awareness.campaignlink": _("Campaign link"),
     "awareness.campaignresult": _("Campaign results"),
     "learning.learningversion": _("Learning figures version"),
+    "api.apikey": _("API key"),
+    "api.webhookendpoint": _("Webhook"),
+    "api.webhookdelivery": _("Webhook delivery"),
+    "api.senderrecord": _("Record sent by a system"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

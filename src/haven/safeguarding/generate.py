@@ -27,7 +27,6 @@ from PIL import Image, ImageDraw, ImageFont
 from haven.accounts.models import User
 from haven.core.dates import add_working_days
 from haven.core.generation import GenerationContext
-from haven.learning.services import learning_settings
 from haven.organizations.generate import DEMO_PASSWORD
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
@@ -114,7 +113,6 @@ class _Team:
 def run(ctx: GenerationContext) -> None:
     rng = random.Random(ctx.seed + SEED_OFFSET)  # noqa: S311 - demo data, not a secret
     company = Organization.objects.get(pk=ctx.shared["partner_id"])
-    _name_the_program(ctx, company)
     team = _team(ctx, company, rng)
     count = SUBMISSIONS.get(ctx.scale.name, SMALLEST)
     plan = [outcome for outcome, weight in OUTCOMES.items() for _ in range(round(count * weight / 100))]
@@ -131,15 +129,6 @@ def run(ctx: GenerationContext) -> None:
     )
     ctx.count("creative submissions", len(made))
     ctx.count("creative files", assets.count())
-
-
-def _name_the_program(ctx: GenerationContext, company: Organization) -> None:
-    """The company names the partnership's program in its settings (the learning step does, when it ran first):
-    its reviews count toward it, and a company that names none cannot submit."""
-    found = learning_settings(company)
-    if found.program_id is None:
-        found.program_id = ctx.shared["program_id"]
-        found.save(update_fields=["program"])
 
 
 def _queue_reading(asset_ids: list[int]) -> None:

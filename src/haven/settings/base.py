@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_tasks_db",
+    "ninja",  # the JSON API's library; its app ships the documentation's files (no CDN)
     "haven.core",
     "haven.organizations",
     "haven.accounts",
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "haven.reporting",
     "haven.grants",
     "haven.shell",
+    "haven.api",
 ]
 
 MIDDLEWARE = [
@@ -251,3 +253,6 @@ HAVEN_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("HAVEN_AUDIT_CHECKPOINT_EVERY"
 # Per-process memory cache: cached figures are keyed by their program's write token (training.version), so
 # every process sees a change as soon as it is committed, whatever the cache backend.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 6 * 60 * 60}}
+
+# The JSON API (haven.api): requests a key may make in a clock minute before it is answered 429.
+HAVEN_API_RATE_PER_MINUTE = 600

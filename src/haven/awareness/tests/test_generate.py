@@ -16,6 +16,7 @@ from haven.organizations.roles import OrganizationKind
 from haven.programs import generate as programs
 from haven.safeguarding import generate as safeguarding
 from haven.safeguarding import selectors
+from haven.safeguarding.tests.conftest import name_the_program
 
 SMALL = Scale("small", cacs=3, clinicians=10, children=10, trainers=1, learners=4, staff=10)
 
@@ -25,6 +26,7 @@ def generated(db: None) -> GenerationContext:
     ctx = GenerationContext(scale=SMALL, seed=9, start=date(2025, 1, 1), rng=random.Random(9))
     organizations.run(ctx)
     programs.run(ctx)
+    name_the_program(ctx)  # as the learning step does before this one in the full generator
     safeguarding.run(ctx)
     before = ctx.rng.getstate()
     generate.run(ctx)

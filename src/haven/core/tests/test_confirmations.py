@@ -21,6 +21,7 @@ from haven.core.money import Money
 from haven.grants import services as grant_services
 from haven.grants.models import BudgetCategory, Grant, GrantStatus, Payment, PaymentStatus, Tranche
 from haven.learning.models import CourseVersion, Module, Question
+from haven.learning.services import learning_settings
 from haven.organizations import services as org_services
 from haven.organizations.models import Invitation, Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -52,6 +53,9 @@ def world(
     make_member: Callable[..., User],
 ) -> World:
     program: Program = make_program(national)
+    found = learning_settings(partner)
+    found.program = program  # the company's reviews count toward it
+    found.save(update_fields=["program"])
     people = {
         Role.PROGRAM_ADMIN: make_member(Role.PROGRAM_ADMIN, national),
         Role.ORG_ADMIN: make_member(Role.ORG_ADMIN, cac),

@@ -42,6 +42,7 @@ LAYERS = {
     "reporting": REPORTING,
     "grants": REPORTING,  # money follows outcomes: grants read reporting's figures, reporting grants' (decision 26)
     "shell": SHELL,
+    "api": SHELL,  # an adapter like the pages: it calls the pillars' services and selectors
 }
 # The project's assembly: above every layer, checked by nothing here.
 ASSEMBLY = frozenset({"settings", "urls", "wsgi", "conftest", "__init__"})

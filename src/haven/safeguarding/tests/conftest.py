@@ -107,3 +107,13 @@ def answer_all(membership: Membership, submission: Submission, answer: str = "ye
         submission=submission,
         answers={item.pk: (answer, "" if answer != "no" else "fails") for item in items},
     )
+
+
+def name_the_program(ctx: Any) -> None:
+    """The generated company names the generated program in its learning settings, as the learning step does
+    before the creative review's step in the full generator (a company that names none cannot submit)."""
+    from haven.organizations.models import Organization as Org
+
+    found = learning_settings(Org.objects.get(pk=ctx.shared["partner_id"]))
+    found.program_id = ctx.shared["program_id"]
+    found.save(update_fields=["program"])

@@ -25,6 +25,7 @@ from haven.safeguarding.models import (
     Status,
     Submission,
 )
+from haven.safeguarding.tests.conftest import name_the_program
 
 SMALL = Scale("small", cacs=3, clinicians=10, children=10, trainers=1, learners=4, staff=10)
 
@@ -34,6 +35,7 @@ def generated(db: None) -> GenerationContext:
     ctx = GenerationContext(scale=SMALL, seed=5, start=date(2025, 1, 1), rng=random.Random(5))
     organizations.run(ctx)
     programs.run(ctx)
+    name_the_program(ctx)  # as the learning step does before this one in the full generator
     before = ctx.rng.getstate()
     generate.run(ctx)
     assert ctx.rng.getstate() == before  # the step draws from its own generator: later steps' draws do not shift

@@ -1,4 +1,4 @@
-"""Bearer secrets shown once and kept only as their SHA-256 (API keys; the SCIM and publish-gate tokens predate it).
+"""Bearer secrets shown once and kept only as their SHA-256: API keys, SCIM tokens, publish-gate tokens.
 
 A secret is ``<marker><43 random URL-safe characters>`` (256 bits): its marker tells a secret scanner what it is,
 its SHA-256 is what the database keeps, and its first characters (``shown``) let a person tell keys apart. With

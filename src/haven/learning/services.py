@@ -1,8 +1,6 @@
 """Every write of the staff-education pillar. Each is audited with ids and counts, never a learner's name."""
 
 import dataclasses
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import date
 
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.emails import normalize_email
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core import tokens
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.services import membership_provision, memberships_provision_bulk
@@ -153,11 +152,6 @@ def staff_reactivate(*, actor: User | None, staff: StaffMember) -> StaffMember:
 SCIM_TOKEN_PREFIX = "scim_"  # noqa: S105 - marks a token for secret scanners; not a secret
 
 
-def scim_token_digest(secret: str) -> str:
-    """What is kept of a token: its SHA-256 digest, never the token."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def scim_token_create(*, actor: User, organization: Organization, label: str) -> tuple[ScimToken, str]:
     """A new token for the company's identity provider: the token itself is returned once, to be shown once."""
@@ -165,16 +159,16 @@ def scim_token_create(*, actor: User, organization: Organization, label: str) ->
     label = label.strip()
     if not label:
         raise ValidationError(_("Give the token a label (the identity provider it is for)."))
-    secret = SCIM_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    made = tokens.new_secret(SCIM_TOKEN_PREFIX)
     token = ScimToken.objects.create(
         organization=organization,
         label=label,
-        digest=scim_token_digest(secret),
-        prefix=secret[: len(SCIM_TOKEN_PREFIX) + 6],
+        digest=made.digest,
+        prefix=made.shown,
         created_by=actor,
     )
     audit.record(actor=actor, action="learning.scim_token_create", organization=organization, target=token)
-    return token, secret
+    return token, made.secret
 
 
 @transaction.atomic
@@ -193,7 +187,7 @@ def scim_token_use(secret: str) -> ScimToken | None:
     token = (
         ScimToken.objects.dangerously_unscoped()
         .select_related("organization")
-        .filter(digest=scim_token_digest(secret), revoked_at__isnull=True)
+        .filter(digest=tokens.digest_of(secret), revoked_at__isnull=True)
         .first()
     )
     if token is not None:

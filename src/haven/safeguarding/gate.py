@@ -8,8 +8,6 @@ never a person's name or e-mail. A revoked token answers like an unknown one; an
 never seen. Every question is audited with the token's id (or the member who asked), never the answer's names.
 """
 
-import hashlib
-import hmac
 import re
 from typing import Any
 
@@ -20,6 +18,7 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core import tokens
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 
@@ -36,20 +35,16 @@ def is_digest(value: str) -> bool:
     return SHA256.fullmatch(value) is not None
 
 
-def token_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def token_use(secret: str) -> GateToken | None:
     """The live token presented (in any company), its last use noted; None when unknown or revoked, alike."""
-    digest = token_digest(secret)
+    digest = tokens.digest_of(secret)
     token = (
         GateToken.objects.dangerously_unscoped()
         .select_related("organization")
         .filter(digest=digest, revoked_at__isnull=True)
         .first()
     )
-    if token is None or not hmac.compare_digest(token.digest, digest):
+    if token is None or not tokens.same_digest(token.digest, secret):
         return None
     token.last_used_at = timezone.now()
     GateToken.objects.in_org(token.organization_id).filter(pk=token.pk).update(last_used_at=token.last_used_at)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core import tokens
 from haven.core.dates import add_working_days
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -464,20 +465,18 @@ def watch_terms_save(*, membership: Membership, company: Organization, terms: It
 
 def gate_token_create(*, membership: Membership, company: Organization, label: str) -> tuple[GateToken, str]:
     """A token for the company's asset-management system to ask the publish gate; the secret is returned once."""
-    import hashlib
-
     if membership.organization_id != company.pk or membership.role != Role.ORG_ADMIN:
         raise PermissionDenied
-    secret = "hgt_" + token_secrets.token_urlsafe(32)
+    made = tokens.new_secret("hgt_")
     token = GateToken.objects.create(
         organization=company,
         label=label.strip()[:120] or _("Asset management"),
-        digest=hashlib.sha256(secret.encode()).hexdigest(),
-        prefix=secret[:12],
+        digest=made.digest,
+        prefix=made.shown,
         created_by=membership.user,
     )
     audit.record(actor=membership.user, action="safeguarding.gate_token_create", organization=company, target=token)
-    return token, secret
+    return token, made.secret
 
 
 # Part C: the review settings, comments on a submission, the submitter told of a decision.

@@ -5,8 +5,9 @@ the outcome of their work.
 when it has waited ``reminder_days`` working days or more ("waiting"), or is past its turnaround target
 ("overdue"). Each reviewer of the company (safeguarding, legal or brand) gets one e-mail listing those they may
 still approve: not their own submission, not one they approved in this round. A submission is reminded about at
-most once per kind per day (a ``ReviewReminder`` row): a second run the same day sends nothing. Reminders are
-recorded and sent in one transaction: a mail that fails leaves no record and is tried again the next run.
+most once per kind per day (a ``ReviewReminder`` row): a second run the same day sends nothing. A digest the mail
+server refuses is counted as failed and logged, and the others still go: a submission whose digests all failed
+gets no row and is reminded about again at the next run; one that reached a reviewer is not sent twice.
 
 When a decision ends a round (ready to publish, sent back for changes, rejected), the submitter is told by e-mail
 (``tell_submitter``, after the decision is committed). E-mails are in the person's language where the company's
@@ -14,6 +15,7 @@ staff records know it, else in English; they name the work and link to it, never
 """
 
 import dataclasses
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
@@ -34,6 +36,7 @@ from .models import UNDER_REVIEW, Decision, Outcome, ReviewReminder, Status, Sub
 from .services import REVIEWER_ROLES, settings_of
 
 ENGLISH = "en"
+logger = logging.getLogger(__name__)
 
 
 def site_url() -> str:
@@ -64,6 +67,7 @@ class ReminderCounts:
     waiting: int = 0  # submissions reminded about as waiting
     overdue: int = 0  # submissions reminded about as overdue
     digests: int = 0  # e-mails sent
+    failed: int = 0  # digests the mail server refused
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +139,12 @@ def send_for(company: Organization, now: datetime | None = None) -> ReminderCoun
             ]
             if not mine:
                 continue
-            _digest(reviewer, mine)
+            try:
+                _digest(reviewer, mine)
+            except OSError as error:  # smtplib's errors are OSErrors: the server down, an address refused
+                logger.warning("review digest to membership %s failed: %s", reviewer.pk, type(error).__name__)
+                counts.failed += 1
+                continue
             counts.digests += 1
             for d in mine:
                 recipients[d.submission.pk] += 1
@@ -152,7 +161,7 @@ def send_for(company: Organization, now: datetime | None = None) -> ReminderCoun
                     counts.overdue += 1
                 else:
                     counts.waiting += 1
-        if counts.digests:
+        if counts.digests or counts.failed:
             audit.record(
                 actor=None,
                 action="safeguarding.reminders",
@@ -161,6 +170,7 @@ def send_for(company: Organization, now: datetime | None = None) -> ReminderCoun
                     "waiting": counts.waiting,
                     "overdue": counts.overdue,
                     "digests": counts.digests,
+                    "failed": counts.failed,
                     "on": str(now.date()),
                 },
             )

@@ -56,6 +56,54 @@ def test_never_twice_a_day(
     assert ReviewReminder.objects.in_org(company).count() == 1
 
 
+class FailsFor:
+    """A mail backend that refuses one address (its server down for that domain) and delivers the others."""
+
+    refused = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self.inner = EmailBackend(*args, **kwargs)
+
+    def send_messages(self, messages: list[Any]) -> int:
+        if any(FailsFor.refused in message.to for message in messages):
+            raise OSError("connection refused")
+        return self.inner.send_messages(messages)
+
+
+def test_a_mail_that_fails_does_not_send_the_others_twice(
+    creative: Membership,
+    safeguarder: Membership,
+    brand: Membership,
+    company: Organization,
+    program: object,
+    settings: Any,
+) -> None:
+    submitted(creative, company, "Past due", days_ago=30)
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailsFor"}}
+    FailsFor.refused = brand.user.email
+    first = reminders.send_for(company)
+    assert (first.digests, first.failed) == (1, 1)
+    assert len(sent_to(safeguarder.user.email)) == 1 and sent_to(brand.user.email) == []
+    FailsFor.refused = "nobody@example.org"  # the server is back: the next run sends nothing twice
+    reminders.send_for(company)
+    assert len(sent_to(safeguarder.user.email)) == 1
+
+
+def test_when_every_mail_fails_the_next_run_tries_again(
+    creative: Membership, safeguarder: Membership, company: Organization, program: object, settings: Any
+) -> None:
+    submitted(creative, company, "Past due", days_ago=30)
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FailsFor"}}
+    FailsFor.refused = safeguarder.user.email
+    assert reminders.send_for(company).failed == 1
+    assert not ReviewReminder.objects.in_org(company).exists()
+    FailsFor.refused = "nobody@example.org"
+    assert reminders.send_for(company).digests == 1
+    assert len(sent_to(safeguarder.user.email)) == 1
+
+
 def test_a_reviewer_who_approved_is_not_reminded(
     creative: Membership, safeguarder: Membership, brand: Membership, company: Organization, program: object
 ) -> None:

@@ -13,4 +13,7 @@ class Command(BaseCommand):
         waiting = sum(counts.waiting for counts in results.values())
         overdue = sum(counts.overdue for counts in results.values())
         digests = sum(counts.digests for counts in results.values())
+        failed = sum(counts.failed for counts in results.values())
         self.stdout.write(f"{waiting} waiting, {overdue} overdue submission(s) in {digests} digest(s).")
+        if failed:
+            self.stderr.write(f"{failed} digest(s) could not be sent: see the log; tried again at the next run.")

@@ -57,15 +57,22 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
                     values[start + index] = convert(values[start + index])
         return values
 
+    # Full statements go together through ``executemany`` (one statement prepared, its placeholders converted once).
     count = 0
     chunk: list[tuple[Any, ...]] = []
+    pending: list[list[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
             chunk.append(row)
             if len(chunk) >= per:
-                cursor.execute(full, flat(chunk))
+                pending.append(flat(chunk))
                 count += len(chunk)
                 chunk = []
+                if len(pending) * per >= batch:
+                    cursor.executemany(full, pending)
+                    pending = []
+        if pending:
+            cursor.executemany(full, pending)
         if chunk:
             cursor.execute(head + ", ".join([one] * len(chunk)), flat(chunk))
             count += len(chunk)
@@ -166,15 +173,18 @@ def update_rows(model: Any, fields: list[str], rows: list[tuple[Any, ...]], batc
     where = f") AS {alias} WHERE {table}.{quote(meta.pk.column)} = {value(width - 1, meta.pk)}"
     one = "(" + ", ".join(["%s"] * width) + ")"
     per = max(1, min(batch, STATEMENT_ROWS, (connection.features.max_query_params or 65535) // width))
+    statements: dict[int, list[list[Any]]] = {}  # rows in the statement -> the values of each such statement
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        values: list[Any] = []
+        for row in chunk:
+            first = len(values)
+            values.extend(row)
+            for index, convert in converters:
+                if values[first + index] is not None:
+                    values[first + index] = convert(values[first + index])
+        statements.setdefault(len(chunk), []).append(values)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            values: list[Any] = []
-            for row in chunk:
-                first = len(values)
-                values.extend(row)
-                for index, convert in converters:
-                    if values[first + index] is not None:
-                        values[first + index] = convert(values[first + index])
-            cursor.execute(head + ", ".join([one] * len(chunk)) + where, values)
+        for size, params in statements.items():
+            cursor.executemany(head + ", ".join([one] * size) + where, params)
     return len(rows)

@@ -55,6 +55,7 @@ LIMITS = {
     "team": 120,
 }
 TRUE, FALSE = frozenset({"", "yes", "y", "true", "1", "oui", "active"}), frozenset({"no", "n", "false", "0", "non"})
+ANSWERS = TRUE | FALSE
 CHUNK = 5000  # values in one IN (...) query
 
 
@@ -116,38 +117,48 @@ def _emails_taken(emails: list[str], existing: dict[str, dict[str, Any]]) -> dic
     return _ids_by_email(emails)
 
 
-def _read(line: int, raw: dict[str, Any]) -> _Row | str:
-    """The row's values, or what is wrong with it."""
-    cells = {name: str(raw.get(name) or "").strip() for name in COLUMNS}
-    user_name = cells["user_name"]
+def _read(line: int, raw: dict[str, Any], dates: dict[str, date | None]) -> _Row | str:
+    """The row's values, or what is wrong with it. ``dates``: the hire dates read so far (a file has few)."""
+    cells = {name: value.strip() if isinstance(value, str) else str(value or "").strip() for name, value in raw.items()}
+    get = cells.get
+    user_name = get("user_name", "")
     if not user_name:
         return _("A user name is required.")
     for name, limit in LIMITS.items():
-        if len(cells[name]) > limit:
+        if len(get(name, "")) > limit:
             return _("%(column)s is longer than %(n)d characters.") % {"column": name, "n": limit}
-    email = normalize_email(cells["email"] or user_name)
+    email = normalize_email(get("email") or user_name)
     if "@" not in email or len(email) > 254:
         return _("The e-mail address is not valid.")
-    country = cells["country"].upper()
+    country = get("country", "").upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         return _("The country must be a two-letter ISO code, such as FR or US.")
-    language = language_of(cells["language"], default="") if cells["language"] else Language.ENGLISH
+    tag = get("language", "")
+    language = language_of(tag, default="") if tag else Language.ENGLISH
     if not language:
         return _("The language must be en or fr.")
-    hired_on = None
-    if cells["hired_on"]:
+    written = get("hired_on", "")
+    if written in dates:
+        hired_on = dates[written]
+    else:
         try:
-            hired_on = date.fromisoformat(cells["hired_on"])
+            hired_on = dates[written] = date.fromisoformat(written) if written else None
         except ValueError:
             return _("hired_on must be a date written YYYY-MM-DD.")
-    active = cells["active"].lower()
-    if active not in TRUE | FALSE:
+    active = get("active", "").lower()
+    if active not in ANSWERS:
         return _("active must be yes or no.")
-    values: dict[str, Any] = {
-        name: cells[name] for name in ("given_name", "family_name", "employee_number", "department", "team")
+    values = {
+        "given_name": get("given_name", ""),
+        "family_name": get("family_name", ""),
+        "employee_number": get("employee_number", ""),
+        "department": get("department", ""),
+        "team": get("team", ""),
+        "country": country,
+        "language": language,
+        "hired_on": hired_on,
     }
-    values.update(country=country, language=language, hired_on=hired_on)
-    return _Row(line, user_name.lower(), user_name, email, values, cells["manager_user_name"].lower(), active in TRUE)
+    return _Row(line, user_name.lower(), user_name, email, values, get("manager_user_name", "").lower(), active in TRUE)
 
 
 def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
@@ -162,8 +173,9 @@ def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
     existing = result.existing = _existing(company)
     read: list[_Row] = []
     seen: set[str] = set()
+    dates: dict[str, date | None] = {}
     for raw in rows:
-        row = _read(raw["line"], raw)
+        row = _read(raw["line"], raw, dates)
         if isinstance(row, str):
             result.outcomes.append(RowOutcome(raw["line"], excerpt(str(raw.get("user_name", ""))), ERROR, row))
         elif row.key in seen:

@@ -325,4 +325,5 @@ def _ids_by_email(emails: list[str]) -> dict[str, int]:
 
 
 def _full_name(row: _Row) -> str:
-    return " ".join(part for part in (row.values["given_name"], row.values["family_name"]) if part) or row.user_name
+    given, family = row.values["given_name"], row.values["family_name"]
+    return f"{given} {family}" if given and family else given or family or row.user_name

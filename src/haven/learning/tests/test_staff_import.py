@@ -121,10 +121,10 @@ _examples = iter(range(1_000_000))
 def test_every_member_gets_the_manager_their_row_names_whatever_the_order_and_the_loops(
     company, learning_admin, make_staff, data, new, existing
 ):
-    """Managers are written with the new rows (managers first) and set after only to close a loop: whatever the
-    rows' order, managers among the new rows, loops of new managers (A manages B who manages A), managers already
-    on the staff (some in the file with their user name's case changed), each member's manager is the one their
-    row names."""
+    """Managers are written with the new rows (their ids reserved first), loops included: whatever the rows'
+    order, managers among the new rows, loops of new managers (A manages B who manages A), managers already on the
+    staff (some in the file with their user name's case changed), each member's manager is the one their row
+    names."""
     n = next(_examples)
     old = [f"old{n}.{k}@c.example" for k in range(existing)]
     for name in old:

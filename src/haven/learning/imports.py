@@ -11,14 +11,13 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haven.accounts.emails import normalize_email
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.db import insert_rows, update_rows
+from haven.core.db import insert_rows, reserve_ids, update_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
@@ -56,6 +55,7 @@ LIMITS = {
     "team": 120,
 }
 TRUE, FALSE = frozenset({"", "yes", "y", "true", "1", "oui", "active"}), frozenset({"no", "n", "false", "0", "non"})
+ANSWERS = TRUE | FALSE
 CHUNK = 5000  # values in one IN (...) query
 
 
@@ -117,38 +117,48 @@ def _emails_taken(emails: list[str], existing: dict[str, dict[str, Any]]) -> dic
     return _ids_by_email(emails)
 
 
-def _read(line: int, raw: dict[str, Any]) -> _Row | str:
-    """The row's values, or what is wrong with it."""
-    cells = {name: str(raw.get(name) or "").strip() for name in COLUMNS}
-    user_name = cells["user_name"]
+def _read(line: int, raw: dict[str, Any], dates: dict[str, date | None]) -> _Row | str:
+    """The row's values, or what is wrong with it. ``dates``: the hire dates read so far (a file has few)."""
+    cells = {name: value.strip() if isinstance(value, str) else str(value or "").strip() for name, value in raw.items()}
+    get = cells.get
+    user_name = get("user_name", "")
     if not user_name:
         return _("A user name is required.")
     for name, limit in LIMITS.items():
-        if len(cells[name]) > limit:
+        if len(get(name, "")) > limit:
             return _("%(column)s is longer than %(n)d characters.") % {"column": name, "n": limit}
-    email = normalize_email(cells["email"] or user_name)
+    email = normalize_email(get("email") or user_name)
     if "@" not in email or len(email) > 254:
         return _("The e-mail address is not valid.")
-    country = cells["country"].upper()
+    country = get("country", "").upper()
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
         return _("The country must be a two-letter ISO code, such as FR or US.")
-    language = language_of(cells["language"], default="") if cells["language"] else Language.ENGLISH
+    tag = get("language", "")
+    language = language_of(tag, default="") if tag else Language.ENGLISH
     if not language:
         return _("The language must be en or fr.")
-    hired_on = None
-    if cells["hired_on"]:
+    written = get("hired_on", "")
+    if written in dates:
+        hired_on = dates[written]
+    else:
         try:
-            hired_on = date.fromisoformat(cells["hired_on"])
+            hired_on = dates[written] = date.fromisoformat(written) if written else None
         except ValueError:
             return _("hired_on must be a date written YYYY-MM-DD.")
-    active = cells["active"].lower()
-    if active not in TRUE | FALSE:
+    active = get("active", "").lower()
+    if active not in ANSWERS:
         return _("active must be yes or no.")
-    values: dict[str, Any] = {
-        name: cells[name] for name in ("given_name", "family_name", "employee_number", "department", "team")
+    values = {
+        "given_name": get("given_name", ""),
+        "family_name": get("family_name", ""),
+        "employee_number": get("employee_number", ""),
+        "department": get("department", ""),
+        "team": get("team", ""),
+        "country": country,
+        "language": language,
+        "hired_on": hired_on,
     }
-    values.update(country=country, language=language, hired_on=hired_on)
-    return _Row(line, user_name.lower(), user_name, email, values, cells["manager_user_name"].lower(), active in TRUE)
+    return _Row(line, user_name.lower(), user_name, email, values, get("manager_user_name", "").lower(), active in TRUE)
 
 
 def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
@@ -163,8 +173,9 @@ def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
     existing = result.existing = _existing(company)
     read: list[_Row] = []
     seen: set[str] = set()
+    dates: dict[str, date | None] = {}
     for raw in rows:
-        row = _read(raw["line"], raw)
+        row = _read(raw["line"], raw, dates)
         if isinstance(row, str):
             result.outcomes.append(RowOutcome(raw["line"], excerpt(str(raw.get("user_name", ""))), ERROR, row))
         elif row.key in seen:
@@ -223,52 +234,38 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     new = [row for row in result.rows if outcome_of[row.line] == CREATE]
     changed = [row for row in result.rows if outcome_of[row.line] in (UPDATE, DEACTIVATE)]
     password = make_password(None)  # one unusable password for every new account: they sign in through the company
-    # The changed members first (their user name may change case: a new member's manager is found by it).
+    # Ids reserved before writing: a new member's manager (new too, before or after them in the file, or in a loop
+    # of new managers) is written with them, and nothing is read back. The foreign keys are checked at commit.
+    user_ids = dict(zip((row.key for row in new), reserve_ids(User, len(new)), strict=True))
+    staff_ids = {key: before["pk"] for key, before in result.existing.items()}
+    staff_ids.update(zip((row.key for row in new), reserve_ids(StaffMember, len(new)), strict=True))
     ended: list[int] = []
     staff_rows, account_rows = [], []
     for row in changed:
         before = result.existing[row.key]
         deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
         values = (row.user_name, row.active, deactivated_at, now, *(row.values[name] for name in FIELDS))
-        staff_rows.append((*values, before["pk"]))
+        staff_rows.append((*values, staff_ids[row.manager] if row.manager else None, before["pk"]))
         account_rows.append((row.email, _full_name(row), before["user_id"]))
         if before["is_active"] and not row.active:
             ended.append(before["user_id"])
-    update_rows(StaffMember, ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS], staff_rows)
+    update_rows(StaffMember, ["user_name", "is_active", "deactivated_at", "updated_at", *FIELDS, "manager"], staff_rows)
     update_rows(User, ["email", "full_name"], account_rows)
     # Plain rows (core.db.insert_rows): model instances and bulk_create's SQL would cost more than the writes.
     insert_rows(
         User,
-        ["email", "full_name", "password", "is_active", "date_joined"],
-        ((row.email, _full_name(row), password, True, now) for row in new),
+        ["id", "email", "full_name", "password", "is_active", "date_joined"],
+        [(user_ids[row.key], row.email, _full_name(row), password, True, now) for row in new],
     )
-    user_ids = _ids_by_email([row.email for row in new])
-    # A new member's manager is written with them, found by user name in the same statement: the new rows go
-    # managers first, and only a loop of new managers leaves one manager per loop to set after (one UPDATE each,
-    # where setting every manager afterwards cost an UPDATE a row, the import's slowest step).
-    in_file = {row.key: row.user_name for row in result.rows}
-    ordered, loops = _managers_first(new)
-
-    def manager_name(row: _Row) -> str | None:
-        if not row.manager or row.key in loops:
-            return None
-        return in_file.get(row.manager) or result.existing[row.manager]["user_name"]
-
-    meta, quote = StaffMember._meta, connection.ops.quote_name
-    column = {
-        name: quote(field.column)
-        for name in ("id", "organization", "user_name")
-        if isinstance(field := meta.get_field(name), Field) and field.column
-    }
     insert_rows(
         StaffMember,
-        ["organization", "user", "user_name", "external_id", "is_active", "deactivated_at", "created_at", "updated_at"]
-        + list(FIELDS)
-        + ["manager"],
-        (
+        ["id", "organization", "user", "user_name", "external_id", "is_active", "deactivated_at", "created_at"]
+        + ["updated_at", *FIELDS, "manager"],
+        [
             (
+                staff_ids[row.key],
                 company.pk,
-                user_ids[row.email],
+                user_ids[row.key],
                 row.user_name,
                 "",
                 row.active,
@@ -276,32 +273,20 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
                 now,
                 now,
                 *(row.values[name] for name in FIELDS),
-                manager_name(row),
+                staff_ids[row.manager] if row.manager else None,
             )
-            for row in ordered
-        ),
-        placeholders={
-            "manager": f"(SELECT {column['id']} FROM {quote(meta.db_table)} "  # noqa: S608 (names from the model)
-            f"WHERE {column['organization']} = {int(company.pk)} AND {column['user_name']} = %s)"
-        },
+            for row in new
+        ],
     )
-    ids = {
-        name.lower(): pk for name, pk in StaffMember.objects.in_org(company).values_list("user_name", "pk").iterator()
-    }
-    given: list[int] = [user_ids[row.email] for row in new if row.active]
+    given: list[int] = [user_ids[row.key] for row in new if row.active]
     given += [
         result.existing[row.key]["user_id"]
         for row in changed
         if row.active and not result.existing[row.key]["is_active"]
     ]
-    managers = [
-        (ids[row.manager] if row.manager else None, ids[row.key])
-        for row in [*changed, *(row for row in new if row.key in loops)]
-    ]
-    update_rows(StaffMember, ["manager"], managers)
     roles = memberships_provision_bulk(actor=actor, organization=company, role=Role.LEARNER, give=given, end=ended)
     # The new and changed staff get the courses the company's rules give them (a department or country may change).
-    touched = [ids[row.key] for row in result.rows if outcome_of[row.line] in (CREATE, UPDATE)]
+    touched = [staff_ids[row.key] for row in result.rows if outcome_of[row.line] in (CREATE, UPDATE)]
     assigned = rules.assign(company, timezone.localdate(), staff_ids=set(touched)).created if touched else 0
     if new or changed:
         version.bump(company)  # the dashboard's figures count the staff
@@ -324,28 +309,6 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     return result
 
 
-def _managers_first(new: list[_Row]) -> tuple[list[_Row], set[str]]:
-    """The new rows ordered so that a new manager comes before the people they manage, and the keys of the rows
-    that close a loop of new managers (A manages B who manages A): written without their manager, set after."""
-    by_key = {row.key: row for row in new}
-    ordered: list[_Row] = []
-    placed: set[str] = set()
-    loops: set[str] = set()
-    for row in new:
-        chain: list[_Row] = []  # row, its manager, theirs... up to a manager placed, not new, or met in this chain
-        walking: set[str] = set()
-        key = row.key
-        while key in by_key and key not in placed and key not in walking:
-            walking.add(key)
-            chain.append(by_key[key])
-            key = by_key[key].manager
-        if key in walking:
-            loops.add(chain[-1].key)  # its manager is in the chain: it goes first, its manager set after
-        ordered.extend(reversed(chain))
-        placed |= walking
-    return ordered, loops
-
-
 def _ids_by_email(emails: list[str]) -> dict[str, int]:
     """E-mail -> user id of the accounts holding ``emails`` (normalized already): plain SQL, as the ORM would
     prepare every value of the IN list again."""
@@ -362,4 +325,5 @@ def _ids_by_email(emails: list[str]) -> dict[str, int]:
 
 
 def _full_name(row: _Row) -> str:
-    return " ".join(part for part in (row.values["given_name"], row.values["family_name"]) if part) or row.user_name
+    given, family = row.values["given_name"], row.values["family_name"]
+    return f"{given} {family}" if given and family else given or family or row.user_name

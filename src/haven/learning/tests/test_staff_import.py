@@ -121,10 +121,10 @@ _examples = iter(range(1_000_000))
 def test_every_member_gets_the_manager_their_row_names_whatever_the_order_and_the_loops(
     company, learning_admin, make_staff, data, new, existing
 ):
-    """Managers are written with the new rows (managers first) and set after only to close a loop: whatever the
-    rows' order, managers among the new rows, loops of new managers (A manages B who manages A), managers already
-    on the staff (some in the file with their user name's case changed), each member's manager is the one their
-    row names."""
+    """Managers are written with the new rows (their ids reserved first), loops included: whatever the rows'
+    order, managers among the new rows, loops of new managers (A manages B who manages A), managers already on the
+    staff (some in the file with their user name's case changed), each member's manager is the one their row
+    names."""
     n = next(_examples)
     old = [f"old{n}.{k}@c.example" for k in range(existing)]
     for name in old:
@@ -149,19 +149,47 @@ def test_every_member_gets_the_manager_their_row_names_whatever_the_order_and_th
     assert {staff[name].user_name for name in in_file} == set(written.values())
 
 
+def _statements(queries) -> int:
+    """Statements the database ran: an ``executemany`` of N rows is N of them."""
+    return sum(int(q["sql"].split(" times: ")[0]) if " times: " in q["sql"] else 1 for q in queries.captured_queries)
+
+
 def test_new_members_are_written_with_their_managers_and_no_staff_row_is_written_twice(company, learning_admin):
-    """A creating import writes each new member once, manager included (managers first), however the file orders
-    them: no UPDATE of the staff rows it has just written (setting every manager afterwards cost an UPDATE a row,
-    the import's slowest step). Only a loop of new managers needs one."""
+    """A creating import writes each new member once, manager included, however the file orders them and even in a
+    loop of new managers (A manages B who manages A): no UPDATE of the staff rows it has just written (setting
+    every manager afterwards cost an UPDATE a row, the import's slowest step)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    lines = "".join(
-        f"s{k}@c.example,,,,,Sales,,,en,{f's{k + 1}@c.example' if k < 29 else ''},,yes\n" for k in range(30)
-    )  # each managed by the next row: every manager comes after the people they manage
+    lines = "".join(f"s{k}@c.example,,,,,Sales,,,en,s{(k + 1) % 30}@c.example,,yes\n" for k in range(30))
+    # each managed by the next row (every manager comes after the people they manage), the last by the first: a loop
     with CaptureQueriesContext(connection) as queries:
         imports.apply(actor=learning_admin, company=company, rows=_rows(lines), file_name="staff.csv")
     staff_updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "learning_staffmember"' in q["sql"]]
     assert staff_updates == []
     managed = dict(StaffMember.objects.in_org(company).values_list("user_name", "manager__user_name"))
-    assert managed == {f"s{k}@c.example": (f"s{k + 1}@c.example" if k < 29 else None) for k in range(30)}
+    assert managed == {f"s{k}@c.example": f"s{(k + 1) % 30}@c.example" for k in range(30)}
+
+
+def test_the_import_runs_as_many_statements_for_300_rows_as_for_3(company, learning_admin, make_staff):
+    """Creating, updating and deactivating staff takes a fixed number of statements, not one a row (an
+    ``executemany`` counts each of its rows): accounts, staff and learner roles are written hundreds to a
+    statement, and nothing is read back row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 300):
+        for k in range(size):
+            make_staff(user_name=f"old{size}.{k}@c.example", email=f"old{size}.{k}@c.example")
+        lines = "".join(
+            f"new{size}.{k}@c.example,,Given,,,Sales,,FR,fr,{f'new{size}.{k + 1}@c.example' if k + 1 < size else ''}"
+            ",2020-01-02,yes\n"
+            f"old{size}.{k}@c.example,,,,,Legal,,,en,new{size}.{k}@c.example,,{'no' if k % 2 else 'yes'}\n"
+            for k in range(size)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            plan = imports.apply(actor=learning_admin, company=company, rows=_rows(lines), file_name="staff.csv")
+        assert plan.counts()["create"] == size and plan.counts()["error"] == 0
+        counts.append(_statements(queries))
+    assert counts[1] == counts[0], counts

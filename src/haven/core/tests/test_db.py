@@ -1,0 +1,49 @@
+"""The bulk writers: rows written hundreds to a statement come out as given, and reserved ids are new ones."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from haven.accounts.models import User
+from haven.core.db import STATEMENT_ROWS, insert_rows, reserve_ids, update_rows
+
+pytestmark = pytest.mark.django_db
+
+JOINED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_rows_across_several_statements_are_written_and_updated_as_given():
+    size = 2 * STATEMENT_ROWS + 7  # two full statements and a shorter one
+    ids = reserve_ids(User, size)
+    written = insert_rows(
+        User,
+        ["id", "email", "full_name", "password", "is_active", "date_joined"],
+        [(pk, f"u{pk}@bulk.example", f"User {pk}", "!", True, JOINED) for pk in ids],
+        batch=STATEMENT_ROWS,
+    )
+    assert written == size
+    got = dict(User.objects.filter(email__endswith="@bulk.example").values_list("id", "full_name"))
+    assert got == {pk: f"User {pk}" for pk in ids}
+    assert User.objects.get(pk=ids[-1]).date_joined == JOINED
+    update_rows(User, ["full_name", "is_active"], [(f"Renamed {pk}", pk % 2 == 0, pk) for pk in ids])
+    after = {
+        pk: (name, active)
+        for pk, name, active in User.objects.filter(pk__in=ids).values_list("id", "full_name", "is_active")
+    }
+    assert after == {pk: (f"Renamed {pk}", pk % 2 == 0) for pk in ids}
+
+
+def test_reserved_ids_are_after_every_id_the_table_had_even_a_deleted_one():
+    kept = User.objects.create_user(email="kept@bulk.example", full_name="Kept")
+    gone = User.objects.create_user(email="gone@bulk.example", full_name="Gone")
+    gone_id = gone.pk
+    gone.delete()
+    first = reserve_ids(User, 3)
+    assert len(set(first)) == 3 and min(first) > max(kept.pk, gone_id)
+    insert_rows(
+        User,
+        ["id", "email", "full_name", "password", "is_active", "date_joined"],
+        [(first[0], "a@bulk.example", "A", "!", True, JOINED)],
+    )
+    assert min(reserve_ids(User, 2)) > first[0]
+    assert User.objects.create_user(email="next@bulk.example", full_name="Next").pk > first[0]

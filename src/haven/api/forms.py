@@ -32,7 +32,7 @@ class ApiKeyForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the scopes this kind of organization may hold are offered (and accepted).
         cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
-            (scope, f"{scope}: {keys.SCOPES[scope]}") for scope in keys.scopes_for(organization)
+            (scope, f"{scope} — {keys.SCOPES[scope]}") for scope in keys.scopes_for(organization)
         ]
         self.fields["expires_on"].initial = timezone.localdate() + keys.DEFAULT_LIFETIME
 

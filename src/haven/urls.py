@@ -7,6 +7,7 @@ from haven.reporting import views as reporting_views
 urlpatterns = [
     path("", include("haven.shell.urls")),
     path("account/", include("haven.accounts.urls")),
+    path("organizations/api-keys/", include("haven.api.urls")),
     path("organizations/", include("haven.organizations.urls")),
     path("programs/", include("haven.programs.urls")),
     path("training/", include("haven.training.urls")),

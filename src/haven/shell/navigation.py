@@ -103,6 +103,21 @@ NAVIGATION = (
     # Issue 15, part A: the company's creative submissions.
     NavItem(_("Creative review"), "safeguarding:submissions", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
     NavItem(_("Publish gate tokens"), "safeguarding:tokens", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
+    # Issue 16, part A: the organization's API keys, where its kind may hold a scope (api.keys.SCOPES_BY_KIND).
+    NavItem(
+        _("API keys"),
+        "api_keys:list",
+        frozenset({Role.ORG_ADMIN, Role.PROGRAM_ADMIN}),
+        frozenset(
+            {
+                OrganizationKind.CAC,
+                OrganizationKind.TRAINING_PROVIDER,
+                OrganizationKind.NATIONAL_OFFICE,
+                OrganizationKind.FUNDER,
+                OrganizationKind.CORPORATE_PARTNER,
+            }
+        ),
+    ),
 )
 
 

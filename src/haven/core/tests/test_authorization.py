@@ -738,7 +738,23 @@ POLICY: dict[str, Rule] = {
         kwargs=lambda w: {"asset_id": _in_review_asset(w), "page": 1},
         scoped=True,
     ),
+    # Issue 16, part A: an organization's API keys, for its admin where its kind may hold a scope (the CAC's org
+    # admin, the national office's program admin, a company's org admin; a state chapter's admin finds none); a key
+    # is revoked by its own organization's admin only (the world's key is the CAC's).
+    "api_keys:list": Rule("GET", ADMINS, company_admin=True),
+    "api_keys:revoke": Rule("GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"key_id": _api_key(w)}, scoped=True),
 }
+
+
+def _api_key(world: World) -> int:
+    """An API key of the world's CAC, made by its org admin (made once per world)."""
+    from haven.api import keys
+
+    made = vars(world)
+    if "api_key" not in made:
+        admin = Membership.objects.in_org(world.cac).get(user=world.members[Role.ORG_ADMIN], role=Role.ORG_ADMIN)
+        made["api_key"] = keys.key_create(membership=admin, label="Case system", scopes=[keys.CARE_WRITE])[0].pk
+    return int(made["api_key"])
 
 
 def _company_submission(world: World) -> int:

@@ -400,7 +400,32 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "can no longer ask the publish gate",
     ),
+    "api_keys:revoke": Destructive(
+        Role.ORG_ADMIN,
+        lambda w: {"key_id": _api_key(w)},
+        lambda w: _api_key_revoked(w),
+        {},
+        "refused at once",
+    ),
 }
+
+
+def _api_key(world: World) -> int:
+    """An API key of the CAC, made by its org admin (made once per world)."""
+    from haven.api import keys
+
+    made = vars(world)
+    if "api_key" not in made:
+        admin = Membership.objects.in_org(world.cac).get(user=world.people[Role.ORG_ADMIN])
+        made["api_key"] = keys.key_create(membership=admin, label="Case system", scopes=[keys.CARE_WRITE])[0]
+    return int(made["api_key"].pk)
+
+
+def _api_key_revoked(world: World) -> bool:
+    from haven.api.models import ApiKey
+
+    key = vars(world)["api_key"]
+    return ApiKey.objects.in_org(world.cac).get(pk=key.pk).revoked_at is not None
 
 
 def _creative_asset(world: World) -> int:
@@ -546,6 +571,7 @@ NOT_DESTRUCTIVE = {
     "safeguarding:tokens": "makes a token (shown once); revoking asks",
     "safeguarding:review_checklist": "answers of this round; each can be answered again",
     "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
+    "api_keys:list": "makes a key (shown once); revoking asks",
 }
 
 

@@ -9,6 +9,7 @@ and its floor (the bare SQL for the same figures over the raw rows, `bench/floor
 funder dashboard (funder viewer), the clinician's caseload and session page (with their query counts), the
 workforce pages, the money pages (``MONEY_PAGES``: skipped with a note while their URL name does not resolve), and
 the creative review's pages (``SAFEGUARDING_PAGES``, skipped with a note while their URL name does not resolve),
+the API's funder figures (``api_figures``, with a key of the demo funder made for the run),
 the seconds Tesseract takes to read a typical image and a two-page PDF (``ocr``), and the import's rows per second.
 
 Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
@@ -104,6 +105,7 @@ def main() -> None:
     pages.update(_money_pages(clients, runs))
     pages.update(_learning_pages(client_of, runs))
     pages.update(_safeguarding_pages(client_of, runs))
+    pages.update(_api_pages(runs))
     only = [name.strip() for name in os.environ.get("PAGES", "").split(",") if name.strip()]
     if only:
         unknown = sorted(
@@ -357,6 +359,44 @@ def _safeguarding_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, 
         reader = reader or client_of(SAFEGUARDING_READER)
         pages[name] = (reader, url, runs)
     return pages
+
+
+# The API (issue 16): the funder's figures as JSON (target: 30 ms or less at program scale), read with a key of the
+# demo funder's organization made for the run (it expires within the hour).
+API_FUNDER = "funder@haven.example"
+
+
+def _api_pages(runs: int) -> dict[str, tuple[Any, str, int]]:
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from haven.organizations.models import Membership
+    from haven.organizations.roles import Role
+
+    try:
+        from haven.api import keys
+
+        url = reverse("api:figures_funder")
+    except (ImportError, NoReverseMatch):
+        print("api_figures: skipped, the API's figures do not resolve yet")
+        return {}
+    viewer = Membership.objects.dangerously_unscoped().filter(user__email=API_FUNDER).select_related("user").first()
+    if viewer is None:
+        print(f"api_figures: skipped, no membership of {API_FUNDER}")
+        return {}
+    # The demo funder has no org admin: the bench stands in for one (never saved), as the generator would.
+    admin = Membership(user=viewer.user, organization=viewer.organization, role=Role.ORG_ADMIN, is_active=True)
+    _key, secret = keys.key_create(
+        membership=admin,
+        label="Bench",
+        scopes=[keys.FIGURES_READ],
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return {"api_figures": (client, url, runs)}
 
 
 def _ocr_speed() -> dict[str, object]:

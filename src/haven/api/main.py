@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError
 
 from .auth import KeyAuth, MissingScope, RateLimited
 from .routers import care, figures, gate, training, webhooks
+from .schemas import problems
 
 api = NinjaAPI(
     title="Haven API",
@@ -29,10 +30,6 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-
-
-class Problem(Schema):
-    detail: str
 
 
 @api.exception_handler(AuthenticationError)
@@ -54,11 +51,6 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     )
     response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-def problems(*statuses: int) -> dict[int, Any]:
-    """The error answers an operation documents beside its success (401, 403 and 429 for every keyed one)."""
-    return dict.fromkeys((401, 403, 429, *statuses), Problem)
 
 
 api.add_router("/care/", care.router)

@@ -17,21 +17,13 @@ from ninja import Field, Query, Router, Schema
 
 from haven.api import keys
 from haven.api.auth import KeyAuth
+from haven.api.schemas import problems
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind
 from haven.programs.models import Program
 from haven.reporting import figures, tables
 
 router = Router(tags=["figures"])
-
-
-class Problem(Schema):
-    detail: str = Field(..., description="What went wrong, in a sentence.")
-
-
-def _problems(*statuses: int) -> dict[int, Any]:
-    """As ``main.problems`` (which this module cannot import: ``main`` imports the routers first)."""
-    return dict.fromkeys((401, 403, 429, *statuses), Problem)
 
 
 # -- Shapes --------------------------------------------------------------------------------------------------------
@@ -136,7 +128,7 @@ def _programs(organization: Organization, wanted: int | None) -> list[Program]:
 
 @router.get(
     "/funder",
-    response={200: FunderFiguresOut, **_problems(404)},
+    response={200: FunderFiguresOut, **problems(404)},
     auth=KeyAuth(keys.FIGURES_READ),
     url_name="figures_funder",
     summary="A funder's figures: the released cells of the programs it funds",
@@ -325,7 +317,7 @@ def _care(reached: figures.Care) -> dict[str, Any]:
 
 @router.get(
     "/program",
-    response={200: ProgramFiguresOut, **_problems(404)},
+    response={200: ProgramFiguresOut, **problems(404)},
     auth=KeyAuth(keys.FIGURES_READ),
     url_name="figures_program",
     summary="The program's figures, as its staff's dashboard shows them",

@@ -14,13 +14,10 @@ from ninja import Field, Router, Schema, Status
 
 from haven.api import keys
 from haven.api.auth import KeyAuth
+from haven.api.schemas import problems
 from haven.safeguarding import gate
 
 router = Router(tags=["publish gate"])
-
-
-class Problem(Schema):
-    detail: str = Field(..., description="What went wrong, in a sentence.")
 
 
 class ApprovalOut(Schema):
@@ -56,7 +53,7 @@ class GateOut(Schema):
 
 @router.get(
     "/{sha256}",
-    response={200: GateOut, **dict.fromkeys((400, 401, 403, 429), Problem)},
+    response={200: GateOut, **problems(400)},
     auth=KeyAuth(keys.GATE_READ),
     url_name="publish_gate",
     summary="Whether a file passed the creative safeguarding review",

@@ -103,6 +103,7 @@ NAVIGATION = (
     # Issue 15, part A: the company's creative submissions.
     NavItem(_("Creative review"), "safeguarding:submissions", frozenset({Role.CREATIVE, Role.ORG_ADMIN}), COMPANY_ONLY),
     NavItem(_("Publish gate tokens"), "safeguarding:tokens", frozenset({Role.ORG_ADMIN}), COMPANY_ONLY),
+    NavItem(_("Webhooks"), "webhooks:list", frozenset({Role.ORG_ADMIN, Role.PROGRAM_ADMIN})),
 )
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from haven.accounts.models import User
@@ -355,3 +356,47 @@ def test_every_event_reaches_its_organization_with_ids_only(
         assert isinstance(payload["organization"], int) and isinstance(payload["record"]["id"], int)
         assert not any(f'"{value}"' in request.body.decode() for value in child_values)
         assert request.headers["X-Haven-Event"] == payload["event"]
+
+
+# -- The page -----------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_subscribes_on_the_page_sees_the_secret_once_and_reads_the_delivery_log(
+    receiver: Receiver,
+    cac: Organization,
+    other_cac: Organization,
+    program: Program,
+    make_member: Callable[..., User],
+    signed_in: Callable[[User], Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    client = signed_in(make_member(Role.ORG_ADMIN, cac))
+    _subscribe(make_member, other_cac, "https://example.org/theirs")
+    url = reverse("webhooks:list")
+
+    refused = client.post(url, {"label": "Case system", "url": "http://example.org/hook", "events": ["alert.raised"]})
+    assert refused.status_code == 400
+    assert WebhookEndpoint.objects.in_org(cac).count() == 0
+
+    made = client.post(url, {"label": "Case system", "url": f"{receiver.base}/hook", "events": ["alert.raised"]})
+    assert made.status_code == 200
+    endpoint = WebhookEndpoint.objects.in_org(cac).get()
+    assert endpoint.secret in made.content.decode()
+    assert endpoint.events == ["alert.raised"]
+    page = client.get(url).content.decode()
+    assert endpoint.secret not in page
+    assert "Case system" in page and "example.org/theirs" not in page
+
+    receiver.answers = [503]
+    _raise_alert(cac, program, make_member, django_capture_on_commit_callbacks)
+    log = client.get(url).content.decode()
+    assert "alert.raised" in log and "503" in log and "Waiting" in log
+
+    paused = client.post(reverse("webhooks:pause", kwargs={"endpoint_id": endpoint.pk}))
+    assert paused.status_code == 302
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert webhooks.deliver_due(now=timezone.now() + timedelta(days=1)) == 0  # paused: nothing is sent
+    client.post(reverse("webhooks:pause", kwargs={"endpoint_id": endpoint.pk}), {"active": "yes"})
+    endpoint.refresh_from_db()
+    assert endpoint.is_active

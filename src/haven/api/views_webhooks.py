@@ -30,7 +30,7 @@ class EndpointForm(forms.Form):
         help_text=gettext_lazy("Which system receives the events, such as “Case system”."),
     )
     url = forms.CharField(
-        label=gettext_lazy("Address"),
+        label=gettext_lazy("Receiving address"),
         max_length=500,
         help_text=gettext_lazy("Where Haven posts each event: an https:// address of your system."),
     )

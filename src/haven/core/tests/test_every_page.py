@@ -122,6 +122,7 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
     "grants:our_grant",
     "grants:our_report",
     "grants:our_report_import",
+    "webhooks:delete",  # the walk's subscription is the CAC's
 }
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(

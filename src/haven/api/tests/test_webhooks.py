@@ -4,6 +4,7 @@ events, and no event's payload carries a child-level value."""
 
 # ruff: noqa: F811 (the fixtures of the grants and the creative review, imported to raise their events)
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -400,3 +401,33 @@ def test_the_admin_subscribes_on_the_page_sees_the_secret_once_and_reads_the_del
     client.post(reverse("webhooks:pause", kwargs={"endpoint_id": endpoint.pk}), {"active": "yes"})
     endpoint.refresh_from_db()
     assert endpoint.is_active
+
+
+# -- The task worker ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_posts_the_delivery_and_schedules_its_retry(
+    receiver: Receiver, settings: Any, cac: Organization, program: Program, make_member: Callable[..., User]
+) -> None:
+    """With the database backend: the write enqueues the delivery on commit, ``db_worker`` posts it, and a failed
+    attempt enqueues the next one for its time (not run before)."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    receiver.answers = [500, 200]
+    _subscribe(make_member, cac, f"{receiver.base}/hook")
+    _raise_alert(cac, program, make_member, lambda execute: contextlib.nullcontext())
+    assert receiver.received == []  # enqueued, not yet run
+
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    delivery = WebhookDelivery.objects.in_org(cac).get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.PENDING, 1, 500)
+    assert len(receiver.received) == 1
+    waiting = DBTaskResult.objects.filter(status="READY")
+    assert [(task.args_kwargs["args"], task.run_after) for task in waiting] == [
+        ([delivery.pk], delivery.next_attempt_at)
+    ]
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    assert len(receiver.received) == 1  # its time has not come

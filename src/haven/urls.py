@@ -23,4 +23,5 @@ urlpatterns = [
     path("audit/", include("haven.audit.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("organizations/webhooks/", include("haven.api.urls_webhooks")),
 ]

@@ -168,6 +168,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.page_view": _("Page of a creative file viewed for review"),
     "api.key_create": _("API key made"),
     "api.key_revoke": _("API key revoked"),
+    "webhook.subscribe": _("Webhook subscribed"),
+    "webhook.pause": _("Webhook paused"),
+    "webhook.resume": _("Webhook resumed"),
+    "webhook.delete": _("Webhook deleted"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -328,6 +332,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "awareness.campaignresult": _("Campaign results"),
     "learning.learningversion": _("Learning figures version"),
     "api.apikey": _("API key"),
+    "api.ratewindow": _("API requests counted in a minute"),
     "api.webhookendpoint": _("Webhook"),
     "api.webhookdelivery": _("Webhook delivery"),
     "api.senderrecord": _("Record sent by a system"),

@@ -456,7 +456,7 @@ def apply(
         return result
     Session.objects.bulk_create(result.sessions, batch_size=2000)
     Assessment.objects.bulk_create([a for a, _s in result.assessments], batch_size=2000)
-    CriticalAlert.objects.bulk_create(
+    alerts = CriticalAlert.objects.bulk_create(
         [
             CriticalAlert(
                 organization_id=org,
@@ -473,6 +473,8 @@ def apply(
         a.episode.pk: a.episode for a, _s in result.assessments
     }
     services.refresh_episodes(org, touched.values())
+    for program_id in {alert.episode.program_id for alert in alerts}:
+        services.alerts_raised(program_id, org, [a for a in alerts if a.episode.program_id == program_id])
     ImportMapping.objects.in_org(org).update_or_create(
         organization_id=org, kind=kind, defaults={"columns": dict(mapping), "date_order": result.date_order}
     )

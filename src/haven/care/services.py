@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.changes import CareChanged, announce
+from haven.core.changes import AlertsRaised, CareChanged, announce
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
@@ -213,6 +213,12 @@ def session_delete(*, actor: User, session: Session) -> None:
     )
 
 
+def alerts_raised(program_id: int, cac_id: int, alerts: list[CriticalAlert]) -> None:
+    """Say that critical alerts were raised (``core.changes``: the API tells the CAC's subscribers), if any."""
+    if alerts:
+        announce(AlertsRaised(program_id=program_id, organization_id=cac_id, alert_ids=frozenset(a.pk for a in alerts)))
+
+
 @transaction.atomic
 def assessment_record(
     *,
@@ -247,7 +253,7 @@ def assessment_record(
         score=result.as_dict(),
         recorded_by=actor,
     )
-    for item_key in result.critical:
+    alerts = [
         CriticalAlert.objects.create(
             organization_id=episode.organization_id,
             assessment=assessment,
@@ -255,7 +261,10 @@ def assessment_record(
             item=item_key,
             answer=int(responses[item_key] or 0),
         )
+        for item_key in result.critical
+    ]
     _refresh(episode)
+    alerts_raised(episode.program_id, episode.organization_id, alerts)
     audit.record(
         actor=actor,
         action="assessment.record",
@@ -468,6 +477,7 @@ def rescore(instrument_code: str) -> tuple[int, int]:
     for cac_id in list(cac_ids):
         rescored_here = raised = 0
         touched: dict[int, Episode] = {}
+        new_alerts_all: list[CriticalAlert] = []
         with transaction.atomic():
             stale = Assessment.objects.in_org(cac_id).filter(instrument=instrument.code)
             alerted = set(
@@ -504,9 +514,12 @@ def rescore(instrument_code: str) -> tuple[int, int]:
                     if (assessment.pk, key) not in alerted
                 )
                 raised += len(new_alerts)
+                new_alerts_all.extend(new_alerts)
                 touched[assessment.episode_id] = assessment.episode
                 rescored_here += 1
             refresh_episodes(cac_id, touched.values())
+            for program_id in {episode.program_id for episode in touched.values()}:
+                alerts_raised(program_id, cac_id, [a for a in new_alerts_all if a.episode.program_id == program_id])
             if rescored_here:
                 audit.record(
                     actor=None,

@@ -53,6 +53,40 @@ class ProgramChanged(Change):
     period_changed: bool = False
 
 
+# What an organization may be told of outside Haven (``api`` keeps these: a webhook to each subscriber). Ids only.
+
+
+@dataclass(frozen=True)
+class ReportReady(Change):
+    """A quarterly report's PDF is made (reporting); ``organization_id`` is the report's (the program's)."""
+
+    organization_id: int
+    report_id: int
+
+
+@dataclass(frozen=True)
+class TranchesDue(Change):
+    """Tranches of a program's grants are met, ready to be released (grants)."""
+
+    tranches: frozenset[tuple[int, int]]  # (the grantee, the tranche)
+
+
+@dataclass(frozen=True)
+class ReviewApproved(Change):
+    """A company's submission is approved, ready to publish (safeguarding)."""
+
+    organization_id: int  # the company
+    submission_id: int
+
+
+@dataclass(frozen=True)
+class AlertsRaised(Change):
+    """Critical alerts are raised on a CAC's measures (care)."""
+
+    organization_id: int  # the CAC
+    alert_ids: frozenset[int]
+
+
 class NotInTransaction(RuntimeError):
     """A change was announced outside the transaction of the write that made it."""
 

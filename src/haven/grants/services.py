@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core.changes import TranchesDue, announce
 from haven.core.money import MINOR_UNITS, Money, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -451,6 +452,7 @@ def tranches_evaluate(*, program: Program, on: date, actor: User | None = None) 
         met.append(tranche)
     if met:
         version.bump(program)
+        announce(TranchesDue(program_id=program.pk, tranches=frozenset((t.organization_id, t.pk) for t in met)))
     return met
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.audit import services as audit
+from haven.core.changes import ReportReady, announce
 from haven.programs.models import Program
 
 from .models import QuarterlyReport, ReportStatus
@@ -41,8 +42,9 @@ def report_request(*, actor: User, program: Program, quarter: date, language: st
 
 
 @transaction.atomic
+@transaction.atomic
 def report_store(*, report: QuarterlyReport, content: bytes) -> None:
-    """The report's PDF is made: keep it, and say so in the log (by the system)."""
+    """The report's PDF is made: keep it, say so in the log (by the system), and announce it (``ReportReady``)."""
     QuarterlyReport.objects.in_org(report.organization_id).filter(pk=report.pk).update(
         status=ReportStatus.READY, pdf=content, generated_at=timezone.now(), error=""
     )
@@ -53,6 +55,7 @@ def report_store(*, report: QuarterlyReport, content: bytes) -> None:
         target=report,
         detail={"quarter": report.quarter.isoformat(), "language": report.language, "bytes": len(content)},
     )
+    announce(ReportReady(program_id=report.program_id, organization_id=report.organization_id, report_id=report.pk))
 
 
 def report_fail(*, report: QuarterlyReport, error: Exception) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.core import tokens
+from haven.core.changes import ReviewApproved, announce
 from haven.core.dates import add_working_days
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
@@ -429,6 +430,14 @@ def decide(*, membership: Membership, submission: Submission, outcome: str, note
         submission.status = Status.APPROVED
         submission.decided_at = now
     submission.save()
+    if submission.status == Status.APPROVED:
+        announce(
+            ReviewApproved(
+                program_id=submission.program_id,
+                organization_id=submission.organization_id,
+                submission_id=submission.pk,
+            )
+        )
     entry: dict[str, Any] = {
         "actor": membership.user,
         "organization": submission.organization_id,

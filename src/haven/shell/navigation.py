@@ -118,6 +118,7 @@ NAVIGATION = (
             }
         ),
     ),
+    NavItem(_("Webhooks"), "webhooks:list", frozenset({Role.ORG_ADMIN, Role.PROGRAM_ADMIN})),
 )
 
 

@@ -743,6 +743,14 @@ POLICY: dict[str, Rule] = {
     # is revoked by its own organization's admin only (the world's key is the CAC's).
     "api_keys:list": Rule("GET", ADMINS, company_admin=True),
     "api_keys:revoke": Rule("GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"key_id": _api_key(w)}, scoped=True),
+    # Webhooks (issue 16, item 5): the organization's org admin or program admin; a subscription is its own.
+    "webhooks:list": Rule("GET", ADMINS),
+    "webhooks:pause": Rule(
+        "POST", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"endpoint_id": _webhook(w)}, ok=302, scoped=True
+    ),
+    "webhooks:delete": Rule(
+        "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"endpoint_id": _webhook(w)}, scoped=True
+    ),
 }
 
 
@@ -799,6 +807,19 @@ def _creative(world: World) -> dict[str, int]:
         )
         made["creative"] = {"submission": submission.pk, "asset": asset.pk}
     return made["creative"]
+
+
+def _webhook(world: World) -> int:
+    """A webhook subscription of the world's CAC (made once per world)."""
+    from haven.api import webhooks
+
+    made = vars(world)
+    if "webhook" not in made:
+        membership = Membership.objects.in_org(world.cac).get(user=world.members[Role.ORG_ADMIN])
+        made["webhook"] = webhooks.endpoint_create(
+            membership=membership, label="Case system", url="https://example.org/hook", events=["alert.raised"]
+        )[0].pk
+    return int(made["webhook"])
 
 
 def _gate_token(world: World) -> int:

@@ -73,5 +73,14 @@ def test_reporting_and_training_keep_what_derives_from_the_pillars_writes() -> N
 def test_every_kind_of_change_has_a_keeper() -> None:
     """A kind of change announced to nobody is a derived figure nobody keeps: each kind has a keeper at start-up."""
     kinds = [k for k in vars(changes).values() if isinstance(k, type) and issubclass(k, Change) and k is not Change]
-    assert {k.__name__ for k in kinds} == {"CareChanged", "WorkforceChanged", "ProgramChanged"}
+    assert {k.__name__ for k in kinds} == {
+        "CareChanged",
+        "WorkforceChanged",
+        "ProgramChanged",
+        # What an organization is told of by webhook (api keeps them).
+        "ReportReady",
+        "TranchesDue",
+        "ReviewApproved",
+        "AlertsRaised",
+    }
     assert [k.__name__ for k in kinds if not changes.keepers(k)] == []

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from haven.accounts.models import User
+from haven.api.models import WebhookEndpoint
 from haven.care.models import Assessment, Episode, Session
 from haven.care.tests import factories as care_factories
 from haven.core.confirm import CONFIRM_FIELD
@@ -407,6 +408,13 @@ DESTRUCTIVE: dict[str, Destructive] = {
         {},
         "refused at once",
     ),
+    "webhooks:delete": Destructive(
+        Role.ORG_ADMIN,
+        lambda w: {"endpoint_id": _webhook(w)},
+        lambda w: _gone(WebhookEndpoint, w, _webhook(w)),
+        {},
+        "stops sending events",
+    ),
 }
 
 
@@ -426,6 +434,19 @@ def _api_key_revoked(world: World) -> bool:
 
     key = vars(world)["api_key"]
     return ApiKey.objects.in_org(world.cac).get(pk=key.pk).revoked_at is not None
+
+
+def _webhook(world: World) -> int:
+    """A webhook subscription of the CAC (made once per world)."""
+    from haven.api import webhooks
+
+    made = vars(world)
+    if "webhook" not in made:
+        membership = Membership.objects.in_org(world.cac).get(user=world.people[Role.ORG_ADMIN])
+        made["webhook"] = webhooks.endpoint_create(
+            membership=membership, label="Case system", url="https://example.org/hook", events=["alert.raised"]
+        )[0].pk
+    return int(made["webhook"])
 
 
 def _creative_asset(world: World) -> int:
@@ -572,6 +593,8 @@ NOT_DESTRUCTIVE = {
     "safeguarding:review_checklist": "answers of this round; each can be answered again",
     "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
     "api_keys:list": "makes a key (shown once); revoking asks",
+    "webhooks:list": "subscribes (the secret shown once); deleting asks",
+    "webhooks:pause": "pauses a subscription or resumes it; each undoes the other",
 }
 
 

@@ -125,6 +125,7 @@ CAC_PAGES = frozenset(name for name in POLICY if name.startswith("care:")) | {
     # A state chapter holds no API key (api.keys.SCOPES_BY_KIND): its admin finds no keys page.
     "api_keys:list",
     "api_keys:revoke",
+    "webhooks:delete",  # the walk's subscription is the CAC's
 }
 # A page that exists only in one state of the account: the QR code of a second factor being set up (an image).
 UNWALKED = frozenset(

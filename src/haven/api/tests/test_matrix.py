@@ -56,6 +56,7 @@ API_POLICY: dict[str, Op | str] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:key": Op("GET", None),
+    "api:webhook_deliveries": Op("GET", None),
     "api:figures_funder": Op("GET", keys.FIGURES_READ),
     "api:figures_program": Op("GET", keys.FIGURES_READ),
     "api:publish_gate": Op("GET", keys.GATE_READ, args=lambda world: ["0" * 64]),

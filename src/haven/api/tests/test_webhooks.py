@@ -431,3 +431,24 @@ def test_the_task_worker_posts_the_delivery_and_schedules_its_retry(
     ]
     call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
     assert len(receiver.received) == 1  # its time has not come
+
+
+def test_a_system_reads_its_own_deliveries_through_the_api_and_never_another_organizations(
+    receiver: Receiver,
+    cac: Organization,
+    other_cac: Organization,
+    program: Program,
+    make_member: Callable[..., User],
+    make_key: Callable[..., str],
+    api_client: Callable[[str], Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    _subscribe(make_member, cac, f"{receiver.base}/ours")
+    _raise_alert(cac, program, make_member, django_capture_on_commit_callbacks)
+    ours = api_client(make_key(cac, ["care:write"])).get("/api/v1/webhooks/deliveries")
+    assert ours.status_code == 200
+    (delivery,) = ours.json()
+    assert (delivery["event"], delivery["status"], delivery["attempts"]) == ("alert.raised", "delivered", 1)
+    assert delivery["last_status_code"] == 200 and delivery["event_id"].startswith("evt_")
+    theirs = api_client(make_key(other_cac, ["care:write"])).get("/api/v1/webhooks/deliveries")
+    assert theirs.status_code == 200 and theirs.json() == []

@@ -40,6 +40,7 @@ from haven.api.models import ApiKey, SenderRecord
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
+from haven.training.tests.factories import make_program
 
 
 def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -99,7 +100,8 @@ def scope_of(case: Any) -> str:
 
 @dataclass
 class World:
-    """One organization of each kind, with names no other test uses, so an answer naming one is easy to find."""
+    """One organization of each kind (the national office running a program), with names no other test uses, so
+    an answer naming one is easy to find."""
 
     organizations: dict[str, Organization]
     make_key: Callable[..., str]
@@ -123,6 +125,7 @@ class World:
 
 def _world(tag: str, make_key: Callable[..., str]) -> World:
     national = NationalOfficeFactory(name=f"{tag} National Office")
+    make_program(national)  # the program a CAC's care and a trainer's calls are recorded in
     cac = CacFactory(name=f"{tag} County CAC", parent__parent=national, parent__name=f"{tag} Chapter")
     organizations = {
         OrganizationKind.NATIONAL_OFFICE: national,

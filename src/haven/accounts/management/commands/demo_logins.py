@@ -29,3 +29,4 @@ class Command(BaseCommand):
         self.stdout.write("\nCodes for the sign-ins that ask for one (run again for fresh codes):")
         self.stdout.write("  .venv/bin/python manage.py demo_codes\n")
         call_command("demo_codes", stdout=self.stdout)
+        call_command("demo_api_key", stdout=self.stdout)  # the API's sample key, when the demo data has one

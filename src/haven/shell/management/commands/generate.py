@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
+from haven.api import generate as api
 from haven.audit import services as audit
 from haven.awareness import generate as awareness
 from haven.care import generate as care
@@ -38,6 +39,8 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     # The creative reviews, then the campaigns they clear (each step draws from its own seeded generator).
     safeguarding.run,
     awareness.run,
+    # The API's sample key for one demo CAC, derived from the seed (demo_logins prints it again).
+    api.run,
 )
 
 

@@ -9,7 +9,14 @@ class Problem(Schema):
     detail: str = Field(..., description="What went wrong, in a sentence.")
 
 
+class Invalid(Schema):
+    detail: list[dict[str, Any]] = Field(
+        ..., description="One entry per value refused: where it is (loc), why (msg) and the kind of error (type)."
+    )
+
+
 def problems(*statuses: int) -> dict[int, Any]:
-    """The error answers an operation documents beside its success: 401, 403 and 429 for every keyed one, and
-    ``statuses`` (``response={200: Out, **problems(404, 422)}``)."""
-    return dict.fromkeys((401, 403, 429, *statuses), Problem)
+    """The error answers an operation documents beside its success: 401, 403 and 429 for every keyed one, 422 for
+    a request whose parameters or body do not match the description, and ``statuses``
+    (``response={200: Out, **problems(404)}``)."""
+    return {**dict.fromkeys((401, 403, 429, *statuses), Problem), 422: Invalid}

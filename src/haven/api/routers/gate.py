@@ -10,7 +10,7 @@ file answers exactly like a file never uploaded (``"status": "unknown"``). The a
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema
 
 from haven.api import keys
 from haven.api.auth import KeyAuth
@@ -53,7 +53,7 @@ class GateOut(Schema):
 
 @router.get(
     "/{sha256}",
-    response={200: GateOut, **problems(400)},
+    response={200: GateOut, **problems()},
     auth=KeyAuth(keys.GATE_READ),
     url_name="publish_gate",
     summary="Whether a file passed the creative safeguarding review",
@@ -65,7 +65,8 @@ class GateOut(Schema):
         "audited. This replaces the gate-token route /safeguarding/gate/<sha256>/, which keeps working."
     ),
 )
-def publish_gate(request: HttpRequest, sha256: str) -> Any:
-    if not gate.is_digest(sha256):
-        return Status(400, {"detail": "Give the file's SHA-256 as 64 lowercase hexadecimal characters."})
+def publish_gate(
+    request: HttpRequest,
+    sha256: str = Path(..., pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256: 64 lowercase hex digits."),
+) -> Any:
     return gate.query(company=request.auth.organization_id, sha256=sha256)  # type: ignore[attr-defined]

@@ -112,7 +112,7 @@ def test_another_companys_key_never_sees_this_companys_file(
 
 
 @pytest.mark.parametrize("sha256", ["A" * 64, "a" * 63, "a" * 65, "g" * 64, "0" * 32 + "-" * 32])
-def test_a_malformed_digest_answers_400(sha256: str, key: str, api_client: Callable[[str], Client]) -> None:
+def test_a_malformed_digest_answers_422(sha256: str, key: str, api_client: Callable[[str], Client]) -> None:
     response = _ask(api_client(key), sha256)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "detail" in response.json()

@@ -168,6 +168,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "safeguarding.page_view": _("Page of a creative file viewed for review"),
     "api.key_create": _("API key made"),
     "api.key_revoke": _("API key revoked"),
+    "care.batch": _("Care records pushed by a CAC's system"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -213,6 +214,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "assessment.rescore",
         "alert.acknowledge",
         "care.import",
+        "care.batch",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.

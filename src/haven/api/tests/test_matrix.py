@@ -56,6 +56,7 @@ API_POLICY: dict[str, Op | str] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:key": Op("GET", None),
+    "api:care_batch": Op("POST", keys.CARE_WRITE, body=lambda world: {"sessions": []}),
 }
 
 

@@ -143,6 +143,18 @@ def test_the_same_batch_sent_twice_creates_nothing_and_answers_the_same_ids(
     assert AuditEntry.objects.in_org(cac).count() == entries  # nothing written, nothing to audit
 
 
+def test_sessions_and_measures_of_a_later_batch_find_the_episode_sent_before(
+    send: Callable[..., Any], cac: Organization, clinician: User
+) -> None:
+    batch = _batch(sessions=5)
+    first = send({"children": batch["children"], "episodes": batch["episodes"]}).json()
+    later = send({"sessions": batch["sessions"], "assessments": batch["assessments"]}).json()
+    assert later["errors"] == []
+    assert later["created"] == {"children": 0, "episodes": 0, "sessions": 5, "assessments": 1}
+    episode = Episode.objects.in_org(cac).get(pk=first["ids"]["episodes"]["e-1"])
+    assert (episode.sessions_count, episode.has_baseline) == (5, True)
+
+
 def test_ids_are_per_cac_and_a_key_of_another_cac_cannot_touch_this_cacs_episodes(
     send: Callable[..., Any],
     cac: Organization,

@@ -546,6 +546,7 @@ NOT_DESTRUCTIVE = {
     "safeguarding:tokens": "makes a token (shown once); revoking asks",
     "safeguarding:review_checklist": "answers of this round; each can be answered again",
     "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
+    "api:care_batch": "a system pushes new care records (a key, no person to ask); nothing is deleted",
 }
 
 

@@ -172,6 +172,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.pause": _("Webhook paused"),
     "webhook.resume": _("Webhook resumed"),
     "webhook.delete": _("Webhook deleted"),
+    "care.batch": _("Care records pushed by a CAC's system"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -217,6 +218,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "assessment.rescore",
         "alert.acknowledge",
         "care.import",
+        "care.batch",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -443,7 +443,7 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
         episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in taken)
         episode.has_post = any(t == Timepoint.POST for t, _d in taken)
         episode.last_assessed_on = max((d for _t, d in taken), default=None)
-    Episode.objects.in_org(organization_id).bulk_update(episodes, COUNTERS, batch_size=1000)
+    _write_counters(organization_id, episodes)
     for program_id in dict.fromkeys(e.program_id for e in episodes):
         of_program = [e for e in episodes if e.program_id == program_id]
         announce(
@@ -456,6 +456,22 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
                 ),
             )
         )
+
+
+def _write_counters(organization_id: int, episodes: list[Episode]) -> None:
+    """Save the episodes' counters: one UPDATE statement run once per episode (``executemany``), within the CAC.
+    Django's ``bulk_update`` builds one CASE per field with a branch per episode, which costs seconds for a few
+    hundred episodes; this costs milliseconds."""
+    fields = [f for f in Episode._meta.concrete_fields if f.name in COUNTERS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(Episode._meta.db_table)} SET {assignments} WHERE id = %s AND organization_id = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields] + [e.pk, organization_id]
+        for e in episodes
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def rescore(instrument_code: str) -> tuple[int, int]:

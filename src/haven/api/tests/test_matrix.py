@@ -60,6 +60,7 @@ API_POLICY: dict[str, Op | str] = {
     "api:figures_funder": Op("GET", keys.FIGURES_READ),
     "api:figures_program": Op("GET", keys.FIGURES_READ),
     "api:publish_gate": Op("GET", keys.GATE_READ, args=lambda world: ["0" * 64]),
+    "api:care_batch": Op("POST", keys.CARE_WRITE, body=lambda world: {"sessions": []}),
 }
 
 

@@ -595,6 +595,7 @@ NOT_DESTRUCTIVE = {
     "api_keys:list": "makes a key (shown once); revoking asks",
     "webhooks:list": "subscribes (the secret shown once); deleting asks",
     "webhooks:pause": "pauses a subscription or resumes it; each undoes the other",
+    "api:care_batch": "a system pushes new care records (a key, no person to ask); nothing is deleted",
 }
 
 

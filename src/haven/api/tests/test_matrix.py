@@ -144,3 +144,27 @@ def test_a_key_with_the_scope_gets_in(name: str, api_world: ApiWorld) -> None:
 def test_the_description_and_its_documentation_need_no_key(name: str, db: None) -> None:
     response = Client().get(reverse(name))
     assert response.status_code in (200, 404)  # the root has nothing of its own to show
+
+
+def test_every_schema_of_the_api_has_its_own_name() -> None:
+    """The description names each schema by its class: two parts defining a ``BatchOut`` each would share one entry
+    in the description, and one of their operations would be described with the other's answer."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from ninja import Schema
+
+    import haven.api
+    import haven.api.routers
+
+    modules = [import_module(f"haven.api.{name}") for _f, name, _p in pkgutil.iter_modules(haven.api.__path__)]
+    modules += [
+        import_module(f"haven.api.routers.{n}") for _f, n, _p in pkgutil.iter_modules(haven.api.routers.__path__)
+    ]
+    defined: dict[str, set[str]] = {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                defined.setdefault(name, set()).add(module.__name__)
+    assert not {name: where for name, where in defined.items() if len(where) > 1}

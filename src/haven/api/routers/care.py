@@ -78,28 +78,28 @@ class AssessmentIn(Schema):
     )
 
 
-class BatchIn(Schema):
+class CareBatchIn(Schema):
     children: list[ChildIn] = Field(default_factory=list, description="Children to register (with an episode).")
     episodes: list[EpisodeIn] = Field(default_factory=list, description="Episodes of care to open.")
     sessions: list[SessionIn] = Field(default_factory=list, description="Sessions given.")
     assessments: list[AssessmentIn] = Field(default_factory=list, description="Measures given, item by item.")
 
 
-class Counts(Schema):
+class CareCounts(Schema):
     children: int = Field(..., description="Children.")
     episodes: int = Field(..., description="Episodes.")
     sessions: int = Field(..., description="Sessions.")
     assessments: int = Field(..., description="Measures.")
 
 
-class Ids(Schema):
+class CareIds(Schema):
     children: dict[str, int] = Field(..., description="Haven's id of each child accepted, by your id.")
     episodes: dict[str, int] = Field(..., description="Haven's id of each episode accepted, by your id.")
     sessions: dict[str, int] = Field(..., description="Haven's id of each session accepted, by your id.")
     assessments: dict[str, int] = Field(..., description="Haven's id of each measure accepted, by your id.")
 
 
-class RecordErrorOut(Schema):
+class CareRecordErrorOut(Schema):
     kind: str = Field(..., description="child, episode, session or assessment.")
     id: str = Field(..., description="Your id of the refused record.")
     errors: dict[str, list[str]] = Field(
@@ -107,11 +107,11 @@ class RecordErrorOut(Schema):
     )
 
 
-class BatchOut(Schema):
-    created: Counts = Field(..., description="Records written by this call.")
-    unchanged: Counts = Field(..., description="Records already in Haven (sent before): left as they are.")
-    ids: Ids = Field(..., description="Every accepted record's Haven id by your id, created or already there.")
-    errors: list[RecordErrorOut] = Field(..., description="The refused records, each with its errors.")
+class CareBatchOut(Schema):
+    created: CareCounts = Field(..., description="Records written by this call.")
+    unchanged: CareCounts = Field(..., description="Records already in Haven (sent before): left as they are.")
+    ids: CareIds = Field(..., description="Every accepted record's Haven id by your id, created or already there.")
+    errors: list[CareRecordErrorOut] = Field(..., description="The refused records, each with its errors.")
 
 
 PLURAL = {"child": "children", "episode": "episodes", "session": "sessions", "assessment": "assessments"}
@@ -121,7 +121,7 @@ def _counts(counter: dict[str, int]) -> dict[str, int]:
     return {PLURAL[kind]: counter.get(kind, 0) for kind in ingest_care.KINDS}
 
 
-class BatchProblem(Schema):
+class CareBatchProblem(Schema):
     detail: str | list[dict[str, Any]] = Field(
         ..., description="Why the call was refused: a sentence, or where the document breaks its schema."
     )
@@ -135,7 +135,7 @@ def _record(record: Schema) -> dict[str, Any]:
 
 @router.post(
     "/batch",
-    response={200: BatchOut, **dict.fromkeys((401, 403, 422, 429), BatchProblem)},
+    response={200: CareBatchOut, **dict.fromkeys((401, 403, 422, 429), CareBatchProblem)},
     auth=KeyAuth(keys.CARE_WRITE),
     url_name="care_batch",
     summary="Push a batch of care records: children, episodes, sessions and measures",
@@ -155,7 +155,7 @@ def _record(record: Schema) -> dict[str, Any]:
         "422 and nothing is written."
     ),
 )
-def batch(request: HttpRequest, payload: BatchIn) -> Any:
+def batch(request: HttpRequest, payload: CareBatchIn) -> Any:
     organization = request.auth.organization  # type: ignore[attr-defined]
     if organization.kind != OrganizationKind.CAC:
         return Status(403, {"detail": "Only a CAC's key pushes care records."})

@@ -203,7 +203,7 @@ class GroupOut(Schema):
     values: list[GroupValueOut] = Field(..., description="Each value of the group, in the dashboard's order.")
 
 
-class OutcomeOut(Schema):
+class OutcomesFigureOut(Schema):
     instrument: str = Field(..., description="The measure's code (e.g. CATS, PHQ-9).")
     label: str = Field(..., description="The measure's name.")
     pairs: int = Field(..., description="Children with a baseline and a post score on it.")
@@ -239,7 +239,7 @@ class CareOut(Schema):
     by_state: list[CareStateOut] = Field(..., description="The care figures by state.")
     by_month: list[CareMonthOut] = Field(..., description="Running totals month by month.")
     groups: list[GroupOut] = Field(..., description="The children served by age band, gender, race and ethnicity.")
-    outcomes: list[OutcomeOut] = Field(..., description="Change on each standardized measure.")
+    outcomes: list[OutcomesFigureOut] = Field(..., description="Change on each standardized measure.")
     practice_episodes: int = Field(..., description="Completed TF-CBT episodes.")
     practice_all: int = Field(..., description="Of them, those that covered all eight components.")
     practice: list[PracticeOut] = Field(..., description="Episodes covering each component.")

@@ -56,6 +56,8 @@ API_POLICY: dict[str, Op | str] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:key": Op("GET", None),
+    "api:training_completions": Op("POST", keys.TRAINING_WRITE, body=lambda world: {"program": 0, "completions": []}),
+    "api:training_attendance": Op("POST", keys.TRAINING_WRITE, body=lambda world: {"records": []}),
 }
 
 

@@ -238,3 +238,36 @@ def test_errors_come_per_record_and_the_batch_writes_nothing(
     assert messages[4] == "This clinician is not in the program yet."
     assert not Milestone.objects.in_org(world["enrollments"][0].organization_id).exists()
     assert not Enrollment.objects.in_org(world["enrollments"][0].organization_id).filter(clinician=stranger).exists()
+
+
+def test_a_call_not_yet_held_is_refused_by_the_pages_own_rule(
+    world: dict[str, Any],
+    cac: Organization,
+    national: Organization,
+    make_member: Callable[..., User],
+    make_key: Callable[..., str],
+    api_client: Callable[[str], Client],
+) -> None:
+    admin = make_member(Role.PROGRAM_ADMIN, national)
+    later = make_cohort(
+        program=world["program"],
+        actor=admin,
+        trainers=[],
+        name="Later",
+        starts_on=today() + timedelta(days=10),
+        ends_on=today() + timedelta(days=375),
+        live_training_on=today() + timedelta(days=12),
+    )
+    newcomer = make_member(Role.CLINICIAN, cac, email="newcomer@example.org")
+    enroll(program=world["program"], cac=cac, clinician=newcomer, actor=admin, cohort=later)
+    client = api_client(make_key(national, [keys.TRAINING_WRITE]))  # the national office: its programs' cohorts
+    records = _marks(world["cohort"], [world["clinicians"][0].email], range(1, 2)) + _marks(
+        later, [newcomer.email], range(1, 2)
+    )
+    response = _post(client, ATTENDANCE, {"records": records})
+    assert response.status_code == 422
+    assert [(r["outcome"], r["message"]) for r in response.json()["records"]] == [
+        ("create", ""),
+        ("error", "The date cannot be in the future."),
+    ]
+    assert not Attendance.objects.in_cohorts([world["cohort"], later]).exists()  # the batch wrote nothing

@@ -546,6 +546,8 @@ NOT_DESTRUCTIVE = {
     "safeguarding:tokens": "makes a token (shown once); revoking asks",
     "safeguarding:review_checklist": "answers of this round; each can be answered again",
     "safeguarding:review_decide": "a reviewer's decision, with a note; a new round follows a request for changes",
+    "api:training_completions": "a system adds course completions; a record sent again changes nothing",
+    "api:training_attendance": "a system marks call attendance; a record sent again changes nothing",
 }
 
 

@@ -10,8 +10,12 @@ class Problem(Schema):
 
 
 class Invalid(Schema):
-    detail: list[dict[str, Any]] = Field(
-        ..., description="One entry per value refused: where it is (loc), why (msg) and the kind of error (type)."
+    detail: str | list[dict[str, Any]] = Field(
+        ...,
+        description=(
+            "Why the request was refused: one entry per value that does not match the description (where it is, "
+            "loc; why, msg; the kind of error, type), or a sentence."
+        ),
     )
 
 

@@ -20,9 +20,9 @@ from haven.core.changes import WorkforceChanged, announce
 from haven.core.db import insert_rows
 from haven.core.tabular import Table, excerpt
 from haven.core.tabular_dates import DateColumn, DateError, DateOrder, describe, parse_date
-from haven.organizations.models import US_STATES, Membership
+from haven.organizations.models import US_STATES, Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
-from haven.organizations.selectors import organizations_visible_to
+from haven.organizations.selectors import organizations_visible_to, tree_below
 from haven.programs.models import Program
 
 from .models import Cohort, Degree, Enrollment, LicenseStatus, Milestone, MilestoneKind, Placement
@@ -49,7 +49,8 @@ class ImportPlan:
     outcomes: list[RowOutcome] = field(default_factory=list)
     new_enrollments: list[Enrollment] = field(default_factory=list)
     changed_enrollments: list[Enrollment] = field(default_factory=list)
-    new_courses: list[tuple[int, int, date]] = field(default_factory=list)  # (CAC, enrollment, completed on)
+    # (CAC, enrollment, completed on, clinician)
+    new_courses: list[tuple[int, int, date, int]] = field(default_factory=list)
     # The order month/day dates were read in ("" when none was needed or known), and the lines whose date reads
     # two ways when no date of the file says which (the review page then asks).
     date_order: str = ""
@@ -67,9 +68,15 @@ class ImportPlan:
         return any(row.outcome == ERROR for row in self.outcomes)
 
 
-def _clinicians_by_email(membership: Membership) -> dict[str, tuple[int, int]]:
-    """E-mail -> (user id, CAC id) of the active clinicians in the organizations the admin oversees."""
-    cacs = organizations_visible_to(membership).filter(kind=OrganizationKind.CAC).values("pk")
+def _clinicians_by_email(membership: Membership | None, program: Program) -> dict[str, tuple[int, int]]:
+    """E-mail -> (user id, CAC id) of the active clinicians in the organizations the admin oversees, or, for a
+    system sending through the API (no membership), in the program's own CACs (its national office's tree)."""
+    visible = (
+        organizations_visible_to(membership)
+        if membership is not None
+        else Organization.objects.filter(tree_below(program.organization))
+    )
+    cacs = visible.filter(kind=OrganizationKind.CAC).values("pk")
     rows = (
         Membership.objects.in_orgs(cacs)
         .filter(role=Role.CLINICIAN, is_active=True, user__is_active=True)
@@ -98,21 +105,22 @@ def rows_of(table: Table, kind: str) -> list[dict[str, Any]]:
 
 def plan(
     *,
-    membership: Membership,
+    membership: Membership | None,
     program: Program,
     kind: str,
     rows: list[dict[str, Any]],
-    actor: User,
+    actor: User | None,
     date_order: str | None = None,
 ) -> ImportPlan:
     """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written. ``date_order`` is the
-    person's answer when the file's dates could be read month first or day first."""
+    person's answer when the file's dates could be read month first or day first. ``membership`` and ``actor``
+    are None for course completions a system sends through the API (``haven.api.ingest_training``)."""
     plan = ImportPlan(kind)
     missing = [column for column in KINDS[kind] if rows and column not in rows[0]]
     if missing:
         plan.outcomes.append(RowOutcome(1, "", ERROR, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
         return plan
-    clinicians = _clinicians_by_email(membership)
+    clinicians = _clinicians_by_email(membership, program)
     enrollments = Enrollment.objects.in_orgs({org for _u, org in clinicians.values()}).filter(program=program)
     seen: set[str] = set()
     builder = _plan_roster if kind == "roster" else _plan_course
@@ -149,9 +157,9 @@ def plan(
 
 @dataclass
 class _Context:
-    membership: Membership
+    membership: Membership | None
     program: Program
-    actor: User
+    actor: User | None
     clinicians: dict[str, tuple[int, int]]
     enrollments: dict[int, Enrollment] = field(default_factory=dict)  # for a roster
     placed: dict[int, "_Placed"] = field(default_factory=dict)  # for a course
@@ -265,15 +273,15 @@ def _plan_course(context: _Context, plan: ImportPlan, line: int, email: str, row
         return RowOutcome(line, email, ERROR, _("This clinician withdrew from the program."))
     if enrollment.pk in context.courses:
         return RowOutcome(line, email, UNCHANGED)
-    plan.new_courses.append((enrollment.organization_id, enrollment.pk, completed_on))
+    plan.new_courses.append((enrollment.organization_id, enrollment.pk, completed_on, user_id))
     return RowOutcome(line, email, CREATE)
 
 
 @transaction.atomic
 def apply(
     *,
-    actor: User,
-    membership: Membership,
+    actor: User | None,
+    membership: Membership | None,
     program: Program,
     kind: str,
     rows: list[dict[str, Any]],
@@ -281,7 +289,8 @@ def apply(
     date_order: str | None = None,
 ) -> ImportPlan:
     """Plan again inside the transaction (the data may have changed since the dry run), refuse if any row is
-    in error, then write everything at once. One audit event for the whole import."""
+    in error, then write everything at once. One audit event for the whole import. Without an ``actor`` (course
+    completions sent through the API), each course is recorded by its clinician, as the certificate names them."""
     # Hold the program's cohorts while seats are counted and filled, as placements do.
     list(Cohort.objects.in_org(program.organization_id).filter(program=program).select_for_update())
     result = plan(membership=membership, program=program, kind=kind, rows=rows, actor=actor, date_order=date_order)
@@ -310,8 +319,8 @@ def apply(
         Milestone,
         ["organization_id", "enrollment_id", "kind", "achieved_on", "passed", "recorded_by_id", "recorded_at"],
         (
-            (org_id, enrollment_id, MilestoneKind.ONLINE_COURSE, on, True, actor.pk, now)
-            for org_id, enrollment_id, on in result.new_courses
+            (org_id, enrollment_id, MilestoneKind.ONLINE_COURSE, on, True, actor.pk if actor else clinician_id, now)
+            for org_id, enrollment_id, on, clinician_id in result.new_courses
         ),
     )
     placed = frozenset(

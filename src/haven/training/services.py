@@ -323,7 +323,7 @@ def enrollment_transfer(*, actor: User, enrollment: Enrollment, to_cohort: Cohor
 
 
 @transaction.atomic
-def attendance_record(*, actor: User, call: ConsultationCall, present_ids: set[int]) -> int:
+def attendance_record(*, actor: User | None, call: ConsultationCall, present_ids: set[int]) -> int:
     """Record a whole call at once: every enrolled clinician of the cohort is marked present or absent."""
     if call.held_on > timezone.now().date():
         # Marks at a call not yet held would count towards the path before it took place.

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from haven.api.schemas import problems
 from haven.care.models import (
     MAX_CHILD_AGE,
     Gender,
@@ -121,12 +122,6 @@ def _counts(counter: dict[str, int]) -> dict[str, int]:
     return {PLURAL[kind]: counter.get(kind, 0) for kind in ingest_care.KINDS}
 
 
-class CareBatchProblem(Schema):
-    detail: str | list[dict[str, Any]] = Field(
-        ..., description="Why the call was refused: a sentence, or where the document breaks its schema."
-    )
-
-
 def _record(record: Schema) -> dict[str, Any]:
     values = record.dict()
     values["sender_id"] = values.pop("id")
@@ -135,7 +130,7 @@ def _record(record: Schema) -> dict[str, Any]:
 
 @router.post(
     "/batch",
-    response={200: CareBatchOut, **dict.fromkeys((401, 403, 422, 429), CareBatchProblem)},
+    response={200: CareBatchOut, **problems()},
     auth=KeyAuth(keys.CARE_WRITE),
     url_name="care_batch",
     summary="Push a batch of care records: children, episodes, sessions and measures",

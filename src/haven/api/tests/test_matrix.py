@@ -61,6 +61,8 @@ API_POLICY: dict[str, Op | str] = {
     "api:figures_program": Op("GET", keys.FIGURES_READ),
     "api:publish_gate": Op("GET", keys.GATE_READ, args=lambda world: ["0" * 64]),
     "api:care_batch": Op("POST", keys.CARE_WRITE, body=lambda world: {"sessions": []}),
+    "api:training_completions": Op("POST", keys.TRAINING_WRITE, body=lambda world: {"program": 0, "completions": []}),
+    "api:training_attendance": Op("POST", keys.TRAINING_WRITE, body=lambda world: {"records": []}),
 }
 
 

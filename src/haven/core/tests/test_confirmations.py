@@ -596,6 +596,8 @@ NOT_DESTRUCTIVE = {
     "webhooks:list": "subscribes (the secret shown once); deleting asks",
     "webhooks:pause": "pauses a subscription or resumes it; each undoes the other",
     "api:care_batch": "a system pushes new care records (a key, no person to ask); nothing is deleted",
+    "api:training_completions": "a system adds course completions; a record sent again changes nothing",
+    "api:training_attendance": "a system marks call attendance; a record sent again changes nothing",
 }
 
 

@@ -1,8 +1,10 @@
 """What every part of the API shares: the error body and the errors a keyed operation documents."""
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 
 class Problem(Schema):
@@ -20,7 +22,27 @@ class Invalid(Schema):
 
 
 def problems(*statuses: int) -> dict[int, Any]:
-    """The error answers an operation documents beside its success: 401, 403 and 429 for every keyed one, 422 for
-    a request whose parameters or body do not match the description, and ``statuses``
-    (``response={200: Out, **problems(404)}``)."""
-    return {**dict.fromkeys((401, 403, 429, *statuses), Problem), 422: Invalid}
+    """The error answers an operation documents beside its success: 400 for a body that is not JSON, 401, 403 and
+    429 for every keyed one, 422 for a request whose parameters or body do not match the description, and
+    ``statuses`` (``response={200: Out, **problems(404)}``)."""
+    return {**dict.fromkeys((400, 401, 403, 429, *statuses), Problem), 422: Invalid}
+
+
+def _date_as_text(value: object) -> object:
+    """A date arrives as text (``2026-11-30``): pydantic would otherwise take a number for a Unix time."""
+    if not isinstance(value, str | date):
+        raise ValueError("Give the date as text: YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_as_text)]
+
+
+def _a_whole_number(value: object) -> object:
+    """A whole number as JSON writes one (``3`` or ``3.0``), never text or true/false, which pydantic would take."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Give a whole number.")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_a_whole_number)]

@@ -1,13 +1,13 @@
 """A CAC's case system pushes its records: children by case number, episodes, sessions and measures (scope
 ``care:write``). The work is ``api.ingest_care``; this router only reads the document and answers."""
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel, StrictBool
 
-from haven.api.schemas import problems
+from haven.api.schemas import IsoDate, WholeNumber, problems
 from haven.care.models import (
     MAX_CHILD_AGE,
     Gender,
@@ -28,58 +28,63 @@ router = Router(tags=["care"])
 SENDER_ID = "Your system's own id of this record (up to 100 characters): sending it again changes nothing."
 
 
-class ChildIn(Schema):
+class ChildIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
     case_number: str = Field(
         ...,
         max_length=64,
         description="Your CAC's case number. Haven turns it into a keyed pseudonym on arrival and never keeps it.",
     )
-    age_at_referral: int = Field(..., ge=0, le=MAX_CHILD_AGE, description="The child's age in years at referral.")
+    age_at_referral: WholeNumber = Field(
+        ..., ge=0, le=MAX_CHILD_AGE, description="The child's age in years at referral."
+    )
     gender: Gender = Field(..., description="The child's gender.")
     race_ethnicity: RaceEthnicity = Field(RaceEthnicity.NOT_RECORDED, description="Race/ethnicity, if recorded.")
     trauma_types: list[TraumaType] = Field(..., min_length=1, description="The kinds of trauma the child lived.")
-    referred_on: date = Field(..., description="The referral date (ISO 8601), not in the future.")
+    referred_on: IsoDate = Field(..., description="The referral date (ISO 8601), not in the future.")
 
 
-class EpisodeIn(Schema):
+class EpisodeIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
     case_number: str = Field(..., max_length=64, description="The case number of the episode's child.")
     treatment_model: str = Field(..., max_length=32, description="The treatment model's code, e.g. tf-cbt.")
     clinician: str = Field(
         ..., max_length=254, description="The treating clinician's e-mail: a clinician of your CAC in the program."
     )
-    referred_on: date = Field(..., description="The referral date of this episode (ISO 8601), not in the future.")
+    referred_on: IsoDate = Field(..., description="The referral date of this episode (ISO 8601), not in the future.")
 
 
-class SessionIn(Schema):
+class SessionIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
     episode: str = Field(..., max_length=100, description="Your id of the session's episode (sent before or here).")
     clinician: str = Field(
         ..., max_length=254, description="The e-mail of the clinician who gave the session (of your CAC, enrolled)."
     )
-    held_on: date = Field(..., description="The session's date (ISO 8601): within the episode, not in the future.")
-    minutes: int = Field(..., ge=1, le=480, description="How long the session lasted, in minutes.")
+    held_on: IsoDate = Field(..., description="The session's date (ISO 8601): within the episode, not in the future.")
+    minutes: WholeNumber = Field(..., ge=1, le=480, description="How long the session lasted, in minutes.")
     kind: SessionKind = Field(..., description="Who took part: the child, the caregiver, or both (conjoint).")
     components: list[Practice] = Field(
         default_factory=list, description="The PRACTICE components covered (TF-CBT only); a second C is cj."
     )
-    caregiver_present: bool = Field(False, description="Whether a caregiver was present.")
+    caregiver_present: StrictBool = Field(False, description="Whether a caregiver was present.")
     modality: SessionModality = Field(SessionModality.IN_PERSON, description="In person or by telehealth.")
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
     episode: str = Field(..., max_length=100, description="Your id of the measure's episode (sent before or here).")
     instrument: str = Field(..., max_length=40, description="The measure's code in Haven, e.g. phq_a.")
     timepoint: Timepoint = Field(..., description="When in the episode the measure was given.")
-    administered_on: date = Field(..., description="The date it was given (ISO 8601).")
-    responses: dict[str, int | None] = Field(
+    administered_on: IsoDate = Field(..., description="The date it was given (ISO 8601).")
+    responses: dict[str, WholeNumber | None] = Field(
         ..., description="The answer to each item, by the item's key (null: unanswered). Haven scores it."
     )
 
 
-class CareBatchIn(Schema):
+class CareBatchIn(BaseModel):
+    """A plain pydantic model, not a ninja Schema: a Schema reads its input's attributes, so a body that is not an
+    object (a list) would pass as an empty batch instead of being refused."""
+
     children: list[ChildIn] = Field(default_factory=list, description="Children to register (with an episode).")
     episodes: list[EpisodeIn] = Field(default_factory=list, description="Episodes of care to open.")
     sessions: list[SessionIn] = Field(default_factory=list, description="Sessions given.")
@@ -122,8 +127,8 @@ def _counts(counter: dict[str, int]) -> dict[str, int]:
     return {PLURAL[kind]: counter.get(kind, 0) for kind in ingest_care.KINDS}
 
 
-def _record(record: Schema) -> dict[str, Any]:
-    values = record.dict()
+def _record(record: BaseModel) -> dict[str, Any]:
+    values = record.model_dump()
     values["sender_id"] = values.pop("id")
     return values
 

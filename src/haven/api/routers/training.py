@@ -1,49 +1,49 @@
 """The online course provider pushes course completions; a trainer's tool pushes consultation call attendance
 (scope ``training:write``)."""
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel, StrictBool
 
 from .. import ingest_training as ingest
 from .. import keys
 from ..auth import KeyAuth
-from ..schemas import problems
+from ..schemas import IsoDate, WholeNumber, problems
 
 router = Router(tags=["training"])
 
 MAX_RECORDS = 5000
 
 
-class CompletionIn(Schema):
+class CompletionIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description="Your own id of this completion (idempotency).")
     email: str = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
     course: str = Field(..., max_length=40, description='The course completed: "tf-cbtweb" (the online course).')
-    completed_on: date = Field(..., description="The day the course was completed (ISO 8601), not in the future.")
+    completed_on: IsoDate = Field(..., description="The day the course was completed (ISO 8601), not in the future.")
     certificate_id: str = Field(
         "", max_length=100, description="The certificate's number, for your own records: Haven does not keep it."
     )
 
 
-class CompletionsIn(Schema):
-    program: int = Field(..., description="The id of the program the clinicians follow.")
+class CompletionsIn(BaseModel):
+    program: WholeNumber = Field(..., description="The id of the program the clinicians follow.")
     completions: list[CompletionIn] = Field(
         ..., max_length=MAX_RECORDS, description=f"The completions, at most {MAX_RECORDS} in one batch."
     )
 
 
-class MarkIn(Schema):
+class MarkIn(BaseModel):
     id: str = Field(..., min_length=1, max_length=100, description="Your own id of this mark (idempotency).")
-    cohort: int = Field(..., description="The id of the cohort, one your organization trains.")
-    call_number: int | None = Field(None, description="The call's number in the cohort (1 for the first call).")
-    call_on: date | None = Field(None, description="The call's date (ISO 8601): enough when no number is given.")
+    cohort: WholeNumber = Field(..., description="The id of the cohort, one your organization trains.")
+    call_number: WholeNumber | None = Field(None, description="The call's number in the cohort (1 for the first call).")
+    call_on: IsoDate | None = Field(None, description="The call's date (ISO 8601): enough when no number is given.")
     email: str = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
-    present: bool = Field(..., description="Whether the clinician attended the call.")
+    present: StrictBool = Field(..., description="Whether the clinician attended the call.")
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(BaseModel):
     records: list[MarkIn] = Field(
         ..., max_length=MAX_RECORDS, description=f"The marks, at most {MAX_RECORDS} in one batch."
     )
@@ -75,12 +75,12 @@ def _answer(result: ingest.BatchResult) -> Status[dict[str, Any]]:
         "errors": result.count(ingest.ERROR),
         "records": [{"id": o.sender_id, "outcome": o.outcome, "message": o.message} for o in result.outcomes],
     }
-    return Status(400 if result.has_errors else 200, body)
+    return Status(409 if result.has_errors else 200, body)
 
 
 @router.post(
     "/completions",
-    response={200: TrainingBatchOut, **problems(404), 400: TrainingBatchOut},
+    response={200: TrainingBatchOut, **problems(404), 409: TrainingBatchOut},
     auth=KeyAuth(keys.TRAINING_WRITE),
     url_name="training_completions",
     summary="Push online course completions",
@@ -88,7 +88,7 @@ def _answer(result: ingest.BatchResult) -> Status[dict[str, Any]]:
         "The online course provider sends the clinicians who completed the course. Each is matched by e-mail "
         "among the active clinicians of the program's CACs and recorded as their online course milestone, with "
         "the checks of the completions file import (the clinician is in the program and did not withdraw, the "
-        "date is not in the future). A batch with any record in error writes nothing and answers 400 with each "
+        "date is not in the future). A batch with any record in error writes nothing and answers 409 with each "
         "record's outcome; a record whose id was accepted before is unchanged. The national office sends for "
         "its programs, a training provider for the programs whose cohorts its trainers lead."
     ),
@@ -113,7 +113,7 @@ def completions(request: HttpRequest, batch: CompletionsIn) -> Status[dict[str, 
 
 @router.post(
     "/attendance",
-    response={200: TrainingBatchOut, **problems(), 400: TrainingBatchOut},
+    response={200: TrainingBatchOut, **problems(), 409: TrainingBatchOut},
     auth=KeyAuth(keys.TRAINING_WRITE),
     url_name="training_attendance",
     summary="Push consultation call attendance",
@@ -122,7 +122,7 @@ def completions(request: HttpRequest, batch: CompletionsIn) -> Status[dict[str, 
         "or date. Only the cohorts your organization trains: those its trainers lead (a training provider) or "
         "its programs' cohorts (the national office). Each call is recorded as the cohort page records it: the "
         "clinicians the batch names get its marks, the others keep theirs (absent when the call was never "
-        "recorded). A batch with any record in error writes nothing and answers 400 with each record's outcome; "
+        "recorded). A batch with any record in error writes nothing and answers 409 with each record's outcome; "
         "a record whose id was accepted before is unchanged."
     ),
 )

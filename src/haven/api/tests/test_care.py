@@ -270,3 +270,11 @@ def test_only_a_cacs_key_pushes_care(
     ApiKey.objects.in_org(national).update(scopes=[keys.CARE_WRITE])  # a key no page could make
     response = api_client(secret).post(URL, json.dumps({}), content_type="application/json")
     assert response.status_code == 403
+
+
+def test_a_body_that_is_not_an_object_is_refused_not_taken_for_an_empty_batch(
+    cac: Organization, make_key: Callable[..., str], api_client: Callable[[str], Any]
+) -> None:
+    client = api_client(make_key(cac, [keys.CARE_WRITE]))
+    response = client.post("/api/v1/care/batch", "[null, null]", content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "payload"]

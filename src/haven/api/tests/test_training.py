@@ -162,7 +162,7 @@ def test_another_organization_cannot_mark_attendance_in_a_cohort_it_does_not_tra
             )
     client = api_client(make_key(other, [keys.TRAINING_WRITE]))
     response = _post(client, ATTENDANCE, {"records": _marks(cohort, [world["clinicians"][0].email], range(1, 2))})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["records"][0]["message"] == "No cohort your organization trains has this id."
     assert not Attendance.objects.in_cohort(cohort).exists()
     if who != "another provider":  # which trains a cohort of the program, so sends its completions
@@ -200,7 +200,7 @@ def test_errors_come_per_record_and_the_batch_writes_nothing(
         {"id": "no cohort", "cohort": cohort.pk + 1000, "call_number": 1, "email": first.email, "present": True},
     ]
     response = _post(api_client(make_key(provider, [keys.TRAINING_WRITE])), ATTENDANCE, {"records": records})
-    assert response.status_code == 400
+    assert response.status_code == 409
     answer = response.json()
     assert (answer["accepted"], answer["created"], answer["errors"]) == (False, 1, 6)
     assert [(r["id"], r["outcome"], r["message"]) for r in answer["records"]] == [
@@ -223,7 +223,7 @@ def test_errors_come_per_record_and_the_batch_writes_nothing(
     ]
     body = {"program": world["program"].pk, "completions": completions}
     response = _post(api_client(make_key(national, [keys.TRAINING_WRITE])), COMPLETIONS, body)
-    assert response.status_code == 400
+    assert response.status_code == 409
     outcomes = [(r["id"], r["outcome"]) for r in response.json()["records"]]
     assert outcomes == [
         ("fine", "create"),
@@ -265,7 +265,7 @@ def test_a_call_not_yet_held_is_refused_by_the_pages_own_rule(
         later, [newcomer.email], range(1, 2)
     )
     response = _post(client, ATTENDANCE, {"records": records})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert [(r["outcome"], r["message"]) for r in response.json()["records"]] == [
         ("create", ""),
         ("error", "The date cannot be in the future."),

@@ -37,7 +37,6 @@ from haven.care import identity, services
 from haven.care.models import (
     Assessment,
     Child,
-    CriticalAlert,
     Episode,
     EpisodeStatus,
     Practice,
@@ -223,19 +222,7 @@ def ingest(*, cac: Organization, batch: Batch) -> Outcome:
     assessments = _assessments(org, batch, by_sender, outcome)
     Session.objects.bulk_create([s for _id, s in sessions], batch_size=2000)
     Assessment.objects.bulk_create([a for _id, a, _s in assessments], batch_size=2000)
-    alerts = CriticalAlert.objects.bulk_create(
-        [
-            CriticalAlert(
-                organization_id=org,
-                assessment=assessment,
-                episode=assessment.episode,
-                item=key,
-                answer=int(assessment.responses.get(key) or 0),
-            )
-            for _id, assessment, score in assessments
-            for key in score.critical
-        ]
-    )
+    alerts = services.alerts_create(org, [(assessment, score) for _id, assessment, score in assessments])
     made = [(SESSION, sender_id, s.pk) for sender_id, s in sessions]
     made += [(ASSESSMENT, sender_id, a.pk) for sender_id, a, _s in assessments]
     for kind, sender_id, pk in made:

@@ -31,7 +31,6 @@ from . import identity, services
 from .models import (
     Assessment,
     Child,
-    CriticalAlert,
     Episode,
     EpisodeStatus,
     ImportMapping,
@@ -456,25 +455,11 @@ def apply(
         return result
     Session.objects.bulk_create(result.sessions, batch_size=2000)
     Assessment.objects.bulk_create([a for a, _s in result.assessments], batch_size=2000)
-    alerts = CriticalAlert.objects.bulk_create(
-        [
-            CriticalAlert(
-                organization_id=org,
-                assessment=assessment,
-                episode=assessment.episode,
-                item=key,
-                answer=int(assessment.responses.get(key, 0)),
-            )
-            for assessment, score in result.assessments
-            for key in score.critical
-        ]
-    )
+    services.alerts_create(org, result.assessments)
     touched = {s.episode.pk: s.episode for s in result.sessions} | {
         a.episode.pk: a.episode for a, _s in result.assessments
     }
     services.refresh_episodes(org, touched.values())
-    for program_id in {alert.episode.program_id for alert in alerts}:
-        services.alerts_raised(program_id, org, [a for a in alerts if a.episode.program_id == program_id])
     ImportMapping.objects.in_org(org).update_or_create(
         organization_id=org, kind=kind, defaults={"columns": dict(mapping), "date_order": result.date_order}
     )

@@ -213,6 +213,27 @@ def session_delete(*, actor: User, session: Session) -> None:
     )
 
 
+def alerts_create(cac_id: int, scored: Iterable[tuple[Assessment, scoring.Score]]) -> list[CriticalAlert]:
+    """The critical alerts of assessments written in bulk (each with its score: its ``critical`` item keys), made
+    at once and announced per program (``alerts_raised``): what an import or a pushed batch raises."""
+    alerts = CriticalAlert.objects.bulk_create(
+        [
+            CriticalAlert(
+                organization_id=cac_id,
+                assessment=assessment,
+                episode=assessment.episode,
+                item=key,
+                answer=int(assessment.responses.get(key) or 0),
+            )
+            for assessment, score in scored
+            for key in score.critical
+        ]
+    )
+    for program_id in {alert.episode.program_id for alert in alerts}:
+        alerts_raised(program_id, cac_id, [a for a in alerts if a.episode.program_id == program_id])
+    return alerts
+
+
 def alerts_raised(program_id: int, cac_id: int, alerts: list[CriticalAlert]) -> None:
     """Say that critical alerts were raised (``core.changes``: the API tells the CAC's subscribers), if any."""
     if alerts:

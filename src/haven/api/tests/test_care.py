@@ -226,11 +226,23 @@ def test_a_new_child_without_its_episode_is_refused(
     assert not Child.objects.in_org(cac).exists()
 
 
-def test_a_critical_answer_raises_its_alert(send: Callable[..., Any], cac: Organization, clinician: User) -> None:
+def test_a_critical_answer_raises_its_alert_and_tells_the_cacs_subscribers(
+    send: Callable[..., Any], cac: Organization, clinician: User, make_member: Callable[..., User]
+) -> None:
+    from haven.api import webhooks
+    from haven.api.models import WebhookDelivery
+    from haven.organizations.models import Membership
+    from haven.organizations.roles import Role
+
+    admin = Membership.objects.in_org(cac).get(user=make_member(Role.ORG_ADMIN, cac))
+    webhooks.endpoint_create(membership=admin, label="On call", url="https://example.org/hook", events=["alert.raised"])
     batch = _batch()
     batch["assessments"][0]["responses"] = {**{str(n): 1 for n in range(1, 9)}, "9": 3}
     assert send(batch).json()["errors"] == []
-    assert CriticalAlert.objects.in_org(cac).get().item == "9"
+    alert = CriticalAlert.objects.in_org(cac).get()
+    assert alert.item == "9"
+    delivery = WebhookDelivery.objects.in_org(cac).get()
+    assert delivery.event == "alert.raised" and delivery.payload["record"] == {"kind": "alert", "id": alert.pk}
 
 
 def test_the_audit_entry_names_the_key_and_no_case_number_is_kept_or_answered(

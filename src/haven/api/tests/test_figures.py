@@ -8,13 +8,11 @@ withheld on the funder dashboard, so it must be in the JSON.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from haven.accounts.models import User
 from haven.api import keys
@@ -23,7 +21,6 @@ from haven.organizations.roles import OrganizationKind
 from haven.organizations.tests.factories import NationalOfficeFactory, OrganizationFactory
 from haven.programs.models import Program
 from haven.reporting import disclosure, tables
-from haven.reporting.tests.builders import treat
 from haven.reporting.tests.conftest import (  # noqa: F401  (fixtures)
     clinician,
     cohort,
@@ -33,41 +30,12 @@ from haven.reporting.tests.conftest import (  # noqa: F401  (fixtures)
     program,
     program_admin,
 )
+from haven.reporting.tests.test_funder import served  # noqa: F401  (the funder dashboard's own world)
 
 pytestmark = pytest.mark.django_db
 
 FUNDER = reverse("api:figures_funder")
 PROGRAM = reverse("api:figures_program")
-
-
-@pytest.fixture
-def served(
-    funded: Program, cac: Organization, other_cac: Organization, clinician: User, other_clinician: User
-) -> Program:
-    """14 children served in Ohio (5 with a caregiver) and 3 in Texas, all before the last closed quarter ended."""
-    quarter = tables.last_closed_quarter(funded, timezone.now().date())
-    assert quarter is not None
-    day = tables.quarter_end(quarter) - timedelta(days=40)
-    for n in range(14):
-        treat(
-            cac=cac,
-            program=funded,
-            clinician=clinician,
-            case_number=f"OH-{n}",
-            referred_on=day - timedelta(days=10),
-            sessions=[day],
-            caregiver_last=n < 5,
-        )
-    for n in range(3):
-        treat(
-            cac=other_cac,
-            program=funded,
-            clinician=other_clinician,
-            case_number=f"TX-{n}",
-            referred_on=day - timedelta(days=10),
-            sessions=[day],
-        )
-    return funded
 
 
 def _tables_shown(report: tables.FunderReport) -> list[dict[str, Any]]:

@@ -263,6 +263,7 @@ CHOICE_PAGES = [
     ChoicePage(Role.PROGRAM_ADMIN, "programs:create", lambda w: [], ("programs.ProgramForm",)),
     ChoicePage(Role.CREATIVE, "awareness:campaign_create", lambda w: [], ("awareness.CampaignForm",)),
     ChoicePage(Role.PROGRAM_ADMIN, "awareness:event_create", lambda w: [], ("awareness.EventForm",)),
+    ChoicePage(Role.ORG_ADMIN, "api_keys:list", lambda w: [], ("api.ApiKeyForm",)),
     # Hand-written boxes, one per clinician on the roster.
     ChoicePage(
         Role.PROGRAM_ADMIN,

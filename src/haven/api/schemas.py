@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 
 class Problem(Schema):
@@ -46,3 +46,8 @@ def _a_whole_number(value: object) -> object:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_a_whole_number)]
+
+
+# Text as the API takes it: anything but the NUL character, which PostgreSQL cannot store in a text column (and no
+# person types). The description says so, so a caller's tools never send it as valid.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]

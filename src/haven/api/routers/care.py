@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import BaseModel, StrictBool
 
-from haven.api.schemas import IsoDate, WholeNumber, problems
+from haven.api.schemas import IsoDate, Text, WholeNumber, problems
 from haven.care.models import (
     MAX_CHILD_AGE,
     Gender,
@@ -29,8 +29,8 @@ SENDER_ID = "Your system's own id of this record (up to 100 characters): sending
 
 
 class ChildIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
-    case_number: str = Field(
+    id: Text = Field(..., min_length=1, max_length=100, description=SENDER_ID)
+    case_number: Text = Field(
         ...,
         max_length=64,
         description="Your CAC's case number. Haven turns it into a keyed pseudonym on arrival and never keeps it.",
@@ -45,19 +45,19 @@ class ChildIn(BaseModel):
 
 
 class EpisodeIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
-    case_number: str = Field(..., max_length=64, description="The case number of the episode's child.")
-    treatment_model: str = Field(..., max_length=32, description="The treatment model's code, e.g. tf-cbt.")
-    clinician: str = Field(
+    id: Text = Field(..., min_length=1, max_length=100, description=SENDER_ID)
+    case_number: Text = Field(..., max_length=64, description="The case number of the episode's child.")
+    treatment_model: Text = Field(..., max_length=32, description="The treatment model's code, e.g. tf-cbt.")
+    clinician: Text = Field(
         ..., max_length=254, description="The treating clinician's e-mail: a clinician of your CAC in the program."
     )
     referred_on: IsoDate = Field(..., description="The referral date of this episode (ISO 8601), not in the future.")
 
 
 class SessionIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
-    episode: str = Field(..., max_length=100, description="Your id of the session's episode (sent before or here).")
-    clinician: str = Field(
+    id: Text = Field(..., min_length=1, max_length=100, description=SENDER_ID)
+    episode: Text = Field(..., max_length=100, description="Your id of the session's episode (sent before or here).")
+    clinician: Text = Field(
         ..., max_length=254, description="The e-mail of the clinician who gave the session (of your CAC, enrolled)."
     )
     held_on: IsoDate = Field(..., description="The session's date (ISO 8601): within the episode, not in the future.")
@@ -71,12 +71,12 @@ class SessionIn(BaseModel):
 
 
 class AssessmentIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description=SENDER_ID)
-    episode: str = Field(..., max_length=100, description="Your id of the measure's episode (sent before or here).")
-    instrument: str = Field(..., max_length=40, description="The measure's code in Haven, e.g. phq_a.")
+    id: Text = Field(..., min_length=1, max_length=100, description=SENDER_ID)
+    episode: Text = Field(..., max_length=100, description="Your id of the measure's episode (sent before or here).")
+    instrument: Text = Field(..., max_length=40, description="The measure's code in Haven, e.g. phq_a.")
     timepoint: Timepoint = Field(..., description="When in the episode the measure was given.")
     administered_on: IsoDate = Field(..., description="The date it was given (ISO 8601).")
-    responses: dict[str, WholeNumber | None] = Field(
+    responses: dict[Text, WholeNumber | None] = Field(
         ..., description="The answer to each item, by the item's key (null: unanswered). Haven scores it."
     )
 

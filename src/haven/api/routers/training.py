@@ -10,7 +10,7 @@ from pydantic import BaseModel, StrictBool
 from .. import ingest_training as ingest
 from .. import keys
 from ..auth import KeyAuth
-from ..schemas import IsoDate, WholeNumber, problems
+from ..schemas import IsoDate, Text, WholeNumber, problems
 
 router = Router(tags=["training"])
 
@@ -18,11 +18,11 @@ MAX_RECORDS = 5000
 
 
 class CompletionIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description="Your own id of this completion (idempotency).")
-    email: str = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
-    course: str = Field(..., max_length=40, description='The course completed: "tf-cbtweb" (the online course).')
+    id: Text = Field(..., min_length=1, max_length=100, description="Your own id of this completion (idempotency).")
+    email: Text = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
+    course: Text = Field(..., max_length=40, description='The course completed: "tf-cbtweb" (the online course).')
     completed_on: IsoDate = Field(..., description="The day the course was completed (ISO 8601), not in the future.")
-    certificate_id: str = Field(
+    certificate_id: Text = Field(
         "", max_length=100, description="The certificate's number, for your own records: Haven does not keep it."
     )
 
@@ -35,11 +35,11 @@ class CompletionsIn(BaseModel):
 
 
 class MarkIn(BaseModel):
-    id: str = Field(..., min_length=1, max_length=100, description="Your own id of this mark (idempotency).")
+    id: Text = Field(..., min_length=1, max_length=100, description="Your own id of this mark (idempotency).")
     cohort: WholeNumber = Field(..., description="The id of the cohort, one your organization trains.")
     call_number: WholeNumber | None = Field(None, description="The call's number in the cohort (1 for the first call).")
     call_on: IsoDate | None = Field(None, description="The call's date (ISO 8601): enough when no number is given.")
-    email: str = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
+    email: Text = Field(..., max_length=254, description="The clinician's e-mail address, as Haven knows them.")
     present: StrictBool = Field(..., description="Whether the clinician attended the call.")
 
 

@@ -11,5 +11,7 @@ def normalize_email(value: str) -> str:
     between SQLite and PostgreSQL). NFKC is applied again after folding, so the result is a fixed point. Letters
     that are distinct in Unicode stay distinct: the dotless ``ı`` is not ``i``.
     """
+    if value.isascii():  # NFKC leaves ASCII as it is, and case-folds it as lower() does: the common case, fast
+        return value.strip().lower()
     folded = unicodedata.normalize("NFKC", value.strip()).casefold()
     return unicodedata.normalize("NFKC", folded).strip()

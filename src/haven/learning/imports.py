@@ -5,6 +5,7 @@ nothing the second time. A company without an identity provider keeps its direct
 Rows are matched in bulk: a handful of queries whatever the file's size (tens of thousands of rows a second).
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from haven.accounts.emails import normalize_email
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.db import insert_rows, reserve_ids, update_rows
+from haven.core.db import collector_paused, insert_rows, reserve_ids, update_rows
 from haven.core.tabular import Table, excerpt
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
@@ -46,6 +47,7 @@ REQUIRED = ("user_name",)
 CREATE, UPDATE, DEACTIVATE, UNCHANGED, ERROR = "create", "update", "deactivate", "unchanged", "error"
 # The fields a row sets on a member of staff (the manager apart: it names another row).
 FIELDS = ("given_name", "family_name", "employee_number", "department", "team", "country", "language", "hired_on")
+fields_of = operator.itemgetter(*FIELDS)  # a row's values of FIELDS, as a tuple
 LIMITS = {
     "user_name": 254,
     "given_name": 120,
@@ -59,7 +61,7 @@ ANSWERS = TRUE | FALSE
 CHUNK = 5000  # values in one IN (...) query
 
 
-@dataclass
+@dataclass(slots=True)
 class RowOutcome:
     line: int
     user_name: str
@@ -67,7 +69,7 @@ class RowOutcome:
     message: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """A row read and checked: the values it sets."""
 
@@ -99,7 +101,7 @@ class StaffPlan:
 
 def rows_of(table: Table) -> list[dict[str, Any]]:
     """The rows as the plan and the confirmation read them: each row's ``line`` and the columns of the staff table
-    the file has (other columns are left behind)."""
+    the file has (other columns are left behind), each a text that ``core.tabular`` trimmed."""
     columns = [(name, index) for name in COLUMNS if (index := table.column(name)) is not None]
     return [
         {"line": line, **{name: values[index] if index < len(values) else "" for name, index in columns}}
@@ -117,10 +119,28 @@ def _emails_taken(emails: list[str], existing: dict[str, dict[str, Any]]) -> dic
     return _ids_by_email(emails)
 
 
-def _read(line: int, raw: dict[str, Any], dates: dict[str, date | None]) -> _Row | str:
-    """The row's values, or what is wrong with it. ``dates``: the hire dates read so far (a file has few)."""
-    cells = {name: value.strip() if isinstance(value, str) else str(value or "").strip() for name, value in raw.items()}
-    get = cells.get
+def _settle(country: str, tag: str, written: str, active: str) -> tuple[str, str, date | None, bool] | str:
+    """The columns a file has few values of (country, language, hire date, active), read: or what is wrong."""
+    country = country.upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        return _("The country must be a two-letter ISO code, such as FR or US.")
+    language = language_of(tag, default="") if tag else Language.ENGLISH
+    if not language:
+        return _("The language must be en or fr.")
+    try:
+        hired_on = date.fromisoformat(written) if written else None
+    except ValueError:
+        return _("hired_on must be a date written YYYY-MM-DD.")
+    active = active.lower()
+    if active not in ANSWERS:
+        return _("active must be yes or no.")
+    return country, language, hired_on, active in TRUE
+
+
+def _read(line: int, raw: dict[str, Any], settled: dict[tuple[str, ...], Any]) -> _Row | str:
+    """The row's values, or what is wrong with it. ``raw``: a row of ``rows_of`` (text, trimmed by
+    ``core.tabular``). ``settled``: what :func:`_settle` said of the combinations read so far (a file has few)."""
+    get = raw.get
     user_name = get("user_name", "")
     if not user_name:
         return _("A user name is required.")
@@ -130,24 +150,13 @@ def _read(line: int, raw: dict[str, Any], dates: dict[str, date | None]) -> _Row
     email = normalize_email(get("email") or user_name)
     if "@" not in email or len(email) > 254:
         return _("The e-mail address is not valid.")
-    country = get("country", "").upper()
-    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
-        return _("The country must be a two-letter ISO code, such as FR or US.")
-    tag = get("language", "")
-    language = language_of(tag, default="") if tag else Language.ENGLISH
-    if not language:
-        return _("The language must be en or fr.")
-    written = get("hired_on", "")
-    if written in dates:
-        hired_on = dates[written]
-    else:
-        try:
-            hired_on = dates[written] = date.fromisoformat(written) if written else None
-        except ValueError:
-            return _("hired_on must be a date written YYYY-MM-DD.")
-    active = get("active", "").lower()
-    if active not in ANSWERS:
-        return _("active must be yes or no.")
+    few = (get("country", ""), get("language", ""), get("hired_on", ""), get("active", ""))
+    read = settled.get(few)
+    if read is None:
+        read = settled[few] = _settle(*few)
+    if isinstance(read, str):
+        return read
+    country, language, hired_on, active = read
     values = {
         "given_name": get("given_name", ""),
         "family_name": get("family_name", ""),
@@ -158,9 +167,10 @@ def _read(line: int, raw: dict[str, Any], dates: dict[str, date | None]) -> _Row
         "language": language,
         "hired_on": hired_on,
     }
-    return _Row(line, user_name.lower(), user_name, email, values, get("manager_user_name", "").lower(), active in TRUE)
+    return _Row(line, user_name.lower(), user_name, email, values, get("manager_user_name", "").lower(), active)
 
 
+@collector_paused()
 def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
     """What applying ``rows`` (from ``rows_of``) would do, row by row. Nothing is written."""
     check_company(company)
@@ -173,9 +183,9 @@ def plan(*, company: Organization, rows: list[dict[str, Any]]) -> StaffPlan:
     existing = result.existing = _existing(company)
     read: list[_Row] = []
     seen: set[str] = set()
-    dates: dict[str, date | None] = {}
+    settled: dict[tuple[str, ...], Any] = {}
     for raw in rows:
-        row = _read(raw["line"], raw, dates)
+        row = _read(raw["line"], raw, settled)
         if isinstance(row, str):
             result.outcomes.append(RowOutcome(raw["line"], excerpt(str(raw.get("user_name", ""))), ERROR, row))
         elif row.key in seen:
@@ -213,7 +223,7 @@ def _outcome(row: _Row, before: dict[str, Any] | None) -> str:
     if before["is_active"] and not row.active:
         return DEACTIVATE
     same = (
-        all(before[name] == row.values[name] for name in FIELDS)
+        fields_of(before) == fields_of(row.values)
         and before["user__email"] == row.email
         and (before["manager__user_name"] or "").lower() == row.manager
         and before["user_name"] == row.user_name
@@ -222,6 +232,7 @@ def _outcome(row: _Row, before: dict[str, Any] | None) -> str:
     return UNCHANGED if same else UPDATE
 
 
+@collector_paused()
 @transaction.atomic
 def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], file_name: str) -> StaffPlan:
     """Plan again (the directory may have changed since the dry run), then apply it all, or nothing when a row is
@@ -244,7 +255,7 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
     for row in changed:
         before = result.existing[row.key]
         deactivated_at = None if row.active else (now if before["is_active"] else before["deactivated_at"])
-        values = (row.user_name, row.active, deactivated_at, now, *(row.values[name] for name in FIELDS))
+        values = (row.user_name, row.active, deactivated_at, now, *fields_of(row.values))
         staff_rows.append((*values, staff_ids[row.manager] if row.manager else None, before["pk"]))
         account_rows.append((row.email, _full_name(row), before["user_id"]))
         if before["is_active"] and not row.active:
@@ -272,7 +283,7 @@ def apply(*, actor: User, company: Organization, rows: list[dict[str, Any]], fil
                 None if row.active else now,
                 now,
                 now,
-                *(row.values[name] for name in FIELDS),
+                *fields_of(row.values),
                 staff_ids[row.manager] if row.manager else None,
             )
             for row in new

@@ -62,7 +62,11 @@ messages: $(BIN)/.installed
 	cd src/haven && ../../$(BIN)/django-admin compilemessages -l fr
 
 bench: $(BIN)/.installed
+ifeq ($(DB),postgres)
+	SCALE=$(SCALE) bash bench/postgres.sh $(BIN)/python bench/run.py
+else
 	SCALE=$(SCALE) $(BIN)/python bench/run.py
+endif
 
 vendor:
 	npm ci --no-audit --no-fund

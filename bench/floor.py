@@ -2,7 +2,8 @@
 
 The program dashboard (``/reporting/``, whole program, every state) shows care figures read from the kept cells
 (``reporting.kept``) and workforce figures derived from each clinician's path (``reporting.figures``). The floor
-computes the same figures the slow way, straight from the rows they are made of, with one raw SQLite cursor:
+computes the same figures the slow way, straight from the rows they are made of, with one raw cursor (SQLite's
+or PostgreSQL's dialect):
 
 - children served by state and month (``reporting_childserved.first_session_on``), caregivers served by state and
   month (``caregiver_first_on``), and the children of the period by age band, gender and race;
@@ -172,6 +173,157 @@ QUERIES: dict[str, str] = {
         FROM paths GROUP BY 1, 2, 3, 4""",
 }
 
+# The same figures in PostgreSQL's dialect (make bench DB=postgres): months by to_char, days by subtracting dates,
+# months added by interval (which clamps to the month's end, as path.add_months does), the first and last measures
+# by DISTINCT ON, booleans counted by FILTER, JSON arrays by jsonb's functions.
+QUERIES_POSTGRES: dict[str, str] = {
+    "children": """
+        SELECT state, to_char(first_session_on, 'YYYY-MM'), count(*)
+        FROM reporting_childserved WHERE program_id = %(p)s GROUP BY 1, 2""",
+    "caregivers": """
+        SELECT state, to_char(caregiver_first_on, 'YYYY-MM'), count(*)
+        FROM reporting_childserved WHERE program_id = %(p)s AND caregiver_first_on IS NOT NULL GROUP BY 1, 2""",
+    "groups": """
+        SELECT age_band, gender, race_ethnicity, count(*)
+        FROM reporting_childserved
+        WHERE program_id = %(p)s AND first_session_on >= %(lo)s::date AND first_session_on < %(hi)s::date
+        GROUP BY 1, 2, 3""",
+    "episodes": """
+        SELECT c.figure, o.state, c.month, sum(c.n) FROM (
+            SELECT 'referred' AS figure, organization_id AS org, to_char(referred_on, 'YYYY-MM') AS month,
+                   count(*) AS n
+            FROM care_episode WHERE program_id = %(p)s GROUP BY 2, 3
+            UNION ALL
+            SELECT 'started', organization_id, to_char(first_session_on, 'YYYY-MM'), count(*)
+            FROM care_episode WHERE program_id = %(p)s AND first_session_on IS NOT NULL GROUP BY 2, 3
+            UNION ALL
+            SELECT status, organization_id, to_char(closed_on, 'YYYY-MM'), count(*)
+            FROM care_episode
+            WHERE program_id = %(p)s AND status IN ('completed', 'ended') AND closed_on IS NOT NULL
+            GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT 'pre_post', organization_id, to_char(closed_on, 'YYYY-MM'), count(*)
+            FROM care_episode WHERE program_id = %(p)s AND status = 'completed' AND closed_on IS NOT NULL
+              AND has_baseline AND has_post GROUP BY 2, 3
+        ) c JOIN organizations_organization o ON o.id = c.org
+        GROUP BY 1, 2, 3""",
+    "wait": """
+        SELECT least(365, first_session_on - referred_on), count(*)
+        FROM care_episode
+        WHERE program_id = %(p)s AND first_session_on >= %(lo)s::date AND first_session_on < %(hi)s::date
+        GROUP BY 1""",
+    "length": """
+        SELECT sessions_count, count(*) FROM care_episode
+        WHERE program_id = %(p)s AND status = 'completed' AND closed_on >= %(lo)s::date AND closed_on < %(hi)s::date
+        GROUP BY 1""",
+    "sessions": """
+        SELECT to_char(s.held_on, 'YYYY-MM'), count(*)
+        FROM care_session s JOIN care_episode e ON e.id = s.episode_id WHERE e.program_id = %(p)s GROUP BY 1""",
+    "pairs": """
+        WITH done AS (
+            SELECT id FROM care_episode
+            WHERE program_id = %(p)s AND status = 'completed' AND closed_on >= %(lo)s::date
+              AND closed_on < %(hi)s::date
+        ), pre AS (
+            SELECT DISTINCT ON (a.episode_id, a.instrument) a.episode_id, a.instrument, a.total
+            FROM care_assessment a JOIN done ON done.id = a.episode_id
+            WHERE a.timepoint = 'baseline' AND a.total IS NOT NULL
+            ORDER BY a.episode_id, a.instrument, a.administered_on, a.id
+        ), post AS (
+            SELECT DISTINCT ON (a.episode_id, a.instrument) a.episode_id, a.instrument, a.total
+            FROM care_assessment a JOIN done ON done.id = a.episode_id
+            WHERE a.timepoint = 'post' AND a.total IS NOT NULL
+            ORDER BY a.episode_id, a.instrument, a.administered_on DESC, a.id DESC
+        )
+        SELECT pre.instrument, pre.total, post.total, count(*)
+        FROM pre JOIN post ON post.episode_id = pre.episode_id AND post.instrument = pre.instrument
+        GROUP BY 1, 2, 3""",
+    "practice": """
+        SELECT count(*), count(*) FILTER (WHERE jsonb_array_length(e.practice) = %(components)s)
+        FROM care_episode e JOIN care_treatmentmodel t ON t.id = e.treatment_model_id
+        WHERE e.program_id = %(p)s AND e.status = 'completed' AND e.closed_on >= %(lo)s::date
+          AND e.closed_on < %(hi)s::date AND t.uses_practice""",
+    "practice_components": """
+        SELECT j.value, count(*)
+        FROM care_episode e JOIN care_treatmentmodel t ON t.id = e.treatment_model_id
+        CROSS JOIN LATERAL jsonb_array_elements_text(e.practice) AS j(value)
+        WHERE e.program_id = %(p)s AND e.status = 'completed' AND e.closed_on >= %(lo)s::date
+          AND e.closed_on < %(hi)s::date AND t.uses_practice
+        GROUP BY 1""",
+    "workforce": """
+        WITH enrolled AS (
+            SELECT e.id, e.organization_id, e.clinician_id, o.state, e.placement, e.degree, e.license_status,
+                   e.live_training_on, e.live_training_days, e.cohort_id,
+                   CASE c.call_schedule WHEN 'monthly' THEN 12 ELSE 6 END AS run_months,
+                   (extract(year FROM c.ends_on) - extract(year FROM c.starts_on)) * 12
+                     + extract(month FROM c.ends_on) - extract(month FROM c.starts_on)
+                     - (extract(day FROM c.ends_on) < extract(day FROM c.starts_on))::int AS collaborative_months
+            FROM training_enrollment e
+            JOIN organizations_organization o ON o.id = e.organization_id
+            LEFT JOIN training_cohort c ON c.id = e.cohort_id
+            WHERE e.program_id = %(p)s
+        ), calls AS (
+            SELECT a.enrollment_id, k.held_on,
+                   row_number() OVER (PARTITION BY a.enrollment_id ORDER BY k.held_on) AS n
+            FROM training_attendance a
+            JOIN enrolled ON enrolled.id = a.enrollment_id
+            JOIN training_consultationcall k ON k.id = a.call_id
+            WHERE a.attended AND enrolled.placement = 'enrolled'
+              AND k.held_on >= enrolled.live_training_on
+              AND k.held_on <= enrolled.live_training_on + interval '24 months'
+        ), held AS (
+            SELECT enrolled.id AS enrollment_id, k.held_on
+            FROM enrolled JOIN training_consultationcall k ON k.cohort_id = enrolled.cohort_id
+            WHERE k.attendance_recorded_at IS NOT NULL
+            UNION ALL
+            SELECT enrollment_id, held_on FROM calls
+        ), ran AS (
+            SELECT held.enrollment_id, min(held.held_on) AS held_on
+            FROM held JOIN enrolled ON enrolled.id = held.enrollment_id
+            WHERE held.held_on >= enrolled.live_training_on + make_interval(months => enrolled.run_months)
+              AND held.held_on <= enrolled.live_training_on + interval '24 months'
+            GROUP BY 1
+        ), marks AS (
+            SELECT m.enrollment_id,
+                   max(CASE WHEN m.kind = 'online_course' THEN m.achieved_on END) AS course_on,
+                   bool_or(m.kind = 'knowledge_test' AND m.passed) AS test_passed,
+                   max(CASE WHEN m.kind = 'certification' THEN m.achieved_on END) AS certified_on
+            FROM training_milestone m JOIN enrolled ON enrolled.id = m.enrollment_id
+            GROUP BY 1
+        ), cases AS (
+            SELECT e.clinician_id, count(*) AS n, count(*) FILTER (WHERE e.caregiver_sessions > 0) AS with_caregiver
+            FROM care_episode e JOIN care_treatmentmodel t ON t.id = e.treatment_model_id
+            WHERE e.status = 'completed' AND e.has_baseline AND e.has_post AND t.counts_for_certification
+              AND e.clinician_id IN (SELECT clinician_id FROM enrolled)
+              AND e.organization_id IN (SELECT organization_id FROM enrolled)
+            GROUP BY 1
+        ), paths AS (
+            SELECT enrolled.*, marks.certified_on, marks.test_passed, cases.n AS cases, cases.with_caregiver,
+                   CASE WHEN marks.course_on IS NOT NULL AND ninth.held_on IS NOT NULL AND ran.held_on IS NOT NULL
+                         AND enrolled.live_training_on + (greatest(enrolled.live_training_days, 1) - 1)
+                             <= %(today)s::date
+                         AND (enrolled.live_training_days >= 2 OR enrolled.collaborative_months >= 6)
+                        THEN greatest(marks.course_on, ninth.held_on, ran.held_on) END AS trained_on
+            FROM enrolled
+            LEFT JOIN marks ON marks.enrollment_id = enrolled.id
+            LEFT JOIN calls ninth ON ninth.enrollment_id = enrolled.id AND ninth.n = 9
+            LEFT JOIN ran ON ran.enrollment_id = enrolled.id
+            LEFT JOIN cases ON cases.clinician_id = enrolled.clinician_id
+        )
+        SELECT state, placement, to_char(trained_on, 'YYYY-MM'),
+               CASE WHEN trained_on IS NOT NULL AND certified_on IS NOT NULL AND test_passed
+                     AND cases >= 3 AND with_caregiver >= 2 AND degree IN ('masters', 'doctorate')
+                     AND license_status = 'permanent' AND %(today)s::date < certified_on + interval '5 years'
+                    THEN to_char(certified_on, 'YYYY-MM') END,
+               count(*)
+        FROM paths GROUP BY 1, 2, 3, 4""",
+}
+
+
+def queries(vendor: str) -> dict[str, str]:
+    """The floor's queries in the database's dialect (``connection.vendor``)."""
+    return QUERIES_POSTGRES if vendor == "postgresql" else QUERIES
+
 
 def params(program: Any, start: date, end: date, today: date) -> dict[str, Any]:
     """The program, the period's first day and the day after its last month, today, PRACTICE's size."""
@@ -187,9 +339,9 @@ def params(program: Any, start: date, end: date, today: date) -> dict[str, Any]:
     }
 
 
-def run(cursor: Any, values: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+def run(cursor: Any, values: dict[str, Any], vendor: str = "sqlite") -> dict[str, list[tuple[Any, ...]]]:
     """Every floor query, fetched in full."""
-    return {name: cursor.execute(sql, values).fetchall() for name, sql in QUERIES.items()}
+    return {name: cursor.execute(sql, values).fetchall() for name, sql in queries(vendor).items()}
 
 
 def agree(rows: dict[str, list[tuple[Any, ...]]], program: Any, today: date) -> list[str]:

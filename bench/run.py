@@ -40,7 +40,11 @@ def main() -> None:
     floor_runs = int(os.environ.get("FLOOR_RUNS", "5"))
     db_name = f"bench-{scale}.sqlite3"
     db_path = ROOT / "var" / db_name
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_name}"
+    postgres_url = os.environ.get("BENCH_DATABASE_URL")  # set by bench/postgres.sh (make bench DB=postgres)
+    if postgres_url:
+        db_name = f"bench-{scale}-postgres"
+        db_path = ROOT / "var" / db_name  # no file: the generation time is kept beside it, as for SQLite
+    os.environ["DATABASE_URL"] = postgres_url or f"sqlite:///{db_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings.demo")
     import django
 
@@ -48,7 +52,11 @@ def main() -> None:
     from django.apps import apps
 
     kept = [m._meta.db_table for m in apps.get_app_config("reporting").get_models() if m.__name__.endswith("Cell")]
-    _drop_if_stale(db_path, ["care_child", "grants_payment", "safeguarding_submission", *kept])
+    needed = ["care_child", "grants_payment", "safeguarding_submission", *kept]
+    if postgres_url:
+        _drop_if_stale_postgres(db_path, needed)
+    else:
+        _drop_if_stale(db_path, needed)
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -137,7 +145,7 @@ def main() -> None:
         print(json.dumps(chosen))
         return
 
-    # The floor: the dashboard's figures straight from the raw rows, with a raw SQLite cursor.
+    # The floor: the dashboard's figures straight from the raw rows, with a raw cursor of the same engine.
     import floor
     from django.utils import timezone
 
@@ -151,12 +159,13 @@ def main() -> None:
     values = floor.params(program, start, end, today)
     connection.ensure_connection()
     cursor = connection.connection.cursor()
-    rows = floor.run(cursor, values)  # warm
+    rows = floor.run(cursor, values, connection.vendor)  # warm
     floor_times: list[float] = []
-    part_times: dict[str, list[float]] = {name: [] for name in floor.QUERIES}
+    floor_queries = floor.queries(connection.vendor)
+    part_times: dict[str, list[float]] = {name: [] for name in floor_queries}
     for _ in range(floor_runs):
         began = time.perf_counter()
-        for name, sql in floor.QUERIES.items():
+        for name, sql in floor_queries.items():
             part_began = time.perf_counter()
             cursor.execute(sql, values).fetchall()
             part_times[name].append((time.perf_counter() - part_began) * 1000)
@@ -508,6 +517,29 @@ def _drop_if_stale(path: Path, tables: list[str]) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         _stored(path).unlink(missing_ok=True)
+
+
+def _drop_if_stale_postgres(path: Path, tables: list[str]) -> None:
+    """As :func:`_drop_if_stale`, for the bench's PostgreSQL database: its tables are dropped to generate it again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+        if not present:
+            return
+        empty = []
+        for table in tables:
+            if table not in present:
+                empty.append(table)
+                continue
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})")  # noqa: S608
+            if not cursor.fetchone()[0]:
+                empty.append(table)
+        if empty:
+            print(f"The bench database is stale (no rows in {', '.join(empty)}): generating it again.")
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            _stored(path).unlink(missing_ok=True)
+    connection.close()
 
 
 IMPORT_RUNS = 5

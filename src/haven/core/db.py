@@ -41,9 +41,10 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
     # Rows a statement: within the database's limit of parameters (SQLite's is 32,766 today, 999 when older).
     per = max(1, min(batch, STATEMENT_ROWS, (connection.features.max_query_params or 65535) // width))
     # Table and column names come from the model's own metadata, quoted; values go as parameters.
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+    target = "{} ({})".format(
         connection.ops.quote_name(meta.db_table), ", ".join(connection.ops.quote_name(f.column) for f in columns)
     )
+    head = f"INSERT INTO {target} VALUES "  # noqa: S608
     one = "(" + ", ".join(["%s"] * width) + ")"
     full = head + ", ".join([one] * per)
 
@@ -59,6 +60,8 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
                     values[start + index] = convert(values[start + index])
         return values
 
+    if connection.vendor == "postgresql":
+        return _copy_rows(connection, target, width, converted, rows)
     # Full statements go together through ``executemany`` (one statement prepared, its placeholders converted once).
     count = 0
     chunk: list[tuple[Any, ...]] = []
@@ -94,6 +97,27 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _copy_rows(
+    connection: Any, target: str, width: int, converted: list[tuple[int, Callable[[Any], Any]]], rows: Iterable[Any]
+) -> int:
+    """PostgreSQL's fast path: ``COPY ... FROM STDIN``, the rows streamed in one command (several times faster than
+    multi-row INSERTs for the generator's millions of rows). ``target``: the quoted table and its columns."""
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"{len(row)} values for {width} columns")
+            if converted:
+                values = list(row)
+                for index, convert in converted:
+                    if values[index] is not None:
+                        values[index] = convert(values[index])
+                row = values
+            copy.write_row(row)
+            count += 1
+    return count
 
 
 def reserve_ids(model: Any, count: int) -> list[int]:

@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_AUDIT_KEY=check-deploy-audit HAVEN_ALLOWED_HOSTS=haven.invalid
 SCALE ?= program
 
-.PHONY: demo worker test lint typecheck checks pytest messages vendor bench clean
+.PHONY: demo worker test lint typecheck checks pytest messages vendor bench load clean
 
 # var/ (git-ignored) holds the SQLite databases, the test database included; a fresh clone has none.
 var:
@@ -66,6 +66,13 @@ ifeq ($(DB),postgres)
 	SCALE=$(SCALE) bash bench/postgres.sh $(BIN)/python bench/run.py
 else
 	SCALE=$(SCALE) $(BIN)/python bench/run.py
+endif
+
+load: $(BIN)/.installed
+ifeq ($(DB),postgres)
+	SCALE=$(SCALE) bash bench/postgres.sh $(BIN)/python bench/load.py
+else
+	SCALE=$(SCALE) $(BIN)/python bench/load.py
 endif
 
 vendor:

@@ -4,11 +4,13 @@ rows, course completions imported by the thousand), explicit ids, sequences and 
 import contextlib
 import functools
 import gc
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 STATEMENT_ROWS = 500  # rows in one INSERT
+COPY_ROWS = 50_000  # rows in one COPY (PostgreSQL)
 
 
 def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], batch: int = 5000) -> int:
@@ -102,21 +104,26 @@ def collector_paused() -> Iterator[None]:
 def _copy_rows(
     connection: Any, target: str, width: int, converted: list[tuple[int, Callable[[Any], Any]]], rows: Iterable[Any]
 ) -> int:
-    """PostgreSQL's fast path: ``COPY ... FROM STDIN``, the rows streamed in one command (several times faster than
-    multi-row INSERTs for the generator's millions of rows). ``target``: the quoted table and its columns."""
+    """PostgreSQL's fast path: ``COPY ... FROM STDIN`` (several times faster than multi-row INSERTs for the
+    generator's millions of rows). ``target``: the quoted table and its columns. The rows are taken COPY_ROWS at a
+    time before each COPY starts: an iterable may read the database as it goes, which it cannot do on a connection
+    busy with a COPY."""
     count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"{len(row)} values for {width} columns")
-            if converted:
-                values = list(row)
-                for index, convert in converted:
-                    if values[index] is not None:
-                        values[index] = convert(values[index])
-                row = values
-            copy.write_row(row)
-            count += 1
+    iterator = iter(rows)
+    with connection.cursor() as cursor:
+        while chunk := list(itertools.islice(iterator, COPY_ROWS)):
+            with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in chunk:
+                    if len(row) != width:
+                        raise ValueError(f"{len(row)} values for {width} columns")
+                    if converted:
+                        values = list(row)
+                        for index, convert in converted:
+                            if values[index] is not None:
+                                values[index] = convert(values[index])
+                        row = values
+                    copy.write_row(row)
+            count += len(chunk)
     return count
 
 

@@ -47,3 +47,21 @@ def test_reserved_ids_are_after_every_id_the_table_had_even_a_deleted_one():
     )
     assert min(reserve_ids(User, 2)) > first[0]
     assert User.objects.create_user(email="next@bulk.example", full_name="Next").pk > first[0]
+
+
+def test_rows_that_read_the_database_as_they_are_made_are_written():
+    """The generator's rows are often made lazily, each reading the database (a keeper rebuilding its cells): on
+    PostgreSQL a COPY holds the connection, so the rows must be taken before it starts."""
+    kept = User.objects.create_user(email="keeper@bulk.example", full_name="Keeper")
+
+    def rows():
+        for n, pk in enumerate(reserve_ids(User, 3)):
+            name = User.objects.get(pk=kept.pk).full_name  # a read while the rows are written
+            yield (pk, f"lazy{n}@bulk.example", f"{name} {n}", "!", True, JOINED)
+
+    assert insert_rows(User, ["id", "email", "full_name", "password", "is_active", "date_joined"], rows()) == 3
+    assert sorted(User.objects.filter(email__startswith="lazy").values_list("full_name", flat=True)) == [
+        "Keeper 0",
+        "Keeper 1",
+        "Keeper 2",
+    ]

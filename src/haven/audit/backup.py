@@ -149,15 +149,17 @@ def _pg_create(connection: BaseDatabaseWrapper, out: IO[bytes], *, key: str) -> 
             created_at=timezone.now().isoformat(),
         )
         command = [_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--no-password", *arguments]
-        with subprocess.Popen(  # noqa: S603 - a fixed tool with arguments from the settings
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
-        ) as dump:
+        # Its messages go to a file, not a pipe nobody reads while the dump streams (a full pipe would stall it).
+        with (
+            tempfile.TemporaryFile() as messages,
+            subprocess.Popen(  # noqa: S603 - a fixed tool with arguments from the settings
+                command, stdout=subprocess.PIPE, stderr=messages, env=environment
+            ) as dump,
+        ):
             assert dump.stdout is not None  # noqa: S101 - PIPE asked for
             backup_file.write(out, dump.stdout, header=header, key=key)
-            errors = dump.stderr.read() if dump.stderr else b""
             status = dump.wait()
-        if status != 0:
-            raise BackupFileError(f"pg_dump failed ({status}): {errors.decode(errors='replace').strip()}")
+            _raise_on_failure("pg_dump", status, messages)
     return header
 
 
@@ -244,15 +246,23 @@ def _pg_restore(path: Path, connection: BaseDatabaseWrapper, *, key: str) -> Non
         "--no-password",
         *arguments,
     ]
-    with subprocess.Popen(  # noqa: S603 - a fixed tool with arguments from the settings
-        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment
-    ) as load:
+    with (
+        tempfile.TemporaryFile() as messages,
+        subprocess.Popen(  # noqa: S603 - a fixed tool with arguments from the settings
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=messages, env=environment
+        ) as load,
+    ):
         assert load.stdin is not None  # noqa: S101 - PIPE asked for
         _feed(path, load.stdin, key=key)
-        errors = load.stderr.read() if load.stderr else b""
         status = load.wait()
+        _raise_on_failure("pg_restore", status, messages)
+
+
+def _raise_on_failure(tool: str, status: int, messages: IO[bytes]) -> None:
     if status != 0:
-        raise BackupFileError(f"pg_restore failed ({status}): {errors.decode(errors='replace').strip()}")
+        messages.seek(0)
+        text = messages.read(20_000).decode(errors="replace").strip()
+        raise BackupFileError(f"{tool} failed (exit status {status}): {text}")
 
 
 def _feed(path: Path, stdin: IO[bytes], *, key: str) -> None:

@@ -181,6 +181,11 @@ def test_a_wrong_key_an_altered_file_and_the_other_engine_are_refused_before_any
     with pytest.raises(CommandError, match=f"this Haven runs on {backup.ENGINES[connection.vendor]}"):
         restore(other, "--replace")
 
+    newer = tmp_path / "newer.backup"
+    newer.write_bytes(sealed(b"rows", header=Header(connection.vendor, ["audit.9999_future"], {}, "2026-01-01T00:00")))
+    with pytest.raises(CommandError, match=r"newer Haven.*audit\.9999_future"):
+        restore(newer, "--replace")
+
     with pytest.raises(CommandError, match="already holds data"):
         restore(path)
     assert current_counts() == before

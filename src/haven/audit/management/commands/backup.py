@@ -23,7 +23,7 @@ class Command(BaseCommand):
         try:
             key = backup.backup_key()
             header = backup.create(path, alias="default", key=key)
-        except (BackupFileError, ImproperlyConfigured) as error:
+        except (BackupFileError, ImproperlyConfigured, OSError) as error:
             raise CommandError(str(error)) from error
         rows = sum(header.counts.values())
         audit.record(

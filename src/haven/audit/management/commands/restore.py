@@ -36,7 +36,7 @@ class Command(BaseCommand):
         try:
             key = backup.backup_key()
             header = backup.restore(path, alias=alias, key=key, replace=options["replace"])
-        except (BackupFileError, ImproperlyConfigured) as error:
+        except (BackupFileError, ImproperlyConfigured, OSError) as error:
             raise CommandError(f"Refused: {error}") from error
         # Kept figures cached from the database that was there before are not this one's.
         cache.clear()

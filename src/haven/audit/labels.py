@@ -173,6 +173,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.resume": _("Webhook resumed"),
     "webhook.delete": _("Webhook deleted"),
     "care.batch": _("Care records pushed by a CAC's system"),
+    "backup.create": _("Database backed up"),
+    "backup.restore": _("Database restored from a backup"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

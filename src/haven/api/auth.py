@@ -81,7 +81,10 @@ def count_request(key: ApiKey, *, now: datetime | None = None) -> None:
 def _count_statement() -> str:
     meta = RateWindow._meta
     table, q = meta.db_table, connection.ops.quote_name
-    column = {name: q(meta.get_field(name).column) for name in ("organization", "key", "minute", "count")}
+    fields = {field.name: field for field in meta.concrete_fields}
+    column = {
+        name: q(fields[name].column or fields[name].attname) for name in ("organization", "key", "minute", "count")
+    }
     # Names from the model's own metadata, quoted; the values go as parameters.
     return (
         f"INSERT INTO {q(table)} AS w ({column['organization']}, {column['key']}, {column['minute']}, "  # noqa: S608

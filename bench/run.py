@@ -9,7 +9,8 @@ and its floor (the bare SQL for the same figures over the raw rows, `bench/floor
 funder dashboard (funder viewer), the clinician's caseload and session page (with their query counts), the
 workforce pages, the money pages (``MONEY_PAGES``: skipped with a note while their URL name does not resolve), and
 the creative review's pages (``SAFEGUARDING_PAGES``, skipped with a note while their URL name does not resolve),
-the API's funder figures (``api_figures``, with a key of the demo funder made for the run),
+the API's funder figures (``api_figures``, with a key of the demo funder made for the run) and program figures
+(``api_figures_program``, with a key of the demo national office),
 the seconds Tesseract takes to read a typical image and a two-page PDF (``ocr``), and the import's rows per second.
 
 Prints a table, then as its last line one JSON object: `dashboard_ms`, `floor_ms`, `ratio` (floor / dashboard),
@@ -373,6 +374,7 @@ def _safeguarding_pages(client_of: Any, runs: int) -> dict[str, tuple[Any, str, 
 # The API (issue 16): the funder's figures as JSON (target: 30 ms or less at program scale), read with a key of the
 # demo funder's organization made for the run (it expires within the hour).
 API_FUNDER = "funder@haven.example"
+API_OFFICE = "program.admin@haven.example"
 
 
 def _api_pages(runs: int) -> dict[str, tuple[Any, str, int]]:
@@ -405,7 +407,19 @@ def _api_pages(runs: int) -> dict[str, tuple[Any, str, int]]:
         expires_at=timezone.now() + timedelta(hours=1),
     )
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return {"api_figures": (client, url, runs)}
+    pages = {"api_figures": (client, url, runs)}
+    # The program admin's figures (the program dashboard's), with a key of the demo national office.
+    office = Membership.objects.dangerously_unscoped().filter(user__email=API_OFFICE).select_related("user").first()
+    if office is not None:
+        _key, secret = keys.key_create(
+            membership=office,
+            label="Bench",
+            scopes=[keys.FIGURES_READ],
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
+        pages["api_figures_program"] = (client, reverse("api:figures_program"), runs)
+    return pages
 
 
 def _ocr_speed() -> dict[str, object]:

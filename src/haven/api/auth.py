@@ -10,12 +10,12 @@ its rate limit.
   record pushed through the API is audited like one written through a page, with the key in place of a person.
 """
 
+import functools
 from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -61,18 +61,33 @@ class KeyAuth(HttpBearer):
 
 
 def count_request(key: ApiKey, *, now: datetime | None = None) -> None:
-    """Count one request of ``key`` in the current minute; raise ``RateLimited`` beyond the rate."""
+    """Count one request of ``key`` in the current minute; raise ``RateLimited`` beyond the rate.
+
+    One statement counts it and answers the count (an UPSERT with ``RETURNING``, SQLite and PostgreSQL alike), so
+    two processes counting at once each see their own request counted: the minute's row is made by the first and
+    added to by the others. The first request of a new minute (a count of 1) clears the key's past minutes."""
     now = now or timezone.now()
     minute = int(now.timestamp() // 60)
-    windows = RateWindow.objects.in_org(key.organization_id)
-    with transaction.atomic():
-        if not windows.filter(key=key, minute=minute).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateWindow.objects.create(organization_id=key.organization_id, key=key, minute=minute, count=1)
-                windows.filter(key=key, minute__lt=minute).delete()  # a new minute: the past ones are done with
-            except IntegrityError:  # another process made the minute's row first
-                windows.filter(key=key, minute=minute).update(count=F("count") + 1)
-        count = windows.filter(key=key, minute=minute).values_list("count", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(_count_statement(), [key.organization_id, key.pk, minute])
+        (count,) = cursor.fetchone()
+    if count == 1:  # a new minute: the past ones are done with
+        RateWindow.objects.in_org(key.organization_id).filter(key=key, minute__lt=minute).delete()
     if count > settings.HAVEN_API_RATE_PER_MINUTE:
         raise RateLimited(retry_after=max(1, 60 - int(now.timestamp()) % 60))
+
+
+@functools.cache
+def _count_statement() -> str:
+    meta = RateWindow._meta
+    table, q = meta.db_table, connection.ops.quote_name
+    fields = {field.name: field for field in meta.concrete_fields}
+    column = {
+        name: q(fields[name].column or fields[name].attname) for name in ("organization", "key", "minute", "count")
+    }
+    # Names from the model's own metadata, quoted; the values go as parameters.
+    return (
+        f"INSERT INTO {q(table)} AS w ({column['organization']}, {column['key']}, {column['minute']}, "  # noqa: S608
+        f"{column['count']}) VALUES (%s, %s, %s, 1) ON CONFLICT ({column['key']}, {column['minute']}) "
+        f"DO UPDATE SET {column['count']} = w.{column['count']} + 1 RETURNING {column['count']}"
+    )

@@ -37,3 +37,9 @@ def current(company: Organization) -> str:
     """The token the figures are cached under. Before the first write, the company's creation time stands in."""
     row = LearningVersion.objects.in_org(company).values("token").first()
     return str(row["token"]) if row else f"new-{company.created_at.timestamp()}"
+
+
+def current_of(companies: list[Organization]) -> dict[int, str]:
+    """:func:`current` of each company, in one query (a program's figures add up several companies' learning)."""
+    tokens = dict(LearningVersion.objects.in_orgs([c.pk for c in companies]).values_list("organization_id", "token"))
+    return {c.pk: str(tokens[c.pk]) if c.pk in tokens else f"new-{c.created_at.timestamp()}" for c in companies}

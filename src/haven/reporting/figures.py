@@ -9,6 +9,7 @@ What the figures here are is unsuppressed: they are for program staff. Anything 
 through ``tables`` and disclosure control first.
 """
 
+import hashlib
 import math
 import statistics
 from collections import Counter
@@ -25,6 +26,7 @@ from haven.care.models import AgeBand, Gender, Practice, RaceEthnicity
 from haven.core import shares
 from haven.core.dates import add_months, month_of, quarter_end, quarter_of
 from haven.learning import selectors as learning
+from haven.learning import version as learning_version
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
 from haven.safeguarding import figures_source as review_source
@@ -460,7 +462,7 @@ def progress(program: Program, work: Workforce, reached: Care) -> list[Progress]
     }
     shown = [Progress(metric, goal.get(metric), actual[metric]) for metric in METRICS]
     if counts_staff(program, goal):
-        shown.append(Progress(STAFF_EDUCATED, goal.get(STAFF_EDUCATED), staff_educated(program)))
+        shown.append(Progress(STAFF_EDUCATED, goal.get(STAFF_EDUCATED), staff_educated_today(program)))
     return shown
 
 
@@ -481,6 +483,23 @@ def staff_educated(program: Program, on: date | None = None) -> int:
     program's companies: a count of adults, exact like the clinicians. Departments and countries never leave the
     company (its learning admin's dashboard): the program, the funder and the public see this total only."""
     return learning.staff_educated(program, on)
+
+
+def staff_educated_today(program: Program) -> int:
+    """:func:`staff_educated` today, cached under the day, the zone and the learning version of each of the
+    program's companies (``learning.version``, which every write of staff, assignments and completions replaces in
+    its transaction): never older than the last committed write, and a cached read costs two small queries instead
+    of the program's every assignment (a third of a second at program scale)."""
+    today = timezone.localdate()
+    companies = [found.organization for found in learning.program_companies(program).select_related("organization")]
+    tokens = sorted(learning_version.current_of(companies).items())
+    versions = hashlib.sha256(repr(tokens).encode()).hexdigest()
+    key = f"reporting:staff_educated:{program.pk}:{today}:{timezone.get_current_timezone_name()}:{versions}"
+    found = cache.get(key)
+    if not isinstance(found, int):
+        found = staff_educated(program, today)
+        cache.set(key, found, learning_version.TIMEOUT)
+    return found
 
 
 def series(work: Workforce, reached: Care) -> list[tuple[date, int, int, int, int]]:

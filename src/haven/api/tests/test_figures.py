@@ -155,3 +155,21 @@ def test_an_office_reads_only_its_own_programs(
     assert theirs.get(FUNDER).json() == {"programs": []}
     # A funder's key holds figures:read too, but the program's unsuppressed figures are the office's only.
     assert api_client(make_key(funder, [keys.FIGURES_READ])).get(PROGRAM).status_code == 404
+
+
+def test_the_offices_figures_are_read_in_a_few_queries_once_warm(
+    served: Program,
+    national: Organization,
+    make_key: Callable[..., str],
+    api_client: Callable[[str], Client],
+) -> None:
+    """The key with its organization, the minute's count, the program, the workforce version (the funnel cached
+    under it), the three reads of the care cells, the targets and whether companies count: nothing scanned again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(make_key(national, [keys.FIGURES_READ]))
+    assert client.get(PROGRAM, {"program": served.pk}).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PROGRAM, {"program": served.pk}).status_code == 200
+    assert len(queries) <= 9, [q["sql"][:80] for q in queries.captured_queries]

@@ -3,15 +3,17 @@ alike; a key without the operation's scope 403; a key over its rate 429 with Ret
 its description are served by Haven itself."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from haven.api import keys
-from haven.api.models import ApiKey
+from haven.api import auth, keys
+from haven.api.models import ApiKey, RateWindow
 from haven.audit.models import AuditEntry
 from haven.core import tokens
 from haven.organizations.models import Membership, Organization
@@ -84,3 +86,37 @@ def test_the_description_is_openapi_3_1_and_the_documentation_loads_nothing_from
     page = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower() and "https://" not in page.split("<body")[0]
+
+
+def test_the_rate_counts_each_request_of_the_minute_and_starts_again_the_next(
+    cac: Organization, make_key: Callable[..., str], settings: object
+) -> None:
+    settings.HAVEN_API_RATE_PER_MINUTE = 3  # type: ignore[attr-defined]
+    make_key(cac, [keys.CARE_WRITE])
+    key = ApiKey.objects.in_org(cac).get()
+    minute = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
+    for second in (0, 10, 20):
+        auth.count_request(key, now=minute + timedelta(seconds=second))
+    with pytest.raises(auth.RateLimited) as refused:
+        auth.count_request(key, now=minute + timedelta(seconds=45))
+    assert refused.value.retry_after == 15
+    windows = RateWindow.objects.in_org(cac).filter(key=key)
+    assert list(windows.values_list("count", flat=True)) == [4]  # the refused request counts too
+    auth.count_request(key, now=minute + timedelta(seconds=61))  # a new minute: counted from one, the past cleared
+    assert list(windows.values_list("minute", "count")) == [(int(minute.timestamp()) // 60 + 1, 1)]
+
+
+def test_a_known_key_is_checked_and_counted_in_two_statements(
+    national: Organization, make_key: Callable[..., str]
+) -> None:
+    """The key and its organization read together, the minute's count written and read back in one statement;
+    the last use is written once a minute at most."""
+    secret = make_key(national, [keys.FIGURES_READ])
+    check = auth.KeyAuth(keys.FIGURES_READ)
+    request = RequestFactory().get("/api/v1/figures/program")
+    assert check.authenticate(request, secret) is not None  # its first use: the last use is written
+    with CaptureQueriesContext(connection) as queries:
+        key = check.authenticate(request, secret)
+    assert key is not None and key.organization.pk == national.pk
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+    assert RateWindow.objects.in_org(national).get(key=key).count == 2

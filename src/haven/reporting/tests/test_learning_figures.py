@@ -181,3 +181,26 @@ def test_a_quarter_released_before_staff_were_counted_keeps_its_cells(
     LearningSettings.objects.create(organization=partner, program=funded)
     after = client.get(FUNDER).context["report"]
     assert after.protected.values == before.protected.values
+
+
+def test_the_dashboard_counts_staff_once_until_a_learning_write(
+    company: Company, funded: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    """The count is kept under the companies' learning version: a second view reads no assignment, and a write
+    through a learning service (someone educated leaves) shows on the next view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(program_admin)
+
+    def shown() -> int:
+        progress = {p.metric: p for p in client.get("/reporting/").context["progress"]}
+        return progress["staff_educated"].actual
+
+    assert shown() == 8
+    with CaptureQueriesContext(connection) as queries:
+        assert shown() == 8
+    assert not [q for q in queries.captured_queries if "learning_assignment" in q["sql"]]
+    educated = StaffMember.objects.in_org(company.organization).filter(is_active=True, department="Legal").get()
+    services.staff_deactivate(actor=None, staff=educated)
+    assert shown() == 7

@@ -27,6 +27,9 @@ stop() {
     rm -rf "$SOCKETS"
 }
 trap stop EXIT
+trap 'exit 143' INT TERM
+# A server left running by an interrupted run is stopped first (it listens on a socket dir that is gone).
+run_pg "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 && run_pg "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
 run_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
     -o "-c listen_addresses=127.0.0.1 -p $PORT -k $SOCKETS -c shared_buffers=1GB -c work_mem=64MB -c maintenance_work_mem=512MB -c max_wal_size=8GB" \
     >/dev/null

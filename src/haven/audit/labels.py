@@ -173,6 +173,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.resume": _("Webhook resumed"),
     "webhook.delete": _("Webhook deleted"),
     "care.batch": _("Care records pushed by a CAC's system"),
+    "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -196,6 +197,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "learning.": _("Staff learning"),
     "safeguarding.": _("Creative review"),
     "awareness.": _("Awareness campaigns"),
+    "keys.": _("Keys"),
 }
 
 

@@ -16,6 +16,8 @@ HAVEN_DEMO = True
 HAVEN_ALLOW_DEMO_DATA = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR, create=True)
+# Signed with an older secret (sessions, signed values) still verifies: keys_rotate secret keeps it here.
+SECRET_KEY_FALLBACKS = load_old_keys("secret", base_dir=BASE_DIR)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR, create=True)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)

@@ -174,6 +174,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.delete": _("Webhook deleted"),
     "care.batch": _("Care records pushed by a CAC's system"),
     "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
+    "care.pseudonyms_rekey": _("Children's case keys re-keyed under the current pseudonym key"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {

@@ -14,17 +14,13 @@ from haven import keys
 from haven.audit import services as audit
 
 # The command's names for the keys, and the key files' names.
-KEYS = {"secret": "secret", "audit": "audit", "pseudonym": "hmac", "otp": "otp"}
+KEYS = {"secret": "secret", "audit": "audit", "pseudonym": "hmac"}
 NEXT_STEPS = {
     "secret": "Sessions and signed values made with the old secret keep working (SECRET_KEY_FALLBACKS).",
     "audit": "Entries and checkpoints made with the old key keep verifying (audit_verify).",
     "pseudonym": (
         "When every process has reloaded, run `manage.py pseudonyms_rekey` to re-key the children; "
         "case numbers are matched under both keys meanwhile."
-    ),
-    "otp": (
-        "When every process has reloaded, run `manage.py otp_reencrypt` to seal the second-factor secrets "
-        "with the new key; the old key opens them meanwhile."
     ),
 }
 

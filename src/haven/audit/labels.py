@@ -222,6 +222,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "alert.acknowledge",
         "care.import",
         "care.batch",
+        "care.pseudonyms_rekey",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.
@@ -230,7 +231,9 @@ CHILD_RECORD_KEYS = frozenset(
 )
 # The numbers a child-level event's detail may show when its ids are hidden: counts only. Anything else is left out
 # (fail closed), and a list shows as how many it holds.
-COUNT_KEYS = frozenset({"alerts", "rows", "create", "unchanged", "count"})
+COUNT_KEYS = frozenset(
+    {"alerts", "rows", "create", "unchanged", "count", "rekeyed", "remaining", "registered_twice", "unknown_key"}
+)
 SYSTEM_ACTOR = _("Haven (system)")
 UNKNOWN_ACTOR = _("unknown")
 # The detail key naming the task or management command that wrote an entry without a request ("task:<name>",

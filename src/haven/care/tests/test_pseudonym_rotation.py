@@ -2,11 +2,15 @@
 key and the new while children are re-keyed in batches, a new child gets the new key, and no child is registered
 twice."""
 
+import itertools
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
@@ -18,6 +22,7 @@ from haven.programs.models import Program
 
 from .factories import register
 
+RUNS = itertools.count()
 FIRST, SECOND, THIRD = "the first pseudonym key", "the second pseudonym key", "the third pseudonym key"
 
 
@@ -96,3 +101,47 @@ def test_secrets_sealed_under_the_old_hmac_key_still_open(settings: Any) -> None
     sealed = stored_secrets.seal("the learning record store secret")
     rotated(settings, FIRST, SECOND)
     assert stored_secrets.unseal(sealed) == "the learning record store secret"
+
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("register"), st.integers(0, 3)),
+        st.tuples(st.just("rotate"), st.just(0)),
+        st.tuples(st.just("rekey"), st.integers(1, 3)),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@hypothesis_settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(steps=STEPS)
+def test_any_interleaving_of_intakes_rotations_and_re_keying_keeps_one_child_per_case_number(
+    steps: list[tuple[str, int]], settings: Any, cac: Organization, program: Program, clinician: User
+) -> None:
+    run = next(RUNS)  # each example its own case numbers, in the one database of the test
+    keys = [FIRST]
+    rotated(settings, *keys)
+    registered: dict[str, int] = {}
+    for step, value in steps:
+        if step == "rotate":
+            keys.append(f"pseudonym key {run}-{len(keys)}")
+            rotated(settings, *keys)
+        elif step == "rekey":
+            services.pseudonyms_rekey(batch=value, limit=value)
+        else:
+            number = f"P{run}-{value}"
+            try:
+                registered[number] = register(
+                    cac=cac, program=program, clinician=clinician, case_number=number
+                ).child.pk
+            except services.DuplicateChild as duplicate:
+                assert duplicate.child.pk == registered[number]
+    for number, pk in registered.items():
+        assert Child.objects.in_org(cac).filter(case_key__in=identity.case_keys(cac.pk, number)).get().pk == pk
+        assert duplicate_of(cac, program, clinician, number) == pk
+    services.pseudonyms_rekey()
+    for number, pk in registered.items():
+        assert Child.objects.in_org(cac).get(case_key=identity.case_key(cac.pk, number)).pk == pk

@@ -2,12 +2,16 @@
 
 A key named ``secret`` is read from ``HAVEN_SECRET_KEY`` or, failing that, from ``<key dir>/secret.key``.
 The key directory is ``HAVEN_KEY_DIR`` (default ``var/keys``). Only the demo creates missing keys.
-A key that can be rotated (``audit``) also has older keys, still needed to verify what they authenticated:
-``HAVEN_AUDIT_KEYS_OLD`` (comma-separated) or ``<key dir>/audit-old.keys`` (one a line).
+Every key can be rotated, and keeps its older keys, still needed to verify or open what they protected:
+``HAVEN_<NAME>_KEYS_OLD`` (comma-separated) or ``<key dir>/<name>-old.keys`` (one a line, newest first).
+:func:`rotate_key` (``manage.py keys_rotate``) rotates a key kept in the key directory; a key given by the
+environment is rotated where the environment is set. A running process reads its keys once, at start: it uses a
+new key after a restart or reload (docs/operations.md, "Key rotation").
 """
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +37,38 @@ def load_key(name: str, *, base_dir: Path, create: bool = False) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` at once with owner-only permissions: a reader sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mkstemp makes it 0600
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class KeyNotInFiles(Exception):
+    """The key (or its older keys) comes from the environment: it is rotated where the environment is set."""
+
+
+def rotate_key(name: str, *, base_dir: Path) -> int:
+    """Make a new ``<name>.key``; the current key becomes the newest of the older keys. Returns how many older
+    keys there are now. The older keys are written first: at every moment each key is current or old, never lost."""
+    if os.environ.get(f"HAVEN_{name.upper()}_KEY") or os.environ.get(f"HAVEN_{name.upper()}_KEYS_OLD") is not None:
+        raise KeyNotInFiles(
+            f"Key '{name}' comes from the environment (HAVEN_{name.upper()}_KEY or HAVEN_{name.upper()}_KEYS_OLD): "
+            "rotate it where the environment is set."
+        )
+    path = key_dir(base_dir) / f"{name}.key"
+    if not path.exists():
+        raise ImproperlyConfigured(f"Key '{name}' is missing: there is no {path} to rotate.")
+    older = [path.read_text().strip(), *load_old_keys(name, base_dir=base_dir)]
+    _write_private(key_dir(base_dir) / f"{name}-old.keys", "".join(f"{key}\n" for key in older))
+    _write_private(path, secrets.token_urlsafe(64) + "\n")
+    return len(older)
 
 
 def load_old_keys(name: str, *, base_dir: Path) -> list[str]:

@@ -270,9 +270,12 @@ def _children(org: int, batch: Batch, clinicians: Mapping[str, User], outcome: O
         if not identity.normalize(r.case_number):
             outcome.errors.append(RecordError(CHILD, r.sender_id, {"case_number": [_("Enter the CAC's case number.")]}))
     twice = Counter(key for _r, key in keyed)
-    existing = dict(
-        Child.objects.in_org(org).filter(case_key__in=[key for _r, key in keyed]).values_list("case_key", "pk")
-    )
+    # A child not yet re-keyed after a rotation is found by an older form of its key (identity, decision 0048).
+    forms = identity.current_forms((org, r.case_number) for r, _key in keyed)
+    existing = {
+        forms[stored]: pk
+        for stored, pk in Child.objects.in_org(org).filter(case_key__in=forms).values_list("case_key", "pk")
+    }
     registrar: dict[str, User] = {}
     for e in batch.episodes:
         clinician = clinicians.get(e.clinician.strip().lower())
@@ -356,8 +359,9 @@ def _episodes(
             outcome.ids[EPISODE][r.sender_id] = known[r.sender_id]
             outcome.unchanged[EPISODE] += 1
     keys = {r.sender_id: identity.case_key(org, r.case_number) for r in fresh}
+    forms = identity.current_forms((org, r.case_number) for r in fresh)
     children = {
-        c.case_key: c for c in Child.objects.in_org(org).filter(case_key__in=keys.values()).only("pk", "case_key")
+        forms[c.case_key]: c for c in Child.objects.in_org(org).filter(case_key__in=forms).only("pk", "case_key")
     }
     models = {m.code: m for m in TreatmentModel.objects.filter(code__in={r.treatment_model for r in fresh})}
     open_now = set(

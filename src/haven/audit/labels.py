@@ -175,6 +175,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "care.batch": _("Care records pushed by a CAC's system"),
     "backup.create": _("Database backed up"),
     "backup.restore": _("Database restored from a backup"),
+    "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
+    "care.pseudonyms_rekey": _("Children's case keys re-keyed under the current pseudonym key"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -198,6 +200,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "learning.": _("Staff learning"),
     "safeguarding.": _("Creative review"),
     "awareness.": _("Awareness campaigns"),
+    "keys.": _("Keys"),
 }
 
 
@@ -221,6 +224,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "alert.acknowledge",
         "care.import",
         "care.batch",
+        "care.pseudonyms_rekey",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.
@@ -229,7 +233,9 @@ CHILD_RECORD_KEYS = frozenset(
 )
 # The numbers a child-level event's detail may show when its ids are hidden: counts only. Anything else is left out
 # (fail closed), and a list shows as how many it holds.
-COUNT_KEYS = frozenset({"alerts", "rows", "create", "unchanged", "count"})
+COUNT_KEYS = frozenset(
+    {"alerts", "rows", "create", "unchanged", "count", "rekeyed", "remaining", "registered_twice", "unknown_key"}
+)
 SYSTEM_ACTOR = _("Haven (system)")
 UNKNOWN_ACTOR = _("unknown")
 # The detail key naming the task or management command that wrote an entry without a request ("task:<name>",

@@ -162,7 +162,11 @@ def prepare(organization_id: int, kind: str, table: Table, mapping: Mapping[str,
         for name, index in positions.items():
             record[name] = values[index] if index is not None and index < len(values) else ""
         case_number = record.pop("case_number")
-        record["case_key"] = identity.case_key(organization_id, case_number) if identity.normalize(case_number) else ""
+        # Every form of the key: a child not yet re-keyed after a rotation has an older one (decision 0048).
+        record["case_keys"] = (
+            identity.case_keys(organization_id, case_number) if identity.normalize(case_number) else []
+        )
+        record["case_key"] = record["case_keys"][0] if record["case_keys"] else ""
         if kind == MEASURES:
             record["items"] = {key: values[index] for index, key in items if index < len(values) and values[index]}
         prepared.append(record)
@@ -251,9 +255,14 @@ def _components(value: str) -> list[str]:
     return [code for code in Practice.values if code in set(codes)]
 
 
-def _episodes_by_key(organization_id: int, keys: set[str]) -> dict[str, list[Episode]]:
-    children = dict(Child.objects.in_org(organization_id).filter(case_key__in=keys).values_list("pk", "case_key"))
-    episodes: dict[str, list[Episode]] = {key: [] for key in keys}
+def _episodes_by_key(organization_id: int, rows: list[dict[str, Any]]) -> dict[str, list[Episode]]:
+    """Each row's episodes by the current form of its case key, the child found by any form of it."""
+    forms = {form: row["case_key"] for row in rows for form in row.get("case_keys", [row["case_key"]]) if form}
+    children = {
+        pk: forms[stored]
+        for pk, stored in Child.objects.in_org(organization_id).filter(case_key__in=forms).values_list("pk", "case_key")
+    }
+    episodes: dict[str, list[Episode]] = {key: [] for key in forms.values()}
     for episode in (
         Episode.objects.in_org(organization_id)
         .filter(child_id__in=children)
@@ -293,7 +302,7 @@ def plan(
     column = DateColumn.of((row["line"], row["date"]) for row in rows)
     order = column.order_with(date_order)
     result.date_order, result.ambiguous_lines = order or "", column.ambiguous
-    by_key = _episodes_by_key(org, {row["case_key"] for row in rows if row["case_key"]})
+    by_key = _episodes_by_key(org, rows)
     episode_ids = {e.pk for episodes in by_key.values() for e in episodes}
     if kind == SESSIONS:
         existing = set(

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from haven.care import identity
 from haven.organizations.tenancy import TenantModel, TenantQuerySet
 
 
@@ -109,6 +110,11 @@ class Child(TenantModel):
     """A child referred to a CAC for treatment. ``organization`` is the CAC."""
 
     case_key = models.CharField(max_length=64, editable=False)
+    # Which pseudonym key made case_key: the outermost layer's id, "" for the oldest key (identity, decision 0048).
+    # Rows written by bulk SQL get "" from the database; they are re-keyed like any other.
+    case_key_id = models.CharField(
+        max_length=12, editable=False, blank=True, default=identity.current_key_id, db_default=""
+    )
     display_code = models.CharField(_("code"), max_length=9, editable=False)
     age_at_referral = models.PositiveSmallIntegerField(_("age at referral"))
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)

@@ -4,10 +4,12 @@ Audit details carry ids and counts only: never a case number, an answer or a sco
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,8 +69,10 @@ def child_register(
     """Intake: register a child by the CAC's case number (kept only as a keyed HMAC) and open their episode."""
     if not identity.normalize(case_number):
         raise ValidationError({"case_number": _("Enter the CAC's case number.")})
-    key = identity.case_key(cac.pk, case_number)
-    existing = Child.objects.in_org(cac).filter(case_key=key).first()
+    # Matched under every pseudonym key while children are re-keyed after a rotation (identity, decision 0048).
+    forms = identity.case_keys(cac.pk, case_number)
+    key = forms[0]
+    existing = Child.objects.in_org(cac).filter(case_key__in=forms).first()
     if existing is not None:
         raise DuplicateChild(existing)
     _check_referral(referred_on)
@@ -571,3 +575,68 @@ def rescore(instrument_code: str) -> tuple[int, int]:
                 )
         rescored += rescored_here
     return checked, rescored
+
+
+# --- The pseudonym key's rotation (decision 0048) ---------------------------------------------------------------
+
+
+@dataclass
+class Rekeying:
+    """What one run of :func:`pseudonyms_rekey` did: counts, and the display codes of children found twice."""
+
+    rekeyed: int = 0
+    remaining: int = 0
+    unknown_key: int = 0
+    twice: list[tuple[str, str]] = field(default_factory=list)
+
+
+def pseudonyms_rekey(*, batch: int = 500, limit: int | None = None) -> Rekeying:
+    """Wrap every child's case key not yet under the current pseudonym key in the layers added since its own, a
+    batch at a time, each in a short transaction (safe while Haven runs, resumable: a child re-keyed is skipped
+    next time). Each child changes only if its key is still the one read (compare and set). A child whose current
+    form is already another child's (registered twice, by a process that did not know the new key yet) is left as
+    it is and named: the unique (organization, case_key) constraint refuses the duplicate key."""
+    current = identity.current_key_id()
+    result, after, done = Rekeying(), 0, 0
+    stale = Child.objects.dangerously_unscoped().exclude(case_key_id=current)
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        rows = list(
+            stale.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "organization_id", "case_key", "case_key_id")[:size]
+        )
+        if not rows:
+            break
+        with transaction.atomic():
+            for pk, organization_id, stored, stored_id in rows:
+                wrapped = identity.rekeyed(stored, stored_id)
+                if wrapped is None:
+                    result.unknown_key += 1
+                    continue
+                try:
+                    with transaction.atomic():
+                        result.rekeyed += (
+                            Child.objects.dangerously_unscoped()
+                            .filter(pk=pk, case_key=stored, case_key_id=stored_id)
+                            .update(case_key=wrapped, case_key_id=current)
+                        )
+                except IntegrityError:
+                    codes = Child.objects.dangerously_unscoped().filter(
+                        Q(pk=pk) | Q(organization_id=organization_id, case_key=wrapped)
+                    )
+                    first, second = sorted(codes.values_list("display_code", flat=True))
+                    result.twice.append((first, second))
+        after, done = rows[-1][0], done + len(rows)
+    result.remaining = stale.count()
+    audit.record(
+        actor=None,
+        action="care.pseudonyms_rekey",
+        detail={
+            "rekeyed": result.rekeyed,
+            "remaining": result.remaining,
+            "registered_twice": len(result.twice),
+            "unknown_key": result.unknown_key,
+        },
+    )
+    return result

@@ -3,12 +3,13 @@
 Each is sealed with Fernet (AES-128-CBC and HMAC-SHA256) under a key derived by HKDF from Haven's HMAC key (read by
 ``haven.keys`` from the environment or the key directory, never from the database): a copy of the database alone
 does not give the secrets away. A sealed value starts with ``fernet:``; the page shows only whether one is set.
+After a rotation of the HMAC key (decision 0048) a value sealed under an older key still opens (the older keys stay).
 """
 
 import base64
 import functools
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -41,6 +42,7 @@ def unseal(stored: str) -> str:
     if not stored.startswith(PREFIX):
         raise SecretUnreadable("the stored secret is not sealed")
     try:
-        return _fernet(settings.HAVEN_HMAC_KEY).decrypt(stored.removeprefix(PREFIX).encode()).decode()
+        keys = [settings.HAVEN_HMAC_KEY, *getattr(settings, "HAVEN_HMAC_KEYS_OLD", [])]
+        return MultiFernet([_fernet(key) for key in keys]).decrypt(stored.removeprefix(PREFIX).encode()).decode()
     except InvalidToken as error:
         raise SecretUnreadable("the stored secret cannot be opened with the current key") from error

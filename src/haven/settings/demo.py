@@ -16,6 +16,10 @@ HAVEN_DEMO = True
 HAVEN_ALLOW_DEMO_DATA = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR, create=True)
+# Signed with an older secret (sessions, signed values) still verifies: keys_rotate secret keeps it here.
+SECRET_KEY_FALLBACKS = load_old_keys("secret", base_dir=BASE_DIR)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)
+# The pseudonym key's older keys: inner layers of every child's case key after a rotation (decision 0048).
+HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR, create=True)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)

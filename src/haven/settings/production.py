@@ -10,7 +10,11 @@ from .base import BASE_DIR
 DEBUG = False
 ALLOWED_HOSTS = [host for host in os.environ.get("HAVEN_ALLOWED_HOSTS", "").split(",") if host]
 SECRET_KEY = load_key("secret", base_dir=BASE_DIR)
+# Signed with an older secret (sessions, signed values) still verifies: keys_rotate secret keeps it here.
+SECRET_KEY_FALLBACKS = load_old_keys("secret", base_dir=BASE_DIR)
 HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR)
+# The pseudonym key's older keys: inner layers of every child's case key after a rotation (decision 0048).
+HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 # Authenticates the audit log's entries and checkpoints; older keys still verify what they authenticated.
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)

@@ -5,7 +5,9 @@ from .base import *  # noqa: F403
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 SECRET_KEY = "test-only-secret-key-not-for-any-deployment-0123456789abcdefghij"  # noqa: S105
+SECRET_KEY_FALLBACKS: list[str] = []
 HAVEN_HMAC_KEY = "test-only-hmac-key"
+HAVEN_HMAC_KEYS_OLD: list[str] = []
 HAVEN_AUDIT_KEY = "test-only-audit-key"
 HAVEN_AUDIT_KEYS_OLD: list[str] = []
 # No checkpoints scheduled by audit.record: the tests that want them take them, into a file of their own.

@@ -173,6 +173,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "webhook.resume": _("Webhook resumed"),
     "webhook.delete": _("Webhook deleted"),
     "care.batch": _("Care records pushed by a CAC's system"),
+    "retention.update": _("Retention policy changed"),
+    "retention.apply": _("Children's records de-identified under the retention policy"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -196,6 +198,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "learning.": _("Staff learning"),
     "safeguarding.": _("Creative review"),
     "awareness.": _("Awareness campaigns"),
+    "retention.": _("Retention"),
 }
 
 
@@ -219,6 +222,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "alert.acknowledge",
         "care.import",
         "care.batch",
+        "retention.apply",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.
@@ -338,6 +342,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "api.webhookendpoint": _("Webhook"),
     "api.webhookdelivery": _("Webhook delivery"),
     "api.senderrecord": _("Record sent by a system"),
+    "programs.retentionpolicy": _("Retention policy"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

@@ -69,7 +69,7 @@ def retention_policy_save(*, actor: User, program: Program, deidentify_after_yea
     if policy is None:
         policy = RetentionPolicy(organization_id=program.organization_id, program=program)
     policy.deidentify_after_years = deidentify_after_years
-    policy.full_clean()
+    policy.full_clean(validate_unique=False)  # one per program: found above, and a database constraint
     policy.save()
     audit.record(
         actor=actor,

@@ -30,12 +30,10 @@ def test_the_program_admin_sets_the_policy_and_reads_its_effect(
     response = client.post(url, {"deidentify_after_years": "5"})
     assert response.status_code == 302
     assert RetentionPolicy.objects.in_org(national).get(program=program).deidentify_after_years == 5
-    entry = AuditEntry.objects.get(action="retention.update")
+    entry = AuditEntry.objects.dangerously_unscoped().get(action="retention.update")
     assert entry.detail["years"] == 5 and entry.detail["before"] is None
     text = client.get(url).content.decode()
-    assert f"5 years after the program ends: from {program.ends_on.year + 5}" in text.replace("\n", " ") or (
-        "5 years after the program ends" in text
-    )
+    assert "de-identified 5 years after the program ends" in " ".join(text.split())
     assert "audit log is append-only" in text
 
 
@@ -54,4 +52,4 @@ def test_a_cac_admin_and_a_funder_cannot_see_or_change_it(
         assert client.get(url).status_code in (403, 404)
         assert client.post(url, {"deidentify_after_years": "1"}).status_code in (403, 404)
     assert not RetentionPolicy.objects.dangerously_unscoped().exists()
-    assert not AuditEntry.objects.filter(action="retention.update").exists()
+    assert not AuditEntry.objects.dangerously_unscoped().filter(action="retention.update").exists()

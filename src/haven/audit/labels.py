@@ -177,6 +177,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "backup.restore": _("Database restored from a backup"),
     "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
     "care.pseudonyms_rekey": _("Children's case keys re-keyed under the current pseudonym key"),
+    "retention.update": _("Retention policy changed"),
+    "retention.apply": _("Children's records de-identified under the retention policy"),
 }
 
 ACTION_GROUPS: dict[str, Promise] = {
@@ -201,6 +203,7 @@ ACTION_GROUPS: dict[str, Promise] = {
     "safeguarding.": _("Creative review"),
     "awareness.": _("Awareness campaigns"),
     "keys.": _("Keys"),
+    "retention.": _("Retention"),
 }
 
 
@@ -225,6 +228,7 @@ CHILD_LEVEL_ACTIONS = frozenset(
         "care.import",
         "care.batch",
         "care.pseudonyms_rekey",
+        "retention.apply",
     }
 )
 # Detail keys that name child-level records: an event carrying one is child-level whatever its action.
@@ -346,6 +350,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "api.webhookendpoint": _("Webhook"),
     "api.webhookdelivery": _("Webhook delivery"),
     "api.senderrecord": _("Record sent by a system"),
+    "programs.retentionpolicy": _("Retention policy"),
 }
 # The field that names a record of a kind, for the log's readers (a child's code only to those who see its ids).
 RECORD_NAMES: dict[str, str] = {

@@ -7,7 +7,7 @@ from haven.core.forms import DateField
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind
 
-from .models import Program, TargetMetric
+from .models import RETENTION_MAX_YEARS, Program, TargetMetric
 
 
 class ProgramForm(forms.Form):
@@ -44,3 +44,12 @@ class ProgramForm(forms.Form):
 
     def targets(self) -> dict[str, int | None]:
         return {metric.value: self.cleaned_data.get(f"target_{metric.value}") for metric in TargetMetric}
+
+
+class RetentionForm(forms.Form):
+    deidentify_after_years = forms.IntegerField(
+        label=_("Years after the program ends"),
+        min_value=1,
+        max_value=RETENTION_MAX_YEARS,
+        help_text=_("Children's records are de-identified this many years after the program's last day."),
+    )

@@ -73,3 +73,30 @@ class ProgramTarget(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value}"
+
+
+RETENTION_MAX_YEARS = 30
+
+
+class RetentionPolicy(TenantModel):
+    """How long a program keeps its children's records linkable to a CAC's case, as data (decision 0047).
+
+    The row belongs to the program's organization (the national office). ``manage.py retention_apply``
+    de-identifies the child-level records of the program's children ``deidentify_after_years`` after the program
+    ends. The audit log is append-only and is never touched by it.
+    """
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="retention")
+    deidentify_after_years = models.PositiveSmallIntegerField(_("years after the program ends"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deidentify_after_years__gte=1, deidentify_after_years__lte=RETENTION_MAX_YEARS),
+                name="retention_years_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}: {self.deidentify_after_years} years"

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.db.models import Prefetch
 from django.http import Http404
 
@@ -5,7 +7,7 @@ from haven.core.changes import Change
 from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 
-from .models import Program, ProgramFunder, ProgramQuerySet
+from .models import Program, ProgramFunder, ProgramQuerySet, RetentionPolicy
 
 
 def programs_visible_to(membership: Membership) -> ProgramQuerySet:
@@ -40,3 +42,17 @@ def program_of(change: Change) -> Program:
     its records within its own scope and says which program they belong to: a lookup by id for the keepers, never
     a read on someone's behalf."""
     return Program.objects.dangerously_unscoped().get(pk=change.program_id)
+
+
+def retention_of(program: Program) -> RetentionPolicy | None:
+    """The program's retention policy, if it has one (then its children's records are kept linkable)."""
+    return RetentionPolicy.objects.in_org(program.organization_id).filter(program=program).first()
+
+
+def deidentify_on(program: Program, years: int) -> date:
+    """The first day the program's children's records may be de-identified: ``years`` after it ends."""
+    ends = program.ends_on
+    try:
+        return ends.replace(year=ends.year + years)
+    except ValueError:  # 29 February
+        return ends.replace(year=ends.year + years, day=28)

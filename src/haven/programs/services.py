@@ -7,7 +7,7 @@ from haven.audit import services as audit
 from haven.core.changes import ProgramChanged, announce
 from haven.organizations.models import Organization
 
-from .models import Program, ProgramFunder, ProgramTarget
+from .models import Program, ProgramFunder, ProgramTarget, RetentionPolicy
 
 
 @transaction.atomic
@@ -59,3 +59,23 @@ def program_save(
         detail={"funders": sorted(f.pk for f in funders), "targets": {k: v for k, v in targets.items() if v}},
     )
     return program
+
+
+@transaction.atomic
+def retention_policy_save(*, actor: User, program: Program, deidentify_after_years: int) -> RetentionPolicy:
+    """Set how many years after the program ends its children's records are de-identified (decision 0047)."""
+    policy = RetentionPolicy.objects.in_org(program.organization_id).filter(program=program).first()
+    before = policy.deidentify_after_years if policy else None
+    if policy is None:
+        policy = RetentionPolicy(organization_id=program.organization_id, program=program)
+    policy.deidentify_after_years = deidentify_after_years
+    policy.full_clean(validate_unique=False)  # one per program: found above, and a database constraint
+    policy.save()
+    audit.record(
+        actor=actor,
+        action="retention.update",
+        organization=program.organization_id,
+        target=policy,
+        detail={"program": program.pk, "years": deidentify_after_years, "before": before},
+    )
+    return policy

@@ -8,4 +8,5 @@ urlpatterns = [
     path("new/", views.program_edit, name="create"),
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("<int:program_id>/edit/", views.program_edit, name="edit"),
+    path("<int:program_id>/retention/", views.program_retention, name="retention"),
 ]

@@ -9,8 +9,8 @@ from haven.organizations.requests import MemberRequest
 from haven.organizations.roles import Role
 
 from . import services
-from .forms import ProgramForm
-from .selectors import access_program, programs_visible_to
+from .forms import ProgramForm, RetentionForm
+from .selectors import access_program, deidentify_on, programs_visible_to, retention_of
 
 
 @require_GET
@@ -51,3 +51,25 @@ def program_edit(request: MemberRequest, program_id: int | None = None) -> HttpR
         else:
             return redirect("programs:detail", program_id=program.pk)
     return TemplateResponse(request, "programs/edit.html", {"form": form, "program": program})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PROGRAM_ADMIN)
+def program_retention(request: MemberRequest, program_id: int) -> HttpResponse:
+    """The program's retention policy: how long its children's records stay linkable to a CAC's case."""
+    program = access_program(membership=request.membership, program_id=program_id)
+    policy = retention_of(program)
+    initial = {"deidentify_after_years": policy.deidentify_after_years} if policy else {}
+    form = RetentionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.retention_policy_save(
+            actor=request.user, program=program, deidentify_after_years=form.cleaned_data["deidentify_after_years"]
+        )
+        return redirect("programs:retention", program_id=program.pk)
+    context = {
+        "form": form,
+        "program": program,
+        "policy": policy,
+        "deidentify_on": deidentify_on(program, policy.deidentify_after_years) if policy else None,
+    }
+    return TemplateResponse(request, "programs/retention.html", context)

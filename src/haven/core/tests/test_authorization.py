@@ -751,6 +751,10 @@ POLICY: dict[str, Rule] = {
     "webhooks:delete": Rule(
         "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"endpoint_id": _webhook(w)}, scoped=True
     ),
+    # Issue 17, item 7: a program's retention policy, its program admin's only (never a CAC's admin or a funder).
+    "programs:retention": Rule(
+        "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"program_id": w.program.pk}, scoped=True
+    ),
 }
 
 

@@ -598,6 +598,7 @@ NOT_DESTRUCTIVE = {
     "api:care_batch": "a system pushes new care records (a key, no person to ask); nothing is deleted",
     "api:training_completions": "a system adds course completions; a record sent again changes nothing",
     "api:training_attendance": "a system marks call attendance; a record sent again changes nothing",
+    "programs:retention": "a form; it changes no record: manage.py retention_apply applies it, after a dry run",
 }
 
 

@@ -24,6 +24,10 @@ from django.conf import settings
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_HALF = 3
 
+# An HMAC's hex digest never holds a colon: a case key starting with this was made unlinkable by the retention
+# policy (care/retention.py), and no key, old or new, leads to it again.
+UNLINKED_PREFIX = "r:"
+
 
 def normalize(case_number: str) -> str:
     """Case numbers differ in case and spacing between screens and exports, not in meaning."""

@@ -35,11 +35,9 @@ from haven.audit import services as audit
 from haven.programs.models import Program, RetentionPolicy
 from haven.programs.selectors import deidentify_on
 
-from .identity import new_display_code
+from .identity import UNLINKED_PREFIX, new_display_code
 from .models import Assessment, Child, CriticalAlert, Episode, Handover, PastScore, Session
 
-# An HMAC's hex digest never holds a colon: a case key starting with this was made unlinkable.
-UNLINKED_PREFIX = "r:"
 BATCH = 500
 KINDS = ("children", "episodes", "sessions", "assessments", "alerts", "handovers", "past_scores")
 

@@ -598,7 +598,12 @@ def pseudonyms_rekey(*, batch: int = 500, limit: int | None = None) -> Rekeying:
     it is and named: the unique (organization, case_key) constraint refuses the duplicate key."""
     current = identity.current_key_id()
     result, after, done = Rekeying(), 0, 0
-    stale = Child.objects.dangerously_unscoped().exclude(case_key_id=current)
+    # A child the retention policy unlinked keeps its random key: no case number leads to it, none must again.
+    stale = (
+        Child.objects.dangerously_unscoped()
+        .exclude(case_key_id=current)
+        .exclude(case_key__startswith=identity.UNLINKED_PREFIX)
+    )
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
         rows = list(

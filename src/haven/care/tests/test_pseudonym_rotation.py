@@ -145,3 +145,18 @@ def test_any_interleaving_of_intakes_rotations_and_re_keying_keeps_one_child_per
     services.pseudonyms_rekey()
     for number, pk in registered.items():
         assert Child.objects.in_org(cac).get(case_key=identity.case_key(cac.pk, number)).pk == pk
+
+
+def test_a_child_the_retention_policy_unlinked_stays_unlinked_across_a_rotation(
+    settings: Any, cac: Organization, program: Program, clinician: User
+) -> None:
+    rotated(settings, FIRST)
+    child = register(cac=cac, program=program, clinician=clinician, case_number="C-1").child
+    unlinked = identity.UNLINKED_PREFIX + "0" * 62
+    Child.objects.in_org(cac).filter(pk=child.pk).update(case_key=unlinked)
+    rotated(settings, FIRST, SECOND)
+    assert "0 not yet" in rekey(batch=10)
+    child.refresh_from_db()
+    assert child.case_key == unlinked  # still marked unlinked: the retention policy does not take it again
+    again = register(cac=cac, program=program, clinician=clinician, case_number="C-1").child
+    assert again.pk != child.pk  # the case number no longer leads to the unlinked child

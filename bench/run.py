@@ -579,7 +579,9 @@ def _import_speed() -> dict[str, object]:
         .values_list("clinician_id", flat=True)
     )
     emails = sorted(
-        email for email, (user_id, _cac) in imports._clinicians_by_email(membership).items() if user_id in in_program
+        email
+        for email, (user_id, _cac) in imports._clinicians_by_email(membership, program).items()
+        if user_id in in_program
     )
     rows = [{"line": line, "email": email, "completed_on": "2025-01-15"} for line, email in enumerate(emails, start=2)]
     times = []

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -44,6 +45,7 @@ from haven.care.models import (
     Timepoint,
     TreatmentModel,
 )
+from haven.core.db import collector_paused, insert_rows, reserve_ids
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
@@ -55,6 +57,21 @@ from .models import SenderRecord
 CHILD, EPISODE, SESSION, ASSESSMENT = "child", "episode", "session", "assessment"
 KINDS = (CHILD, EPISODE, SESSION, ASSESSMENT)
 PRACTICE = tuple(Practice.values)  # in order; read once (``values`` is computed on every access)
+KNOWN_SLICE = 5000  # sender ids looked up in one statement (within every database's limit of parameters)
+SESSION_COLUMNS = [
+    "id",
+    "organization",
+    "episode",
+    "clinician",
+    "held_on",
+    "minutes",
+    "kind",
+    "components",
+    "caregiver_present",
+    "modality",
+    "recorded_by",
+    "recorded_at",
+]
 
 
 @dataclass(frozen=True)
@@ -187,13 +204,25 @@ def _clinicians(cac_id: int, program: Program, emails: Iterable[str]) -> dict[st
 
 
 def _known(org: int, kind: str, sender_ids: Iterable[str]) -> dict[str, int]:
-    return dict(
-        SenderRecord.objects.in_org(org)
-        .filter(kind=kind, sender_id__in=list(sender_ids))
-        .values_list("sender_id", "object_id")
-    )
+    """The Haven ids of the sender ids pushed before: one plain query a slice of ``KNOWN_SLICE`` ids (Django's
+    ``__in`` prepares each value through the field, a tenth of a batch of thousands sent again)."""
+    wanted = list(dict.fromkeys(sender_ids))
+    table = connection.ops.quote_name(SenderRecord._meta.db_table)
+    known: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), KNOWN_SLICE):
+            part = wanted[start : start + KNOWN_SLICE]
+            # The table's own name; the organization, the kind and every id go as parameters.
+            cursor.execute(
+                f"SELECT sender_id, object_id FROM {table} "  # noqa: S608
+                f"WHERE organization_id = %s AND kind = %s AND sender_id IN ({', '.join(['%s'] * len(part))})",
+                [org, kind, *part],
+            )
+            known.update(cursor.fetchall())
+    return known
 
 
+@collector_paused()
 @transaction.atomic
 def ingest(*, cac: Organization, batch: Batch) -> Outcome:
     """Write ``batch`` for ``cac`` (see the module): the good records, with one audit event and the refresh."""
@@ -213,23 +242,29 @@ def ingest(*, cac: Organization, batch: Batch) -> Outcome:
     episode_ids = outcome.ids[EPISODE] | pushed_before
     episodes = {
         e.pk: e
-        for e in Episode.objects.in_org(org)
-        .filter(pk__in=episode_ids.values())
-        .select_related("treatment_model", "clinician")
+        for e in Episode.objects.in_org(org).filter(pk__in=episode_ids.values()).select_related("treatment_model")
     }
     by_sender = {sender_id: episodes[pk] for sender_id, pk in episode_ids.items()}
     sessions = _sessions(org, batch, by_sender, clinicians, outcome)
     assessments = _assessments(org, batch, by_sender, outcome)
-    Session.objects.bulk_create([s for _id, s in sessions], batch_size=2000)
+    # Sessions, the bulk of a batch, go as plain rows with ids reserved first (``core.db``): model instances and
+    # bulk_create's SQL cost most of a batch of thousands (see bench/RESULTS.md).
+    session_ids = reserve_ids(Session, len(sessions))
+    recorded_at = timezone.now()
+    insert_rows(
+        Session,
+        SESSION_COLUMNS,
+        ((pk, org, *values, recorded_at) for pk, (_id, values) in zip(session_ids, sessions, strict=True)),
+    )
     Assessment.objects.bulk_create([a for _id, a, _s in assessments], batch_size=2000)
     alerts = services.alerts_create(org, [(assessment, score) for _id, assessment, score in assessments])
-    made = [(SESSION, sender_id, s.pk) for sender_id, s in sessions]
+    made = [(SESSION, sender_id, pk) for pk, (sender_id, _values) in zip(session_ids, sessions, strict=True)]
     made += [(ASSESSMENT, sender_id, a.pk) for sender_id, a, _s in assessments]
     for kind, sender_id, pk in made:
         outcome.ids[kind][sender_id] = pk
         outcome.created[kind] += 1
     _remember(org, made)
-    touched = {e.pk for e in new_episodes} | {s.episode_id for _id, s in sessions}
+    touched = {e.pk for e in new_episodes} | {values[0] for _id, values in sessions}
     touched |= {a.episode_id for _id, a, _s in assessments}
     services.refresh_episodes(org, [episodes[pk] for pk in sorted(touched)])
     if sum(outcome.created.values()):
@@ -249,16 +284,13 @@ def ingest(*, cac: Organization, batch: Batch) -> Outcome:
 
 
 def _remember(org: int, made: list[tuple[str, str, int]]) -> None:
-    """Keep the sender ids of the records made: one INSERT run per record (``executemany``), which for thousands of
-    sessions costs a fraction of ``bulk_create`` (no ids are needed back)."""
-    if not made:
-        return
-    created_at = SenderRecord._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in ("organization_id", "kind", "sender_id", "object_id", "created_at"))
-    sql = f"INSERT INTO {quote(SenderRecord._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(org, kind, sender_id, pk, created_at) for kind, sender_id, pk in made])
+    """Keep the sender ids of the records made, as plain rows (hundreds to a statement: no ids are needed back)."""
+    now = timezone.now()
+    insert_rows(
+        SenderRecord,
+        ["organization", "kind", "sender_id", "object_id", "created_at"],
+        ((org, kind, sender_id, pk, now) for kind, sender_id, pk in made),
+    )
 
 
 def _children(org: int, batch: Batch, clinicians: Mapping[str, User], outcome: Outcome) -> dict[str, Child]:
@@ -405,9 +437,7 @@ def _episodes(
             )
         )
     Episode.objects.bulk_create([e for _id, e in made])
-    SenderRecord.objects.bulk_create(
-        [SenderRecord(organization_id=org, kind=EPISODE, sender_id=s, object_id=e.pk) for s, e in made]
-    )
+    _remember(org, [(EPISODE, sender_id, episode.pk) for sender_id, episode in made])
     for sender_id, episode in made:
         outcome.ids[EPISODE][sender_id] = episode.pk
         outcome.created[EPISODE] += 1
@@ -434,8 +464,10 @@ def _episode_of(by_sender: Mapping[str, Episode], sender_id: str) -> Episode:
 
 def _sessions(
     org: int, batch: Batch, by_sender: Mapping[str, Episode], clinicians: Mapping[str, User], outcome: Outcome
-) -> list[tuple[str, Session]]:
-    made = []
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The good new sessions: each sender id with its row's values, from the episode to the modality (the columns of
+    ``SESSION_COLUMNS`` between the organization and the time recorded)."""
+    made: list[tuple[str, tuple[Any, ...]]] = []
     for record in _fresh(org, SESSION, _once(batch.sessions, SESSION, outcome), outcome):
         try:
             episode = _episode_of(by_sender, record.episode)
@@ -452,23 +484,18 @@ def _sessions(
         except ValidationError as error:
             outcome.errors.append(RecordError(SESSION, record.sender_id, _messages(error)))
             continue
-        made.append(
-            (
-                record.sender_id,
-                Session(
-                    organization_id=org,
-                    episode=episode,
-                    clinician=clinician,
-                    held_on=record.held_on,
-                    minutes=record.minutes,
-                    kind=record.kind,
-                    components=components,
-                    caregiver_present=record.caregiver_present,
-                    modality=record.modality,
-                    recorded_by=clinician,
-                ),
-            )
+        values = (
+            episode.pk,
+            clinician.pk,
+            record.held_on,
+            record.minutes,
+            str(record.kind),
+            components,
+            record.caregiver_present,
+            str(record.modality),
+            clinician.pk,
         )
+        made.append((record.sender_id, values))
     return made
 
 
@@ -508,7 +535,7 @@ def _assessments(
             total=score.total,
             above_cutoff=score.above_cutoff,
             score=score.as_dict(),
-            recorded_by=episode.clinician,
+            recorded_by_id=episode.clinician_id,
         )
         made.append((record.sender_id, assessment, score))
     return made

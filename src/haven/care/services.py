@@ -3,13 +3,16 @@
 Audit details carry ids and counts only: never a case number, an answer or a score.
 """
 
+import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -442,13 +445,21 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
         return
     ids = [e.pk for e in episodes]
     was_case = {e.pk: e.counts_as_case for e in episodes}
-    sessions: dict[int, list[tuple[date, list[str], bool]]] = {pk: [] for pk in ids}
-    for episode_id, held_on, components, present, kind in (
+    # The sessions summed in the database by episode and set of components (a few sets an episode), each set's
+    # JSON read once: reading every session's row cost most of the refresh of a batch of thousands.
+    sessions: dict[int, list[tuple[int, int, date, date, list[str]]]] = {pk: [] for pk in ids}
+    involved = Q(caregiver_present=True) | Q(kind__in=CAREGIVER_KINDS)
+    decode = functools.cache(json.loads)
+    for episode_id, covered, count, caregiver, first, last in (
         Session.objects.in_org(organization_id)
         .filter(episode_id__in=ids)
-        .values_list("episode_id", "held_on", "components", "caregiver_present", "kind")
+        .annotate(covered=Cast("components", TextField()))
+        .order_by()
+        .values("episode_id", "covered")
+        .annotate(n=Count("id"), caregiver=Count("id", filter=involved), first=Min("held_on"), last=Max("held_on"))
+        .values_list("episode_id", "covered", "n", "caregiver", "first", "last")
     ):
-        sessions[episode_id].append((held_on, components, present or kind in CAREGIVER_KINDS))
+        sessions[episode_id].append((count, caregiver, first, last, decode(covered)))
     measures: dict[int, list[tuple[str, date]]] = {pk: [] for pk in ids}
     for episode_id, timepoint, day in (
         Assessment.objects.in_org(organization_id)
@@ -457,12 +468,12 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
     ):
         measures[episode_id].append((timepoint, day))
     for episode in episodes:
-        rows = sessions[episode.pk]
-        covered = {code for _d, components, _c in rows for code in components}
-        episode.sessions_count = len(rows)
-        episode.caregiver_sessions = sum(1 for *_rest, involved in rows if involved)
-        episode.first_session_on = min((d for d, *_rest in rows), default=None)
-        episode.last_session_on = max((d for d, *_rest in rows), default=None)
+        groups = sessions[episode.pk]
+        covered = {code for *_rest, components in groups for code in components}
+        episode.sessions_count = sum(count for count, *_rest in groups)
+        episode.caregiver_sessions = sum(caregiver for _n, caregiver, *_rest in groups)
+        episode.first_session_on = min((first for _n, _c, first, _l, _p in groups), default=None)
+        episode.last_session_on = max((last for _n, _c, _f, last, _p in groups), default=None)
         episode.practice = [code for code in Practice.values if code in covered]
         taken = measures[episode.pk]
         episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in taken)

@@ -90,8 +90,8 @@ def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) ->
             row.save(update_fields=["first_session_on", "caregiver_first_on"])
     if new_ids:
         state = Organization.objects.values_list("state", flat=True).get(pk=organization_id)
-        children = Child.objects.in_org(organization_id).filter(pk__in=new_ids)
-        ChildServed.objects.bulk_create(row_for(program, child, state, fresh[child.pk]) for child in children)
+        children = Child.objects.in_org(organization_id).filter(pk__in=new_ids).values_list(*CHILD_COLUMNS)
+        _insert(program, fresh, {organization_id: state}, children)
 
 
 def row_for(program: Program, child: Child, state: str, served: Served) -> ChildServed:
@@ -133,13 +133,17 @@ def refresh_clinicians(program: Program, enrollments: Iterable[tuple[int, int]])
         cells.refresh(program, org_id)
 
 
-def rebuild(program: Program) -> None:
-    """The program's period changed: every served row is recomputed from the raw rows (written as plain rows:
-    at national scale there are half a million)."""
-    fresh = recompute(program)
-    ChildServed.objects.of_program(program).delete()
-    ids = sorted(fresh)
-    states = dict(Organization.objects.values_list("pk", "state"))
+CHILD_COLUMNS = ("pk", "organization_id", "age_at_referral", "gender", "race_ethnicity")
+
+
+def _insert(
+    program: Program,
+    fresh: dict[int, Served],
+    states: dict[int, str],
+    children: Iterable[tuple[int, int, int, str, str]],
+) -> None:
+    """Write the served rows of ``children`` (``CHILD_COLUMNS``) as plain rows (``insert_rows``): thousands at
+    once when a batch of sessions serves them or the program's period changes."""
     fields = [
         "organization_id",
         "program_id",
@@ -151,29 +155,39 @@ def rebuild(program: Program) -> None:
         "gender",
         "race_ethnicity",
     ]
+    insert_rows(
+        ChildServed,
+        fields,
+        (
+            (
+                org_id,
+                program.pk,
+                child_id,
+                fresh[child_id].first_session_on,
+                fresh[child_id].caregiver_first_on,
+                states[org_id],
+                age_band(age),
+                gender,
+                race,
+            )
+            for child_id, org_id, age, gender, race in children
+        ),
+    )
+
+
+def rebuild(program: Program) -> None:
+    """The program's period changed: every served row is recomputed from the raw rows (written as plain rows:
+    at national scale there are half a million)."""
+    fresh = recompute(program)
+    ChildServed.objects.of_program(program).delete()
+    ids = sorted(fresh)
+    states = dict(Organization.objects.values_list("pk", "state"))
     # In slices: SQLite caps the variables of one statement (half a million children at national scale).
     for start in range(0, len(ids), REBUILD_SLICE):
         children = (
             Child.objects.dangerously_unscoped()
             .filter(pk__in=ids[start : start + REBUILD_SLICE])
-            .values_list("pk", "organization_id", "age_at_referral", "gender", "race_ethnicity")
+            .values_list(*CHILD_COLUMNS)
         )
-        insert_rows(
-            ChildServed,
-            fields,
-            (
-                (
-                    org_id,
-                    program.pk,
-                    child_id,
-                    fresh[child_id].first_session_on,
-                    fresh[child_id].caregiver_first_on,
-                    states[org_id],
-                    age_band(age),
-                    gender,
-                    race,
-                )
-                for child_id, org_id, age, gender, race in children.iterator()
-            ),
-        )
+        _insert(program, fresh, states, children.iterator())
     cells.refresh_all(program)

@@ -1,6 +1,8 @@
 """A CAC's case system pushes its records: children by case number, episodes, sessions and measures (scope
 ``care:write``). The work is ``api.ingest_care``; this router only reads the document and answers."""
 
+import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -127,10 +129,12 @@ def _counts(counter: dict[str, int]) -> dict[str, int]:
     return {PLURAL[kind]: counter.get(kind, 0) for kind in ingest_care.KINDS}
 
 
-def _record(record: BaseModel) -> dict[str, Any]:
-    values = record.model_dump()
-    values["sender_id"] = values.pop("id")
-    return values
+def _records[Record](kind: Callable[..., Record], records: Sequence[BaseModel]) -> list[Record]:
+    """The validated records as ``ingest_care``'s, read attribute by attribute (``model_dump`` would copy every
+    record into a dictionary first: a tenth of a batch of thousands)."""
+    names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    read = [("id" if name == "sender_id" else name) for name in names]
+    return [kind(**{name: getattr(r, source) for name, source in zip(names, read, strict=True)}) for r in records]
 
 
 @router.post(
@@ -163,10 +167,10 @@ def batch(request: HttpRequest, payload: CareBatchIn) -> Any:
         outcome = ingest_care.ingest(
             cac=organization,
             batch=ingest_care.Batch(
-                children=[ingest_care.ChildIn(**_record(r)) for r in payload.children],
-                episodes=[ingest_care.EpisodeIn(**_record(r)) for r in payload.episodes],
-                sessions=[ingest_care.SessionIn(**_record(r)) for r in payload.sessions],
-                assessments=[ingest_care.AssessmentIn(**_record(r)) for r in payload.assessments],
+                children=_records(ingest_care.ChildIn, payload.children),
+                episodes=_records(ingest_care.EpisodeIn, payload.episodes),
+                sessions=_records(ingest_care.SessionIn, payload.sessions),
+                assessments=_records(ingest_care.AssessmentIn, payload.assessments),
             ),
         )
     except ingest_care.NoProgram:

@@ -2,6 +2,7 @@
 send changes nothing, every CAC's ids are its own, each bad record is answered with its errors (the good ones
 written), the audit names the key, and no case number is kept anywhere."""
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -290,3 +291,40 @@ def test_a_body_that_is_not_an_object_is_refused_not_taken_for_an_empty_batch(
     client = api_client(make_key(cac, [keys.CARE_WRITE]))
     response = client.post("/api/v1/care/batch", "[null, null]", content_type="application/json")
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "payload"]
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_a_batch_costs_the_same_statements_for_ten_sessions_as_for_thousands(
+    send: Callable[..., Any], cac: Organization, clinician: User
+) -> None:
+    """Written in bulk with its refreshes (the episodes' counters, children served, the figure cells, the audit): the
+    number of statements does not grow with the batch, past any size a statement is cut at. Each size is sent on
+    the same records, undone after."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    assert send({}).status_code == 200  # the key and its client, kept across the undone sends
+    statements = {}
+    for size in (10, 2_500):
+        with contextlib.suppress(_Undo), transaction.atomic():
+            batch = _batch()
+            assert send({"children": batch["children"], "episodes": batch["episodes"]}).status_code == 200
+            sessions = [
+                {"id": f"s-{n}", "episode": "e-1", "clinician": clinician.email, "held_on": _day(1 + n % 55),
+                 "minutes": 50, "kind": ("child", "caregiver", "conjoint")[n % 3],
+                 "components": ["p", "r", "a"][: 1 + n % 3]}
+                for n in range(size)
+            ]  # fmt: skip
+            with CaptureQueriesContext(connection) as queries:
+                body = send({"sessions": sessions}).json()
+            assert body["errors"] == [] and body["created"]["sessions"] == size
+            episode = Episode.objects.in_org(cac).get()
+            assert (episode.sessions_count, episode.practice) == (size, ["p", "r", "a"])
+            assert episode.caregiver_sessions == len([s for s in sessions if s["kind"] != "child"])
+            assert ChildServed.objects.in_org(cac).count() == 1
+            statements[size] = len(queries)
+            raise _Undo
+    assert statements[10] == statements[2_500], statements

@@ -751,6 +751,9 @@ POLICY: dict[str, Rule] = {
     "webhooks:delete": Rule(
         "GET", frozenset({Role.ORG_ADMIN}), kwargs=lambda w: {"endpoint_id": _webhook(w)}, scoped=True
     ),
+    # Issue 17, item 3: the health check, the same JSON for anyone, signed in or not; 503 here, as no task worker
+    # beats in the tests (test_serve checks its 200 and each failing part).
+    "shell:health": Rule("GET", ALL_ROLES, anonymous=503, ok=503),
 }
 
 

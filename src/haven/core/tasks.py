@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.tasks import default_task_backend, task
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 # Finished beats kept besides the newest (older ones are deleted by each beat).
 KEEP_BEATS = 3
@@ -54,9 +54,10 @@ def last_heartbeat() -> datetime | None:
 
 
 def oldest_waiting() -> datetime | None:
-    """Since when the oldest task that is due has been waiting for a worker (its ``run_after`` or enqueue time)."""
-    due = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", "run_after").first()
-    if due is None:
-        return None
-    enqueued_at, run_after = due
-    return max(enqueued_at, run_after) if run_after.year < 9999 else enqueued_at
+    """Since when the task that has waited longest for a worker has been due: a task enqueued to run at once since
+    it was enqueued, a deferred one since its time came."""
+    due = DBTaskResult.objects.ready()
+    at_once = due.filter(run_after=get_date_max()).order_by("enqueued_at").values_list("enqueued_at", flat=True)
+    deferred = due.exclude(run_after=get_date_max()).order_by("run_after").values_list("run_after", flat=True)
+    times = [time for time in (at_once.first(), deferred.first()) if time is not None]
+    return min(times, default=None)

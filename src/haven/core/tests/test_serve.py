@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.utils import OperationalError
 from django.templatetags.static import static
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from haven.audit import services as audit
@@ -230,17 +230,18 @@ def test_static_files_are_served_by_whitenoise_with_debug_off(client: Client) ->
     assert b"htmx" in b"".join(response.streaming_content)
 
 
-@pytest.fixture
-def collected(tmp_path: Path, settings: Any) -> Path:
-    """The production storage: collectstatic into a folder of its own, hashed and compressed names."""
-    settings.STATIC_ROOT = tmp_path / "static"
-    settings.STORAGES = {
-        **settings.STORAGES,
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The production storage: collectstatic (once for the module) into a folder of its own, hashed and compressed
+    names, served by whitenoise from there."""
+    root = tmp_path_factory.mktemp("static")
+    storages = {
+        **django_settings.STORAGES,
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
-    settings.WHITENOISE_USE_FINDERS = False
-    call_command("collectstatic", "--no-input", verbosity=0)
-    return settings.STATIC_ROOT
+    with override_settings(STATIC_ROOT=root, STORAGES=storages, WHITENOISE_USE_FINDERS=False):
+        call_command("collectstatic", "--no-input", verbosity=0)
+        yield root
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ MANAGE := $(BIN)/python manage.py
 PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_AUDIT_KEY=check-deploy-audit HAVEN_ALLOWED_HOSTS=haven.invalid
 SCALE ?= program
 
-.PHONY: demo worker test lint typecheck checks pytest messages vendor bench load clean
+.PHONY: demo serve worker test lint typecheck checks pytest messages vendor bench load clean
 
 # var/ (git-ignored) holds the SQLite databases, the test database included; a fresh clone has none.
 var:
@@ -31,14 +31,29 @@ demo: $(BIN)/.installed
 	@# The task worker (report PDFs and other background work) runs beside the web server and stops with it: Ctrl+C
 	@# reaches both (the worker finishes its current task); if the server stops by itself, the worker is sent TERM.
 	@# No --reload: an autoreloading worker's child would outlive that kill (`make worker` reloads on changes).
-	@$(MANAGE) db_worker --no-reload & worker=$$!; \
+	@$(MANAGE) task_worker --no-reload & worker=$$!; \
 		trap 'interrupted=1' INT; trap 'interrupted=1; exit 143' TERM; \
 		trap '[ -n "$$interrupted" ] || kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 		$(MANAGE) runserver --insecure 127.0.0.1:8000
 
+# The demo's database served as production serves it: gunicorn (gunicorn.conf.py) with the production settings,
+# static files collected and served by whitenoise, JSON logs, and the task worker with its heartbeat (/health/).
+# Plain HTTP on loopback (HAVEN_SSL_REDIRECT=0): open http://localhost:8000/ (browsers keep the __Host- cookies on
+# localhost). The keys are the demo's (var/keys); run `make demo` once first.
+SERVE_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_ALLOWED_HOSTS=localhost,127.0.0.1 \
+	HAVEN_SSL_REDIRECT=0 HAVEN_BIND=127.0.0.1:8000
+serve: $(BIN)/.installed
+	@test -f var/keys/secret.key || { echo "No demo keys in var/keys: run make demo once first" >&2; exit 1; }
+	$(SERVE_ENV) $(MANAGE) migrate --verbosity 0
+	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
+	@$(SERVE_ENV) $(MANAGE) task_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'interrupted=1' INT; trap 'interrupted=1; exit 143' TERM; \
+		trap '[ -n "$$interrupted" ] || kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(SERVE_ENV) $(BIN)/gunicorn -c gunicorn.conf.py
+
 # The task worker alone (reloading on code changes), for when the web server runs on its own.
 worker: $(BIN)/.installed
-	$(MANAGE) db_worker --reload
+	$(MANAGE) task_worker --reload
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -188,3 +188,24 @@ def appending(path: Path, keys: Mapping[str, bytes]) -> Iterator[Journal]:
         yield Journal(fd=fd, directory=path.parent, created=created, last=last)
     finally:
         os.close(fd)  # releases the lock
+
+
+def newest(path: Path, keys: Mapping[str, bytes]) -> Checkpoint | None:
+    """The file's last checkpoint if it is signed with a known key; None if the file is missing or empty.
+
+    Raises CheckpointFileError when the last line is not such a checkpoint (audit_verify says what is wrong).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        line = _last_line(fd)
+    finally:
+        os.close(fd)
+    if not line:
+        return None
+    checkpoint = parse(line)
+    if checkpoint is None or not signed(checkpoint, keys):
+        raise CheckpointFileError(f"The last line of {path} is not a valid checkpoint: run audit_verify.")
+    return checkpoint

@@ -12,8 +12,11 @@ from haven.organizations.roles import Role
 from haven.organizations.selectors import organizations_visible_to
 from haven.organizations.tenancy import TenantQuerySet
 
+from . import checkpoints
+from .keyring import keyring
 from .labels import RECORD_NAMES, action_label, actor_name, detail_items, is_child_level, record_kind
 from .models import AuditEntry
+from .services import checkpoint_path
 
 
 def audit_entries_for(*, membership: Membership, action: str = "") -> QuerySet[AuditEntry]:
@@ -103,3 +106,29 @@ def _record_names(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], str]:
             if name:
                 names[(target_type, str(pk))] = str(name)
     return names
+
+
+@dataclass(frozen=True)
+class CheckpointLag:
+    """How far the checkpoints trail the log: when the newest checkpoint was taken (None: never), and since when
+    the oldest entry it does not cover has waited (None: every entry is covered)."""
+
+    checkpoint_at: datetime | None
+    uncovered_since: datetime | None
+
+
+def checkpoint_lag() -> CheckpointLag:
+    """Reads the checkpoint file's last line and at most one entry (by its unique ``seq``). Raises
+    ``checkpoints.CheckpointFileError`` when the file's last line is not a valid checkpoint."""
+    newest = checkpoints.newest(checkpoint_path(), keyring().keys)
+    covered = newest.seq if newest else 0
+    uncovered_since = (
+        AuditEntry.objects.dangerously_unscoped()
+        .filter(seq__gt=covered)
+        .order_by("seq")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return CheckpointLag(
+        checkpoint_at=datetime.fromisoformat(newest.at) if newest else None, uncovered_since=uncovered_since
+    )

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, answered before any other middleware runs (no session, no database): see STORAGES.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "haven.core.middleware.ResponseHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "haven.audit.middleware.RequestContextMiddleware",
@@ -175,7 +177,7 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT: Path | None = VAR_DIR / "static"
 
 
 def asset_storage(environ: dict[str, str]) -> dict[str, Any]:
@@ -228,6 +230,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# Production (settings/production.py) logs JSON lines, each with its request's id, and one line per request.
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Uploads stay in memory and are never written to disk (imports read them and let them go). A larger upload is
@@ -261,3 +265,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # The JSON API (haven.api): requests a key may make in a clock minute before it is answered 429.
 HAVEN_API_RATE_PER_MINUTE = 600
+
+# GET /health/ (shell.health): answered 503 when the task worker's last heartbeat, the oldest task waiting to run, or
+# the oldest audit entry no checkpoint covers yet is older than this (seconds).
+HAVEN_HEALTH_WORKER_MAX_SECONDS = int(os.environ.get("HAVEN_HEALTH_WORKER_MAX_SECONDS", "300"))
+HAVEN_HEALTH_QUEUE_MAX_SECONDS = int(os.environ.get("HAVEN_HEALTH_QUEUE_MAX_SECONDS", "600"))
+HAVEN_HEALTH_CHECKPOINT_MAX_SECONDS = int(os.environ.get("HAVEN_HEALTH_CHECKPOINT_MAX_SECONDS", "3600"))
+# How often the task worker writes its heartbeat (`manage.py task_worker`), seconds.
+HAVEN_WORKER_HEARTBEAT_SECONDS = 60

@@ -23,3 +23,6 @@ HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)
 HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR, create=True)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)
+# Static files straight from the apps' static folders (no collectstatic): whitenoise reads them at start.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

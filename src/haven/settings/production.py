@@ -19,7 +19,10 @@ HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)
 
-SECURE_SSL_REDIRECT = True
+# Local HTTP (`make serve`): HAVEN_SSL_REDIRECT=0 keeps plain http on loopback. A deployment leaves it on.
+SECURE_SSL_REDIRECT = os.environ.get("HAVEN_SSL_REDIRECT", "1") != "0"
+# The health check answers on plain HTTP too, so a probe on the host can reach gunicorn without TLS.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("HAVEN_BEHIND_PROXY") else None
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -46,4 +49,22 @@ MAILERS = {
             "use_tls": True,
         },
     }
+}
+
+# Static files: collected (`manage.py collectstatic`) with content-hashed names and compressed copies, served by
+# whitenoise with a year-long cache (a changed file gets a new name).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# JSON lines on stderr, each with its request's id; one line per request from haven.requests (the access log).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "haven.audit.middleware.RequestIdFilter"}},
+    "formatters": {"json": {"()": "haven.core.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HAVEN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
 }

@@ -19,3 +19,7 @@ HAVEN_ALLOW_DEMO_DATA = True
 # (get_result is not supported): a task's outcome belongs in our own models. To exercise the database backend
 # itself: TASKS from base, a transactional test, and `call_command("db_worker", "--batch", "--no-reload")`.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+# Static files straight from the apps' static folders, as in the demo (a test of the production storage collects
+# them into a folder of its own).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

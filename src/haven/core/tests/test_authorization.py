@@ -755,6 +755,9 @@ POLICY: dict[str, Rule] = {
     "programs:retention": Rule(
         "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"program_id": w.program.pk}, scoped=True
     ),
+    # Issue 17, item 3: the health check, the same JSON for anyone, signed in or not; 503 here, as no task worker
+    # beats in the tests (test_serve checks its 200 and each failing part).
+    "shell:health": Rule("GET", ALL_ROLES, anonymous=503, ok=503),
 }
 
 

@@ -174,7 +174,7 @@ def main() -> None:
         stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(  # noqa: S603
-        [str(BIN / "python"), "manage.py", "db_worker", "--no-reload"],
+        [str(BIN / "python"), "manage.py", "task_worker", "--no-reload"],
         cwd=ROOT,
         env=env,
         stdout=server_log,

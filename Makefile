@@ -6,7 +6,7 @@ PYTHON ?= $(or $(wildcard $(PYENV_DIR)/versions/$(PYTHON_VERSION)/bin/python),$(
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_AUDIT_KEY=check-deploy-audit HAVEN_ALLOWED_HOSTS=haven.invalid
+PROD_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_SECRET_KEY=check-deploy-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOP HAVEN_HMAC_KEY=check-deploy-hmac HAVEN_AUDIT_KEY=check-deploy-audit HAVEN_OTP_KEY=check-deploy-otp HAVEN_ALLOWED_HOSTS=haven.invalid
 SCALE ?= program
 
 .PHONY: demo serve worker test lint typecheck checks pytest messages vendor bench load clean
@@ -43,7 +43,7 @@ demo: $(BIN)/.installed
 SERVE_ENV := DJANGO_SETTINGS_MODULE=haven.settings.production HAVEN_ALLOWED_HOSTS=localhost,127.0.0.1 \
 	HAVEN_SSL_REDIRECT=0 HAVEN_BIND=127.0.0.1:8000
 serve: $(BIN)/.installed
-	@test -f var/keys/secret.key || { echo "No demo keys in var/keys: run make demo once first" >&2; exit 1; }
+	@test -f var/keys/secret.key -a -f var/keys/otp.key || { echo "No demo keys in var/keys: run make demo once first" >&2; exit 1; }
 	$(SERVE_ENV) $(MANAGE) migrate --verbosity 0
 	$(SERVE_ENV) $(MANAGE) collectstatic --no-input --verbosity 0
 	@$(SERVE_ENV) $(MANAGE) task_worker --no-reload --verbosity 0 & worker=$$!; \

@@ -8,9 +8,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.accounts.services import SESSION_SIGNED_IN_AT
 from haven.accounts.tests.factories import UserFactory
 from haven.organizations.models import Membership, Organization
@@ -109,7 +108,7 @@ def sign_in_client(client: Client, user: User) -> Client:
     session[SESSION_SIGNED_IN_AT] = int(timezone.now().timestamp())
     needs_mfa = Membership.objects.of_user(user).active().filter(role__in=ROLES_REQUIRING_MFA).exists()
     if needs_mfa:
-        device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "test", "confirmed": True})
+        device, _ = Authenticator.objects.get_or_create(user=user, defaults={"name": "test", "confirmed": True})
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client

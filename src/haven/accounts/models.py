@@ -1,10 +1,14 @@
+from binascii import unhexlify
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import second_factor
 from .emails import normalize_email
 
 
@@ -111,3 +115,43 @@ class KnownBrowser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.token_hash[:8]}"
+
+
+class Authenticator(TOTPDevice):
+    """A TOTP authenticator whose key is kept sealed (``second_factor``): the one way Haven makes, reads and checks
+    one. The rows are django-otp's own (a proxy), so its middleware and views keep working."""
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return second_factor.open_key(self._stored_key())
+
+    def _stored_key(self) -> str:
+        return str(self.__dict__["key"])  # django-otp's field, as the row holds it
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        stored = self._stored_key()
+        if not second_factor.is_sealed(stored):
+            self.key = second_factor.seal(unhexlify(stored.encode()))
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "key"}
+        super().save(*args, **kwargs)
+
+
+class RecoveryCodes(StaticDevice):
+    """A person's recovery codes, kept as keyed hashes (``second_factor.code_forms``): a code is checked by its
+    hash under the current otp key or an older one, with django-otp's throttling."""
+
+    class Meta:
+        proxy = True
+
+    def verify_token(self, token: Any) -> bool:
+        forms = second_factor.code_forms(str(token))
+        stored = self.token_set.filter(token__in=forms).values_list("token", flat=True).first()
+        return bool(super().verify_token(stored or forms[0]))
+
+    @staticmethod
+    def stored_form(code: str) -> str:
+        return second_factor.code_forms(code)[0]

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.audit import services as audit
 from haven.audit.middleware import client_ip
@@ -21,9 +20,9 @@ from haven.organizations.models import Invitation, Membership
 from haven.organizations.roles import ROLES_REQUIRING_MFA
 from haven.organizations.services import check_an_admin_remains, invitation_accept
 
-from . import throttle
+from . import second_factor, throttle
 from .emails import normalize_email
-from .models import User
+from .models import Authenticator, RecoveryCodes, User
 
 RECOVERY_CODE_COUNT = 10
 SESSION_SIGNED_IN_AT = "haven_signed_in_at"
@@ -113,8 +112,8 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, code: str) -> boo
     return True
 
 
-def verify_code(*, user: User, code: str) -> TOTPDevice | StaticDevice | None:
-    for device in [*TOTPDevice.objects.devices_for_user(user), *StaticDevice.objects.devices_for_user(user)]:
+def verify_code(*, user: User, code: str) -> Authenticator | RecoveryCodes | None:
+    for device in [*Authenticator.objects.devices_for_user(user), *RecoveryCodes.objects.devices_for_user(user)]:
         if device.verify_token(code):
             return device
     return None
@@ -141,7 +140,7 @@ def sign_out(*, request: HttpRequest) -> None:
 
 
 def user_has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+    return Authenticator.objects.devices_for_user(user, confirmed=True).exists()
 
 
 def user_requires_second_factor(user: User) -> bool:
@@ -150,14 +149,15 @@ def user_requires_second_factor(user: User) -> bool:
 
 
 @transaction.atomic
-def mfa_setup_begin(*, user: User) -> TOTPDevice:
-    """An unconfirmed authenticator for the user to scan; it replaces any earlier unconfirmed one."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+def mfa_setup_begin(*, user: User) -> Authenticator:
+    """An unconfirmed authenticator for the user to scan; it replaces any earlier unconfirmed one. Its key is
+    sealed as it is saved (``second_factor``)."""
+    Authenticator.objects.filter(user=user, confirmed=False).delete()
+    return Authenticator.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
 
 
-def mfa_pending_device(*, user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def mfa_pending_device(*, user: User) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=False).order_by("-pk").first()
 
 
 @transaction.atomic
@@ -166,7 +166,7 @@ def mfa_setup_confirm(*, request: HttpRequest, user: User, code: str) -> list[st
     device = mfa_pending_device(user=user)
     if device is None or not device.verify_token(code.strip().replace(" ", "")):
         raise ValidationError({"code": _("That code is not right. Check the time on your phone and try again.")})
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    Authenticator.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _replace_recovery_codes(user)
@@ -179,10 +179,11 @@ def mfa_setup_confirm(*, request: HttpRequest, user: User, code: str) -> list[st
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
+    RecoveryCodes.objects.filter(user=user).delete()
+    device = RecoveryCodes.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    # Shown once, kept only as keyed hashes.
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=RecoveryCodes.stored_form(c)) for c in codes])
     return codes
 
 
@@ -201,8 +202,8 @@ def recovery_codes_left(user: User) -> int:
 def mfa_disable(*, user: User) -> None:
     if user_requires_second_factor(user):
         raise ValidationError(_("Your role requires a second factor; it cannot be turned off."))
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    RecoveryCodes.objects.filter(user=user).delete()
     audit.record(actor=user, action="mfa.disable")
 
 
@@ -239,3 +240,24 @@ def user_deactivate(*, actor: User, user: User) -> User:
     user.save(update_fields=["is_active"])
     audit.record(actor=actor, action="user.deactivate", target=user)
     return user
+
+
+def second_factors_reseal(*, batch: int = 500) -> tuple[int, int]:
+    """Seal every authenticator key under the current otp key, a batch at a time, each in a short transaction (a
+    person may sign in meanwhile: a key is replaced only if it is still the one read). Returns (resealed, already
+    current); one audit entry with the counts."""
+    resealed = current = after = 0
+    while True:
+        rows = list(Authenticator.objects.filter(pk__gt=after).order_by("pk").values_list("pk", "key")[:batch])
+        if not rows:
+            break
+        with transaction.atomic():
+            for pk, stored in rows:
+                if second_factor.is_current(stored):
+                    current += 1
+                    continue
+                sealed = second_factor.seal(second_factor.open_key(stored))
+                resealed += Authenticator.objects.filter(pk=pk, key=stored).update(key=sealed)
+        after = rows[-1][0]
+    audit.record(actor=None, action="mfa.reseal", detail={"resealed": resealed, "current": current})
+    return resealed, current

@@ -175,6 +175,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "care.batch": _("Care records pushed by a CAC's system"),
     "backup.create": _("Database backed up"),
     "backup.restore": _("Database restored from a backup"),
+    "mfa.reseal": _("Authenticator keys sealed under the current key"),
     "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
     "care.pseudonyms_rekey": _("Children's case keys re-keyed under the current pseudonym key"),
     "retention.update": _("Retention policy changed"),
@@ -238,7 +239,19 @@ CHILD_RECORD_KEYS = frozenset(
 # The numbers a child-level event's detail may show when its ids are hidden: counts only. Anything else is left out
 # (fail closed), and a list shows as how many it holds.
 COUNT_KEYS = frozenset(
-    {"alerts", "rows", "create", "unchanged", "count", "rekeyed", "remaining", "registered_twice", "unknown_key"}
+    {
+        "alerts",
+        "rows",
+        "create",
+        "unchanged",
+        "count",
+        "rekeyed",
+        "remaining",
+        "registered_twice",
+        "unknown_key",
+        "resealed",
+        "current",
+    }
 )
 SYSTEM_ACTOR = _("Haven (system)")
 UNKNOWN_ACTOR = _("unknown")
@@ -262,6 +275,9 @@ RECORD_KINDS: dict[str, Promise] = {
     "accounts.signinthrottle": _("Sign-in limit"),
     "accounts.accountslowdown": _("Sign-in slowdown"),
     "accounts.knownbrowser": _("Known browser"),
+    "accounts.authenticator": _("Authenticator app"),
+    "accounts.recoverycodes": _("Recovery codes"),
+    "otp_totp.totpdevice": _("Authenticator app"),  # entries written before the authenticator's proxy
     "audit.auditentry": _("Audit entry"),
     "programs.program": _("Program"),
     "programs.programfunder": _("Program's funder"),

@@ -3,9 +3,9 @@
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts import second_factor
+from haven.accounts.models import Authenticator, User
 from haven.core.generation import GenerationContext
 
 from .models import Organization
@@ -449,13 +449,13 @@ def _generate_people(
     # The system seeds its people's roles directly, second persons included: no grant waits for approval.
     memberships_seed_by_system(rows=[(created[i].pk, org_id, role) for i, org_id, role in memberships])
     demo_roles = {email: role for email, _name, role, _where in DEMO_LOGINS}
-    TOTPDevice.objects.bulk_create(
+    Authenticator.objects.bulk_create(
         [
-            TOTPDevice(
+            Authenticator(
                 user_id=created[index].pk,
                 name="Demo authenticator",
                 confirmed=True,
-                key=rng.randbytes(20).hex(),
+                key=second_factor.seal(rng.randbytes(20)),  # sealed as the services seal it
             )
             for email, index in demo_by_email.items()
             if demo_roles[email] in ROLES_REQUIRING_MFA
@@ -470,7 +470,11 @@ def _generate_people(
         ]
     )
     StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=rng.randbytes(5).hex()) for device in recovery for _ in range(10)]
+        [
+            StaticToken(device=device, token=second_factor.code_forms(rng.randbytes(5).hex())[0])
+            for device in recovery
+            for _ in range(10)
+        ]
     )
     ctx.count("users", len(created))
     ctx.count("memberships", len(memberships))

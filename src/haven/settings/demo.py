@@ -23,6 +23,9 @@ HAVEN_HMAC_KEY = load_key("hmac", base_dir=BASE_DIR, create=True)
 HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR, create=True)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)
+# The second factors' secrets are sealed under this key (accounts.second_factor), never in the database.
+HAVEN_OTP_KEY = load_key("otp", base_dir=BASE_DIR, create=True)
+HAVEN_OTP_KEYS_OLD = load_old_keys("otp", base_dir=BASE_DIR)
 # Static files straight from the apps' static folders (no collectstatic): whitenoise reads them at start.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -18,6 +18,9 @@ HAVEN_HMAC_KEYS_OLD = load_old_keys("hmac", base_dir=BASE_DIR)
 # Authenticates the audit log's entries and checkpoints; older keys still verify what they authenticated.
 HAVEN_AUDIT_KEY = load_key("audit", base_dir=BASE_DIR)
 HAVEN_AUDIT_KEYS_OLD = load_old_keys("audit", base_dir=BASE_DIR)
+# The second factors' secrets are sealed under this key (accounts.second_factor), never in the database.
+HAVEN_OTP_KEY = load_key("otp", base_dir=BASE_DIR)
+HAVEN_OTP_KEYS_OLD = load_old_keys("otp", base_dir=BASE_DIR)
 
 # Local HTTP (`make serve`): HAVEN_SSL_REDIRECT=0 keeps plain http on loopback. A deployment leaves it on.
 SECURE_SSL_REDIRECT = os.environ.get("HAVEN_SSL_REDIRECT", "1") != "0"

@@ -10,6 +10,8 @@ HAVEN_HMAC_KEY = "test-only-hmac-key"
 HAVEN_HMAC_KEYS_OLD: list[str] = []
 HAVEN_AUDIT_KEY = "test-only-audit-key"
 HAVEN_AUDIT_KEYS_OLD: list[str] = []
+HAVEN_OTP_KEY = "test-only-otp-key"
+HAVEN_OTP_KEYS_OLD: list[str] = []
 # No checkpoints scheduled by audit.record: the tests that want them take them, into a file of their own.
 HAVEN_AUDIT_CHECKPOINT_EVERY = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

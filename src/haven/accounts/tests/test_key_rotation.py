@@ -22,7 +22,7 @@ from haven.audit.models import AuditEntry
 from haven.keys import load_key, load_old_keys
 from haven.organizations.models import Organization, Role
 
-KEY_NAMES = ("secret", "audit", "hmac")
+KEY_NAMES = ("secret", "audit", "hmac", "otp")
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, RecoveryCodes, User
 from haven.accounts.tests.factories import PASSWORD
 from haven.audit.models import AuditEntry
 from haven.organizations.models import Organization
@@ -38,7 +37,7 @@ def actions(user: User) -> list[str]:
     )
 
 
-def next_code(device: TOTPDevice) -> str:
+def next_code(device: Authenticator) -> str:
     """What the phone shows next: the current step's code, or the next step's if the current one was used."""
     device.refresh_from_db()
     step = max(int(time.time()) // device.step, device.last_t + 1)
@@ -47,7 +46,7 @@ def next_code(device: TOTPDevice) -> str:
     return f"{clock.token():0{device.digits}d}"
 
 
-def wrong_code(device: TOTPDevice) -> str:
+def wrong_code(device: Authenticator) -> str:
     """A six-digit code the device does not accept at any step it would currently take."""
     valid = {totp(device.bin_key, step=device.step, t0=device.t0 + shift * device.step) for shift in range(-3, 4)}
     return f"{next(n for n in range(10**6) if n not in valid):06d}"
@@ -55,7 +54,7 @@ def wrong_code(device: TOTPDevice) -> str:
 
 def wait_out_throttle(user: User) -> None:
     """As if the person waited a minute: a wrong code delays the next try by a second, then 2, 4..."""
-    for model in (TOTPDevice, StaticDevice):
+    for model in (Authenticator, StaticDevice):
         for device in model.objects.filter(user=user, throttling_failure_timestamp__isnull=False):
             device.throttling_failure_timestamp -= timedelta(minutes=1)
             device.save(update_fields=["throttling_failure_timestamp"])
@@ -68,7 +67,7 @@ def password_step(client: Client, user: User) -> Any:
 def set_up_second_factor(client: Client, user: User) -> list[str]:
     """Through the set-up page, as a person would; returns the recovery codes it shows."""
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device = Authenticator.objects.get(user=user, confirmed=False)
     response = client.post(SETUP, {"code": next_code(device)})
     assert response.status_code == 200
     return recovery_codes(response)
@@ -112,7 +111,7 @@ def test_a_clinician_without_a_second_factor_must_set_one_up_first(client: Clien
 
     page = client.get(SETUP)
     assert page.status_code == 200
-    device = TOTPDevice.objects.get(user=clinician)
+    device = Authenticator.objects.get(user=clinician)
     assert device.confirmed is False
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     assert f'<span class="secret" data-testid="totp-secret">{secret}</span>' in page.content.decode()
@@ -126,7 +125,7 @@ def test_a_clinician_without_a_second_factor_must_set_one_up_first(client: Clien
 def test_setting_up_the_authenticator(client: Client, clinician: User) -> None:
     password_step(client, clinician)
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=clinician, confirmed=False)
+    device = Authenticator.objects.get(user=clinician, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
 
     refused = client.post(SETUP, {"code": wrong_code(device)})
@@ -145,12 +144,18 @@ def test_setting_up_the_authenticator(client: Client, clinician: User) -> None:
     assert accepted.status_code == 200
     codes = recovery_codes(accepted)
     assert len(codes) == 10 == len(set(codes))
-    assert set(codes) == set(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True))
+    stored = set(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True))
+    assert stored == {RecoveryCodes.stored_form(code) for code in codes}  # kept as keyed hashes
+    assert not stored & set(codes)  # never in clear
     assert "Your second factor is on." in accepted.content.decode()
     device.refresh_from_db()
     assert device.confirmed is True
     entry = AuditEntry.objects.dangerously_unscoped().get(action="mfa.enable")
-    assert (entry.actor_id, entry.target_type, entry.target_id) == (clinician.pk, "otp_totp.totpdevice", str(device.pk))
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (
+        clinician.pk,
+        "accounts.authenticator",
+        str(device.pk),
+    )
     assert client.session.session_key != session_before
     assert client.get("/").status_code == 200
     assert client.get("/account/").status_code == 200
@@ -162,7 +167,7 @@ def test_a_trainer_is_not_made_to_set_one_up(client: Client, trainer: User) -> N
     profile = client.get("/account/")
     assert profile.status_code == 200
     assert "Set up a second factor" in profile.content.decode()
-    assert not TOTPDevice.objects.filter(user=trainer).exists()
+    assert not Authenticator.objects.filter(user=trainer).exists()
 
 
 # --- Signing in with the second factor -------------------------------------------------------------------------
@@ -176,7 +181,7 @@ def test_sign_in_asks_for_the_code_and_refuses_a_wrong_one(clinician: User, clin
     # Between the two steps nothing else opens.
     assert client.get("/account/")["Location"] == "/account/sign-in/?next=/account/"
 
-    device = TOTPDevice.objects.get(user=clinician)
+    device = Authenticator.objects.get(user=clinician)
     refused = client.post(VERIFY, {"code": wrong_code(device)})
     assert refused.status_code == 200
     assert WRONG_SIGN_IN_CODE in refused.content.decode()
@@ -197,12 +202,12 @@ def test_sign_in_asks_for_the_code_and_refuses_a_wrong_one(clinician: User, clin
 def test_the_second_step_goes_to_the_page_asked_for(clinician: User, clinician_with_codes: list[str]) -> None:
     client = Client()
     client.post("/account/sign-in/?next=/account/", {"email": clinician.email, "password": PASSWORD})
-    response = client.post(VERIFY, {"code": next_code(TOTPDevice.objects.get(user=clinician))})
+    response = client.post(VERIFY, {"code": next_code(Authenticator.objects.get(user=clinician))})
     assert response["Location"] == "/account/"
 
 
 def test_the_same_code_does_not_work_twice(clinician: User, clinician_with_codes: list[str]) -> None:
-    device = TOTPDevice.objects.get(user=clinician)
+    device = Authenticator.objects.get(user=clinician)
     first = Client()
     password_step(first, clinician)
     code = next_code(device)
@@ -221,7 +226,7 @@ def test_the_session_id_changes_at_each_step(clinician: User, clinician_with_cod
     keys = [planted.session_key]
     password_step(client, clinician)
     keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
-    client.post(VERIFY, {"code": next_code(TOTPDevice.objects.get(user=clinician))})
+    client.post(VERIFY, {"code": next_code(Authenticator.objects.get(user=clinician))})
     keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
     assert len(set(keys)) == 3
 
@@ -256,7 +261,7 @@ def test_a_clinician_cannot_turn_the_second_factor_off(clinician: User, signed_i
     response = client.post("/account/mfa/disable/", {"password": PASSWORD}, follow=True)
     assert response.redirect_chain == [("/account/", 302)]
     assert "Your role requires a second factor; it cannot be turned off." in response.content.decode()
-    assert TOTPDevice.objects.filter(user=clinician, confirmed=True).count() == 1
+    assert Authenticator.objects.filter(user=clinician, confirmed=True).count() == 1
     assert "mfa.disable" not in actions(clinician)
 
 
@@ -267,14 +272,14 @@ def test_a_trainer_can_turn_the_second_factor_off(trainer: User) -> None:
     client.post("/account/sign-out/")
     # With an authenticator, the trainer's sign-in has two steps too.
     assert password_step(client, trainer)["Location"] == VERIFY
-    client.post(VERIFY, {"code": next_code(TOTPDevice.objects.get(user=trainer))})
+    client.post(VERIFY, {"code": next_code(Authenticator.objects.get(user=trainer))})
 
     response = client.post("/account/mfa/disable/", {"password": "not my password"}, follow=True)
     assert "Type your password to turn off the second factor." in response.content.decode()
-    assert TOTPDevice.objects.filter(user=trainer).exists()
+    assert Authenticator.objects.filter(user=trainer).exists()
     response = client.post("/account/mfa/disable/", {"password": PASSWORD}, follow=True)
     assert "The second factor is off." in response.content.decode()
-    assert not TOTPDevice.objects.filter(user=trainer).exists()
+    assert not Authenticator.objects.filter(user=trainer).exists()
     assert not StaticDevice.objects.filter(user=trainer).exists()
     assert actions(trainer)[-1] == "mfa.disable"
     client.post("/account/sign-out/")
@@ -290,5 +295,6 @@ def test_new_recovery_codes_replace_the_old_ones(clinician: User, signed_in: Cal
     second = recovery_codes(client.post("/account/mfa/recovery-codes/", {"password": PASSWORD}))
     assert len(first) == len(second) == 10
     assert not set(first) & set(second)
-    assert set(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True)) == set(second)
+    stored = set(StaticToken.objects.filter(device__user=clinician).values_list("token", flat=True))
+    assert stored == {RecoveryCodes.stored_form(code) for code in second}
     assert actions(clinician) == ["mfa.recovery_codes_regenerate", "mfa.recovery_codes_regenerate"]

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.accounts.tests.factories import PASSWORD
 from haven.audit.models import AuditEntry
 from haven.organizations.models import Organization
@@ -42,7 +41,7 @@ def test_a_role_without_a_second_factor_is_signed_in_by_the_password(client: Cli
 
 
 def test_with_a_second_factor_sign_in_is_recorded_after_the_code(client: Client, clinician: User) -> None:
-    device = TOTPDevice.objects.create(user=clinician, name="phone", confirmed=True)
+    device = Authenticator.objects.create(user=clinician, name="phone", confirmed=True)
     assert password_step(client, clinician)["Location"] == VERIFY
     assert log(clinician) == [("auth.password_ok", {})]
     assert client.post(VERIFY, {"code": next_code(device)})["Location"] == "/"

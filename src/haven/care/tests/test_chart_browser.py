@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.core.tests import conftest as core_conftest
 from haven.core.tests.browsing import Console
 from haven.core.tests.test_browser import current_code, sign_in_with_password
@@ -55,7 +54,7 @@ def test_the_childs_chart_draws_the_scores_and_the_dashed_cutoff(
     )
     _program_baselines(program, other_cac, other_clinician, OTHERS)
     episode = _child(program, cac, clinician, SCORES)
-    device = TOTPDevice.objects.create(user=clinician, confirmed=True, name="phone")
+    device = Authenticator.objects.create(user=clinician, confirmed=True, name="phone")
 
     sign_in_with_password(browser_page, clinician)
     browser_page.get_by_label("Code").fill(current_code(device))

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.core.tests import conftest as core_conftest
 from haven.core.tests.browsing import Console
 from haven.core.tests.test_browser import change_language, current_code, sign_in_with_password
@@ -57,7 +56,7 @@ def test_the_to_do_list_reads_in_english_and_french_on_a_desktop_and_a_phone(
     week = a_clinicians_week(
         cac=cac, program=program, program_admin=program_admin, colleague=colleague, make_member=make_member
     )
-    device = TOTPDevice.objects.create(user=week.clinician, confirmed=True, name="phone")
+    device = Authenticator.objects.create(user=week.clinician, confirmed=True, name="phone")
     sign_in_with_password(browser_page, week.clinician)
     browser_page.get_by_label("Code").fill(current_code(device))
     browser_page.get_by_role("button", name="Verify").click()

@@ -1175,9 +1175,9 @@ def _cohort(program: Program, trainer: User, name: str) -> Cohort:
 
 
 def _confirmed_device(user: User) -> None:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp.plugins.otp_totp.models import Authenticator
 
-    TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "phone"})
+    Authenticator.objects.get_or_create(user=user, confirmed=True, defaults={"name": "phone"})
 
 
 def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:

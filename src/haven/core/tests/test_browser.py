@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haven.accounts.models import User
+from haven.accounts.models import Authenticator, User
 from haven.accounts.tests.factories import PASSWORD
 from haven.core.tests.browsing import Console
 from haven.organizations.models import Organization
@@ -33,7 +32,7 @@ def change_language(page: Any, code: str) -> None:
     page.wait_for_load_state()
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: Authenticator) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
 
 
@@ -44,7 +43,7 @@ def test_sign_in_with_mfa_switch_language_and_sign_out(
 
     browser_page, console = page
     clinician = make_member(Role.CLINICIAN, cac, full_name="Dana Whitfield")
-    device = TOTPDevice.objects.create(user=clinician, confirmed=True, name="phone")
+    device = Authenticator.objects.create(user=clinician, confirmed=True, name="phone")
 
     sign_in_with_password(browser_page, clinician)
     expect(browser_page).to_have_url(re.compile(r"/account/sign-in/verify/$"))
@@ -103,7 +102,7 @@ def test_first_sign_in_without_a_device_sets_up_mfa(
     codes = browser_page.get_by_test_id("recovery-codes").locator("li")
     expect(codes).not_to_have_count(0)
     assert all(re.fullmatch(r"[0-9a-f]{10}", code) for code in codes.all_inner_texts())
-    assert TOTPDevice.objects.get(user=clinician).confirmed
+    assert Authenticator.objects.get(user=clinician).confirmed
 
     browser_page.get_by_role("link", name="I have saved them").click()
     expect(browser_page.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Okafor")

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.accounts.models import Authenticator
 from haven.organizations.generate import DEMO_LOGINS
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         emails = [email for email, *_rest in DEMO_LOGINS]
-        devices = TOTPDevice.objects.filter(user__email__in=emails, confirmed=True).select_related("user")
+        devices = Authenticator.objects.filter(user__email__in=emails, confirmed=True).select_related("user")
         seconds_left = 30 - int(time.time()) % 30
         for device in sorted(devices, key=lambda d: emails.index(d.user.email)):
             code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)

@@ -14,13 +14,17 @@ from haven import keys
 from haven.audit import services as audit
 
 # The command's names for the keys, and the key files' names.
-KEYS = {"secret": "secret", "audit": "audit", "pseudonym": "hmac"}
+KEYS = {"secret": "secret", "audit": "audit", "pseudonym": "hmac", "otp": "otp"}
 NEXT_STEPS = {
     "secret": "Sessions and signed values made with the old secret keep working (SECRET_KEY_FALLBACKS).",
     "audit": "Entries and checkpoints made with the old key keep verifying (audit_verify).",
     "pseudonym": (
         "When every process has reloaded, run `manage.py pseudonyms_rekey` to re-key the children; "
         "case numbers are matched under both keys meanwhile."
+    ),
+    "otp": (
+        "When every process has reloaded, run `manage.py otp_reseal` to seal the authenticators' keys under it; "
+        "keys sealed under the old key open meanwhile."
     ),
 }
 

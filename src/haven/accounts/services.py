@@ -113,7 +113,12 @@ def sign_in_second_factor(*, request: HttpRequest, user: User, code: str) -> boo
 
 
 def verify_code(*, user: User, code: str) -> Authenticator | RecoveryCodes | None:
-    for device in [*Authenticator.objects.devices_for_user(user), *RecoveryCodes.objects.devices_for_user(user)]:
+    """The confirmed second factor that accepts ``code``: an authenticator still being set up signs no one in."""
+    confirmed = [
+        *Authenticator.objects.devices_for_user(user, confirmed=True),
+        *RecoveryCodes.objects.devices_for_user(user, confirmed=True),
+    ]
+    for device in confirmed:
         if device.verify_token(code):
             return device
     return None

@@ -43,6 +43,8 @@ def test_an_authenticators_key_is_sealed_in_the_database_and_still_gives_its_cod
     assert len(secret) == 20
     assert row.key.startswith(second_factor.PREFIX) and len(row.key) <= 80
     assert secret.hex() not in row.key
+    assert services.verify_code(user=person, code=code_of(device)) is None  # still being set up: signs no one in
+    device.refresh_from_db()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     assert services.verify_code(user=person, code=code_of(device)) is not None

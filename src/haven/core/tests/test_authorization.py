@@ -1175,7 +1175,7 @@ def _cohort(program: Program, trainer: User, name: str) -> Cohort:
 
 
 def _confirmed_device(user: User) -> None:
-    from django_otp.plugins.otp_totp.models import Authenticator
+    from haven.accounts.models import Authenticator
 
     Authenticator.objects.get_or_create(user=user, confirmed=True, defaults={"name": "phone"})
 

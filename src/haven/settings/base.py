@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "haven.safeguarding",
     "haven.awareness",
     "haven.reporting",
+    "haven.evaluation",
     "haven.grants",
     "haven.shell",
     "haven.api",

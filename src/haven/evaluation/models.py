@@ -1,0 +1,1 @@
+"""Evaluation exports (issue 18): de-identified child-level data for the program's evaluators."""

@@ -127,6 +127,10 @@ def database_from_url(url: str, *, var_dir: Path) -> dict[str, object]:
 
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///haven.sqlite3"), var_dir=VAR_DIR)}
+# A PostgreSQL replica for the reporting reads that may lag by seconds (haven.core.routers, docs/scaling.md).
+if os.environ.get("HAVEN_REPLICA_URL"):
+    DATABASES["replica"] = database_from_url(os.environ["HAVEN_REPLICA_URL"], var_dir=VAR_DIR)
+    DATABASE_ROUTERS = ["haven.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -17,6 +17,9 @@ HAVEN_AUDIT_CHECKPOINT_EVERY = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HAVEN_ALLOW_AUDIT_FLUSH = True
 HAVEN_ALLOW_DEMO_DATA = True
+# The replica of the reporting reads, as a mirror of the test database: a test turns the router on
+# (core/tests/test_routers.py) and sees which connection each read went to.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 # Tasks run inline, inside enqueue(), so a test sees their effects at once. The immediate backend keeps no results
 # (get_result is not supported): a task's outcome belongs in our own models. To exercise the database backend
 # itself: TASKS from base, a transactional test, and `call_command("db_worker", "--batch", "--no-reload")`.

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from haven.core import routers
 from haven.programs.models import Program
 from haven.reporting import served
 
@@ -12,6 +13,10 @@ class Command(BaseCommand):
     help = "Compare every program's kept children-served rows with a recomputation from the sessions."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with routers.primary():  # the kept rows and the raw rows from the same database
+            self.compare()
+
+    def compare(self) -> None:
         problems = 0
         for program in Program.objects.dangerously_unscoped().order_by("pk"):
             kept, fresh = served.kept(program), served.recompute(program)

@@ -77,7 +77,7 @@ def test_k_of_one_changes_nothing(rows: list[tuple[str, ...]]) -> None:
 
 
 def test_a_rare_child_is_generalized_before_being_withheld() -> None:
-    common = {n: ("9", "girl", "white", "TX", "sexual_abuse", "2024-03") for n in range(11)}
+    common = dict.fromkeys(range(11), ("9", "girl", "white", "TX", "sexual_abuse", "2024-03"))
     # Ten more of nearly the same profile, each in a month of its own quarter: one quarter holds them all.
     near = {100 + n: ("10", "girl", "white", "TX", "sexual_abuse", f"2024-0{1 + n % 3}") for n in range(11)}
     lone = {999: ("4", "boy", "asian", "VT", "neglect;physical_abuse", "2023-11")}

@@ -302,7 +302,7 @@ def _training(program: Program, end: date, cases: dict[int, tuple[int, int]], un
     states = _states({row[2] for row in enrollments})
     milestones: dict[int, dict[str, list[tuple[date, bool]]]] = defaultdict(lambda: defaultdict(list))
     for enrollment_id, kind, achieved, passed in (
-        Milestone.objects.in_orgs(states)
+        Milestone.objects.in_orgs(list(states))
         .filter(enrollment__program=program, achieved_on__lte=end)
         .order_by("achieved_on")
         .values_list("enrollment_id", "kind", "achieved_on", "passed")

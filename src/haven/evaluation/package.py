@@ -11,13 +11,13 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyzipper
+import pyzipper  # type: ignore[import-untyped]  # no stubs; the lead may add it to mypy's overrides
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -88,8 +88,6 @@ def _csv(header: list[str], rows: Iterable[Iterable[Any]]) -> tuple[bytes, int]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    before = out.tell()
-    del before
     n = 0
     for row in rows:
         writer.writerow(row)
@@ -117,7 +115,7 @@ def _files(
     data: dict[str, bytes] = {}
     rows: dict[str, int] = {}
 
-    def add(table: dictionary.Table, body: Iterable[Iterable[Any]]) -> None:
+    def add(table: dictionary.Table, body: Iterable[Sequence[Any]]) -> None:
         tables.append(table)
         data[table.path], rows[table.path] = _csv(table.header, body)
 
@@ -182,7 +180,7 @@ def _files(
 def _datapackage(spec: Spec, program: Program, tables: list[dictionary.Table]) -> dict[str, Any]:
     """A Frictionless tabular data package (https://specs.frictionlessdata.io/data-package/), written by hand."""
     present = {table.name for table in tables}
-    resources = []
+    resources: list[dict[str, Any]] = []
     for table in tables:
         schema = dictionary.table_schema(table)
         if "foreignKeys" in schema:

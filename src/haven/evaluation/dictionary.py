@@ -25,7 +25,7 @@ from haven.care.models import (
 )
 from haven.evaluation import kanon
 from haven.measures import instruments
-from haven.measures.labels import GROUP_LABELS, INFORMANT_LABELS, INSTRUMENT_LABELS, item_name
+from haven.measures.labels import ANCHOR_LABELS, GROUP_LABELS, INFORMANT_LABELS, INSTRUMENT_LABELS, item_name
 from haven.training.models import Degree, LicenseStatus, Modality, Placement
 
 STRING, INTEGER = "string", "integer"
@@ -233,9 +233,11 @@ def items_table(instrument: instruments.Instrument) -> Table:
                 item_column(item),
                 f"{GROUP_LABELS.get(item.group, item.group)}, {item_name(item)}",
                 INTEGER,
+                codes={
+                    str(item.minimum + n): ANCHOR_LABELS.get(anchor, anchor) for n, anchor in enumerate(item.anchors)
+                },
                 minimum=item.minimum,
                 maximum=item.maximum,
-                unit=_("answer code"),
             )
         )
     return Table(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, TextField
+from django.db.models import IntegerField, Q, TextField
 from django.db.models.functions import Cast
 
 from haven.care.models import CAREGIVER_KINDS, Assessment, Child, Episode, EpisodeStatus, Session
@@ -127,20 +127,22 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
     # few hundred sets of components, and Django's converters on every one of half a million rows took seconds.
     decode = functools.cache(json.loads)
     day_of = functools.cache(_date)
+    # Ordered by episode and day, so that an episode's first and last sessions are its first and last rows (the
+    # index on (episode, held_on) serves it); booleans read as integers, so that no row needs Django's converters.
+    last_episode = None
+    seen: list[Any] = []
+    keep_sessions = "sessions" in wanted
     for episode_id, clinician, held_on, minutes, kind, components, caregiver, modality in (
         Session.objects.in_orgs(cacs)
         .filter(episode__program=program, held_on__lte=end)
-        .order_by()
-        .annotate(components_text=Cast("components", TextField()), held_text=Cast("held_on", TextField()))
+        .order_by("episode_id", "held_on")
+        .annotate(
+            components_text=Cast("components", TextField()),
+            held_text=Cast("held_on", TextField()),
+            caregiver=Cast("caregiver_present", IntegerField()),
+        )
         .values_list(
-            "episode_id",
-            "clinician_id",
-            "held_text",
-            "minutes",
-            "kind",
-            "components_text",
-            "caregiver_present",
-            "modality",
+            "episode_id", "clinician_id", "held_text", "minutes", "kind", "components_text", "caregiver", "modality"
         )
         .iterator(chunk_size=10000)
     ):
@@ -149,17 +151,16 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
             continue
         held_on = day_of(held_on)
         covered = decode(components)
-        involves = caregiver or kind in CAREGIVER_KINDS
-        seen = counts.get(episode_id)
-        if seen is None:
-            counts[episode_id] = [1, int(involves), held_on, held_on, set(covered)]
+        involves = 1 if caregiver or kind in CAREGIVER_KINDS else 0
+        if episode_id != last_episode:
+            last_episode = episode_id
+            seen = counts[episode_id] = [1, involves, held_on, held_on, set(covered)]
         else:
             seen[0] += 1
             seen[1] += involves
-            seen[2] = min(seen[2], held_on)
-            seen[3] = max(seen[3], held_on)
+            seen[3] = held_on
             seen[4].update(covered)
-        if "sessions" in wanted:
+        if keep_sessions:
             result.sessions.append(
                 (
                     child,
@@ -169,7 +170,7 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
                     minutes,
                     kind,
                     ";".join(covered),
-                    int(caregiver),
+                    caregiver,
                     modality,
                 )
             )
@@ -180,7 +181,11 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
         Assessment.objects.of_program(program)
         .filter(administered_on__lte=end)
         .order_by()
-        .annotate(responses_text=Cast("responses", TextField()), day_text=Cast("administered_on", TextField()))
+        .annotate(
+            responses_text=Cast("responses", TextField()),
+            day_text=Cast("administered_on", TextField()),
+            above=Cast("above_cutoff", IntegerField()),
+        )
         .values_list(
             "pk",
             "episode_id",
@@ -191,7 +196,7 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
             "day_text",
             "scoring_version",
             "total",
-            "above_cutoff",
+            "above",
             "responses_text",
         )
         .iterator(chunk_size=5000)
@@ -216,7 +221,7 @@ def read(program: Program, start: date, end: date, tables: Iterable[str], *, uni
                     scoring_version,
                     total,
                     _band(code, total),
-                    "" if above is None else int(above),
+                    above,
                 )
             )
             result.responses[pk] = json.loads(responses)

@@ -128,14 +128,18 @@ def _files(
         )
     sessions_withheld = 0
     if "sessions" in wanted:
-        kept = [r for r in extract.sessions if r[0] in released]
-        sessions_withheld = len(extract.sessions) - len(kept)
+        # The sessions come by episode and day: the episodes in the order of their child's code and their own,
+        # each episode's sessions as they come (a sort of the episodes, not of half a million sessions).
+        by_episode: dict[int, list[tuple[Any, ...]]] = {}
+        for r in extract.sessions:
+            if r[0] in released:
+                by_episode.setdefault(r[1], []).append(r)
+            else:
+                sessions_withheld += 1
+        order = sorted(by_episode, key=lambda pk: (children[by_episode[pk][0][0]], episodes[pk]))
         add(
             dictionary.sessions_table(unit),
-            sorted(
-                ((children[r[0]], episodes[r[1]], clinicians[r[2]], *r[3:]) for r in kept),
-                key=lambda row: (row[0], row[1], row[3]),
-            ),
+            ((children[r[0]], episodes[r[1]], clinicians[r[2]], *r[3:]) for pk in order for r in by_episode[pk]),
         )
     if "measures" in wanted:
         add(
@@ -150,9 +154,10 @@ def _files(
             if not ids:
                 continue
             keys = [item.key for item in instrument.items]
+            ids.sort(key=assessments.__getitem__)
             add(
                 dictionary.items_table(instrument),
-                sorted((assessments[pk], *(extract.responses[pk].get(key) for key in keys)) for pk in ids),
+                [[assessments[pk], *map(extract.responses[pk].get, keys)] for pk in ids],
             )
     if "training" in wanted:
         add(
@@ -244,7 +249,7 @@ def _seal(files: dict[str, bytes], destination: Path, passphrase: str) -> None:
     os.close(handle)
     try:
         with pyzipper.AESZipFile(
-            partial, "w", compression=pyzipper.ZIP_DEFLATED, compresslevel=6, encryption=pyzipper.WZ_AES
+            partial, "w", compression=pyzipper.ZIP_DEFLATED, compresslevel=1, encryption=pyzipper.WZ_AES
         ) as archive:
             archive.setpassword(passphrase.encode())
             archive.setencryption(pyzipper.WZ_AES, nbits=256)

@@ -11,7 +11,7 @@ import re
 import struct
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,13 @@ import pytest
 import pyzipper
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from haven.accounts.models import User
-from haven.care.models import Child
+from haven.care.models import Child, Episode, Session
 from haven.core.dates import add_months, month_of
-from haven.evaluation import kanon, package
+from haven.evaluation import deidentify, kanon, package
 from haven.measures import change, instruments
 from haven.organizations.models import US_STATES, Organization
 from haven.programs.models import Program
@@ -244,3 +245,36 @@ def test_months_and_a_french_codebook(program: Program, tmp_path: Path) -> None:
     assert "foreignKeys" not in descriptor["resources"][0]["schema"]  # no children table to refer to
     days = [int(row["closed"]) for row in _rows(files["episodes.csv"]) if row["closed"]]
     assert days and max(days) < 40  # months, not days
+
+
+def test_reads_in_bulk(program: Program, tmp_path: Path, django_assert_max_num_queries: Any) -> None:
+    """A fixed number of queries, however many children: never one per row."""
+    with django_assert_max_num_queries(12):
+        package.build(_spec(program), tmp_path / "q.zip", PASSPHRASE)
+
+
+def test_episodes_stand_as_at_the_periods_end(program: Program, tmp_path: Path) -> None:
+    """Half way through the program: an episode closed later is open in the export, and no session or measure
+    after the end is in it."""
+    end = add_months(month_of(program.starts_on), 18) - timedelta(days=1)
+    spec = _spec(program, period_end=end, tables=("episodes", "sessions"))
+    built = package._build(spec, tmp_path / "half.zip", PASSPHRASE, k=1)
+    files = _open(tmp_path / "half.zip")
+    episodes = _rows(files["episodes.csv"])
+    in_db = Episode.objects.of_program(program).filter(referred_on__lte=end).exclude(closed_on__lt=spec.period_start)
+    assert len(episodes) == in_db.count() == built.files["episodes.csv"]
+    open_then = in_db.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=end)).count()
+    assert sum(1 for row in episodes if row["status"] == "open") == open_then
+    assert all(row["closed"] == "" and row["end_reason"] == "" for row in episodes if row["status"] == "open")
+    sessions = Session.objects.in_orgs(Organization.objects.all()).filter(episode__in=in_db, held_on__lte=end)
+    assert built.files["sessions.csv"] == sessions.count()
+    assert sum(int(row["sessions"]) for row in episodes) == sessions.count()
+
+
+def test_elapsed_days_and_months() -> None:
+    since = date(2025, 1, 31)
+    assert deidentify.elapsed(since, date(2025, 3, 1), "days") == 29
+    assert deidentify.elapsed(since, date(2025, 2, 28), "months") == 0
+    assert deidentify.elapsed(since, date(2025, 3, 31), "months") == 2
+    assert deidentify.elapsed(since, date(2024, 12, 31), "months") == -1
+    assert deidentify.elapsed(since, None, "months") is None

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,13 @@ DATE_UNITS = deidentify.DATE_UNITS
 DATAPACKAGE = "datapackage.json"
 CODEBOOK = "codebook.pdf"
 RISK_REPORT = "risk_report.json"
+# WinZip AES derives its key with PBKDF2 at 1,000 iterations: the passphrase's own strength is what stops a guess.
+MIN_PASSPHRASE_LENGTH = 16
+
+
+def new_passphrase() -> str:
+    """A passphrase for one package: 144 random bits, 24 characters of URL-safe base64 (to be shown once)."""
+    return secrets.token_urlsafe(18)
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,8 @@ def build(spec: Spec, destination: Path, passphrase: str) -> Built:
 def _build(spec: Spec, destination: Path, passphrase: str, *, k: int) -> Built:
     """``build`` with any ``k``: only the figures test calls it with k = 1 (no generalization, nothing withheld),
     to compare the exported rows with the dashboard's figures before generalization."""
-    if not passphrase:
-        raise ValueError("a passphrase is needed")
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise ValueError(f"the passphrase has at least {MIN_PASSPHRASE_LENGTH} characters (new_passphrase makes one)")
     # A background task knows the program by its id only; the workflow checked the requester's access to it.
     program = Program.objects.dangerously_unscoped().get(pk=spec.program_id)
     with translation.override(spec.language):

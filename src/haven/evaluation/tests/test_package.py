@@ -227,10 +227,17 @@ def test_the_passphrase_is_needed(program: Program, tmp_path: Path) -> None:
     assert entries == 4  # children.csv, datapackage.json, risk_report.json, codebook.pdf
 
 
-def test_a_k_below_11_is_refused(program: Program, tmp_path: Path) -> None:
+def test_a_k_below_11_or_a_short_passphrase_is_refused(program: Program, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 11"):
         package.build(_spec(program, k=5), tmp_path / "k.zip", PASSPHRASE)
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        package.build(_spec(program), tmp_path / "k.zip", "hunter2")
+    with pytest.raises(ValueError, match="subset"):
+        package.build(_spec(program, tables=("children", "addresses")), tmp_path / "k.zip", PASSPHRASE)
     assert not (tmp_path / "k.zip").exists()
+    assert list(tmp_path.iterdir()) == []  # no partial file left either
+    passphrase = package.new_passphrase()
+    assert len(passphrase) == 24 and passphrase != package.new_passphrase()
 
 
 def test_months_and_a_french_codebook(program: Program, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 import pyzipper
 from django.core.management import call_command
@@ -252,6 +253,11 @@ def test_months_and_a_french_codebook(program: Program, tmp_path: Path) -> None:
     assert "foreignKeys" not in descriptor["resources"][0]["schema"]  # no children table to refer to
     days = [int(row["closed"]) for row in _rows(files["episodes.csv"]) if row["closed"]]
     assert days and max(days) < 40  # months, not days
+    codebook = pypdfium2.PdfDocument(files["codebook.pdf"])
+    text = " ".join(page.get_textpage().get_text_range() for page in codebook)
+    assert "Dictionnaire des données de l'export d'évaluation" in text
+    assert "Contrôle du risque" in text and "mois révolus" in text
+    assert "Statut à la fin de la période" in text
 
 
 def test_reads_in_bulk(program: Program, tmp_path: Path, django_assert_max_num_queries: Any) -> None:

@@ -4,11 +4,13 @@ Plain data in, plain data out (no Django). Each record is a tuple of strings, on
 :data:`QUASI_IDENTIFIERS`: an age in whole years ("7"), a gender and a race/ethnicity code, a state ("TX"), the
 trauma types (codes sorted and joined by ";") and the referral month ("2025-03").
 
-A class is the records sharing one tuple. Records of classes smaller than ``k`` are generalized, one step of
+A class is the records sharing one tuple. Records of classes smaller than ``k`` are generalized, one rung of
 :data:`LADDER` at a time and only those records (local recoding: a large class keeps its detail), and whatever is
-still in a class smaller than ``k`` after the last step is withheld. Each step only coarsens a value (an age to a
-band, a month to its quarter, then its year, a value to :data:`ANY`), and a value already as coarse as a step asks
-is left as it is, so the check is idempotent on its own output.
+still in a class smaller than ``k`` after the last rung is withheld. Each quasi-identifier climbs its own rungs in
+order; at each step the rung taken is the one that brings the most small-class records into classes of at least
+``k`` (greedy), a value coarsened before any is withheld, and the state withheld last of all. A rung only coarsens
+(an age to a band, a month to its quarter, then its year, a value to :data:`ANY`), and a value already as coarse as
+a rung asks is left as it is, so the check is idempotent on its own output.
 """
 
 import re
@@ -104,7 +106,9 @@ class Rung:
     coarsen: Callable[[str], str]
 
 
-# From the least to the most loss for an evaluation: detail of age and time first, geography last.
+# Every rung, in the order of preference when two would help as much: detail of age and time first, geography
+# last. A quasi-identifier's rungs are taken in this order (its hierarchy); which quasi-identifier's next rung is
+# taken at each step is chosen by ``anonymize``.
 LADDER: tuple[Rung, ...] = (
     Rung("age_3_year_bands", AGE, age_in_3_years),
     Rung("referral_quarter", MONTH, month_to_quarter),
@@ -182,6 +186,38 @@ class _State[K: Hashable]:
         return [key for key, value in self.values.items() if self.sizes[value] < k]
 
 
+def _tier(rung: Rung) -> int:
+    if rung.coarsen is not to_any:
+        return 0
+    return 2 if rung.index == STATE else 1
+
+
+def _best_rung[K: Hashable](state: _State[K], small: list[K], remaining: list[Rung], k: int) -> Rung:
+    """Among the next rung of each quasi-identifier, the one that puts the most of the ``small`` records in classes
+    of at least k (the large classes stay as they are, and a generalized record may join one), the earlier in the
+    ladder on a tie. A rung that coarsens a value is taken before one that withholds a value, and the state is
+    withheld only when nothing else is left."""
+    candidates: list[Rung] = []
+    for rung in remaining:
+        if all(other.index != rung.index for other in candidates):
+            candidates.append(rung)
+    # A value coarsened before any is withheld, and the state withheld last of all.
+    tier = min(_tier(rung) for rung in candidates)
+    candidates = [rung for rung in candidates if _tier(rung) == tier]
+    small_set = set(small)
+    large = Counter(value for key, value in state.values.items() if key not in small_set)
+    best, best_rescued = candidates[0], -1
+    for rung in candidates:
+        moved = Counter(
+            value[: rung.index] + (rung.coarsen(value[rung.index]),) + value[rung.index + 1 :]
+            for value in (state.values[key] for key in small)
+        )
+        rescued = sum(n for value, n in moved.items() if n + large.get(value, 0) >= k)
+        if rescued > best_rescued:
+            best, best_rescued = rung, rescued
+    return best
+
+
 def anonymize[K: Hashable](records: Mapping[K, tuple[str, ...]], k: int = DEFAULT_K) -> Result[K]:
     """Every record in a class of at least ``k``: generalized step by step where its class is smaller, withheld
     when even the last step leaves it in one."""
@@ -193,10 +229,10 @@ def anonymize[K: Hashable](records: Mapping[K, tuple[str, ...]], k: int = DEFAUL
     state = _State(dict(records))
     state.recount()
     steps: list[Step] = []
-    for rung in LADDER:
-        small = state.small(k)
-        if not small:
-            break
+    remaining = list(LADDER)
+    while remaining and (small := state.small(k)):
+        rung = _best_rung(state, small, remaining, k)
+        remaining.remove(rung)
         changed = 0
         for key in small:
             value = state.values[key]

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pyzipper  # type: ignore[import-untyped]  # no stubs; the lead may add it to mypy's overrides
+import pyzipper
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _

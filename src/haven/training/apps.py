@@ -7,6 +7,8 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        from . import version
+        from . import kept, version
 
+        # The paths first: a figure cached under the version is computed from them.
+        kept.register()
         version.register()

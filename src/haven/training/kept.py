@@ -29,7 +29,7 @@ from haven.core.db import insert_rows
 from haven.programs.models import Program
 from haven.programs.selectors import program_of
 
-from . import path, selectors
+from . import path, selectors, version
 from .models import Enrollment, KeptPath
 
 # The columns of a kept row after its CAC, in the order ``compute`` gives them.
@@ -136,9 +136,19 @@ def workforce_changed(change: WorkforceChanged) -> None:
 
 
 def care_changed(change: CareChanged) -> None:
-    """A case counting for certification may have started or stopped counting: the CAC's clinicians' paths."""
-    if change.cases_changed:
-        refresh(program_of(change), cac_ids=[change.organization_id])
+    """A case counting for certification may have started or stopped counting: the paths of the CAC's clinicians,
+    in every program they are enrolled in (a clinician's completed cases are counted at their CAC, whichever
+    program the episode belongs to)."""
+    if not change.cases_changed:
+        return
+    program_ids = set(
+        Enrollment.objects.in_org(change.organization_id).values_list("program_id", flat=True).distinct().order_by()
+    )
+    for program in Program.objects.dangerously_unscoped().filter(pk__in=program_ids | {change.program_id}):
+        # A lookup by id for the keeper, as ``program_of``: the writer named the CAC.
+        written = refresh(program, cac_ids=[change.organization_id])
+        if written and program.pk != change.program_id:
+            version.bump(program)  # the announced program's version moves with its own keeper
 
 
 def register() -> None:

@@ -9,6 +9,5 @@ class TrainingConfig(AppConfig):
     def ready(self) -> None:
         from . import kept, version
 
-        # The paths first: a figure cached under the version is computed from them.
         kept.register()
         version.register()

@@ -279,9 +279,9 @@ def test_the_readers_queries_do_not_grow_with_the_enrollments(
         with django_assert_num_queries(1):  # type: ignore[operator]
             rows = funnel.kept_clinicians(program, today())
         assert len(rows) == len(kept.stored(program))
-        # The workforce page's paths: the rules, the enrollments with their rows (and the admin's organization,
-        # the first time it is read).
-        with django_assert_max_num_queries(3):  # type: ignore[operator]
+        # The workforce page's paths: the rules, the enrollments, their cohorts, their CACs, their kept rows (and
+        # the admin's organization, the first time it is read).
+        with django_assert_max_num_queries(6):  # type: ignore[operator]
             paths = dashboard._program_paths(membership, program)
         counts.append(len(paths))
     assert counts == [2, 12]

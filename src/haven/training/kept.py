@@ -76,6 +76,7 @@ def refresh(
 ) -> int:
     """Bring the kept paths of some enrollments (named, in some cohorts, or of some CACs) in line with their records
     (call inside the writing transaction). Returns how many rows were written."""
+    _lock(program)
     which = Q(pk__in=list(enrollment_ids)) | Q(cohort_id__in=list(cohort_ids)) | Q(organization_id__in=list(cac_ids))
     fresh = compute(program, Enrollment.objects.of_program(program).filter(which))
     if not fresh:
@@ -93,10 +94,20 @@ def refresh(
     return len(changed)
 
 
+def _lock(program: Program) -> None:
+    """One keeper of a program's paths at a time, holding on until its write commits (PostgreSQL; SQLite writes
+    are serial anyway): the second derives its paths after the first write committed, so it sees both writes, and
+    two keepers never replace the same row at once."""
+    Program.objects.in_org(program.organization_id).select_for_update().filter(pk=program.pk).values_list(
+        "pk", flat=True
+    ).first()
+
+
 def rebuild(program: Program) -> int:
     """Every kept path of the program again, from scratch (the generator, ``training_verify --repair``, and a
     write that does not say what it changed). Written as plain rows: tens of thousands at national scale."""
     with transaction.atomic():
+        _lock(program)
         fresh = compute(program, Enrollment.objects.of_program(program))
         KeptPath.objects.of_program(program).delete()
         return insert_rows(

@@ -184,7 +184,8 @@ def main() -> None:
     for problem in problems:
         print(f"    {problem}")
 
-    # Cold: the first view after a workforce write derives every clinician's path again.
+    # Cold: the first view after a workforce write (its version bumped): the figures counted again from the kept
+    # paths (``training.kept``; before decision 50, every clinician's path derived again).
     cold = {}
     for name, url in (("dashboard", "/reporting/"), ("workforce", "/training/")):
         samples = []

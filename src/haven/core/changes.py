@@ -7,10 +7,11 @@ synchronously, in the writer's transaction: what they keep is written, committed
 changed it, so a reader never sees one without the other. ``announce`` outside a transaction raises.
 
 So a pillar imports nothing above it to keep reporting's figures right: reporting keeps children served and the
-care cells (``reporting/keepers.py``), training keeps its workforce version, and a new pillar's figure is one more
-keeper. A pillar may keep its own derived data from another pillar's changes this way too (training's version
-moves when a case counting for certification changes in care). Not Django signals: the kinds of change are typed
-here, each announcement is an explicit call in the service that writes, and ``keepers`` lists who keeps what.
+care cells (``reporting/keepers.py``), training keeps its workforce paths and version (``training/kept.py``), and a
+new pillar's figure is one more keeper. A pillar may keep its own derived data from another pillar's changes this
+way too (training's paths and version move when a case counting for certification changes in care). Not Django
+signals: the kinds of change are typed here, each announcement is an explicit call in the service that writes, and
+``keepers`` lists who keeps what.
 
 Changes carry ids only: a keeper reads what it needs (``programs.selectors.program_of``).
 """
@@ -44,6 +45,11 @@ class WorkforceChanged(Change):
     """A program's workforce records changed: cohorts, enrollments, attendance or milestones (training)."""
 
     clinicians: frozenset[tuple[int, int]] = frozenset()  # (CAC, user) of the clinicians placed in a cohort
+    # Whose certification path the write may have changed: these enrollments and every enrollment of these cohorts
+    # (training keeps the paths, ``training.kept``). Naming neither says "any of the program's": every path is
+    # derived again, which at national scale takes seconds.
+    enrollments: frozenset[int] = frozenset()
+    cohorts: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _organization_counts(
     if first is not None:
         served = served.filter(first_session_on__gte=first)
     enrollments = Enrollment.objects.of_program(program).filter(organization__in=below)
-    rows = [funnel.clinician_of(path) for path in training_selectors.program_paths(enrollments, program)]
+    rows = [funnel.clinician_of(path) for path in training_selectors.kept_program_paths(enrollments, program)]
     in_program = funnel.program_period(program)
 
     def within(day: date | None) -> bool:

@@ -119,7 +119,7 @@ def state(request: MemberRequest) -> HttpResponse:
     if program is None:
         raise Http404
     enrollments = training_selectors.enrollments_visible_to(membership).filter(program=program)
-    paths = training_selectors.paths_for(enrollments, training_selectors.path_rules(program))
+    paths = training_selectors.kept_program_paths(enrollments, program)
     report = _funder_report(program)
     code = membership.organization.state
     reach = report.table("states") if report else None

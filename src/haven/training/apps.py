@@ -7,6 +7,7 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        from . import version
+        from . import kept, version
 
+        kept.register()
         version.register()

@@ -60,7 +60,8 @@ class CohortRisk:
 
 
 def _program_paths(membership: Membership, program: Program) -> list[EnrollmentPath]:
-    return selectors.program_paths(selectors.enrollments_visible_to(membership).filter(program=program), program)
+    """The kept paths (``kept``) of the enrollments the membership sees: a read, not a derivation."""
+    return selectors.kept_program_paths(selectors.enrollments_visible_to(membership).filter(program=program), program)
 
 
 def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None = None) -> list[CohortRisk]:

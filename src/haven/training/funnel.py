@@ -19,7 +19,7 @@ from django.utils import timezone
 from haven.core.dates import month_of
 from haven.programs.models import Program
 
-from . import selectors, version
+from . import path, selectors, version
 from .models import Enrollment
 from .path import Status
 from .selectors import EnrollmentPath
@@ -62,14 +62,67 @@ def clinician_of(path: EnrollmentPath) -> Clinician:
 
 
 def program_clinicians(program: Program) -> list[Clinician]:
-    """Every enrollment of the program on its derived path, cached until the next workforce write."""
-    key = f"training:clinicians:{program.pk}:{version.current(program)}:{timezone.now().date()}"
+    """Every enrollment of the program on its path, read from the kept paths (``kept``) in one query and read on
+    today; cached until the next workforce write or the next day."""
+    today = timezone.now().date()
+    key = f"training:clinicians:{program.pk}:{version.current(program)}:{today}"
     value: list[Clinician] | None = cache.get(key)
     if value is None:
-        paths = selectors.program_paths(Enrollment.objects.of_program(program), program)
-        value = [clinician_of(path) for path in paths]
+        value = kept_clinicians(program, today)
         cache.set(key, value, version.TIMEOUT)
     return value
+
+
+def kept_clinicians(program: Program, today: date) -> list[Clinician]:
+    """Every enrollment of the program from its kept path, read on ``today``: one query. An enrollment whose path
+    is not kept (none should be: ``training_verify`` says) is derived on the spot."""
+    rows = Enrollment.objects.of_program(program).values_list(
+        "pk",
+        "organization__state",
+        "cohort_id",
+        "cohort__name",
+        "cohort__starts_on",
+        "live_training_on",
+        "kept_path__base",
+        "kept_path__trained_from",
+        "kept_path__trained_on",
+        "kept_path__certified_on",
+        "kept_path__certified_until",
+    )
+    result, missing = [], []
+    for (
+        pk,
+        state,
+        cohort_id,
+        cohort_name,
+        cohort_start,
+        placed_on,
+        base,
+        trained_from,
+        trained_on,
+        certified_on,
+        until,
+    ) in rows:
+        if base is None:
+            missing.append(pk)
+            continue
+        read = path.on(path.Dated(Status(base), trained_from, trained_on, certified_on, until, None), today)
+        result.append(
+            Clinician(
+                state=state,
+                cohort_id=cohort_id,
+                cohort_name=cohort_name or "",
+                status=read.status,
+                placed_on=placed_on,
+                trained_on=read.trained_on,
+                certified_on=read.certified_on,
+                cohort_start=cohort_start,
+            )
+        )
+    if missing:
+        paths = selectors.program_paths(Enrollment.objects.of_program(program).filter(pk__in=missing), program)
+        result.extend(clinician_of(p) for p in paths)
+    return result
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from haven.core.generation import GenerationContext
 from haven.organizations.models import Organization
 from haven.programs.models import Program
 
-from . import version
+from . import kept, version
 from .closed_days import Calendar
 from .models import (
     Attendance,
@@ -235,12 +235,16 @@ def _milestone(enrollment: Enrollment, kind: str, on: date, passed: bool = True)
 
 def certify(ctx: GenerationContext) -> None:
     """Generator step, after care's: clinicians who passed the knowledge test and completed their three cases
-    (read from the care records) apply and are certified."""
-    if "children" not in ctx.counts:  # care generated no records
-        return
+    (read from the care records) apply and are certified. Then every path is kept (``kept``), as written."""
+    program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
+    if "children" in ctx.counts:  # care generated records
+        _certify(ctx, program)
+    ctx.count("kept paths", kept.rebuild(program))
+
+
+def _certify(ctx: GenerationContext, program: Program) -> None:
     rng = ctx.rng
     today = timezone.now().date()
-    program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
     cases = care_selectors.completed_cases_by_clinician(program)
     passed = dict(
         Milestone.objects.dangerously_unscoped()

@@ -328,7 +328,13 @@ def apply(
         for e in (*result.new_enrollments, *result.changed_enrollments)
         if e.placement == Placement.ENROLLED
     )
-    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
+    # bulk_create gave the new enrollments their ids (SQLite and PostgreSQL return them); without them, naming no
+    # enrollment has every path of the program derived again.
+    written = [e.pk for e in (*result.new_enrollments, *result.changed_enrollments)]
+    touched: frozenset[int] = frozenset()
+    if None not in written:
+        touched = frozenset(written) | {enrollment_id for _org, enrollment_id, _on, _user in result.new_courses}
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed, enrollments=touched))
     audit.record(
         actor=actor,
         action="import.apply",

@@ -373,3 +373,37 @@ class FiguresVersion(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.token}"
+
+
+class KeptPathQuerySet(TenantQuerySet):
+    def of_program(self, program: Any) -> "KeptPathQuerySet":
+        """Every CAC's kept paths of one program: for the program's own figures and the keeper."""
+        return self.filter(program=program)._scoped()
+
+
+class KeptPath(TenantModel):
+    """An enrollment's certification path as the figures read it, kept by ``training.kept`` in the transaction of
+    every write that changes it (decision 50). ``organization`` is the enrollment's CAC.
+
+    Dates, not a status: what moves with the calendar (a live training over, consultation met, a certification
+    lapsing) is compared to the day at read time (``path.on``), so a row never goes stale overnight.
+    """
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, related_name="kept_path")
+    base = models.CharField(max_length=16)  # path.Status before training: nominated, waitlisted, enrolled, withdrawn
+    trained_from = models.DateField(null=True)
+    trained_on = models.DateField(null=True)
+    certified_on = models.DateField(null=True)
+    certified_until = models.DateField(null=True)
+    consultation_due = models.DateField(null=True)
+    calls_held = models.PositiveIntegerField(default=0)
+    calls_attended = models.PositiveIntegerField(default=0)
+
+    objects = models.Manager.from_queryset(KeptPathQuerySet)()  # type: ignore[assignment,misc]
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "organization"], name="keptpath_program_org")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} {self.base}"

@@ -267,3 +267,86 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
     if trained and facts.online_course_on is not None and met_on is not None:
         trained_on = max(facts.online_course_on, met_on)
     return PathState(status, steps, trained_on, facts.certified_on if certified else None, expires, reminders)
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A path's dates, read on no particular day: what :func:`on` needs to give the status on any day.
+
+    ``training.kept`` stores one per enrollment. What moves with the calendar (a live training counting once its
+    last day has come, consultation met on a day still to come, a certification lapsing) is not stored as a status
+    that goes stale: the dates are stored and compared to the day at read time.
+    """
+
+    base: Status  # where the placement leaves the clinician before training: nominated, waitlisted, enrolled, withdrawn
+    trained_from: date | None  # the first day the path reads trained (live training over and consultation met)
+    trained_on: date | None  # the day it says they were trained, once it reads trained
+    certified_on: date | None  # a certification recorded with every prerequisite met but time ...
+    certified_until: date | None  # ... valid until the day before this one
+    consultation_due: date | None
+
+
+def dated(rules: PathRules, facts: PathFacts) -> Dated:
+    """The path's dates from the facts, whatever day they are read on (``facts.as_of`` is ignored)."""
+    timeless = PathFacts(**{**facts.__dict__, "as_of": None})
+    live_ok = live_training_met(rules, timeless)
+    met_on = consultation(rules, timeless).met_on if live_ok else None
+    trained_from = trained_on = None
+    if live_ok and met_on is not None and facts.online_course_on is not None and facts.live_training_on is not None:
+        last_day = facts.live_training_on + timedelta(days=max(facts.live_training_days, 1) - 1)
+        trained_from = max(last_day, met_on)
+        trained_on = max(facts.online_course_on, met_on)
+    cases_done = (
+        facts.completed_cases >= rules.cases_required
+        and facts.completed_cases_with_caregiver >= rules.cases_with_caregiver_required
+    )
+    certifiable = (
+        trained_from is not None
+        and cases_done
+        and any(passed for _day, passed in facts.test_attempts)
+        and facts.degree_qualifies
+        and facts.license_permanent
+        and facts.certified_on is not None
+    )
+    certified_on = facts.certified_on if certifiable else None
+    if facts.withdrawn:
+        base = Status.WITHDRAWN
+    elif facts.placed:
+        base = Status.ENROLLED
+    elif facts.waitlisted:
+        base = Status.WAITLISTED
+    else:
+        base = Status.NOMINATED
+    return Dated(
+        base=base,
+        trained_from=trained_from,
+        trained_on=trained_on,
+        certified_on=certified_on,
+        certified_until=add_months(certified_on, 12 * rules.valid_years) if certified_on else None,
+        consultation_due=consultation_deadline(rules, facts),
+    )
+
+
+@dataclass(frozen=True)
+class OnDay:
+    """A path read on a day from its :class:`Dated`: the status and the dates :func:`evaluate` gives that day."""
+
+    status: Status
+    trained_on: date | None
+    certified_on: date | None
+
+
+def on(path: Dated, day: date) -> OnDay:
+    """The status on ``day``: equal to ``evaluate`` with ``as_of=day`` (tests/test_path.py holds it as a property)."""
+    trained = path.trained_from is not None and path.trained_from <= day
+    valid = path.certified_until is None or day < path.certified_until
+    certified = trained and path.certified_on is not None and valid
+    if path.base == Status.WITHDRAWN:
+        status = Status.WITHDRAWN
+    elif certified:
+        status = Status.CERTIFIED
+    elif trained:
+        status = Status.TRAINED
+    else:
+        status = path.base
+    return OnDay(status, path.trained_on if trained else None, path.certified_on if certified else None)

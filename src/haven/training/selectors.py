@@ -26,12 +26,13 @@ from .models import (
     ConsultationCall,
     Degree,
     Enrollment,
+    KeptPath,
     LicenseStatus,
     Milestone,
     MilestoneKind,
     Placement,
 )
-from .path import TWICE_MONTHLY, PathFacts, PathRules, PathState, Requirement, Status, Step, evaluate
+from .path import TWICE_MONTHLY, Dated, PathFacts, PathRules, PathState, Requirement, Status, Step, evaluate, on
 
 
 def path_rules(program: Program) -> PathRules:
@@ -108,6 +109,15 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
 
     The enrollments must come from a scoped query with ``cohort`` selected.
     """
+    return [
+        EnrollmentPath(enrollment, evaluate(rules, facts), held, attended, rules)
+        for enrollment, facts, held, attended in facts_for(enrollments)
+    ]
+
+
+def facts_for(enrollments: Iterable[Enrollment]) -> list[tuple[Enrollment, PathFacts, int, int]]:
+    """Each enrollment with its path's facts read today, and the calls its cohort held and it attended, in three
+    queries whatever the number of enrollments (``paths_for``; ``kept`` stores their dates)."""
     enrollments = list(enrollments)
     ids = [e.pk for e in enrollments]
     org_ids = {e.organization_id for e in enrollments}
@@ -140,7 +150,7 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
         else {}
     )
     today = timezone.now().date()
-    result = []
+    result: list[tuple[Enrollment, PathFacts, int, int]] = []
     for enrollment in enrollments:
         marks = milestones[enrollment.pk]
         cohort = enrollment.cohort
@@ -165,24 +175,33 @@ def paths_for(enrollments: Iterable[Enrollment], rules: PathRules) -> list[Enrol
             license_permanent=enrollment.license_status == LicenseStatus.PERMANENT,
             as_of=today,
         )
-        result.append(
-            EnrollmentPath(
-                enrollment,
-                evaluate(rules, facts),
-                len(held[cohort.pk]) if cohort else 0,
-                len(attended[enrollment.pk]),
-                rules,
-            )
-        )
+        result.append((enrollment, facts, len(held[cohort.pk]) if cohort else 0, len(attended[enrollment.pk])))
     return result
 
 
 def program_paths(enrollments: QuerySet[Enrollment], program: Program) -> list[EnrollmentPath]:
-    """The paths of many enrollments of one program, for figures: only the columns the rules read are loaded
-    (whole rows for thousands of clinicians cost more than the rules)."""
-    slim = (
+    """The paths of many enrollments of one program, derived from scratch: only the columns the rules read are
+    loaded (whole rows for thousands of clinicians cost more than the rules). Figures read the kept paths
+    (``kept_program_paths``); this is what ``kept`` writes them from."""
+    return paths_for(slim_enrollments(enrollments), path_rules(program))
+
+
+def kept_program_paths(enrollments: QuerySet[Enrollment], program: Program) -> list[EnrollmentPath]:
+    """The paths of many enrollments of one program as the figures read them, from the kept paths (``kept``), read
+    on today: five queries whatever the number of enrollments.
+
+    A kept path is a summary: its state has the status, the dates trained and certified, and of the steps only
+    consultation, with its deadline (done once trained: its own date is not kept); a page that shows a
+    clinician's steps derives the path (``paths_for``). An enrollment whose path is not kept (none should be:
+    ``training_verify`` says) is derived.
+    """
+    rules = path_rules(program)
+    today = timezone.now().date()
+    # Slim rows, and the few cohorts and CACs they share read once each: thousands of enrollments each joined to
+    # its cohort, CAC and kept row cost more in model instances than everything else the first view does.
+    rows = list(
         enrollments.select_related(None)
-        .select_related("cohort", "organization")
+        .order_by()
         .only(
             "organization_id",
             "program_id",
@@ -193,18 +212,85 @@ def program_paths(enrollments: QuerySet[Enrollment], program: Program) -> list[E
             "license_status",
             "live_training_on",
             "live_training_days",
-            "organization__state",
-            "cohort__name",
-            "cohort__organization_id",
-            "cohort__starts_on",
-            "cohort__ends_on",
-            "cohort__live_training_on",
-            "cohort__live_training_days",
-            "cohort__capacity",
-            "cohort__call_schedule",
         )
     )
-    return paths_for(slim, path_rules(program))
+    cohort_fields = [f.removeprefix("cohort__") for f in SLIM_FIELDS if f.startswith("cohort__")]
+    cohorts = {
+        c.pk: c
+        for c in Cohort.objects.in_org(program.organization_id).filter(program=program).only("pk", *cohort_fields)
+    }
+    cacs = {o.pk: o for o in Organization.objects.filter(pk__in={e.organization_id for e in rows}).only("state")}
+    kept = {
+        pk: rest
+        for pk, *rest in KeptPath.objects.of_program(program)
+        .filter(enrollment__in=enrollments.values("pk"))
+        .values_list("enrollment_id", *KEPT_FIELDS)
+    }
+    result, missing = [], []
+    for enrollment in rows:
+        # As select_related would have cached them (the descriptors' checks cost more than the rest of the row).
+        enrollment._state.fields_cache["organization"] = cacs[enrollment.organization_id]
+        enrollment._state.fields_cache["cohort"] = cohorts.get(enrollment.cohort_id) if enrollment.cohort_id else None
+        row = kept.get(enrollment.pk)
+        if row is None:
+            missing.append(enrollment)
+            continue
+        base, trained_from, trained_on, certified_on, until, due, held, attended = row
+        read = on(Dated(Status(base), trained_from, trained_on, certified_on, until, due), today)
+        state = PathState(
+            read.status,
+            (Step(Requirement.CONSULTATION, read.trained_on is not None, due_by=due),),
+            read.trained_on,
+            read.certified_on,
+            until if read.certified_on else None,
+        )
+        result.append(EnrollmentPath(enrollment, state, held, attended, rules))
+    if missing:
+        result.extend(paths_for(missing, rules))
+    return result
+
+
+SLIM_FIELDS = (
+    "organization_id",
+    "program_id",
+    "clinician_id",
+    "cohort_id",
+    "placement",
+    "degree",
+    "license_status",
+    "live_training_on",
+    "live_training_days",
+    "organization__state",
+    "cohort__name",
+    "cohort__organization_id",
+    "cohort__starts_on",
+    "cohort__ends_on",
+    "cohort__live_training_on",
+    "cohort__live_training_days",
+    "cohort__capacity",
+    "cohort__call_schedule",
+)
+
+
+def slim_enrollments(enrollments: QuerySet[Enrollment], *related: str) -> QuerySet[Enrollment]:
+    """Only the columns the path's rules and the figures read (and those of ``related`` rows, selected too)."""
+    return (
+        enrollments.select_related(None)
+        .select_related("cohort", "organization", *related)
+        .only(*SLIM_FIELDS, *(f"{name}__{field}" for name in related for field in KEPT_FIELDS))
+    )
+
+
+KEPT_FIELDS = (
+    "base",
+    "trained_from",
+    "trained_on",
+    "certified_on",
+    "certified_until",
+    "consultation_due",
+    "calls_held",
+    "calls_attended",
+)
 
 
 def program_for(membership: Membership) -> Program | None:

@@ -83,7 +83,7 @@ def cohort_save(
     if not created:
         _lock(cohort)
         placed = _fill_from_waitlist(actor=actor, cohort=cohort)
-    announce(WorkforceChanged(program_id=program.pk, clinicians=placed))
+    announce(WorkforceChanged(program_id=program.pk, clinicians=placed, cohorts=frozenset({cohort.pk})))
     audit.record(
         actor=actor,
         action="cohort.create" if created else "cohort.update",
@@ -147,6 +147,7 @@ def closed_day_set(*, actor: User, program: Program, day: date, closed: bool, na
         )
     )
     moved = kept = 0
+    moved_ids: set[int] = set()
     for cohort in cohorts:
         events, calls = _layout(cohort, calendar)
         now = (
@@ -162,7 +163,9 @@ def closed_day_set(*, actor: User, program: Program, day: date, closed: bool, na
         ConsultationCall.objects.in_org(org).filter(cohort=cohort).delete()
         _lay_out(cohort, calendar)
         moved += 1
-    announce(WorkforceChanged(program_id=program.pk))
+        moved_ids.add(cohort.pk)
+    if moved_ids:  # the paths read the calls held, and only calls without attendance moved: for the record
+        announce(WorkforceChanged(program_id=program.pk, cohorts=frozenset(moved_ids)))
     audit.record(
         actor=actor,
         action="calendar.change",
@@ -204,7 +207,7 @@ def enrollment_nominate(
             )
     except IntegrityError:
         raise already from None
-    announce(WorkforceChanged(program_id=program.pk))
+    announce(WorkforceChanged(program_id=program.pk, enrollments=frozenset({enrollment.pk})))
     audit.record(actor=actor, action="enrollment.nominate", organization=cac, target=enrollment)
     return enrollment
 
@@ -225,7 +228,13 @@ def enrollment_place(*, actor: User, enrollment: Enrollment, cohort: Cohort) -> 
         enrollment.take_live_training_of(cohort, timezone.now().date())
     enrollment.save(update_fields=["cohort", "placement", "placed_at", "live_training_on", "live_training_days"])
     # Once placed, the clinician is in the program: the children they already saw are served.
-    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=frozenset() if full else _seat(enrollment)))
+    announce(
+        WorkforceChanged(
+            program_id=enrollment.program_id,
+            clinicians=frozenset() if full else _seat(enrollment),
+            enrollments=frozenset({enrollment.pk}),
+        )
+    )
     audit.record(
         actor=actor,
         action="enrollment.place",
@@ -281,10 +290,19 @@ def enrollment_withdraw(*, actor: User, enrollment: Enrollment, reason: str) -> 
     enrollment.save(update_fields=["placement", "withdrawn_at", "withdrawal_reason"])
     audit.record(actor=actor, action="enrollment.withdraw", organization=enrollment.organization_id, target=enrollment)
     placed: frozenset[tuple[int, int]] = frozenset()
+    cohorts: frozenset[int] = frozenset()
     if had_seat and enrollment.cohort is not None:
         _lock(enrollment.cohort)
         placed = _fill_from_waitlist(actor=actor, cohort=enrollment.cohort)
-    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
+        cohorts = frozenset({enrollment.cohort.pk})  # its waitlist moved up
+    announce(
+        WorkforceChanged(
+            program_id=enrollment.program_id,
+            clinicians=placed,
+            enrollments=frozenset({enrollment.pk}),
+            cohorts=cohorts,
+        )
+    )
     return enrollment
 
 
@@ -318,7 +336,14 @@ def enrollment_transfer(*, actor: User, enrollment: Enrollment, to_cohort: Cohor
     )
     _lock(from_cohort)
     placed = _fill_from_waitlist(actor=actor, cohort=from_cohort)
-    announce(WorkforceChanged(program_id=enrollment.program_id, clinicians=placed))
+    announce(
+        WorkforceChanged(
+            program_id=enrollment.program_id,
+            clinicians=placed,
+            enrollments=frozenset({enrollment.pk}),
+            cohorts=frozenset({from_cohort.pk}),  # its waitlist moved up
+        )
+    )
     return enrollment
 
 
@@ -341,7 +366,14 @@ def attendance_record(*, actor: User | None, call: ConsultationCall, present_ids
         )
     call.attendance_recorded_at = timezone.now()
     call.save(update_fields=["attendance_recorded_at"])
-    announce(WorkforceChanged(program_id=call.cohort.program_id))
+    # The call counts as held for the whole cohort; attended marks of members who moved away stay theirs.
+    announce(
+        WorkforceChanged(
+            program_id=call.cohort.program_id,
+            cohorts=frozenset({call.cohort_id}),
+            enrollments=frozenset(e.pk for e in roster),
+        )
+    )
     audit.record(
         actor=actor,
         action="attendance.record",
@@ -393,7 +425,7 @@ def milestone_record(
         passed=passed if kind == MilestoneKind.KNOWLEDGE_TEST else True,
         recorded_by=actor,
     )
-    announce(WorkforceChanged(program_id=enrollment.program_id))
+    announce(WorkforceChanged(program_id=enrollment.program_id, enrollments=frozenset({enrollment.pk})))
     audit.record(
         actor=actor,
         action="milestone.record",

@@ -9,7 +9,7 @@ from haven.core import changes
 from haven.core.changes import CareChanged, Change, NotInTransaction, ProgramChanged, WorkforceChanged
 from haven.grants import version as money_version
 from haven.reporting import keepers as reporting_keepers
-from haven.training import version
+from haven.training import kept, version
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def test_reporting_and_training_keep_what_derives_from_the_pillars_writes() -> N
     assert reporting_keepers.program_changed in changes.keepers(ProgramChanged)
     assert version._care_changed in changes.keepers(CareChanged)
     assert version._workforce_changed in changes.keepers(WorkforceChanged)
+    assert kept.workforce_changed in changes.keepers(WorkforceChanged)
+    assert kept.care_changed in changes.keepers(CareChanged)
     assert money_version._program_changed in changes.keepers(ProgramChanged)  # the money figures' quarters
 
 

@@ -14,7 +14,9 @@ from haven.training.path import (
     Status,
     calls_counted,
     consultation_met_on,
+    dated,
     evaluate,
+    on,
     retake_allowed,
 )
 from haven.training.schedule import consultation_dates
@@ -318,3 +320,66 @@ def test_a_collaborative_counts_whole_months() -> None:
 
     assert Cohort(starts_on=date(2025, 1, 31), ends_on=date(2025, 7, 1)).collaborative_months == 5
     assert Cohort(starts_on=date(2025, 1, 1), ends_on=date(2025, 7, 1)).collaborative_months == 6
+
+
+offsets = st.lists(st.integers(-30, 800), min_size=4, max_size=14)
+
+
+@given(
+    live=dates,
+    days=st.integers(0, 40),
+    months=st.integers(0, 18),
+    course=st.none() | dates | dates,
+    attended=st.lists(st.integers(-30, 800), min_size=8, max_size=14),
+    held=offsets,
+    schedule=schedules,
+    cases=st.integers(1, 5),
+    with_caregiver=st.integers(1, 5),
+    certified=st.none() | st.integers(0, 1500),
+    tests=st.lists(st.tuples(dates, st.booleans()), min_size=1, max_size=3).map(tuple),
+    placement=st.sampled_from(["nominated", "waitlisted", "enrolled", "enrolled", "withdrawn"]),
+    qualifies=st.booleans(),
+    day=st.integers(-30, 3000),
+)
+def test_a_paths_kept_dates_read_on_any_day_give_what_evaluating_it_that_day_gives(
+    live: date,
+    days: int,
+    months: int,
+    course: date | None,
+    attended: list[int],
+    held: list[int],
+    schedule: str,
+    cases: int,
+    with_caregiver: int,
+    certified: int | None,
+    tests: tuple[tuple[date, bool], ...],
+    placement: str,
+    qualifies: bool,
+    day: int,
+) -> None:
+    """What ``training.kept`` stores (the dates) and compares to the day at read time is the derivation of that
+    day: the kept rows never hold a status that went stale overnight."""
+    placed = placement == "enrolled"
+    read_on = live + timedelta(days=day)
+    facts = PathFacts(
+        online_course_on=course,
+        live_training_on=live if placed else None,
+        live_training_days=days if placed else 0,
+        collaborative_months=months if placed else 0,
+        calls_attended=tuple(live + timedelta(days=n) for n in attended),
+        calls_held=tuple(live + timedelta(days=n) for n in held),
+        call_schedule=schedule,
+        completed_cases=cases,
+        completed_cases_with_caregiver=min(cases, with_caregiver),
+        test_attempts=tests,
+        certified_on=None if certified is None else live + timedelta(days=certified),
+        withdrawn=placement == "withdrawn",
+        placed=placed,
+        waitlisted=placement == "waitlisted",
+        license_permanent=qualifies,
+        as_of=read_on,
+    )
+    state = evaluate(RULES, facts)
+    read = on(dated(RULES, facts), read_on)
+    assert (read.status, read.trained_on, read.certified_on) == (state.status, state.trained_on, state.certified_on)
+    assert dated(RULES, facts).consultation_due == state.step(Requirement.CONSULTATION).due_by

@@ -1,5 +1,8 @@
 """The test suite: fast hashing, SQLite by default, PostgreSQL when DATABASE_URL says so."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -25,3 +28,5 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # them into a folder of its own).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Evaluation packages written by the tests: a folder of the machine's temporary space, never var/.
+HAVEN_EXPORT_DIR = Path(tempfile.gettempdir()) / "haven-test-exports"

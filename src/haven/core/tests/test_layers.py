@@ -41,6 +41,7 @@ LAYERS = {
     "awareness": PILLARS,  # reads safeguarding's reviews through its selectors (a campaign showing minors)
     "reporting": REPORTING,
     "grants": REPORTING,  # money follows outcomes: grants read reporting's figures, reporting grants' (decision 26)
+    "evaluation": REPORTING,  # reads the pillars through their selectors to build its package (issue 18)
     "shell": SHELL,
     "api": SHELL,  # an adapter like the pages: it calls the pillars' services and selectors
 }

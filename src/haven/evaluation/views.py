@@ -1,0 +1,144 @@
+from typing import cast
+
+from django.contrib import messages
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from haven.core.permissions import role_required
+from haven.organizations.requests import MemberRequest
+from haven.organizations.roles import Role
+from haven.programs.selectors import programs_visible_to
+
+from . import selectors, services
+from .forms import TABLE_LABELS, DeclineForm, ExportRequestForm
+from .models import ExportRequest, ExportStatus
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN)
+def export_list(request: MemberRequest) -> HttpResponse:
+    """The export requests of the admin's programs: those waiting for them to decide first."""
+    exports = list(selectors.exports_for(request.membership))
+    waiting = [e for e in exports if services.may_decide(e, request.user)]
+    return TemplateResponse(request, "evaluation/list.html", {"exports": exports, "waiting": waiting})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PROGRAM_ADMIN)
+def export_new(request: MemberRequest) -> HttpResponse:
+    form = ExportRequestForm(
+        request.POST or None, programs=programs_visible_to(request.membership), today=timezone.localdate()
+    )
+    if request.method == "POST" and form.is_valid():
+        export = services.export_request(
+            actor=request.user, program=form.cleaned_data["program"], fields=form.fields_out()
+        )
+        messages.success(request, _("Export requested. Another program admin must approve it before it is built."))
+        return redirect("evaluation:detail", export_id=export.pk)
+    return TemplateResponse(request, "evaluation/new.html", {"form": form})
+
+
+# The risk report's headline numbers in words; a number the package adds later shows under its own key.
+REPORT_LABELS = {
+    "k": _lazy("Smallest group allowed (k)"),
+    "records": _lazy("Records checked"),
+    "generalized": _lazy("Records generalized"),
+    "withheld": _lazy("Records withheld"),
+    "smallest_class": _lazy("Smallest group left"),
+}
+
+
+def _report_figures(export: ExportRequest) -> list[tuple[str, object]]:
+    summary = services.report_summary(export.report or {})
+    return [(str(REPORT_LABELS.get(key, key)), "—" if value is None else value) for key, value in summary.items()]
+
+
+def _detail(request: MemberRequest, export: ExportRequest, **extra: object) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "evaluation/detail.html",
+        {
+            "export": export,
+            "statuses": ExportStatus,
+            "tables": [TABLE_LABELS.get(table, table) for table in export.tables],
+            "is_requester": export.requested_by_id == request.user.pk,
+            "may_decide": services.may_decide(export, request.user),
+            "available": export.is_available(),
+            "decline_form": DeclineForm(),
+            "report_figures": _report_figures(export),
+            **extra,
+        },
+    )
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN)
+def export_detail(request: MemberRequest, export_id: int) -> HttpResponse:
+    export = selectors.access_export(membership=request.membership, export_id=export_id)
+    return _detail(request, export)
+
+
+@require_POST
+@role_required(Role.PROGRAM_ADMIN)
+def export_approve(request: MemberRequest, export_id: int) -> HttpResponse:
+    export = selectors.access_export(membership=request.membership, export_id=export_id)
+    try:
+        services.export_approve(actor=request.user, export=export)
+    except services.ExportRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Export approved: the package is being built."))
+    return redirect("evaluation:detail", export_id=export.pk)
+
+
+@require_POST
+@role_required(Role.PROGRAM_ADMIN)
+def export_decline(request: MemberRequest, export_id: int) -> HttpResponse:
+    export = selectors.access_export(membership=request.membership, export_id=export_id)
+    form = DeclineForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.export_decline(actor=request.user, export=export, note=note)
+    except services.ExportRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Export declined."))
+    return redirect("evaluation:detail", export_id=export.pk)
+
+
+@require_POST
+@role_required(Role.PROGRAM_ADMIN)
+def export_passphrase(request: MemberRequest, export_id: int) -> HttpResponse:
+    """The package's passphrase, shown once on this answer (never on a page that can be reloaded to see it again)."""
+    export = selectors.access_export(membership=request.membership, export_id=export_id)
+    try:
+        passphrase = services.passphrase_reveal(actor=request.user, export=export)
+    except services.ExportRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("evaluation:detail", export_id=export.pk)
+    return _detail(request, export, passphrase=passphrase)
+
+
+@require_GET
+@role_required(Role.PROGRAM_ADMIN)
+def export_download(request: MemberRequest, export_id: int) -> HttpResponse:
+    export = selectors.access_export(membership=request.membership, export_id=export_id)
+    try:
+        path = services.export_download(actor=request.user, export=export)
+    except services.ExportRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("evaluation:detail", export_id=export.pk)
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"haven-evaluation-{export.pk}.zip",
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # A streamed response, typed as the HttpResponse the view guards pass through unchanged.
+    return cast(HttpResponse, response)

@@ -11,7 +11,7 @@ from haven.organizations.models import Membership
 from haven.organizations.roles import Role
 from haven.programs.selectors import programs_visible_to
 
-from .models import ExportRequest
+from .models import ExportRequest, ExportStatus
 
 
 def exports_for(membership: Membership) -> QuerySet[ExportRequest]:
@@ -31,3 +31,9 @@ def access_export(*, membership: Membership, export_id: int) -> ExportRequest:
     if export is None:
         raise Http404
     return export
+
+
+def waiting_for(membership: Membership, exports: list[ExportRequest]) -> list[ExportRequest]:
+    """Those of ``exports`` (read through ``exports_for``: the membership is an active program admin of their
+    office) that wait for this person's decision: asked for by someone else."""
+    return [e for e in exports if e.status == ExportStatus.REQUESTED and e.requested_by_id != membership.user_id]

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haven.core.permissions import role_required
@@ -24,7 +24,7 @@ from .models import ExportRequest, ExportStatus
 def export_list(request: MemberRequest) -> HttpResponse:
     """The export requests of the admin's programs: those waiting for them to decide first."""
     exports = list(selectors.exports_for(request.membership))
-    waiting = [e for e in exports if services.may_decide(e, request.user)]
+    waiting = selectors.waiting_for(request.membership, exports)
     return TemplateResponse(request, "evaluation/list.html", {"exports": exports, "waiting": waiting})
 
 
@@ -45,11 +45,11 @@ def export_new(request: MemberRequest) -> HttpResponse:
 
 # The risk report's headline numbers in words; a number the package adds later shows under its own key.
 REPORT_LABELS = {
-    "k": _lazy("Smallest group allowed (k)"),
-    "records": _lazy("Records checked"),
-    "generalized": _lazy("Records generalized"),
-    "withheld": _lazy("Records withheld"),
-    "smallest_class": _lazy("Smallest group left"),
+    "k": gettext_lazy("Smallest group allowed (k)"),
+    "records": gettext_lazy("Records checked"),
+    "generalized": gettext_lazy("Records generalized"),
+    "withheld": gettext_lazy("Records withheld"),
+    "smallest_class": gettext_lazy("Smallest group left"),
 }
 
 

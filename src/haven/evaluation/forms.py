@@ -3,6 +3,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from haven.core.forms import DateField
@@ -54,11 +55,6 @@ class ExportRequestForm(forms.Form):
         min_value=K_MINIMUM,
         max_value=1000,
         initial=K_MINIMUM,
-        help_text=_(
-            "Records that share their age, gender, race and ethnicity, state, kinds of trauma and referral month "
-            "with fewer than this many others are generalized or withheld. At least %(k)s."
-        )
-        % {"k": K_MINIMUM},
     )
     language = forms.ChoiceField(
         label=_("Language of the codebook"),
@@ -71,6 +67,11 @@ class ExportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = programs
+        # In the request's language (a lazy string formatted at import would be frozen in the default one).
+        self.fields["k"].help_text = gettext(
+            "Records that share their age, gender, race and ethnicity, state, kinds of trauma and referral month "
+            "with fewer than this many others are generalized or withheld. At least %(k)s."
+        ) % {"k": K_MINIMUM}
 
     def clean_agreement_expires_on(self) -> date:
         expires: date = self.cleaned_data["agreement_expires_on"]

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -291,29 +291,34 @@ def passphrase_reveal(*, actor: User, export: ExportRequest) -> str:
 
 
 @transaction.atomic
-def export_download(*, actor: User, export: ExportRequest) -> Path:
-    """The requester downloads the package while it is available: the download is counted and audited; the path of
-    the file to stream is returned."""
+def export_download(*, actor: User, export: ExportRequest) -> BinaryIO:
+    """The requester downloads the package while it is available: the download is counted and audited, and the file
+    is returned open (so a deletion that comes while it streams does not cut it off)."""
     _requester_check(export, actor)
     if not export.is_available():
         raise ExportRefused(_("This package can no longer be downloaded."))
-    path = export_path(export)
-    if not path.is_file():
-        raise ExportRefused(_("This package can no longer be downloaded."))
-    now = timezone.now()
-    changes: dict[str, Any] = {"status": ExportStatus.DOWNLOADED, "downloads": export.downloads + 1}
-    if export.downloaded_at is None:
-        changes["downloaded_at"] = now
-    if not _transition(export, HOLDS_FILE, **changes):
-        raise ExportRefused(_("This package can no longer be downloaded."))
-    audit.record(
-        actor=actor,
-        action="evaluation.download",
-        organization=export.organization_id,
-        target=export,
-        detail={**_summary(export), "bytes": export.size, "download": export.downloads},
-    )
-    return path
+    try:
+        file = export_path(export).open("rb")
+    except FileNotFoundError:
+        raise ExportRefused(_("This package can no longer be downloaded.")) from None
+    try:
+        now = timezone.now()
+        changes: dict[str, Any] = {"status": ExportStatus.DOWNLOADED, "downloads": export.downloads + 1}
+        if export.downloaded_at is None:
+            changes["downloaded_at"] = now
+        if not _transition(export, HOLDS_FILE, **changes):
+            raise ExportRefused(_("This package can no longer be downloaded."))
+        audit.record(
+            actor=actor,
+            action="evaluation.download",
+            organization=export.organization_id,
+            target=export,
+            detail={**_summary(export), "bytes": export.size, "download": export.downloads},
+        )
+    except BaseException:
+        file.close()
+        raise
+    return file
 
 
 def exports_expire(*, now: datetime | None = None) -> int:

@@ -129,12 +129,12 @@ def export_passphrase(request: MemberRequest, export_id: int) -> HttpResponse:
 def export_download(request: MemberRequest, export_id: int) -> HttpResponse:
     export = selectors.access_export(membership=request.membership, export_id=export_id)
     try:
-        path = services.export_download(actor=request.user, export=export)
+        file = services.export_download(actor=request.user, export=export)
     except services.ExportRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("evaluation:detail", export_id=export.pk)
     response = FileResponse(
-        path.open("rb"),
+        file,
         as_attachment=True,
         filename=f"haven-evaluation-{export.pk}.zip",
         content_type="application/zip",

@@ -74,7 +74,7 @@ def test_any_sequence_of_steps_keeps_the_rules(
             elif step == "reveal":
                 shown.append((who, services.passphrase_reveal(actor=actor, export=_fresh(export))))
             elif step == "download":
-                services.export_download(actor=actor, export=_fresh(export))
+                services.export_download(actor=actor, export=_fresh(export)).close()
                 downloads.append(who)
                 done["evaluation.download"] += 1
             else:

@@ -233,9 +233,9 @@ def test_only_the_requester_downloads_while_the_window_lasts(
 ) -> None:
     with pytest.raises(services.ExportRefused, match="Only the person"):
         services.export_download(actor=approver, export=built)
-    path = services.export_download(actor=requester, export=built)
-    assert path.read_bytes()[:2] == b"PK"
-    services.export_download(actor=requester, export=_fresh(built))
+    with services.export_download(actor=requester, export=built) as file:
+        assert file.read(2) == b"PK"
+    services.export_download(actor=requester, export=_fresh(built)).close()
     export = _fresh(built)
     assert (export.status, export.downloads) == (ExportStatus.DOWNLOADED, 2)
     assert [
@@ -301,7 +301,7 @@ def test_the_window_end_is_scheduled_with_the_worker(
 
 def test_every_step_is_audited_with_ids_and_counts_only(built: ExportRequest, requester: User) -> None:
     services.passphrase_reveal(actor=requester, export=built)
-    services.export_download(actor=requester, export=_fresh(built))
+    services.export_download(actor=requester, export=_fresh(built)).close()
     _close_window(built, available_until=timezone.now() - timedelta(seconds=1))
     services.exports_expire()
     assert _actions(built) == [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("care/", include("haven.care.urls")),
     path("reporting/", include("haven.reporting.urls")),
     path("grants/", include("haven.grants.urls")),
+    path("evaluation/", include("haven.evaluation.urls")),
     path("learning/", include("haven.learning.urls")),
     path("scim/v2/", include("haven.learning.scim_urls")),
     path("safeguarding/", include("haven.safeguarding.urls")),

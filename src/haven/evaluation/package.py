@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,11 +34,6 @@ CODEBOOK = "codebook.pdf"
 RISK_REPORT = "risk_report.json"
 # WinZip AES derives its key with PBKDF2 at 1,000 iterations: the passphrase's own strength is what stops a guess.
 MIN_PASSPHRASE_LENGTH = 16
-
-
-def new_passphrase() -> str:
-    """A passphrase for one package: 144 random bits, 24 characters of URL-safe base64 (to be shown once)."""
-    return secrets.token_urlsafe(18)
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,9 @@ def _build(spec: Spec, destination: Path, passphrase: str, *, k: int) -> Built:
     """``build`` with any ``k``: only the figures test calls it with k = 1 (no generalization, nothing withheld),
     to compare the exported rows with the dashboard's figures before generalization."""
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ValueError(f"the passphrase has at least {MIN_PASSPHRASE_LENGTH} characters (new_passphrase makes one)")
+        raise ValueError(
+            f"the passphrase has at least {MIN_PASSPHRASE_LENGTH} characters (evaluation.sealing.make makes one)"
+        )
     # A background task knows the program by its id only; the workflow checked the requester's access to it.
     program = Program.objects.dangerously_unscoped().get(pk=spec.program_id)
     with translation.override(spec.language):

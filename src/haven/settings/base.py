@@ -278,3 +278,8 @@ HAVEN_HEALTH_QUEUE_MAX_SECONDS = int(os.environ.get("HAVEN_HEALTH_QUEUE_MAX_SECO
 HAVEN_HEALTH_CHECKPOINT_MAX_SECONDS = int(os.environ.get("HAVEN_HEALTH_CHECKPOINT_MAX_SECONDS", "3600"))
 # How often the task worker writes its heartbeat (`manage.py task_worker`), seconds.
 HAVEN_WORKER_HEARTBEAT_SECONDS = 60
+
+# Evaluation exports (haven.evaluation): packages are kept here, outside every served path, until they are
+# downloaded and their window ends (days after the build), or their data-use agreement expires; then deleted.
+HAVEN_EXPORT_DIR = Path(os.environ.get("HAVEN_EXPORT_DIR") or VAR_DIR / "exports")
+HAVEN_EXPORT_DAYS = int(os.environ.get("HAVEN_EXPORT_DAYS", "7"))

@@ -1,5 +1,8 @@
 """The test suite: fast hashing, SQLite by default, PostgreSQL when DATABASE_URL says so."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -20,6 +23,7 @@ HAVEN_ALLOW_DEMO_DATA = True
 # The replica of the reporting reads, as a mirror of the test database: a test turns the router on
 # (core/tests/test_routers.py) and sees which connection each read went to.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = ["haven.core.routers.PrimaryOnlyRouter"]
 # Tasks run inline, inside enqueue(), so a test sees their effects at once. The immediate backend keeps no results
 # (get_result is not supported): a task's outcome belongs in our own models. To exercise the database backend
 # itself: TASKS from base, a transactional test, and `call_command("db_worker", "--batch", "--no-reload")`.
@@ -28,3 +32,5 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # them into a folder of its own).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Evaluation packages written by the tests: a folder of the machine's temporary space, never var/.
+HAVEN_EXPORT_DIR = Path(tempfile.gettempdir()) / "haven-test-exports"

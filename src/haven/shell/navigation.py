@@ -40,6 +40,7 @@ NAVIGATION = (
     NavItem(_("Program figures"), "reporting:funder", frozenset({Role.FUNDER_VIEWER})),
     NavItem(_("Forecast"), "reporting:forecast", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Funder reports"), "reporting:reports", frozenset({Role.PROGRAM_ADMIN})),
+    NavItem(_("Evaluation exports"), "evaluation:list", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Workforce"), "training:workforce", frozenset({Role.PROGRAM_ADMIN})),
     NavItem(_("Cohorts"), "training:cohorts", frozenset({Role.PROGRAM_ADMIN, Role.TRAINER})),
     # The workforce's pages of a chapter's or a CAC's admin: never a company's (its staff see no workforce page).

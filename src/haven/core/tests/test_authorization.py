@@ -755,10 +755,52 @@ POLICY: dict[str, Rule] = {
     "programs:retention": Rule(
         "GET", frozenset({Role.PROGRAM_ADMIN}), kwargs=lambda w: {"program_id": w.program.pk}, scoped=True
     ),
+    # Issue 18: evaluation exports, the program admins' of the program only (never a CAC, a funder or a trainer). The
+    # world's program admin asked for one export (approved by a second admin, built) and has another's to decide.
+    "evaluation:list": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "evaluation:new": Rule("GET", PROGRAM_ADMIN_ONLY),
+    "evaluation:detail": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: _export(w, "mine"), scoped=True),
+    "evaluation:approve": Rule("POST", PROGRAM_ADMIN_ONLY, kwargs=lambda w: _export(w, "theirs"), ok=302, scoped=True),
+    "evaluation:decline": Rule("POST", PROGRAM_ADMIN_ONLY, kwargs=lambda w: _export(w, "theirs"), ok=302, scoped=True),
+    "evaluation:passphrase": Rule("POST", PROGRAM_ADMIN_ONLY, kwargs=lambda w: _export(w, "mine"), scoped=True),
+    "evaluation:download": Rule("GET", PROGRAM_ADMIN_ONLY, kwargs=lambda w: _export(w, "mine"), scoped=True),
     # Issue 17, item 3: the health check, the same JSON for anyone, signed in or not; 503 here, as no task worker
     # beats in the tests (test_serve checks its 200 and each failing part).
     "shell:health": Rule("GET", ALL_ROLES, anonymous=503, ok=503),
 }
+
+
+def _export(world: World, which: str) -> dict[str, int]:
+    """Evaluation exports of the world's program (made once per world): ``mine``, asked for by the world's program
+    admin, approved by a second program admin of the office and built; ``theirs``, asked for by that second admin,
+    waiting for a decision."""
+    from django.test import TestCase
+    from django.utils import timezone
+
+    from haven.evaluation import services as evaluation
+
+    made = vars(world)
+    if "exports" not in made:
+        second = UserFactory(full_name="Sam Second")
+        Membership.objects.create(user=second, organization=world.national, role=Role.PROGRAM_ADMIN)
+        fields = evaluation.ExportFields(
+            purpose="Outcomes by number of sessions",
+            evaluator="State University",
+            agreement_reference="DUA-2026-01",
+            agreement_expires_on=timezone.localdate() + timedelta(days=365),
+            tables=("children", "sessions", "measures"),
+            period_start=date.fromisoformat(str(world.program.starts_on)),
+            period_end=date.fromisoformat(str(world.program.ends_on)),
+            date_unit="days",
+            k=11,
+            language="en",
+        )
+        mine = evaluation.export_request(actor=world.members[Role.PROGRAM_ADMIN], program=world.program, fields=fields)
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the build, enqueued on commit, runs inline
+            evaluation.export_approve(actor=second, export=mine)
+        theirs = evaluation.export_request(actor=second, program=world.program, fields=fields)
+        made["exports"] = {"mine": mine.pk, "theirs": theirs.pk}
+    return {"export_id": made["exports"][which]}
 
 
 def _api_key(world: World) -> int:

@@ -264,6 +264,7 @@ CHOICE_PAGES = [
     ChoicePage(Role.CREATIVE, "awareness:campaign_create", lambda w: [], ("awareness.CampaignForm",)),
     ChoicePage(Role.PROGRAM_ADMIN, "awareness:event_create", lambda w: [], ("awareness.EventForm",)),
     ChoicePage(Role.ORG_ADMIN, "api_keys:list", lambda w: [], ("api.ApiKeyForm",)),
+    ChoicePage(Role.PROGRAM_ADMIN, "evaluation:new", lambda w: [], ("evaluation.ExportRequestForm",)),
     # Hand-written boxes, one per clinician on the roster.
     ChoicePage(
         Role.PROGRAM_ADMIN,

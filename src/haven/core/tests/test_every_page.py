@@ -137,6 +137,7 @@ UNWALKED = frozenset(
     "safeguarding:asset_thumbnail",
     "safeguarding:review_page",
     "safeguarding:gate",  # JSON for the company's asset-management system, not a page
+    "evaluation:download",  # the package's zip, an attachment (evaluation/tests check its answer)
 }
 
 

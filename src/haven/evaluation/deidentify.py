@@ -289,7 +289,9 @@ def _training(program: Program, end: date, cases: dict[int, tuple[int, int]], un
     """Each clinician's path in the program, as of the period's end: the days from their live training."""
     enrollments = list(
         Enrollment.objects.of_program(program)
-        .filter(nominated_at__date__lte=end)
+        # Nominated by the period's end; a clinician whose live training began by then was (generated and imported
+        # enrollments carry the day they were written as their nomination, whatever their cohort's dates).
+        .filter(Q(nominated_at__date__lte=end) | Q(live_training_on__lte=end))
         .order_by()
         .values_list(
             "pk",

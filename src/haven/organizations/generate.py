@@ -1,5 +1,7 @@
 """Generator step: the organization tree, the people and their memberships."""
 
+import random
+
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -449,25 +451,29 @@ def _generate_people(
     # The system seeds its people's roles directly, second persons included: no grant waits for approval.
     memberships_seed_by_system(rows=[(created[i].pk, org_id, role) for i, org_id, role in memberships])
     demo_roles = {email: role for email, _name, role, _where in DEMO_LOGINS}
+    demo_second_factors(
+        rng, [created[index].pk for email, index in demo_by_email.items() if demo_roles[email] in ROLES_REQUIRING_MFA]
+    )
+    ctx.count("users", len(created))
+    ctx.count("memberships", len(memberships))
+    ctx.shared["clinicians"] = [(created[i].pk, org) for i, org, role in memberships if role == Role.CLINICIAN]
+    ctx.shared["trainer_ids"] = [created[i].pk for i, _org, role in memberships if role == Role.TRAINER]
+    ctx.shared["demo_user_ids"] = {email: created[index].pk for email, index in demo_by_email.items()}
+
+
+def demo_second_factors(rng: random.Random, user_ids: list[int]) -> None:
+    """Each demo sign-in that asks for a code: a confirmed authenticator (its key sealed as the services seal it) and
+    recovery codes, as after a real set-up (``demo_codes`` prints the authenticators' current codes)."""
     Authenticator.objects.bulk_create(
         [
             Authenticator(
-                user_id=created[index].pk,
-                name="Demo authenticator",
-                confirmed=True,
-                key=second_factor.seal(rng.randbytes(20)),  # sealed as the services seal it
+                user_id=user_id, name="Demo authenticator", confirmed=True, key=second_factor.seal(rng.randbytes(20))
             )
-            for email, index in demo_by_email.items()
-            if demo_roles[email] in ROLES_REQUIRING_MFA
+            for user_id in user_ids
         ]
     )
-    # Each demo sign-in with a second factor also has recovery codes, as after a real set-up.
     recovery = StaticDevice.objects.bulk_create(
-        [
-            StaticDevice(user_id=created[index].pk, name="Recovery codes", confirmed=True)
-            for email, index in demo_by_email.items()
-            if demo_roles[email] in ROLES_REQUIRING_MFA
-        ]
+        [StaticDevice(user_id=user_id, name="Recovery codes", confirmed=True) for user_id in user_ids]
     )
     StaticToken.objects.bulk_create(
         [
@@ -476,8 +482,3 @@ def _generate_people(
             for _ in range(10)
         ]
     )
-    ctx.count("users", len(created))
-    ctx.count("memberships", len(memberships))
-    ctx.shared["clinicians"] = [(created[i].pk, org) for i, org, role in memberships if role == Role.CLINICIAN]
-    ctx.shared["trainer_ids"] = [created[i].pk for i, _org, role in memberships if role == Role.TRAINER]
-    ctx.shared["demo_user_ids"] = {email: created[index].pk for email, index in demo_by_email.items()}

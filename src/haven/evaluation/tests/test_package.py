@@ -32,6 +32,7 @@ from haven.measures import change, instruments
 from haven.organizations.models import US_STATES, Organization
 from haven.programs.models import Program
 from haven.reporting import figures
+from haven.training.models import Enrollment
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -136,6 +137,18 @@ def test_the_figures_match_the_dashboards(program: Program, tmp_path: Path) -> N
         assert mine.mean_pre == pytest.approx(shown.outcome.mean_pre)
         assert mine.mean_change == pytest.approx(shown.outcome.mean_change)
         assert mine.sd_pre == pytest.approx(shown.outcome.sd_pre)
+
+
+def test_the_training_table_holds_every_clinician_trained_by_the_periods_end(program: Program, tmp_path: Path) -> None:
+    """A clinician whose live training began within the period is in its training table, whenever the enrollment
+    row was written (the generator, like an import, writes every nomination on the day it runs)."""
+    spec = _spec(program, tables=("training",), period_end=add_months(month_of(program.starts_on), 12))
+    built = package.build(spec, tmp_path / "training.zip", PASSPHRASE)
+    trained = Enrollment.objects.of_program(program).filter(live_training_on__lte=spec.period_end)
+    assert trained.count() > 0
+    assert built.files["training.csv"] == trained.count()
+    rows = _rows(_open(tmp_path / "training.zip")["training.csv"])
+    assert len({row["clinician"] for row in rows}) == len(rows)
 
 
 def test_the_package_holds_its_files_described(built: tuple[package.Built, dict[str, bytes]]) -> None:

@@ -15,6 +15,7 @@ from haven.awareness import generate as awareness
 from haven.care import generate as care
 from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext
+from haven.evaluation import generate as evaluation
 from haven.grants import generate as grants
 from haven.learning import generate as learning
 from haven.organizations import generate as organizations
@@ -39,6 +40,8 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     # The creative reviews, then the campaigns they clear (each step draws from its own seeded generator).
     safeguarding.run,
     awareness.run,
+    # A second program admin (no export by one person alone) and a request waiting for their decision.
+    evaluation.run,
     # The API's sample key for one demo CAC, derived from the seed (demo_logins prints it again).
     api.run,
 )

@@ -8,6 +8,7 @@ Everything is written in bulk. Scores are computed by the measures engine, as th
 
 import bisect
 import itertools
+import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.db import analyze, insert_rows, next_id, reset_sequences
+from haven.core.db import JsonText, analyze, collector_paused, insert_rows, next_id, reset_sequences
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
@@ -177,6 +178,10 @@ class EpisodeRow:
         return self.treatment_model.pk
 
 
+# (instrument, timepoint, day, answers, score, the answers' JSON, the score's JSON)
+Measure = tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score, JsonText, JsonText]
+
+
 @dataclass
 class Plan:
     """One generated episode, before it has ids. Sessions and measures are plain tuples: there are many."""
@@ -185,15 +190,22 @@ class Plan:
     episode: EpisodeRow
     # (held_on, minutes, kind, components, caregiver_present, modality)
     sessions: list[tuple[date, int, str, list[str], bool, str]] = field(default_factory=list)
-    # (instrument, timepoint, day, answers, score)
-    assessments: list[tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]] = field(
-        default_factory=list
-    )
+    assessments: list[Measure] = field(default_factory=list)
     # (index of the assessment, item, answer, followed up)
     alerts: list[tuple[int, str, int, bool]] = field(default_factory=list)
 
 
 def run(ctx: GenerationContext) -> None:
+    # Millions of plain tuples and no cycles: the cyclic collector would walk the growing heap again and again.
+    _SCORED.clear()
+    try:
+        with collector_paused():
+            _run(ctx)
+    finally:
+        _SCORED.clear()
+
+
+def _run(ctx: GenerationContext) -> None:
     rng = ctx.rng
     today = timezone.now().date()
     program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
@@ -259,6 +271,17 @@ def _vary_practice(plans: list[Plan], seed: int) -> None:
 
 def _write(plans: list[Plan]) -> None:
     now = timezone.now()
+    encoded: dict[tuple[str, ...], JsonText] = {}
+
+    def listed(codes: list[str]) -> JsonText:
+        """A list of codes as JSON, encoded once for every row with the same (half a million sessions, a few
+        dozen different lists of components)."""
+        key = tuple(codes)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = JsonText(json.dumps(codes))
+        return text
+
     child_id, episode_id, assessment_id = next_id(Child), next_id(Episode), next_id(Assessment)
     for n, p in enumerate(plans):
         p.child.pk = p.episode.child_id = child_id + n
@@ -275,7 +298,7 @@ def _write(plans: list[Plan]) -> None:
                 c.age_at_referral,
                 c.gender,
                 c.race_ethnicity,
-                c.trauma_types,
+                listed(c.trauma_types),
                 c.referred_on,
                 c.registered_by_id,
                 now,
@@ -303,7 +326,7 @@ def _write(plans: list[Plan]) -> None:
                 e.last_session_on,
                 e.sessions_count,
                 e.caregiver_sessions,
-                e.practice,
+                listed(e.practice),
                 e.last_assessed_on,
                 e.has_baseline,
                 e.has_post,
@@ -315,9 +338,21 @@ def _write(plans: list[Plan]) -> None:
         Session,
         SESSION_FIELDS,
         (
-            (p.episode.organization_id, p.episode.pk, p.episode.clinician_id, *session, p.episode.clinician_id, now)
+            (
+                p.episode.organization_id,
+                p.episode.pk,
+                p.episode.clinician_id,
+                day,
+                minutes,
+                kind,
+                listed(components),
+                present,
+                modality,
+                p.episode.clinician_id,
+                now,
+            )
             for p in plans
-            for session in p.sessions
+            for day, minutes, kind, components, present, modality in p.sessions
         ),
     )
     alerts: list[CriticalAlert] = []
@@ -325,7 +360,7 @@ def _write(plans: list[Plan]) -> None:
     for p in plans:
         e = p.episode
         first = assessment_id
-        for instrument, timepoint, day, answers, score in p.assessments:
+        for instrument, timepoint, day, _answers, score, responses, encoded in p.assessments:
             rows.append(
                 (
                     assessment_id,
@@ -336,11 +371,11 @@ def _write(plans: list[Plan]) -> None:
                     instrument.informant,
                     timepoint,
                     day,
-                    answers,
+                    responses,
                     score.scoring_version,
                     score.total,
                     score.above_cutoff,
-                    score.as_dict(),
+                    encoded,
                     e.clinician_id,
                     now,
                 )
@@ -513,10 +548,19 @@ def _spread(rng: Any, keys: list[str], maximum: int, total: int) -> dict[str, in
     return answers
 
 
-def _assessment(
-    instrument: instruments.Instrument, timepoint: str, day: date, answers: dict[str, int]
-) -> tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]:
-    return (instrument, timepoint, day, answers, scoring.score(instrument, answers))
+# Answer sets already scored in this run, with their JSON (responses, score): a program's hundred thousand
+# measures repeat many sets (the same totals spread over the same items), and a score depends on nothing but the
+# instrument and its answers. Emptied at the start and end of each run.
+_SCORED: dict[tuple[instruments.Instrument, tuple[tuple[str, int], ...]], tuple[scoring.Score, JsonText, JsonText]] = {}
+
+
+def _assessment(instrument: instruments.Instrument, timepoint: str, day: date, answers: dict[str, int]) -> Measure:
+    key = (instrument, tuple(answers.items()))
+    scored = _SCORED.get(key)
+    if scored is None:
+        score = scoring.score(instrument, answers)
+        scored = _SCORED[key] = (score, JsonText(json.dumps(answers)), JsonText(json.dumps(score.as_dict())))
+    return (instrument, timepoint, day, answers, *scored)
 
 
 def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool) -> None:
@@ -541,7 +585,7 @@ def _counters(plan: Plan) -> None:
     episode.last_session_on = sessions[-1][0] if sessions else None
     covered = {code for session in sessions for code in session[3]}
     episode.practice = [code for code in PRACTICE if code in covered]
-    scored = [(timepoint, day) for _i, timepoint, day, _a, score in plan.assessments if score.total is not None]
+    scored = [(measure[1], measure[2]) for measure in plan.assessments if measure[4].total is not None]
     episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in scored)
     episode.has_post = any(t == Timepoint.POST for t, _d in scored)
     episode.last_assessed_on = max((d for _t, d in scored), default=None)

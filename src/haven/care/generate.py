@@ -8,15 +8,17 @@ Everything is written in bulk. Scores are computed by the measures engine, as th
 
 import bisect
 import itertools
+import json
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from haven.core.db import analyze, insert_rows, next_id, reset_sequences
+from haven.core.db import JsonText, analyze, collector_paused, insert_rows, next_id, reset_sequences
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
@@ -47,6 +49,8 @@ from .models import (
 BATCH = 5000
 CAREGIVER = set(CAREGIVER_KINDS)
 PRACTICE = Practice.values
+TRAUMA_TYPES = TraumaType.values[:-1]  # not "other"
+END_REASONS = EndReason.values
 GENDERS = ([Gender.GIRL, Gender.BOY, Gender.ANOTHER, Gender.NOT_RECORDED], [56, 41, 1, 2])
 RACES = (
     [
@@ -177,6 +181,10 @@ class EpisodeRow:
         return self.treatment_model.pk
 
 
+# (instrument, timepoint, day, answers, score, the answers' JSON, the score's JSON)
+Measure = tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score, JsonText, JsonText]
+
+
 @dataclass
 class Plan:
     """One generated episode, before it has ids. Sessions and measures are plain tuples: there are many."""
@@ -185,22 +193,27 @@ class Plan:
     episode: EpisodeRow
     # (held_on, minutes, kind, components, caregiver_present, modality)
     sessions: list[tuple[date, int, str, list[str], bool, str]] = field(default_factory=list)
-    # (instrument, timepoint, day, answers, score)
-    assessments: list[tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]] = field(
-        default_factory=list
-    )
+    assessments: list[Measure] = field(default_factory=list)
     # (index of the assessment, item, answer, followed up)
     alerts: list[tuple[int, str, int, bool]] = field(default_factory=list)
 
 
 def run(ctx: GenerationContext) -> None:
-    rng = ctx.rng
+    # Millions of plain tuples and no cycles: the cyclic collector would walk the growing heap again and again.
+    _SCORED.clear()
+    try:
+        with collector_paused():
+            _run(ctx)
+    finally:
+        _SCORED.clear()
+
+
+def _run(ctx: GenerationContext) -> None:
     today = timezone.now().date()
     program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
     for shipped in SHIPPED_TREATMENT_MODELS:
         TreatmentModel.objects.get_or_create(code=shipped["code"], defaults=shipped)
     models = {m.code: m for m in TreatmentModel.objects.all()}
-    tf_cbt, cftsi = models["tf-cbt"], models["cftsi"]
     # The clinicians who treat: placed in a cohort, from a couple of weeks after their live training.
     placed = training_selectors.treating_clinicians(program)
     starts: list[tuple[int, int, date]] = [
@@ -210,24 +223,75 @@ def run(ctx: GenerationContext) -> None:
     ]
     if not starts:
         return
-    demo_clinician = ctx.shared["demo_user_ids"].get("clinician@haven.example")
-    # Children go to clinicians in proportion to the days each has been treating.
-    weights = list(itertools.accumulate((today - start).days for _u, _c, start in starts))
-    plans: list[Plan] = []
-    codes: dict[int, set[str]] = defaultdict(set)
-    for n in range(ctx.scale.children):
-        user_id, cac_id, start = starts[bisect.bisect_right(weights, rng.random() * weights[-1])]
-        if n < 12 and demo_clinician and any(u == demo_clinician for u, _c, _s in starts):
-            user_id, cac_id, start = next(s for s in starts if s[0] == demo_clinician)
-        referred = start + timedelta(days=rng.randint(0, (today - start).days - 1))
-        plans.append(_episode(rng, program, user_id, cac_id, referred, today, tf_cbt, cftsi, codes))
-    _vary_practice(plans, ctx.seed)
-
-    _write(plans)
+    planner = _Planner(
+        ctx=ctx,
+        program=program,
+        today=today,
+        now=timezone.now(),
+        tf_cbt=models["tf-cbt"],
+        cftsi=models["cftsi"],
+        starts=starts,
+        first_ids=(next_id(Child), next_id(Episode), next_id(Assessment)),
+    )
+    # A chunk of plans made, then written: half a million children's plans at national scale are never all held.
+    for chunk in planner.chunks():
+        _insert(chunk)
+        ctx.count("children", len(chunk.children))
+        ctx.count("sessions", len(chunk.sessions))
+        ctx.count("assessments", len(chunk.assessments))
+    reset_sequences(Child, Episode, Assessment)
     analyze()
-    ctx.count("children", len(plans))
-    ctx.count("sessions", sum(len(p.sessions) for p in plans))
-    ctx.count("assessments", sum(len(p.assessments) for p in plans))
+
+
+CHUNK = 5_000  # children planned, then written, at a time
+
+
+@dataclass
+class _Rows:
+    """One chunk's rows, ready for ``insert_rows`` (and the critical alerts' columns)."""
+
+    children: list[tuple[Any, ...]]
+    episodes: list[tuple[Any, ...]]
+    sessions: list[tuple[Any, ...]]
+    assessments: list[tuple[Any, ...]]
+    # (organization, assessment, episode, item, answer, clinician if followed up)
+    alerts: list[tuple[int, int, int, str, int, int | None]]
+
+
+@dataclass
+class _Planner:
+    """Makes the plans from the seeded generator, CHUNK children at a time, and turns them into rows (no
+    database access)."""
+
+    ctx: GenerationContext
+    program: Program
+    today: date
+    now: Any
+    tf_cbt: TreatmentModel
+    cftsi: TreatmentModel
+    starts: list[tuple[int, int, date]]
+    first_ids: tuple[int, int, int]
+
+    def chunks(self) -> Iterator[_Rows]:
+        ctx, rng, today, starts = self.ctx, self.ctx.rng, self.today, self.starts
+        demo_clinician = ctx.shared["demo_user_ids"].get("clinician@haven.example")
+        # Children go to clinicians in proportion to the days each has been treating.
+        weights = list(itertools.accumulate((today - start).days for _u, _c, start in starts))
+        codes: dict[int, set[str]] = defaultdict(set)
+        practice = _Practice(ctx.seed)
+        ids = list(self.first_ids)
+        encoded: dict[tuple[str, ...], JsonText] = {}
+        plans: list[Plan] = []
+        for n in range(ctx.scale.children):
+            user_id, cac_id, start = starts[bisect.bisect_right(weights, rng.random() * weights[-1])]
+            if n < 12 and demo_clinician and any(u == demo_clinician for u, _c, _s in starts):
+                user_id, cac_id, start = next(s for s in starts if s[0] == demo_clinician)
+            referred = start + timedelta(days=rng.randint(0, (today - start).days - 1))
+            plans.append(_episode(rng, self.program, user_id, cac_id, referred, today, self.tf_cbt, self.cftsi, codes))
+            if len(plans) == CHUNK or n == ctx.scale.children - 1:
+                practice.vary(plans)
+                yield _rows(plans, ids, self.now, encoded)
+                plans = []
 
 
 # How often a clinician leaves out a PRACTICE component of a treatment, at most: some keep to the model, others
@@ -236,97 +300,113 @@ def run(ctx: GenerationContext) -> None:
 DRIFT = dict.fromkeys(PRACTICE, 0.15) | {Practice.IN_VIVO: 0.6, Practice.NARRATIVE: 0.35, Practice.SAFETY: 0.3}
 
 
-def _vary_practice(plans: list[Plan], seed: int) -> None:
+class _Practice:
     """Each clinician's fidelity to PRACTICE: a component left out of an episode's sessions with the clinician's
     own probability, so that coverage differs from one clinician to the next. Drawn from a generator of its own
-    (seeded from the seed), after every plan is made, so the main stream, and every other row, stays as it was."""
-    local = random.Random(f"practice-{seed}")  # noqa: S311 - demo data, not a secret
-    drift: dict[int, float] = {}  # the clinician's, in the order they first appear: no database id involved
-    for plan in plans:
-        if not plan.episode.treatment_model.uses_practice or not plan.sessions:
-            continue
-        clinician = plan.episode.clinician_id
-        if clinician not in drift:
-            drift[clinician] = local.choice((0.0, 0.1, 0.3, 0.5, 0.8, 1.0))
-        left_out = {code for code, at_most in DRIFT.items() if local.random() < at_most * drift[clinician]}
-        if left_out:
-            plan.sessions = [
-                (day, minutes, kind, [c for c in components if c not in left_out], present, modality)
-                for day, minutes, kind, components, present, modality in plan.sessions
-            ]
-            _counters(plan)
+    (seeded from the seed), after the plans are made, so the main stream, and every other row, stays as it was;
+    the plans go through it in order, a chunk at a time."""
+
+    def __init__(self, seed: int) -> None:
+        self.local = random.Random(f"practice-{seed}")  # noqa: S311 - demo data, not a secret
+        self.drift: dict[int, float] = {}  # the clinician's, in the order they first appear: no database id involved
+
+    def vary(self, plans: list[Plan]) -> None:
+        local, drift = self.local, self.drift
+        for plan in plans:
+            if not plan.episode.treatment_model.uses_practice or not plan.sessions:
+                continue
+            clinician = plan.episode.clinician_id
+            if clinician not in drift:
+                drift[clinician] = local.choice((0.0, 0.1, 0.3, 0.5, 0.8, 1.0))
+            left_out = {code for code, at_most in DRIFT.items() if local.random() < at_most * drift[clinician]}
+            if left_out:
+                plan.sessions = [
+                    (day, minutes, kind, [c for c in components if c not in left_out], present, modality)
+                    for day, minutes, kind, components, present, modality in plan.sessions
+                ]
+                _counters(plan)
 
 
-def _write(plans: list[Plan]) -> None:
-    now = timezone.now()
-    child_id, episode_id, assessment_id = next_id(Child), next_id(Episode), next_id(Assessment)
+def _rows(plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, ...], JsonText]) -> _Rows:
+    """The rows of ``plans``, given the ids from ``ids`` (the next child, episode and assessment ids, moved on).
+    ``encoded``: lists of codes already encoded as JSON (half a million sessions, a few dozen different lists)."""
+
+    def listed(codes: list[str]) -> JsonText:
+        key = tuple(codes)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = JsonText(json.dumps(codes))
+        return text
+
+    child_id, episode_id, assessment_id = ids
     for n, p in enumerate(plans):
         p.child.pk = p.episode.child_id = child_id + n
         p.episode.pk = episode_id + n
-    insert_rows(
-        Child,
-        CHILD_FIELDS,
+    ids[0], ids[1] = child_id + len(plans), episode_id + len(plans)
+    children = [
         (
-            (
-                c.pk,
-                c.organization_id,
-                c.case_key,
-                c.display_code,
-                c.age_at_referral,
-                c.gender,
-                c.race_ethnicity,
-                c.trauma_types,
-                c.referred_on,
-                c.registered_by_id,
-                now,
-            )
-            for c in (p.child for p in plans)
-        ),
-    )
-    insert_rows(
-        Episode,
-        EPISODE_FIELDS,
+            c.pk,
+            c.organization_id,
+            c.case_key,
+            c.display_code,
+            c.age_at_referral,
+            c.gender,
+            c.race_ethnicity,
+            listed(c.trauma_types),
+            c.referred_on,
+            c.registered_by_id,
+            now,
+        )
+        for c in (p.child for p in plans)
+    ]
+    episodes = [
         (
-            (
-                e.pk,
-                e.organization_id,
-                e.child_id,
-                e.program_id,
-                e.clinician_id,
-                e.treatment_model_id,
-                e.status,
-                e.referred_on,
-                now,
-                e.closed_on,
-                e.end_reason,
-                e.first_session_on,
-                e.last_session_on,
-                e.sessions_count,
-                e.caregiver_sessions,
-                e.practice,
-                e.last_assessed_on,
-                e.has_baseline,
-                e.has_post,
-            )
-            for e in (p.episode for p in plans)
-        ),
-    )
-    insert_rows(
-        Session,
-        SESSION_FIELDS,
+            e.pk,
+            e.organization_id,
+            e.child_id,
+            e.program_id,
+            e.clinician_id,
+            e.treatment_model_id,
+            e.status,
+            e.referred_on,
+            now,
+            e.closed_on,
+            e.end_reason,
+            e.first_session_on,
+            e.last_session_on,
+            e.sessions_count,
+            e.caregiver_sessions,
+            listed(e.practice),
+            e.last_assessed_on,
+            e.has_baseline,
+            e.has_post,
+        )
+        for e in (p.episode for p in plans)
+    ]
+    sessions = [
         (
-            (p.episode.organization_id, p.episode.pk, p.episode.clinician_id, *session, p.episode.clinician_id, now)
-            for p in plans
-            for session in p.sessions
-        ),
-    )
-    alerts: list[CriticalAlert] = []
-    rows = []
+            p.episode.organization_id,
+            p.episode.pk,
+            p.episode.clinician_id,
+            day,
+            minutes,
+            kind,
+            listed(components),
+            present,
+            modality,
+            p.episode.clinician_id,
+            now,
+        )
+        for p in plans
+        for day, minutes, kind, components, present, modality in p.sessions
+    ]
+    assessments = []
+    alerts: list[tuple[int, int, int, str, int, int | None]] = []
     for p in plans:
         e = p.episode
         first = assessment_id
-        for instrument, timepoint, day, answers, score in p.assessments:
-            rows.append(
+        for instrument, timepoint, day, _answers, score, responses, score_json in p.assessments:
+            assessments.append(
                 (
                     assessment_id,
                     e.organization_id,
@@ -336,32 +416,44 @@ def _write(plans: list[Plan]) -> None:
                     instrument.informant,
                     timepoint,
                     day,
-                    answers,
+                    responses,
                     score.scoring_version,
                     score.total,
                     score.above_cutoff,
-                    score.as_dict(),
+                    score_json,
                     e.clinician_id,
                     now,
                 )
             )
             assessment_id += 1
         for index, item, answer, done in p.alerts:
-            alerts.append(
-                CriticalAlert(
-                    organization_id=e.organization_id,
-                    assessment_id=first + index,
-                    episode_id=e.pk,
-                    item=item,
-                    answer=answer,
-                    acknowledged_at=now if done else None,
-                    acknowledged_by_id=e.clinician_id if done else None,
-                    follow_up=[FollowUp.RISK_ASSESSED, FollowUp.SAFETY_PLAN] if done else [],
-                )
+            alerts.append((e.organization_id, first + index, e.pk, item, answer, e.clinician_id if done else None))
+    ids[2] = assessment_id
+    return _Rows(children, episodes, sessions, assessments, alerts)
+
+
+def _insert(rows: _Rows) -> None:
+    insert_rows(Child, CHILD_FIELDS, rows.children)
+    insert_rows(Episode, EPISODE_FIELDS, rows.episodes)
+    insert_rows(Session, SESSION_FIELDS, rows.sessions)
+    insert_rows(Assessment, ASSESSMENT_FIELDS, rows.assessments)
+    now = timezone.now()
+    CriticalAlert.objects.bulk_create(
+        [
+            CriticalAlert(
+                organization_id=organization_id,
+                assessment_id=assessment_id,
+                episode_id=episode_id,
+                item=item,
+                answer=answer,
+                acknowledged_at=now if by is not None else None,
+                acknowledged_by_id=by,
+                follow_up=[FollowUp.RISK_ASSESSED, FollowUp.SAFETY_PLAN] if by is not None else [],
             )
-    insert_rows(Assessment, ASSESSMENT_FIELDS, rows)
-    reset_sequences(Child, Episode, Assessment)
-    CriticalAlert.objects.bulk_create(alerts, batch_size=BATCH)
+            for organization_id, assessment_id, episode_id, item, answer, by in rows.alerts
+        ],
+        batch_size=BATCH,
+    )
 
 
 def _episode(
@@ -388,7 +480,7 @@ def _episode(
         age_at_referral=age,
         gender=rng.choices(*GENDERS)[0],
         race_ethnicity=rng.choices(*RACES)[0],
-        trauma_types=sorted(set(rng.sample(TraumaType.values[:-1], rng.choice((1, 1, 1, 2, 2, 3))))),
+        trauma_types=sorted(set(rng.sample(TRAUMA_TYPES, rng.choice((1, 1, 1, 2, 2, 3))))),
         referred_on=referred,
         registered_by_id=clinician_id,
     )
@@ -513,10 +605,19 @@ def _spread(rng: Any, keys: list[str], maximum: int, total: int) -> dict[str, in
     return answers
 
 
-def _assessment(
-    instrument: instruments.Instrument, timepoint: str, day: date, answers: dict[str, int]
-) -> tuple[instruments.Instrument, str, date, dict[str, int], scoring.Score]:
-    return (instrument, timepoint, day, answers, scoring.score(instrument, answers))
+# Answer sets already scored in this run, with their JSON (responses, score): a program's hundred thousand
+# measures repeat many sets (the same totals spread over the same items), and a score depends on nothing but the
+# instrument and its answers. Emptied at the start and end of each run.
+_SCORED: dict[tuple[instruments.Instrument, tuple[tuple[str, int], ...]], tuple[scoring.Score, JsonText, JsonText]] = {}
+
+
+def _assessment(instrument: instruments.Instrument, timepoint: str, day: date, answers: dict[str, int]) -> Measure:
+    key = (instrument, tuple(answers.items()))
+    scored = _SCORED.get(key)
+    if scored is None:
+        score = scoring.score(instrument, answers)
+        scored = _SCORED[key] = (score, JsonText(json.dumps(answers)), JsonText(json.dumps(score.as_dict())))
+    return (instrument, timepoint, day, answers, *scored)
 
 
 def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool) -> None:
@@ -524,7 +625,7 @@ def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool
     if dropout and days[-1] < timezone.now().date() - timedelta(days=45):
         episode.status = EpisodeStatus.ENDED
         episode.closed_on = days[-1] + timedelta(days=30)
-        episode.end_reason = rng.choices(EndReason.values, [45, 15, 15, 10, 10, 5])[0]
+        episode.end_reason = rng.choices(END_REASONS, [45, 15, 15, 10, 10, 5])[0]
     elif finished and not dropout:
         episode.status = EpisodeStatus.COMPLETED
         episode.closed_on = days[-1]
@@ -541,7 +642,7 @@ def _counters(plan: Plan) -> None:
     episode.last_session_on = sessions[-1][0] if sessions else None
     covered = {code for session in sessions for code in session[3]}
     episode.practice = [code for code in PRACTICE if code in covered]
-    scored = [(timepoint, day) for _i, timepoint, day, _a, score in plan.assessments if score.total is not None]
+    scored = [(measure[1], measure[2]) for measure in plan.assessments if measure[4].total is not None]
     episode.has_baseline = any(t == Timepoint.BASELINE for t, _d in scored)
     episode.has_post = any(t == Timepoint.POST for t, _d in scored)
     episode.last_assessed_on = max((d for _t, d in scored), default=None)

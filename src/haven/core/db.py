@@ -9,6 +9,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+
+class JsonText(str):
+    """JSON already encoded, for a JSON column of :func:`insert_rows`: written as it is (a plain ``str`` there is a
+    JSON string, encoded). For rows that repeat the same documents, encoded once."""
+
+
+def _json(value: Any) -> Any:
+    return value if type(value) is JsonText else json.dumps(value)
+
+
 STATEMENT_ROWS = 500  # rows in one INSERT
 COPY_ROWS = 50_000  # rows in one COPY (PostgreSQL)
 
@@ -35,7 +45,7 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
         elif kind == "DateTimeField":
             converters.append(functools.cache(connection.ops.adapt_datetimefield_value))
         elif kind == "JSONField":
-            converters.append(json.dumps)
+            converters.append(_json)
         else:
             converters.append(None)
     converted = [(index, c) for index, c in enumerate(converters) if c is not None]

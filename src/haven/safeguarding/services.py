@@ -358,13 +358,39 @@ def checklist_answer(*, membership: Membership, submission: Submission, answers:
             raise ValidationError(_("Answer yes, no or not applicable."))
         if answer == Answer.NO and not note.strip():
             raise ValidationError({str(item_id): _("Say what fails (%(code)s).") % {"code": items[item_id].code}})
-        ChecklistAnswer.objects.update_or_create(
-            organization=submission.organization,
-            submission=submission,
-            round=submission.round,
-            item=items[item_id],
-            defaults={"answer": answer, "note": note.strip(), "answered_by": membership.user},
+    # The round's answers written together: those already given updated, the others added (a query or two for a
+    # whole checklist rather than two an item).
+    now = timezone.now()
+    given = {
+        row.item_id: row
+        for row in ChecklistAnswer.objects.in_org(submission.organization_id).filter(
+            submission=submission, round=submission.round, item_id__in=list(answers)
         )
+    }
+    added: list[ChecklistAnswer] = []
+    for item_id, (answer, note) in answers.items():
+        row = given.get(item_id)
+        if row is None:
+            added.append(
+                ChecklistAnswer(
+                    organization_id=submission.organization_id,
+                    submission=submission,
+                    round=submission.round,
+                    item=items[item_id],
+                    answer=answer,
+                    note=note.strip(),
+                    answered_by=membership.user,
+                    answered_at=now,
+                )
+            )
+        else:
+            row.answer, row.note, row.answered_by, row.answered_at = answer, note.strip(), membership.user, now
+    if given:
+        ChecklistAnswer.objects.in_org(submission.organization_id).bulk_update(
+            list(given.values()), ["answer", "note", "answered_by", "answered_at"]
+        )
+    if added:
+        ChecklistAnswer.objects.bulk_create(added)
     audit.record(
         actor=membership.user,
         action="safeguarding.checklist_answer",

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from haven.accounts.models import User
-from haven.core.db import STATEMENT_ROWS, insert_rows, reserve_ids, update_rows
+from haven.core.db import STATEMENT_ROWS, JsonText, insert_rows, reserve_ids, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,48 @@ def test_rows_that_read_the_database_as_they_are_made_are_written():
         "Keeper 1",
         "Keeper 2",
     ]
+
+
+def test_json_already_encoded_is_written_as_it_is_and_a_plain_string_as_a_json_string(cac):
+    """A ``JsonText`` goes into a JSON column as it is (the generator encodes a repeated document once); a plain
+    ``str`` there is a JSON string, encoded like any other value."""
+    from haven.care.models import Child
+
+    registrar = User.objects.create_user(email="registrar@bulk.example", full_name="Registrar")
+    first = reserve_ids(Child, 2)
+    fields = ["id", "organization", "case_key", "display_code", "age_at_referral", "gender", "race_ethnicity"]
+    fields += ["trauma_types", "referred_on", "registered_by", "registered_at"]
+    insert_rows(
+        Child,
+        fields,
+        [
+            (
+                first[0],
+                cac.pk,
+                "k-1",
+                "AAA-BBB",
+                9,
+                "girl",
+                "white",
+                JsonText('["neglect"]'),
+                JOINED.date(),
+                registrar.pk,
+                JOINED,
+            ),
+            (
+                first[1],
+                cac.pk,
+                "k-2",
+                "CCC-DDD",
+                9,
+                "girl",
+                "white",
+                '["neglect"]',
+                JOINED.date(),
+                registrar.pk,
+                JOINED,
+            ),
+        ],
+    )
+    got = dict(Child.objects.in_org(cac).values_list("case_key", "trauma_types"))
+    assert got == {"k-1": ["neglect"], "k-2": '["neglect"]'}

@@ -199,21 +199,7 @@ def kept_program_paths(enrollments: QuerySet[Enrollment], program: Program) -> l
     today = timezone.now().date()
     # Slim rows, and the few cohorts and CACs they share read once each: thousands of enrollments each joined to
     # its cohort, CAC and kept row cost more in model instances than everything else the first view does.
-    rows = list(
-        enrollments.select_related(None)
-        .order_by()
-        .only(
-            "organization_id",
-            "program_id",
-            "clinician_id",
-            "cohort_id",
-            "placement",
-            "degree",
-            "license_status",
-            "live_training_on",
-            "live_training_days",
-        )
-    )
+    rows = list(enrollments.select_related(None).order_by().only(*(f for f in SLIM_FIELDS if "__" not in f)))
     cohort_fields = [f.removeprefix("cohort__") for f in SLIM_FIELDS if f.startswith("cohort__")]
     cohorts = {
         c.pk: c

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -49,6 +49,14 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _exports_in_pytests_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The evaluation packages the tests build go to pytest's temporary directory (it keeps the last three runs'),
+    not to a folder of the system's that nothing empties."""
+    with override_settings(HAVEN_EXPORT_DIR=tmp_path_factory.mktemp("exports")):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -43,11 +43,12 @@ def _cipher(secret: str) -> AESGCM:
     return AESGCM(hashlib.sha256(b"haven otp key:" + secret.encode()).digest())
 
 
-def seal(raw: bytes) -> str:
-    """``raw`` (a TOTP key's bytes) encrypted under the current otp key, as stored."""
+def seal(raw: bytes, *, context: bytes = _CONTEXT) -> str:
+    """``raw`` (a TOTP key's bytes) encrypted under the current otp key, as stored. Another secret the otp key keeps
+    (an evaluation export's passphrase) gives its own ``context``, the associated data: it opens only with it."""
     current = settings.HAVEN_OTP_KEY
     nonce = os.urandom(12)
-    body = base64.urlsafe_b64encode(nonce + _cipher(current).encrypt(nonce, raw, _CONTEXT)).decode()
+    body = base64.urlsafe_b64encode(nonce + _cipher(current).encrypt(nonce, raw, context)).decode()
     return f"{PREFIX}{key_id(current)}:{body}"
 
 
@@ -59,8 +60,8 @@ def is_current(stored: str) -> bool:
     return stored.startswith(f"{PREFIX}{key_id(settings.HAVEN_OTP_KEY)}:")
 
 
-def open_key(stored: str) -> bytes:
-    """The TOTP key's bytes from what is stored (sealed, or in clear from before)."""
+def open_key(stored: str, *, context: bytes = _CONTEXT) -> bytes:
+    """The TOTP key's bytes from what is stored (sealed, or in clear from before); ``context`` as it was sealed."""
     if not is_sealed(stored):
         return unhexlify(stored.encode())
     _prefix, kid, body = stored.split(":", 2)
@@ -68,7 +69,7 @@ def open_key(stored: str) -> bytes:
     for secret in _keys():
         if key_id(secret) == kid:
             try:
-                return _cipher(secret).decrypt(data[:12], data[12:], _CONTEXT)
+                return _cipher(secret).decrypt(data[:12], data[12:], context)
             except InvalidTag as error:
                 raise Unopenable("The sealed key does not open under its otp key: it was altered.") from error
     raise Unopenable("No otp key this process knows sealed this key: an older otp key is missing.")

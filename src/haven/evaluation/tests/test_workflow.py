@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from haven.accounts import second_factor
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
 from haven.evaluation import package, sealing, services
@@ -92,7 +93,7 @@ def test_approval_builds_the_package_into_the_export_folder(
     assert built.size == (export_dir / built.file_name).stat().st_size
     assert set(built.files) == {"children.csv", "episodes.csv", "sessions.csv"}
     assert built.available_until == built.built_at + timedelta(days=settings.HAVEN_EXPORT_DAYS)
-    assert built.sealed_passphrase.startswith("e1:")
+    assert second_factor.is_sealed(built.sealed_passphrase)
     assert built.is_available()
     # Nothing under a served folder: the packages live under the export folder only.
     assert not str(export_dir).startswith(str(settings.STATIC_ROOT or "/nonexistent"))

@@ -163,13 +163,10 @@ def refresh(program: Program, cac_id: int) -> None:
     moved = set(rows.exclude(state=state).values_list("state", flat=True).distinct())
     if moved:  # the CAC is now in another state: its cells move with it
         rows.delete()
-    stored = {(row.month, row.figure, row.key): row for row in rows.only("pk", "month", "figure", "key", "n")}
-    gone = [row.pk for cell, row in stored.items() if cell not in fresh]
-    changed = []
-    for cell, row in stored.items():
-        if cell in fresh and row.n != fresh[cell]:
-            row.n = fresh[cell]
-            changed.append(row)
+    # Plain rows: a CAC has hundreds of cells, of which a write changes a few.
+    stored = {(m, f, k): (pk, n) for pk, m, f, k, n in rows.values_list("pk", "month", "figure", "key", "n")}
+    gone = [pk for cell, (pk, _n) in stored.items() if cell not in fresh]
+    changed = [CacCell(pk=pk, n=fresh[cell]) for cell, (pk, n) in stored.items() if cell in fresh and n != fresh[cell]]
     added = [
         CacCell(organization_id=cac_id, program=program, state=state, month=m, figure=f, key=k, n=n)
         for (m, f, k), n in fresh.items()
@@ -177,11 +174,19 @@ def refresh(program: Program, cac_id: int) -> None:
     ]
     if not (gone or changed or added or moved):
         return
+    deltas = {cell: fresh.get(cell, 0) - (stored[cell][1] if cell in stored else 0) for cell in fresh.keys() | stored}
     CacCell.objects.in_org(cac_id).filter(pk__in=gone).delete()
     CacCell.objects.in_org(cac_id).bulk_update(changed, ["n"], batch_size=500)
     CacCell.objects.bulk_create(added, batch_size=1000)
-    for changed_state in {state} | moved:
-        _sum_state(program, changed_state)
+    if moved:  # rare: both states summed again from their CACs' cells
+        for changed_state in {state} | moved:
+            _sum_state(program, changed_state)
+        return
+    # The state's and the program's cells move by what the CAC's moved: a handful of rows, where summing the
+    # state's CACs again read thousands on every write.
+    deltas = {cell: d for cell, d in deltas.items() if d}
+    _add(StateCell.objects.of_program(program).filter(state=state), deltas, program=program, state=state)
+    _add(ProgramCell.objects.of_program(program), deltas, program=program)
 
 
 def refresh_all(program: Program) -> None:
@@ -251,7 +256,7 @@ def _sum_state(program: Program, state: str, *, keep_program: bool = True) -> No
             changed.append(row)
     StateCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
     if keep_program:
-        _apply_to_program(program, {cell: d for cell, d in deltas.items() if d})
+        _add(ProgramCell.objects.of_program(program), {cell: d for cell, d in deltas.items() if d}, program=program)
     StateCell.objects.bulk_create(
         (
             StateCell(
@@ -264,13 +269,13 @@ def _sum_state(program: Program, state: str, *, keep_program: bool = True) -> No
     )
 
 
-def _apply_to_program(program: Program, deltas: dict[tuple[date, str, str], int]) -> None:
-    """Add a state's changes to the program's cells."""
+def _add(rows: Any, deltas: dict[tuple[date, str, str], int], *, program: Program, **columns: str) -> None:
+    """Add ``deltas`` (by month, figure and key) to the cells ``rows`` holds (a state's or the program's), making
+    the cells that are new and deleting those that fall to zero."""
     if not deltas:
         return
-    rows = ProgramCell.objects.of_program(program).filter(
-        month__in={m for m, _f, _k in deltas}, figure__in={f for _m, f, _k in deltas}
-    )
+    model = rows.model
+    rows = rows.filter(month__in={m for m, _f, _k in deltas}, figure__in={f for _m, f, _k in deltas})
     current = {(row.month, row.figure, row.key): row for row in rows.only("pk", "month", "figure", "key", "n")}
     gone, changed, added = [], [], []
     for cell, delta in deltas.items():
@@ -278,13 +283,14 @@ def _apply_to_program(program: Program, deltas: dict[tuple[date, str, str], int]
         if row is None:
             month, figure, key = cell
             added.append(
-                ProgramCell(
+                model(
                     organization_id=program.organization_id,
                     program=program,
                     month=month,
                     figure=figure,
                     key=key,
                     n=delta,
+                    **columns,
                 )
             )
         elif row.n + delta == 0:
@@ -292,9 +298,10 @@ def _apply_to_program(program: Program, deltas: dict[tuple[date, str, str], int]
         else:
             row.n += delta
             changed.append(row)
-    ProgramCell.objects.of_program(program).filter(pk__in=gone).delete()
-    ProgramCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
-    ProgramCell.objects.bulk_create(added, batch_size=1000)
+    scoped = model.objects.of_program(program)
+    scoped.filter(pk__in=gone).delete()
+    scoped.bulk_update(changed, ["n"], batch_size=500)
+    scoped.bulk_create(added, batch_size=1000)
 
 
 def differences(program: Program) -> list[str]:

@@ -4,6 +4,7 @@ Every figure is computed from the derived path states, so it always agrees with 
 """
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.utils import timezone
 from haven.core import shares
 from haven.core.dates import add_months
 from haven.organizations.models import Membership
+from haven.organizations.roles import Role
 from haven.programs.models import Program, ProgramTarget, TargetMetric
 
 from . import capacity, funnel, selectors, version
@@ -31,17 +33,46 @@ DEADLINE_WARNING_MONTHS = 3
 
 def behind(path: EnrollmentPath, today: date | None = None) -> str:
     """Why an enrolled trainee is falling behind, or an empty string."""
-    today = today or timezone.now().date()
-    if path.enrollment.placement != Placement.ENROLLED or path.state.trained:
+    return lag(
+        placement=path.enrollment.placement,
+        trained=path.state.trained,
+        due_by=path.state.step(Requirement.CONSULTATION).due_by,
+        held=path.calls_held,
+        attended=path.calls_attended,
+        today=today or timezone.now().date(),
+    )
+
+
+def lag(*, placement: str, trained: bool, due_by: date | None, held: int, attended: int, today: date) -> str:
+    """Why a trainee is falling behind (:func:`behind`, from the values a path or a kept path gives)."""
+    if placement != Placement.ENROLLED or trained:
         return ""
-    consultation = path.state.step(Requirement.CONSULTATION)
-    if consultation.due_by and today > consultation.due_by:
+    if due_by and today > due_by:
         return "deadline_passed"
-    if consultation.due_by and add_months(today, DEADLINE_WARNING_MONTHS) >= consultation.due_by:
+    if due_by and _warned_from(today) >= due_by:
         return "deadline_near"
-    if path.calls_held >= 3 and path.calls_attended < MIN_ATTENDANCE * path.calls_held:
+    if held >= 3 and attended < MIN_ATTENDANCE * held:
         return "low_attendance"
     return ""
+
+
+@functools.lru_cache(maxsize=4)
+def _warned_from(today: date) -> date:
+    """The last deadline that is near on ``today`` (one per day, whatever the number of trainees)."""
+    return add_months(today, DEADLINE_WARNING_MONTHS)
+
+
+def _lags(c: funnel.Clinician, today: date) -> bool:
+    return bool(
+        lag(
+            placement=c.placement,
+            trained=c.trained,
+            due_by=c.consultation_due,
+            held=c.calls_held,
+            attended=c.calls_attended,
+            today=today,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +95,16 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
     return selectors.kept_program_paths(selectors.enrollments_visible_to(membership).filter(program=program), program)
 
 
-def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None = None) -> list[CohortRisk]:
-    if paths is None:
+def _clinicians(membership: Membership, program: Program) -> list[funnel.Clinician]:
+    """The kept paths (``kept``) of the enrollments the membership sees, as the figures read them (not cached: the
+    figures made from them are): for the program's admins, every enrollment of the program in one query."""
+    if membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id:
+        return funnel.kept_clinicians(program, timezone.now().date())
+    return [funnel.clinician_of(p) for p in _program_paths(membership, program)]
+
+
+def cohorts_at_risk(membership: Membership, clinicians: list[funnel.Clinician] | None = None) -> list[CohortRisk]:
+    if clinicians is None:
         program = selectors.program_for(membership)
         if program is None:
             return []
@@ -73,23 +112,28 @@ def cohorts_at_risk(membership: Membership, paths: list[EnrollmentPath] | None =
             "at_risk",
             membership=membership,
             program=program,
-            compute=lambda: cohorts_at_risk(membership, _program_paths(membership, program)),
+            compute=lambda: cohorts_at_risk(membership, _clinicians(membership, program)),
         )
-    by_cohort: dict[int, list[EnrollmentPath]] = defaultdict(list)
-    for path in paths:
-        if path.enrollment.cohort_id and path.enrollment.placement == Placement.ENROLLED:
-            by_cohort[path.enrollment.cohort_id].append(path)
-    risks = []
-    for members in by_cohort.values():
-        cohort = members[0].enrollment.cohort
-        if cohort is None:
-            continue
-        held = sum(p.calls_held for p in members)
-        attended = sum(p.calls_attended for p in members)
+    today = timezone.now().date()
+    by_cohort: dict[int, list[funnel.Clinician]] = defaultdict(list)
+    for c in clinicians:
+        if c.cohort_id and c.placement == Placement.ENROLLED:
+            by_cohort[c.cohort_id].append(c)
+    found = []
+    for cohort_id, members in by_cohort.items():
+        held = sum(c.calls_held for c in members)
+        attended = sum(c.calls_attended for c in members)
         rate = attended / held if held else None
-        late = sum(1 for p in members if behind(p))
+        late = sum(1 for c in members if _lags(c, today))
         if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, len(members) // 4):
-            risks.append(CohortRisk(cohort, rate, late, len(members), attended, held))
+            found.append((cohort_id, rate, late, len(members), attended, held))
+    # Only the cohorts at risk are read as rows (the page links to them).
+    cohorts = selectors.cohorts_visible_to(membership).in_bulk([cohort_id for cohort_id, *_rest in found])
+    risks = [
+        CohortRisk(cohorts[cohort_id], rate, late, enrolled, attended, held)
+        for cohort_id, rate, late, enrolled, attended, held in found
+        if cohort_id in cohorts
+    ]
     return sorted(risks, key=lambda r: (r.attendance_rate if r.attendance_rate is not None else 1, -r.behind))
 
 
@@ -129,16 +173,15 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
 
 def _workforce_figures(*, membership: Membership, program: Program) -> dict[str, Any]:
     """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them."""
-    paths = _program_paths(membership, program)
-    rows = [funnel.clinician_of(p) for p in paths]
+    rows = _clinicians(membership, program)
     within = funnel.program_period(program)
     today = timezone.now().date()
 
     def breakdown(key: Callable[[funnel.Clinician], str]) -> list[tuple[str, funnel.Funnel]]:
         groups: dict[str, list[funnel.Clinician]] = defaultdict(list)
         for row in rows:
-            if key(row):
-                groups[key(row)].append(row)
+            if name := key(row):
+                groups[name].append(row)
         return [(name, funnel.funnel(members, within)) for name, members in sorted(groups.items())]
 
     return {
@@ -146,8 +189,8 @@ def _workforce_figures(*, membership: Membership, program: Program) -> dict[str,
         "timeline": funnel.by_month(rows, _months(program.starts_on, min(program.ends_on, today))),
         "by_state": breakdown(lambda c: c.state),
         "by_cohort": breakdown(lambda c: c.cohort_name),
-        "at_risk": cohorts_at_risk(membership, paths),
-        "behind": sum(1 for p in paths if behind(p, today)),
+        "at_risk": cohorts_at_risk(membership, rows),
+        "behind": sum(1 for c in rows if _lags(c, today)),
     }
 
 

@@ -12,8 +12,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from haven.core.dates import month_of
@@ -21,13 +24,13 @@ from haven.programs.models import Program
 
 from . import path, selectors, version
 from .models import Enrollment
-from .path import Status
+from .path import Requirement, Status
 from .selectors import EnrollmentPath
 
 
-@dataclass(frozen=True)
-class Clinician:
-    """One enrollment's place on the path, as the figures need it (no name)."""
+class Clinician(NamedTuple):
+    """One enrollment's place on the path, as the figures need it (no name). A plain tuple: tens of thousands are
+    made for a first view at national scale."""
 
     state: str
     cohort_id: int | None
@@ -37,13 +40,26 @@ class Clinician:
     trained_on: date | None
     certified_on: date | None
     cohort_start: date | None
+    # What says whether an enrolled trainee is falling behind (``dashboard.lag``).
+    placement: str = ""
+    consultation_due: date | None = None
+    calls_held: int = 0
+    calls_attended: int = 0
+
+    @property
+    def trained(self) -> bool:
+        return self.status in TRAINED
 
     @property
     def placed(self) -> bool:
         """Placed in a cohort, whatever happened since (a withdrawal from a cohort keeps the placement)."""
         if self.status == Status.WITHDRAWN:
             return self.cohort_id is not None
-        return self.status in (Status.ENROLLED, Status.TRAINED, Status.CERTIFIED)
+        return self.status in PLACED
+
+
+PLACED = frozenset((Status.ENROLLED, Status.TRAINED, Status.CERTIFIED))
+TRAINED = frozenset((Status.TRAINED, Status.CERTIFIED))
 
 
 def clinician_of(path: EnrollmentPath) -> Clinician:
@@ -58,6 +74,10 @@ def clinician_of(path: EnrollmentPath) -> Clinician:
         trained_on=state.trained_on,
         certified_on=state.certified_on,
         cohort_start=cohort.starts_on if cohort else None,
+        placement=enrollment.placement,
+        consultation_due=state.step(Requirement.CONSULTATION).due_by,
+        calls_held=path.calls_held,
+        calls_attended=path.calls_attended,
     )
 
 
@@ -73,56 +93,77 @@ def program_clinicians(program: Program) -> list[Clinician]:
     return value
 
 
+DAY_COLUMNS = (
+    "cohort__starts_on",
+    "live_training_on",
+    "kept_path__trained_from",
+    "kept_path__trained_on",
+    "kept_path__certified_on",
+    "kept_path__certified_until",
+    "kept_path__consultation_due",
+)
+
+
 def kept_clinicians(program: Program, today: date) -> list[Clinician]:
     """Every enrollment of the program from its kept path, read on ``today``: one query. An enrollment whose path
-    is not kept (none should be: ``training_verify`` says) is derived on the spot."""
-    rows = Enrollment.objects.of_program(program).values_list(
-        "pk",
-        "organization__state",
-        "cohort_id",
-        "cohort__name",
-        "cohort__starts_on",
-        "live_training_on",
-        "kept_path__base",
-        "kept_path__trained_from",
-        "kept_path__trained_on",
-        "kept_path__certified_on",
-        "kept_path__certified_until",
+    is not kept (none should be: ``training_verify`` says) is derived on the spot.
+
+    The dates are read as text and each distinct one decoded once (a program's clinicians share a few hundred
+    dates): the per-row converters cost more than the rest of the first view at national scale."""
+    texts = {f"day{n}": Cast(column, TextField()) for n, column in enumerate(DAY_COLUMNS)}
+    rows = (
+        Enrollment.objects.of_program(program)
+        .annotate(**texts)
+        .values_list(
+            "pk",
+            "organization__state",
+            "cohort_id",
+            "cohort__name",
+            "placement",
+            "kept_path__calls_held",
+            "kept_path__calls_attended",
+            "kept_path__base",
+            *texts,
+        )
     )
+    days: dict[Any, date | None] = {None: None}
+
+    def day(value: Any) -> date | None:
+        found = days.get(value, MISSING)
+        if found is MISSING:
+            found = days[value] = value if isinstance(value, date) else date.fromisoformat(value[:10])
+        return found  # type: ignore[return-value]
+
     result, missing = [], []
-    for (
-        pk,
-        state,
-        cohort_id,
-        cohort_name,
-        cohort_start,
-        placed_on,
-        base,
-        trained_from,
-        trained_on,
-        certified_on,
-        until,
-    ) in rows:
+    for pk, state, cohort_id, cohort_name, placement, held, attended, base, *dates in rows:
         if base is None:
             missing.append(pk)
             continue
-        read = path.on(path.Dated(Status(base), trained_from, trained_on, certified_on, until, None), today)
+        start, placed_on, trained_from, trained_on, certified_on, until, due = map(day, dates)
+        read = path.on(path.Dated(Status(base), trained_from, trained_on, certified_on, until, due), today)
         result.append(
             Clinician(
-                state=state,
-                cohort_id=cohort_id,
-                cohort_name=cohort_name or "",
-                status=read.status,
-                placed_on=placed_on,
-                trained_on=read.trained_on,
-                certified_on=read.certified_on,
-                cohort_start=cohort_start,
+                state,
+                cohort_id,
+                cohort_name or "",
+                read.status,
+                placed_on,
+                read.trained_on,
+                read.certified_on,
+                start,
+                placement,
+                due,
+                held,
+                attended,
             )
         )
     if missing:
         paths = selectors.program_paths(Enrollment.objects.of_program(program).filter(pk__in=missing), program)
         result.extend(clinician_of(p) for p in paths)
     return result
+
+
+MISSING = object()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ call and the first call held on or after the run-until date; nine calls packed i
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from haven.core.dates import add_months
 
@@ -269,8 +270,7 @@ def evaluate(rules: PathRules, facts: PathFacts) -> PathState:
     return PathState(status, steps, trained_on, facts.certified_on if certified else None, expires, reminders)
 
 
-@dataclass(frozen=True)
-class Dated:
+class Dated(NamedTuple):
     """A path's dates, read on no particular day: what :func:`on` needs to give the status on any day.
 
     ``training.kept`` stores one per enrollment. What moves with the calendar (a live training counting once its
@@ -327,8 +327,7 @@ def dated(rules: PathRules, facts: PathFacts) -> Dated:
     )
 
 
-@dataclass(frozen=True)
-class OnDay:
+class OnDay(NamedTuple):
     """A path read on a day from its :class:`Dated`: the status and the dates :func:`evaluate` gives that day."""
 
     status: Status

@@ -15,6 +15,7 @@ from haven.accounts.tests.factories import UserFactory
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import ROLES_REQUIRING_MFA, OrganizationKind, Role
 from haven.organizations.tests.factories import CacFactory, NationalOfficeFactory, OrganizationFactory
+from haven.training import funnel
 
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"})
 
@@ -63,6 +64,7 @@ def _exports_in_pytests_temporary_directory(tmp_path_factory: pytest.TempPathFac
 def _fresh_cache() -> None:
     """Each test starts with an empty cache, as a new process would."""
     cache.clear()
+    funnel.forget()
 
 
 @pytest.fixture

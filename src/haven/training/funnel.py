@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.core.cache import cache
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -83,14 +82,27 @@ def clinician_of(path: EnrollmentPath) -> Clinician:
 
 def program_clinicians(program: Program) -> list[Clinician]:
     """Every enrollment of the program on its path, read from the kept paths (``kept``) in one query and read on
-    today; cached until the next workforce write or the next day."""
+    today; kept in this process until the next workforce write or the next day.
+
+    Held in the process as it is, not in Django's cache: the local-memory cache pickles what it stores and unpickles
+    it on every read, and tens of thousands of rows at national scale cost more to copy than to read again. The
+    version token read from the database is part of the key, so every process sees a write at once."""
     today = timezone.now().date()
-    key = f"training:clinicians:{program.pk}:{version.current(program)}:{today}"
-    value: list[Clinician] | None = cache.get(key)
-    if value is None:
-        value = kept_clinicians(program, today)
-        cache.set(key, value, version.TIMEOUT)
-    return value
+    key = (version.current(program), today)
+    held = _HELD.get(program.pk)
+    if held is not None and held[0] == key:
+        return held[1]
+    rows = kept_clinicians(program, today)
+    _HELD[program.pk] = (key, rows)
+    return rows
+
+
+_HELD: dict[int, tuple[tuple[str, date], list[Clinician]]] = {}
+
+
+def forget() -> None:
+    """Drop what this process holds (a test starting afresh, as a new process would)."""
+    _HELD.clear()
 
 
 DAY_COLUMNS = (

@@ -3,7 +3,7 @@ with WORKERS processes and a task worker.
 
     .venv/bin/python bench/load.py                          (SQLite: SCALE=program USERS=100 SECONDS=60 WORKERS=4)
     LOAD_MIX=writers USERS=20 .venv/bin/python bench/load.py       (20 clinicians writing at once)
-    make load [DB=postgres] [SCALE=...] [USERS=...] [LOAD_MIX=writers]
+    make load [DB=postgres] [SCALE=...] [USERS=...] [LOAD_MIX=writers] [LOAD_THINK=5,15]
     SCALE=national bash bench/postgres.sh .venv/bin/python bench/load.py    (or: make load DB=postgres)
 
 The bench's database of the scale (made by ``make bench``) is copied first (SQLite's online backup, or
@@ -133,6 +133,7 @@ def main() -> None:
     seconds = int(os.environ.get("SECONDS", "60"))
     workers = int(os.environ.get("WORKERS", "4"))
     mix = os.environ.get("LOAD_MIX", "mixed")
+    think = os.environ.get("LOAD_THINK", "1,3")  # seconds between a user's actions (bench/locustfile.py)
     warmup = int(os.environ.get("WARMUP", "30"))
     url = _copy_database(scale)
     env = {
@@ -202,7 +203,7 @@ def main() -> None:
                 [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), *options]
                 + ["--run-time", f"{run_seconds}s", "--csv", str(out / name)],
                 cwd=ROOT,
-                env={**env, "LOAD_PEOPLE": str(out / "people.json"), "LOAD_MIX": mix},
+                env={**env, "LOAD_PEOPLE": str(out / "people.json"), "LOAD_MIX": mix, "LOAD_THINK": think},
                 check=False,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -235,6 +236,7 @@ def main() -> None:
                 "scale": scale,
                 "users": users,
                 "mix": mix,
+                "think_seconds": think,
                 "workers": workers,
                 "seconds": seconds,
                 "warmup_seconds": warmup,

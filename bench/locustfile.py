@@ -18,6 +18,9 @@ from locust import HttpUser, between, task
 
 PEOPLE: dict[str, list[dict[str, Any]]] = json.loads(open(os.environ["LOAD_PEOPLE"]).read())  # noqa: SIM115
 WRITERS_ONLY = os.environ.get("LOAD_MIX") == "writers"
+# Seconds a user waits between two actions, at random between the two bounds (``LOAD_THINK``, "1,3" by default:
+# faster than a person reads a page; "5,15" is closer to people at work).
+THINK = tuple(float(bound) for bound in os.environ.get("LOAD_THINK", "1,3").split(","))
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RANDOM = random.Random()  # which episode and answers: not a secret  # noqa: S311
 
@@ -33,7 +36,7 @@ _turns = {role: itertools.cycle(people) for role, people in PEOPLE.items() if pe
 class _Person(HttpUser):
     abstract = True
     role = ""
-    wait_time = between(1, 3)
+    wait_time = between(*THINK)
 
     def on_start(self) -> None:
         self.me = next(_turns[self.role])

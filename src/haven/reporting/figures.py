@@ -573,8 +573,9 @@ def review_figures(rows: list[review_source.Reviewed], failed: Counter[str]) -> 
         in_review=sum(1 for r in rows if r.status not in done),
         sent_back=sum(1 for r in rows if r.sent_back),
     )
+    zone = timezone.get_current_timezone()  # once: thousands of submissions at national scale
     spans = [
-        working_days(timezone.localtime(r.first_submitted_at).date(), timezone.localtime(r.decided_at).date())
+        working_days(r.first_submitted_at.astimezone(zone).date(), r.decided_at.astimezone(zone).date())
         for r in rows
         if r.decided_at is not None
     ]

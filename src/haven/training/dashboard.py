@@ -63,6 +63,8 @@ def _warned_from(today: date) -> date:
 
 
 def _lags(c: funnel.Clinician, today: date) -> bool:
+    if c.placement != Placement.ENROLLED:
+        return False  # as ``lag`` says, without its call (most of tens of thousands of rows at national scale)
     return bool(
         lag(
             placement=c.placement,

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db.models import TextField
+from django.db import connection
+from django.db.models import F, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from haven.core.dates import month_of
+from haven.core.dates import add_months, month_of
 from haven.programs.models import Program
 
 from . import path, selectors, version
@@ -120,12 +121,14 @@ def kept_clinicians(program: Program, today: date) -> list[Clinician]:
     """Every enrollment of the program from its kept path, read on ``today``: one query. An enrollment whose path
     is not kept (none should be: ``training_verify`` says) is derived on the spot.
 
-    The dates are read as text and each distinct one decoded once (a program's clinicians share a few hundred
-    dates): the per-row converters cost more than the rest of the first view at national scale."""
-    texts = {f"day{n}": Cast(column, TextField()) for n, column in enumerate(DAY_COLUMNS)}
+    Tens of thousands of rows at national scale, sharing a few hundred dates: on SQLite the dates are read as text
+    and each distinct one decoded once (Django's converter for each value cost more than the rest of the first
+    view), and each distinct path is read on ``today`` once."""
+    as_read = (lambda column: Cast(column, TextField())) if connection.vendor == "sqlite" else F
+    days_read = {f"day{n}": as_read(column) for n, column in enumerate(DAY_COLUMNS)}
     rows = (
         Enrollment.objects.of_program(program)
-        .annotate(**texts)
+        .annotate(**days_read)
         .values_list(
             "pk",
             "organization__state",
@@ -135,7 +138,7 @@ def kept_clinicians(program: Program, today: date) -> list[Clinician]:
             "kept_path__calls_held",
             "kept_path__calls_attended",
             "kept_path__base",
-            *texts,
+            *days_read,
         )
     )
     days: dict[Any, date | None] = {None: None}
@@ -146,25 +149,30 @@ def kept_clinicians(program: Program, today: date) -> list[Clinician]:
             found = days[value] = value if isinstance(value, date) else date.fromisoformat(value[:10])
         return found  # type: ignore[return-value]
 
+    read_on: dict[tuple[Any, ...], path.OnDay] = {}
     result, missing = [], []
-    for pk, state, cohort_id, cohort_name, placement, held, attended, base, *dates in rows:
+    for pk, state, cohort_id, cohort_name, placement, held, attended, base, start, placed_on, *dated in rows:
         if base is None:
             missing.append(pk)
             continue
-        start, placed_on, trained_from, trained_on, certified_on, until, due = map(day, dates)
-        read = path.on(path.Dated(Status(base), trained_from, trained_on, certified_on, until, due), today)
+        key = (base, *dated)
+        read = read_on.get(key)
+        if read is None:
+            trained_from, trained_on, certified_on, until, due = map(day, dated)
+            dates = path.Dated(Status(base), trained_from, trained_on, certified_on, until, due)
+            read = read_on[key] = path.on(dates, today)
         result.append(
             Clinician(
                 state,
                 cohort_id,
                 cohort_name or "",
                 read.status,
-                placed_on,
+                day(placed_on),
                 read.trained_on,
                 read.certified_on,
-                start,
+                day(start),
                 placement,
-                due,
+                day(dated[-1]),
                 held,
                 attended,
             )
@@ -191,9 +199,13 @@ class Funnel:
 
 def within_months(start: date, end: date) -> Callable[[date | None], bool]:
     """Whether a day falls within the months from ``start`` to ``end`` (first days, inclusive)."""
+    # A day's month is from ``start`` on when the day is on or after the first first-of-month from ``start``, and up
+    # to ``end``'s month when it is before the next month begins: two comparisons, no month made for each day.
+    first = start if start.day == 1 else add_months(month_of(start), 1)
+    after = add_months(month_of(end), 1)
 
     def within(day: date | None) -> bool:
-        return day is not None and start <= month_of(day) <= end
+        return day is not None and first <= day < after
 
     return within
 
@@ -204,16 +216,32 @@ def program_period(program: Program) -> Callable[[date | None], bool]:
 
 def funnel(rows: Iterable[Clinician], within: Callable[[date | None], bool]) -> Funnel:
     """The funnel of some clinicians; trained and certified count those who reached the step ``within`` a period."""
-    counts: Counter[str] = Counter()
+    # Plain counters (tens of thousands of rows at national scale, a funnel for each state and cohort).
+    nominated = awaiting = waitlisted = placed = trained = certified = withdrawn = 0
     for row in rows:
-        counts["nominated"] += 1
-        counts["awaiting"] += row.status == Status.NOMINATED
-        counts["waitlisted"] += row.status == Status.WAITLISTED
-        counts["placed"] += row.placed
-        counts["trained"] += within(row.trained_on)
-        counts["certified"] += within(row.certified_on)
-        counts["withdrawn"] += row.status == Status.WITHDRAWN
-    return Funnel(**counts)
+        nominated += 1
+        status = row.status
+        if status == Status.NOMINATED:
+            awaiting += 1
+        elif status == Status.WAITLISTED:
+            waitlisted += 1
+        elif status == Status.WITHDRAWN:
+            withdrawn += 1
+        if row.placed:
+            placed += 1
+        if row.trained_on is not None and within(row.trained_on):
+            trained += 1
+        if row.certified_on is not None and within(row.certified_on):
+            certified += 1
+    return Funnel(
+        nominated=nominated,
+        awaiting=awaiting,
+        waitlisted=waitlisted,
+        placed=placed,
+        trained=trained,
+        certified=certified,
+        withdrawn=withdrawn,
+    )
 
 
 def by_month(rows: Iterable[Clinician], months: list[date]) -> list[tuple[date, int, int]]:

@@ -9,10 +9,22 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.db.models.functions import TruncMonth
+
 
 class JsonText(str):
     """JSON already encoded, for a JSON column of :func:`insert_rows`: written as it is (a plain ``str`` there is a
     JSON string, encoded). For rows that repeat the same documents, encoded once."""
+
+
+class MonthOf(TruncMonth):
+    """The first day of a date column's month (``TruncMonth``), in SQLite's own ``date(d, 'start of month')``
+    there: Django's SQLite truncation is a function written in Python, called once a row (a third of the time of
+    grouping national scale's 5.4 million sessions by month). Other engines: ``TruncMonth``'s own SQL."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'start of month')", params
 
 
 def _json(value: Any) -> Any:

@@ -19,7 +19,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.db import JsonText, analyze, collector_paused, insert_rows, next_id, reset_sequences
+from haven.core.db import (
+    JsonText,
+    analyze,
+    collector_paused,
+    indexes_deferred,
+    insert_rows,
+    next_id,
+    reset_sequences,
+)
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
@@ -292,11 +300,13 @@ def _run(ctx: GenerationContext) -> None:
         first_ids=(next_id(Child), next_id(Episode), next_id(Assessment)),
     )
     # A chunk of plans made, then written: half a million children's plans at national scale are never all held.
-    for chunk in planner.chunks():
-        _insert(chunk)
-        ctx.count("children", len(chunk.children))
-        ctx.count("sessions", len(chunk.sessions))
-        ctx.count("assessments", len(chunk.assessments))
+    # Nothing reads these tables until the step ends: their indexes are made once, after the rows.
+    with indexes_deferred(Child, Episode, Session, Assessment, CriticalAlert):
+        for chunk in planner.chunks():
+            _insert(chunk)
+            ctx.count("children", len(chunk.children))
+            ctx.count("sessions", len(chunk.sessions))
+            ctx.count("assessments", len(chunk.assessments))
     reset_sequences(Child, Episode, Assessment)
     analyze()
 

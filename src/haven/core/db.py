@@ -123,6 +123,37 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+@contextlib.contextmanager
+def indexes_deferred(*models: Any) -> Iterator[None]:
+    """A bulk load into empty (or nearly empty) tables with their indexes built after it, on SQLite: each index
+    made in one sorted pass over the loaded rows rather than grown by millions of inserts in random order (care's
+    rows at program scale: 6.4 s instead of 8.8). The indexes are dropped and created again from the very
+    statements SQLite keeps for them (``sqlite_master``), inside the caller's transaction: the schema after is the
+    schema before, and a failure rolls both back. The tables are not to be read by their indexes meanwhile. A
+    unique constraint's own index stays (SQLite cannot drop it); a unique index made again still refuses
+    duplicates. Other engines: nothing changes."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({})".format(  # noqa: S608
+                ", ".join(["%s"] * len(tables))
+            ),
+            tables,
+        )
+        saved = cursor.fetchall()
+        for name, _sql in saved:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in saved:
+            cursor.execute(sql)
+
+
 def _copy_rows(
     connection: Any, target: str, width: int, converted: list[tuple[int, Callable[[Any], Any]]], rows: Iterable[Any]
 ) -> int:

@@ -137,6 +137,8 @@ def indexes_deferred(*models: Any) -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes_deferred needs a transaction: a failed load must take the dropped indexes back")
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         cursor.execute(

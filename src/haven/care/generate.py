@@ -7,6 +7,7 @@ Everything is written in bulk. Scores are computed by the measures engine, as th
 """
 
 import bisect
+import functools
 import itertools
 import json
 import random
@@ -18,7 +19,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from haven.core.db import JsonText, analyze, collector_paused, insert_rows, next_id, reset_sequences
+from haven.core.db import (
+    JsonText,
+    analyze,
+    collector_paused,
+    indexes_deferred,
+    insert_rows,
+    next_id,
+    reset_sequences,
+)
 from haven.core.generation import GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
@@ -67,6 +76,63 @@ RACES = (
 )
 # About a quarter of CAC children are younger than 6 (reference/tfcbt.md).
 AGES = (list(range(3, 18)), [6, 7, 8, 6, 6, 6, 6, 6, 7, 7, 8, 8, 7, 6, 5])
+
+
+# The planner's draws, made millions of times at national scale. Each gives the value CPython's ``random.Random``
+# gives for the same call from the same state (``choices`` with weights: a bisection of the cumulative weights by
+# ``random() * total``; ``choice`` and ``randint``: ``_randbelow``, k bits drawn again while out of range), without
+# the weights summed again at every draw or the two calls around ``getrandbits``: the same seed makes the same rows.
+def _below(getrandbits: Any, n: int) -> int:
+    """``rng._randbelow(n)``."""
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def _randint(getrandbits: Any, low: int, high: int) -> int:
+    """``rng.randint(low, high)``."""
+    return low + _below(getrandbits, high - low + 1)
+
+
+def _choice[T](values: tuple[T, ...]) -> Any:
+    """A draw of ``rng.choice(values)``, from the generator's ``getrandbits``."""
+    n = len(values)
+    k = n.bit_length()
+
+    def draw(getrandbits: Any) -> T:
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return values[r]
+
+    return draw
+
+
+def _weighted[T](values: list[T], weights: list[int]) -> Any:
+    """A draw of ``rng.choices(values, weights)[0]``, from the generator's ``random``."""
+    cumulative = list(itertools.accumulate(weights))
+    total = cumulative[-1] + 0.0
+    last = len(values) - 1
+    bisect_right = bisect.bisect_right
+
+    def draw(random: Any) -> T:
+        return values[bisect_right(cumulative, random() * total, 0, last)]
+
+    return draw
+
+
+DRAW_AGE = _weighted(*AGES)
+DRAW_GENDER = _weighted(*GENDERS)
+DRAW_RACE = _weighted(*RACES)
+DRAW_KIND = _weighted([SessionKind.CHILD, SessionKind.CAREGIVER, SessionKind.CONJOINT], [50, 25, 25])
+DRAW_TRAUMA_COUNT = _choice((1, 1, 1, 2, 2, 3))
+DRAW_GAP = _choice(tuple(timedelta(days=days) for days in (7, 7, 7, 7, 14, 10, 8)))
+DRAW_MINUTES = _choice((45, 50, 60, 60, 60, 75, 90))
+DRAW_LETTER = _choice(tuple(identity.CODE_ALPHABET))
+DRAW_ITEM_9 = _choice((1, 1, 2, 3))
+DRAW_END_REASON = _weighted(END_REASONS, [45, 15, 15, 10, 10, 5])
 
 
 SESSION_FIELDS = [
@@ -234,11 +300,13 @@ def _run(ctx: GenerationContext) -> None:
         first_ids=(next_id(Child), next_id(Episode), next_id(Assessment)),
     )
     # A chunk of plans made, then written: half a million children's plans at national scale are never all held.
-    for chunk in planner.chunks():
-        _insert(chunk)
-        ctx.count("children", len(chunk.children))
-        ctx.count("sessions", len(chunk.sessions))
-        ctx.count("assessments", len(chunk.assessments))
+    # Nothing reads these tables until the step ends: their indexes are made once, after the rows.
+    with indexes_deferred(Child, Episode, Session, Assessment, CriticalAlert):
+        for chunk in planner.chunks():
+            _insert(chunk)
+            ctx.count("children", len(chunk.children))
+            ctx.count("sessions", len(chunk.sessions))
+            ctx.count("assessments", len(chunk.assessments))
     reset_sequences(Child, Episode, Assessment)
     analyze()
 
@@ -286,7 +354,7 @@ class _Planner:
             user_id, cac_id, start = starts[bisect.bisect_right(weights, rng.random() * weights[-1])]
             if n < 12 and demo_clinician and any(u == demo_clinician for u, _c, _s in starts):
                 user_id, cac_id, start = next(s for s in starts if s[0] == demo_clinician)
-            referred = start + timedelta(days=rng.randint(0, (today - start).days - 1))
+            referred = start + timedelta(days=_randint(rng.getrandbits, 0, (today - start).days - 1))
             plans.append(_episode(rng, self.program, user_id, cac_id, referred, today, self.tf_cbt, self.cftsi, codes))
             if len(plans) == CHUNK or n == ctx.scale.children - 1:
                 practice.vary(plans)
@@ -467,7 +535,8 @@ def _episode(
     cftsi: TreatmentModel,
     codes: dict[int, set[str]],
 ) -> Plan:
-    age = rng.choices(*AGES)[0]
+    random, getrandbits = rng.random, rng.getrandbits
+    age = DRAW_AGE(random)
     code = _display_code(rng)
     while code in codes[cac_id]:
         code = _display_code(rng)
@@ -478,13 +547,13 @@ def _episode(
         case_key=f"generated-{rng.getrandbits(128):032x}",
         display_code=code,
         age_at_referral=age,
-        gender=rng.choices(*GENDERS)[0],
-        race_ethnicity=rng.choices(*RACES)[0],
-        trauma_types=sorted(set(rng.sample(TRAUMA_TYPES, rng.choice((1, 1, 1, 2, 2, 3))))),
+        gender=DRAW_GENDER(random),
+        race_ethnicity=DRAW_RACE(random),
+        trauma_types=sorted(set(rng.sample(TRAUMA_TYPES, DRAW_TRAUMA_COUNT(getrandbits)))),
         referred_on=referred,
         registered_by_id=clinician_id,
     )
-    model = cftsi if rng.random() < 0.08 else tf_cbt
+    model = cftsi if random() < 0.08 else tf_cbt
     episode = EpisodeRow(
         organization_id=cac_id,
         program_id=program.pk,
@@ -494,56 +563,68 @@ def _episode(
     )
     plan = Plan(child, episode)
     # The family's course: never starts, drops out, or completes; some still in treatment today.
-    fate = rng.random()
+    fate = random()
     if fate < 0.08:
         return plan  # referred, no first session (yet)
-    planned = rng.randint(4, 6) if model == cftsi else max(8, min(25, round(rng.gauss(18, 5))))
+    planned = _randint(getrandbits, 4, 6) if model == cftsi else max(8, min(25, round(rng.gauss(18, 5))))
     dropout = fate < 0.26
-    held = rng.randint(1, max(1, planned - 3)) if dropout else planned
-    first = referred + timedelta(days=rng.randint(5, 35))
+    held = _randint(getrandbits, 1, max(1, planned - 3)) if dropout else planned
+    first = referred + timedelta(days=_randint(getrandbits, 5, 35))
     days = [first]
     for _ in range(held - 1):
-        days.append(days[-1] + timedelta(days=rng.choice((7, 7, 7, 7, 14, 10, 8))))
+        days.append(days[-1] + DRAW_GAP(getrandbits))
     days = [d for d in days if d <= today]
     if not days:
         return plan
     finished = len(days) == held and days[-1] < today - timedelta(days=7)
-    caregiver_involved = rng.random() < 0.85
+    caregiver_involved = random() < 0.85
+    uses_practice = model.uses_practice
+    sessions = plan.sessions
     for i, day in enumerate(days):
         kind = SessionKind.CHILD
         if caregiver_involved:
-            kind = rng.choices([SessionKind.CHILD, SessionKind.CAREGIVER, SessionKind.CONJOINT], [50, 25, 25])[0]
+            kind = DRAW_KIND(random)
         components: list[str] = []
-        if model.uses_practice:
+        if uses_practice:
             phase = min(7, i * 8 // planned)
-            components = [PRACTICE[phase]]
-            if phase and rng.random() < 0.3:
-                components.insert(0, PRACTICE[phase - 1])
-            if kind == SessionKind.CONJOINT and phase >= 5:
-                components.append(Practice.CONJOINT)
-        plan.sessions.append(
+            with_previous = bool(phase) and random() < 0.3
+            components = _components(phase, with_previous, kind == SessionKind.CONJOINT and phase >= 5)
+        sessions.append(
             (
                 day,
-                rng.choice((45, 50, 60, 60, 60, 75, 90)),
+                DRAW_MINUTES(getrandbits),
                 kind,
-                sorted(set(components), key=PRACTICE.index),
-                kind != SessionKind.CHILD or (caregiver_involved and rng.random() < 0.3),
-                SessionModality.TELEHEALTH if rng.random() < 0.2 else SessionModality.IN_PERSON,
+                components,
+                kind != SessionKind.CHILD or (caregiver_involved and random() < 0.3),
+                SessionModality.TELEHEALTH if random() < 0.2 else SessionModality.IN_PERSON,
             )
         )
-    _measures(rng, plan, age, days, planned, finished and not dropout)
-    _close(rng, plan, days, finished, dropout)
+    _measures(rng, plan, age, days, planned, finished and not dropout, today)
+    _close(rng, plan, days, finished, dropout, today)
     _counters(plan)
     return plan
 
 
+@functools.cache
+def _components(phase: int, with_previous: bool, conjoint: bool) -> list[str]:
+    """A TF-CBT session's PRACTICE components in the model's order: its phase's, the one before it too sometimes,
+    and conjoint sessions late in treatment. One list for each of the few combinations (never changed after)."""
+    components = [PRACTICE[phase]]
+    if with_previous:
+        components.insert(0, PRACTICE[phase - 1])
+    if conjoint:
+        components.append(Practice.CONJOINT)
+    return sorted(set(components), key=PRACTICE.index)
+
+
 def _display_code(rng: Any) -> str:
     """Like ``identity.new_display_code``, from the seeded generator so that a seed makes the same data."""
-    letters = [rng.choice(identity.CODE_ALPHABET) for _ in range(2 * identity.CODE_HALF)]
+    getrandbits = rng.getrandbits
+    letters = [DRAW_LETTER(getrandbits) for _ in range(2 * identity.CODE_HALF)]
     return "".join(letters[: identity.CODE_HALF]) + "-" + "".join(letters[identity.CODE_HALF :])
 
 
-def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, completes: bool) -> None:
+def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, completes: bool, today: date) -> None:
     main = instruments.load("cats_3_6_caregiver" if age < 7 else "cats_7_17_self")
     span = main.total_maximum
     baseline = max(0, min(span, round(rng.gauss(0.5 * span, 0.15 * span))))
@@ -569,7 +650,7 @@ def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, co
             phq = instruments.load("phq_a")
             answers = _spread(rng, [str(n) for n in range(1, 10)], 3, round(total * 27 / span * 0.8))
             at_risk = rng.random() < (0.06 if timepoint == Timepoint.BASELINE else 0.02)
-            answers["9"] = rng.choice((1, 1, 2, 3)) if at_risk else 0
+            answers["9"] = DRAW_ITEM_9(rng.getrandbits) if at_risk else 0
             # The supplementary questions: low mood over the year and daily life harder with more symptoms; the
             # suicide questions mostly where item 9 was endorsed, a past attempt more rarely.
             answers["s1"] = int(rng.random() < 0.2 + 0.5 * total / span)
@@ -578,14 +659,14 @@ def _measures(rng: Any, plan: Plan, age: int, days: list[date], planned: int, co
             answers["s4"] = int(rng.random() < (0.25 if at_risk else 0.01))
             plan.assessments.append(_assessment(phq, timepoint, day, answers))
             # Older alerts were followed up; the last fortnight's still wait.
-            recent = day >= timezone.now().date() - timedelta(days=14)
+            recent = day >= today - timedelta(days=14)
             for key in plan.assessments[-1][4].critical:
                 plan.alerts.append((len(plan.assessments) - 1, key, answers[key], not recent))
 
 
 def _cats_answers(rng: Any, instrument: instruments.Instrument, total: int) -> dict[str, int]:
     answers = {item.key: 0 for item in instrument.trauma_items}
-    for item in rng.sample(instrument.trauma_items, rng.randint(1, 4)):
+    for item in rng.sample(instrument.trauma_items, _randint(rng.getrandbits, 1, 4)):
         answers[item.key] = 1
     answers.update(_spread(rng, [i.key for i in instrument.symptom_items], 3, total))
     cutoff = instrument.cutoff or instrument.total_maximum
@@ -620,12 +701,12 @@ def _assessment(instrument: instruments.Instrument, timepoint: str, day: date, a
     return (instrument, timepoint, day, answers, *scored)
 
 
-def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool) -> None:
+def _close(rng: Any, plan: Plan, days: list[date], finished: bool, dropout: bool, today: date) -> None:
     episode = plan.episode
-    if dropout and days[-1] < timezone.now().date() - timedelta(days=45):
+    if dropout and days[-1] < today - timedelta(days=45):
         episode.status = EpisodeStatus.ENDED
         episode.closed_on = days[-1] + timedelta(days=30)
-        episode.end_reason = rng.choices(END_REASONS, [45, 15, 15, 10, 10, 5])[0]
+        episode.end_reason = DRAW_END_REASON(rng.random)
     elif finished and not dropout:
         episode.status = EpisodeStatus.COMPLETED
         episode.closed_on = days[-1]

@@ -9,10 +9,22 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.db.models.functions import TruncMonth
+
 
 class JsonText(str):
     """JSON already encoded, for a JSON column of :func:`insert_rows`: written as it is (a plain ``str`` there is a
     JSON string, encoded). For rows that repeat the same documents, encoded once."""
+
+
+class MonthOf(TruncMonth):
+    """The first day of a date column's month (``TruncMonth``), in SQLite's own ``date(d, 'start of month')``
+    there: Django's SQLite truncation is a function written in Python, called once a row (a third of the time of
+    grouping national scale's 5.4 million sessions by month). Other engines: ``TruncMonth``'s own SQL."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'start of month')", params
 
 
 def _json(value: Any) -> Any:
@@ -109,6 +121,39 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@contextlib.contextmanager
+def indexes_deferred(*models: Any) -> Iterator[None]:
+    """A bulk load into empty (or nearly empty) tables with their indexes built after it, on SQLite: each index
+    made in one sorted pass over the loaded rows rather than grown by millions of inserts in random order (care's
+    rows at program scale: 6.4 s instead of 8.8). The indexes are dropped and created again from the very
+    statements SQLite keeps for them (``sqlite_master``), inside the caller's transaction: the schema after is the
+    schema before, and a failure rolls both back. The tables are not to be read by their indexes meanwhile. A
+    unique constraint's own index stays (SQLite cannot drop it); a unique index made again still refuses
+    duplicates. Other engines: nothing changes."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes_deferred needs a transaction: a failed load must take the dropped indexes back")
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({})".format(  # noqa: S608
+                ", ".join(["%s"] * len(tables))
+            ),
+            tables,
+        )
+        saved = cursor.fetchall()
+        for name, _sql in saved:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in saved:
+            cursor.execute(sql)
 
 
 def _copy_rows(

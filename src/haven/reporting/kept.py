@@ -37,11 +37,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
 
 from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session
 from haven.core.dates import month_of
-from haven.core.db import insert_rows
+from haven.core.db import MonthOf, insert_rows
 from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
@@ -119,7 +118,7 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
     sessions = Session.objects.dangerously_unscoped() if cacs is None else Session.objects.in_orgs(cacs)
     for org, month, n in (
         sessions.filter(episode__program=program)
-        .annotate(m=TruncMonth("held_on"))
+        .annotate(m=MonthOf("held_on"))
         .values("organization_id", "m")
         .annotate(n=Count("id"))
         .values_list("organization_id", "m", "n")

@@ -300,11 +300,11 @@ def _submission(
         services.decide(
             membership=safeguarder, submission=submission, outcome=Outcome.REJECT, note=rng.choice(REJECT_NOTES)
         )
-    _set_back(submission, began, rng)
+    _set_back(submission, company, began, rng)
     return submission
 
 
-def _set_back(submission: Submission, began: date, rng: random.Random) -> None:
+def _set_back(submission: Submission, company: Organization, began: date, rng: random.Random) -> None:
     """Move the submission's clock back to ``began`` (its decisions a few days after, each round's in turn)."""
     submission.refresh_from_db()
     start = timezone.make_aware(datetime.combine(began, time(9, rng.randint(0, 59))))
@@ -315,14 +315,18 @@ def _set_back(submission: Submission, began: date, rng: random.Random) -> None:
         fields.update(
             first_submitted_at=start,
             submitted_at=current,
-            due_at=add_working_days(current, services.settings_of(submission.organization).turnaround_days),
+            due_at=add_working_days(current, services.settings_of(company).turnaround_days),
         )
         if submission.decided_at:
             fields["decided_at"] = current + timedelta(days=days)
     Submission.objects.in_org(submission.organization_id).filter(pk=submission.pk).update(**fields)
-    decisions = Decision.objects.in_org(submission.organization_id).filter(submission=submission)
+    decisions = list(
+        Decision.objects.in_org(submission.organization_id)
+        .filter(submission=submission)
+        .only("pk", "round", "decided_at", "voided_at")
+    )
     for decision in decisions:
         at = start + timedelta(days=(decision.round - 1) * 3 + min(days, 1 + decision.pk % days))
-        decisions.filter(pk=decision.pk).update(
-            decided_at=at, voided_at=at + timedelta(days=1) if decision.voided_at else None
-        )
+        decision.decided_at, decision.voided_at = at, at + timedelta(days=1) if decision.voided_at else None
+    # One statement for the submission's decisions (a few each).
+    Decision.objects.in_org(submission.organization_id).bulk_update(decisions, ["decided_at", "voided_at"])

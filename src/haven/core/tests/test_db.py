@@ -1,6 +1,6 @@
 """The bulk writers: rows written hundreds to a statement come out as given, and reserved ids are new ones."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -110,3 +110,75 @@ def test_json_already_encoded_is_written_as_it_is_and_a_plain_string_as_a_json_s
     )
     got = dict(Child.objects.in_org(cac).values_list("case_key", "trauma_types"))
     assert got == {"k-1": ["neglect"], "k-2": '["neglect"]'}
+
+
+def test_the_month_of_a_date_is_the_first_day_of_its_month_as_truncmonth_gives_it(cac):
+    """``MonthOf`` (SQLite's own ``date(d, 'start of month')`` there) groups dates as Django's ``TruncMonth`` does,
+    leap days and year ends included."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from haven.care.models import Child
+    from haven.core.db import MonthOf
+
+    registrar = User.objects.create_user(email="months@bulk.example", full_name="Registrar")
+    days = [date(2024, 2, 29), date(2024, 2, 1), date(2024, 12, 31), date(2025, 1, 1), date(2025, 3, 15)]
+    fields = ["organization", "case_key", "display_code", "age_at_referral", "gender", "race_ethnicity"]
+    fields += ["trauma_types", "referred_on", "registered_by", "registered_at"]
+    insert_rows(
+        Child,
+        fields,
+        [
+            (cac.pk, f"m-{n}", f"MON-{n:03d}", 9, "girl", "white", [], day, registrar.pk, JOINED)
+            for n, day in enumerate(days)
+        ],
+    )
+    children = Child.objects.in_org(cac)
+
+    def by_month(expression):
+        return sorted(children.annotate(m=expression).values("m").annotate(n=Count("id")).values_list("m", "n"))
+
+    assert by_month(MonthOf("referred_on")) == by_month(TruncMonth("referred_on"))
+    assert by_month(MonthOf("referred_on")) == [
+        (date(2024, 2, 1), 2),
+        (date(2024, 12, 1), 1),
+        (date(2025, 1, 1), 1),
+        (date(2025, 3, 1), 1),
+    ]
+
+
+def _indexes(table: str) -> list[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [table])
+        return sorted(cursor.fetchall(), key=repr)
+
+
+def test_indexes_deferred_through_a_load_are_the_same_indexes_after_it():
+    from django.db import connection
+
+    from haven.care.models import Session
+    from haven.core.db import indexes_deferred
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the indexes are deferred on SQLite only")
+    before = _indexes(Session._meta.db_table)
+    assert any(sql for _name, sql in before)
+    with indexes_deferred(Session):
+        assert all(sql is None for _name, sql in _indexes(Session._meta.db_table))  # only a constraint's own
+    assert _indexes(Session._meta.db_table) == before
+
+
+def test_a_load_that_fails_leaves_the_indexes_as_they_were():
+    from django.db import connection, transaction
+
+    from haven.care.models import Session
+    from haven.core.db import indexes_deferred
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the indexes are deferred on SQLite only")
+    before = _indexes(Session._meta.db_table)
+    with pytest.raises(RuntimeError, match="the load failed"), transaction.atomic(), indexes_deferred(Session):
+        raise RuntimeError("the load failed")
+    assert _indexes(Session._meta.db_table) == before

@@ -131,15 +131,20 @@ def indexes_deferred(*models: Any) -> Iterator[None]:
     statements SQLite keeps for them (``sqlite_master``), inside the caller's transaction: the schema after is the
     schema before, and a failure rolls both back. The tables are not to be read by their indexes meanwhile. A
     unique constraint's own index stays (SQLite cannot drop it); a unique index made again still refuses
-    duplicates. Other engines: nothing changes."""
+    duplicates. PostgreSQL: the foreign keys too (:func:`_keys_and_indexes_deferred`). Other engines: nothing
+    changes."""
     from django.db import connection
 
-    if connection.vendor != "sqlite":
+    if connection.vendor not in ("sqlite", "postgresql"):
         yield
         return
     if not connection.in_atomic_block:
         raise RuntimeError("indexes_deferred needs a transaction: a failed load must take the dropped indexes back")
     tables = [model._meta.db_table for model in models]
+    if connection.vendor == "postgresql":
+        with _keys_and_indexes_deferred(connection, tables):
+            yield
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({})".format(  # noqa: S608
@@ -154,6 +159,41 @@ def indexes_deferred(*models: Any) -> Iterator[None]:
     with connection.cursor() as cursor:
         for _name, sql in saved:
             cursor.execute(sql)
+
+
+@contextlib.contextmanager
+def _keys_and_indexes_deferred(connection: Any, tables: list[str]) -> Iterator[None]:
+    """PostgreSQL's part of :func:`indexes_deferred`: the tables' indexes (not a constraint's own) and their foreign
+    keys dropped, then made again from their own definitions after the load. A foreign key added to a loaded table
+    is checked in one pass over it, where each row loaded with the key in place queued a check of its own for the
+    commit (Django's keys are deferred): millions of them at national scale. The checks already queued run first (a
+    table with checks waiting cannot be altered); the keys' deferral is restored at the end."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[])"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _copy_rows(

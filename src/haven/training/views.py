@@ -3,6 +3,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -34,6 +35,7 @@ from .models import CohortEvent, CohortTrainer, Enrollment, Placement, Transfer
 
 PROGRAM_ADMIN = Role.PROGRAM_ADMIN
 COHORT_ROLES = (Role.PROGRAM_ADMIN, Role.TRAINER)
+COHORTS_PER_PAGE = 50
 ENROLLMENT_ROLES = (Role.PROGRAM_ADMIN, Role.ORG_ADMIN, Role.TRAINER, Role.CLINICIAN)
 
 
@@ -48,15 +50,21 @@ def _program(request: MemberRequest) -> Program:
 @role_required(*COHORT_ROLES)
 def cohort_list(request: MemberRequest) -> HttpResponse:
     membership = request.membership
-    cohorts = selectors.cohort_fill(selectors.cohorts_visible_to(membership)).prefetch_related(
-        Prefetch("trainer_links", queryset=CohortTrainer.objects.under_scoped_parent().select_related("trainer"))
+    cohorts = (
+        selectors.cohort_fill(selectors.cohorts_visible_to(membership))
+        .prefetch_related(
+            Prefetch("trainer_links", queryset=CohortTrainer.objects.under_scoped_parent().select_related("trainer"))
+        )
+        .order_by("starts_on", "name", "pk")
     )
+    # A national program runs a thousand cohorts: a page at a time, in the order they start.
+    page = Paginator(cohorts, COHORTS_PER_PAGE, allow_empty_first_page=True).get_page(request.GET.get("page"))
     at_risk = (
         {row.cohort.pk: row for row in dashboard.cohorts_at_risk(membership)}
         if membership.role == PROGRAM_ADMIN
         else {}
     )
-    return TemplateResponse(request, "training/cohort_list.html", {"cohorts": cohorts, "at_risk": at_risk})
+    return TemplateResponse(request, "training/cohort_list.html", {"page": page, "at_risk": at_risk})
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,7 @@ from haven.accounts.models import User
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.training import funnel, services
+from haven.training import funnel, services, views
 from haven.training.models import Cohort, Enrollment, Placement
 
 from .factories import enroll, make_cohort, nominate, record_calls
@@ -131,6 +131,23 @@ def test_program_admin_cohort_list_flags_only_the_struggling_cohort(
     assert set(rows) == {"Healthy Collaborative", "Struggling Collaborative"}
     assert rows["Healthy Collaborative"][4:] == ["Heather Healthy", "2 / 3", "0", ""]
     assert rows["Struggling Collaborative"][4:] == ["Sam Struggling", "2 / 2", "1", "at risk"]
+
+
+def test_the_cohort_list_is_read_a_page_at_a_time_in_the_order_cohorts_start(
+    setup: Workforce, program_admin: User, signed_in: Callable[[User], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national program runs a thousand cohorts: each page lists some, and links to the next and the previous."""
+    monkeypatch.setattr(views, "COHORTS_PER_PAGE", 1)
+    client = signed_in(program_admin)
+    first = client.get("/training/cohorts/")
+    second = client.get("/training/cohorts/?page=2")
+    names = [table(first)[1][0], table(second)[1][0]]
+    assert sorted(names) == ["Healthy Collaborative", "Struggling Collaborative"]
+    starts = {c.name: c.starts_on for c in (setup.healthy, setup.struggling)}
+    assert starts[names[0]] <= starts[names[1]]
+    assert "Page 1 of 2" in text(first) and 'href="?page=2#page-title"' in first.content.decode()
+    assert "Page 2 of 2" in text(second) and 'href="?page=1#page-title"' in second.content.decode()
+    assert len(table(second)) == 2  # the header and one cohort
 
 
 def test_a_trainer_lists_only_their_cohorts(setup: Workforce, signed_in: Callable[[User], Client]) -> None:

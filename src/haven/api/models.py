@@ -77,7 +77,8 @@ class WebhookEndpoint(TenantModel):
     label = models.CharField(_("label"), max_length=120)
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
-    secret = models.CharField(max_length=100)
+    # Sealed under the otp key (``webhooks.seal_secret``): the database alone cannot sign as Haven.
+    secret = models.CharField(max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

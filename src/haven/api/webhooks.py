@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haven.accounts import second_factor
 from haven.audit import services as audit
 from haven.core import changes
 from haven.organizations.models import Membership
@@ -55,6 +56,8 @@ ATTEMPTS = len(BACKOFF) + 1  # the first, then one per step of the backoff
 TIMEOUT = 10  # seconds a receiver has to answer
 LEASE = timedelta(seconds=3 * TIMEOUT)  # an attempt under way holds its delivery this long
 SECRET_MARKER = "whsec_"  # noqa: S105 (a marker, not a secret)
+# The associated data of a secret sealed under the otp key (``accounts.second_factor``): it opens as nothing else.
+SECRET_CONTEXT = b"haven webhook secret"
 WEBHOOK_ADMINS = frozenset({Role.ORG_ADMIN, Role.PROGRAM_ADMIN})
 MAX_ENDPOINTS = 20  # per organization
 
@@ -77,6 +80,42 @@ def check_url(url: str) -> str:
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in local_hosts()):
         raise ValidationError({"url": _("The address must begin with https://: events are sent encrypted.")})
     return url
+
+
+def seal_secret(secret: str) -> str:
+    """An endpoint's secret as stored: sealed under the current otp key, which never enters the database."""
+    return second_factor.seal(secret.encode(), context=SECRET_CONTEXT)
+
+
+def secret_of(endpoint: WebhookEndpoint) -> str:
+    """The secret Haven signs an endpoint's deliveries with (sealed; or in clear, stored before it was sealed)."""
+    stored = endpoint.secret
+    if not second_factor.is_sealed(stored):
+        return stored
+    return second_factor.open_key(stored, context=SECRET_CONTEXT).decode()
+
+
+def secrets_reseal() -> tuple[int, int]:
+    """Every endpoint's secret sealed under the current otp key (after ``keys_rotate otp``, or one in clear):
+    (resealed, already current). A secret is replaced only if it is still the one read (a background command,
+    across every organization)."""
+    resealed = current = 0
+    for pk, stored in WebhookEndpoint.objects.dangerously_unscoped().order_by("pk").values_list("pk", "secret"):
+        if second_factor.is_current(stored):
+            current += 1
+            continue
+        clear = (
+            stored
+            if not second_factor.is_sealed(stored)
+            else second_factor.open_key(stored, context=SECRET_CONTEXT).decode()
+        )
+        resealed += (
+            WebhookEndpoint.objects.dangerously_unscoped()
+            .filter(pk=pk, secret=stored)
+            .update(secret=seal_secret(clear))
+        )
+    audit.record(actor=None, action="webhook.reseal", detail={"resealed": resealed, "current": current})
+    return resealed, current
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -118,7 +157,7 @@ def endpoint_create(
         label=label,
         url=url,
         events=chosen,
-        secret=secret,
+        secret=seal_secret(secret),
         created_by=membership.user,
     )
     audit.record(
@@ -314,7 +353,7 @@ def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str]:
             "User-Agent": "Haven-Webhooks/1",
             "X-Haven-Event": delivery.event,
             "X-Haven-Timestamp": str(timestamp),
-            "X-Haven-Signature": sign(hook.secret, timestamp, body),
+            "X-Haven-Signature": sign(secret_of(hook), timestamp, body),
         },
     )
     try:

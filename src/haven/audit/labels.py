@@ -184,6 +184,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "backup.create": _("Database backed up"),
     "backup.restore": _("Database restored from a backup"),
     "mfa.reseal": _("Authenticator keys sealed under the current key"),
+    "webhook.reseal": _("Webhook secrets sealed under the current key"),
     "keys.rotate": _("A key rotated (a new key made, the old one kept to verify)"),
     "care.pseudonyms_rekey": _("Children's case keys re-keyed under the current pseudonym key"),
     "retention.update": _("Retention policy changed"),

@@ -5,6 +5,7 @@ events, and no event's payload carries a child-level value."""
 # ruff: noqa: F811 (the fixtures of the grants and the creative review, imported to raise their events)
 
 import contextlib
+import io
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -382,10 +383,11 @@ def test_the_admin_subscribes_on_the_page_sees_the_secret_once_and_reads_the_del
     made = client.post(url, {"label": "Case system", "url": f"{receiver.base}/hook", "events": ["alert.raised"]})
     assert made.status_code == 200
     endpoint = WebhookEndpoint.objects.in_org(cac).get()
-    assert endpoint.secret in made.content.decode()
+    secret = webhooks.secret_of(endpoint)  # stored sealed: the page shows it in clear, once
+    assert secret.startswith(webhooks.SECRET_MARKER) and secret in made.content.decode()
     assert endpoint.events == ["alert.raised"]
     page = client.get(url).content.decode()
-    assert endpoint.secret not in page
+    assert secret not in page
     assert "Case system" in page and "example.org/theirs" not in page
 
     receiver.answers = [503]
@@ -452,3 +454,49 @@ def test_a_system_reads_its_own_deliveries_through_the_api_and_never_another_org
     assert delivery["last_status_code"] == 200 and delivery["event_id"].startswith("evt_")
     theirs = api_client(make_key(other_cac, ["care:write"])).get("/api/v1/webhooks/deliveries")
     assert theirs.status_code == 200 and theirs.json() == []
+
+
+def test_an_endpoints_secret_is_sealed_at_rest_and_still_signs_after_the_otp_key_rotates(
+    receiver: Receiver,
+    cac: Organization,
+    program: Program,
+    make_member: Callable[..., User],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    settings: Any,
+) -> None:
+    """A copy of the database alone cannot sign as Haven: the secret is kept sealed under the otp key, which never
+    enters the database. After a rotation it still signs (the older key opens it) and ``webhook_reseal`` moves it
+    under the new key; an endpoint kept in clear from before is sealed by it too, and signs the same."""
+    from django.core.management import call_command
+
+    from haven.accounts import second_factor
+    from haven.audit.models import AuditEntry
+
+    settings.HAVEN_OTP_KEY, settings.HAVEN_OTP_KEYS_OLD = "old otp key " * 3, []
+    endpoint, secret = _subscribe(make_member, cac, f"{receiver.base}/hook", [WebhookEvent.ALERT_RAISED])
+    stored = WebhookEndpoint.objects.in_org(cac).values_list("secret", flat=True).get(pk=endpoint.pk)
+    assert secret not in stored and second_factor.is_current(stored)
+
+    settings.HAVEN_OTP_KEY, settings.HAVEN_OTP_KEYS_OLD = "new otp key " * 3, ["old otp key " * 3]
+    _raise_alert(cac, program, make_member, django_capture_on_commit_callbacks)
+    [request] = receiver.received
+    now = int(timezone.now().timestamp())
+    headers = request.headers
+    assert webhooks.verify(secret, headers["X-Haven-Timestamp"], request.body, headers["X-Haven-Signature"], now=now)
+
+    in_clear = "whsec_" + "a" * 43  # a secret stored before secrets were sealed
+    WebhookEndpoint.objects.in_org(cac).filter(pk=endpoint.pk).update(secret=in_clear)
+    assert webhooks.secret_of(WebhookEndpoint.objects.in_org(cac).get(pk=endpoint.pk)) == in_clear
+    WebhookEndpoint.objects.in_org(cac).filter(pk=endpoint.pk).update(secret=stored)
+    other, other_secret = _subscribe(make_member, cac, f"{receiver.base}/other", [WebhookEvent.ALERT_RAISED])
+    WebhookEndpoint.objects.in_org(cac).filter(pk=other.pk).update(secret=other_secret)
+
+    out = io.StringIO()
+    call_command("webhook_reseal", stdout=out)
+    assert "Resealed 2 webhook secret(s); 0 already under the current key." in out.getvalue()
+    for hook, shown in ((endpoint, secret), (other, other_secret)):
+        resealed = WebhookEndpoint.objects.in_org(cac).get(pk=hook.pk)
+        assert second_factor.is_current(resealed.secret) and shown not in resealed.secret
+        assert webhooks.secret_of(resealed) == shown
+    entry = AuditEntry.objects.dangerously_unscoped().filter(action="webhook.reseal").get()
+    assert entry.detail == {"resealed": 2, "current": 0}

@@ -155,7 +155,8 @@ def main() -> None:
 
     from haven.programs.models import Program
     from haven.reporting import figures as reporting_figures
-    from haven.training import version as workforce_version
+    from haven.training import services as training_services
+    from haven.training.models import Attendance, ConsultationCall, Placement
 
     program = Program.objects.dangerously_unscoped().order_by("-starts_on").first()
     today = timezone.now().date()
@@ -184,13 +185,25 @@ def main() -> None:
     for problem in problems:
         print(f"    {problem}")
 
-    # Cold: the first view after a workforce write (its version bumped): the figures counted again from the kept
-    # paths (``training.kept``; before decision 50, every clinician's path derived again).
+    # Cold: the first view after a workforce write (a trainer records a call's attendance again, as it was: the
+    # cohort's paths kept again and stamped): the figures counted again from the paths this process holds, the
+    # cohort's read again (``training.kept``, ``funnel.program_clinicians``).
+    call = (
+        ConsultationCall.objects.dangerously_unscoped()
+        .filter(cohort__program=program, attendance_recorded_at__isnull=False)
+        .order_by("-held_on", "pk")
+        .first()
+    )
+    present = set(
+        Attendance.objects.dangerously_unscoped()
+        .filter(call=call, attended=True, enrollment__cohort=call.cohort_id, enrollment__placement=Placement.ENROLLED)
+        .values_list("enrollment_id", flat=True)
+    )
     cold = {}
     for name, url in (("dashboard", "/reporting/"), ("workforce", "/training/")):
         samples = []
         for _ in range(3):
-            workforce_version.bump(program)
+            training_services.attendance_record(actor=None, call=call, present_ids=present)
             began = time.perf_counter()
             admin.get(url)
             samples.append((time.perf_counter() - began) * 1000)

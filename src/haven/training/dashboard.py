@@ -98,10 +98,10 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
 
 
 def _clinicians(membership: Membership, program: Program) -> list[funnel.Clinician]:
-    """The kept paths (``kept``) of the enrollments the membership sees, as the figures read them (not cached: the
-    figures made from them are): for the program's admins, every enrollment of the program in one query."""
+    """The kept paths (``kept``) of the enrollments the membership sees, as the figures read them: for the program's
+    admins, every enrollment of the program as this process holds them (``funnel.program_clinicians``)."""
     if membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id:
-        return funnel.kept_clinicians(program, timezone.now().date())
+        return funnel.program_clinicians(program)
     return [funnel.clinician_of(p) for p in _program_paths(membership, program)]
 
 

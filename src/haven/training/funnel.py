@@ -82,23 +82,42 @@ def clinician_of(path: EnrollmentPath) -> Clinician:
 
 
 def program_clinicians(program: Program) -> list[Clinician]:
-    """Every enrollment of the program on its path, read from the kept paths (``kept``) in one query and read on
-    today; kept in this process until the next workforce write or the next day.
+    """Every enrollment of the program on its path, read from the kept paths (``kept``) and read on today.
 
-    Held in the process as it is, not in Django's cache: the local-memory cache pickles what it stores and unpickles
-    it on every read, and tens of thousands of rows at national scale cost more to copy than to read again. The
-    version token read from the database is part of the key, so every process sees a write at once."""
+    Held in the process, not in Django's cache: the local-memory cache pickles what it stores and unpickles it on
+    every read, and tens of thousands of rows at national scale cost more to copy than to read again. Each call
+    reads the workforce version (``version.state``) from the database, so every process sees a write at once; after
+    a write only the paths it stamped are read again (one clinician, a cohort, a CAC's clinicians), and the program's
+    paths are read whole only on a new day, a new epoch or in a new process."""
     today = timezone.now().date()
-    key = (version.current(program), today)
+    now = version.state(program)
     held = _HELD.get(program.pk)
-    if held is not None and held[0] == key:
-        return held[1]
-    rows = kept_clinicians(program, today)
-    _HELD[program.pk] = (key, rows)
+    if held is None or held.epoch != now.epoch or held.today != today or held.stamp > now.stamp:
+        by_pk = _read(program, today)
+    elif held.stamp < now.stamp:  # the writes since: the paths they stamped
+        by_pk = held.by_pk | _read(program, today, since=held.stamp)
+    elif held.token == now.token:
+        return held.rows
+    else:  # the same count, another write (a database restored under this process)
+        by_pk = _read(program, today)
+    rows = list(by_pk.values())
+    if not connection.in_atomic_block:
+        # Only what was read outside a transaction is held: a transaction's own writes may yet be rolled back, and
+        # their count given again to other writes.
+        _HELD[program.pk] = _Held(now.epoch, now.stamp, now.token, today, by_pk, rows)
     return rows
 
 
-_HELD: dict[int, tuple[tuple[str, date], list[Clinician]]] = {}
+class _Held(NamedTuple):
+    epoch: str
+    stamp: int
+    token: str
+    today: date
+    by_pk: dict[int, Clinician]
+    rows: list[Clinician]
+
+
+_HELD: dict[int, _Held] = {}
 
 
 def forget() -> None:
@@ -119,27 +138,32 @@ DAY_COLUMNS = (
 
 def kept_clinicians(program: Program, today: date) -> list[Clinician]:
     """Every enrollment of the program from its kept path, read on ``today``: one query. An enrollment whose path
-    is not kept (none should be: ``training_verify`` says) is derived on the spot.
+    is not kept (none should be: ``training_verify`` says) is derived on the spot."""
+    return list(_read(program, today).values())
+
+
+def _read(program: Program, today: date, since: int | None = None) -> dict[int, Clinician]:
+    """The enrollments of the program by id, from their kept paths read on ``today``: all of them, or those whose
+    path was stamped after the count ``since``.
 
     Tens of thousands of rows at national scale, sharing a few hundred dates: on SQLite the dates are read as text
     and each distinct one decoded once (Django's converter for each value cost more than the rest of the first
     view), and each distinct path is read on ``today`` once."""
     as_read = (lambda column: Cast(column, TextField())) if connection.vendor == "sqlite" else F
     days_read = {f"day{n}": as_read(column) for n, column in enumerate(DAY_COLUMNS)}
-    rows = (
-        Enrollment.objects.of_program(program)
-        .annotate(**days_read)
-        .values_list(
-            "pk",
-            "organization__state",
-            "cohort_id",
-            "cohort__name",
-            "placement",
-            "kept_path__calls_held",
-            "kept_path__calls_attended",
-            "kept_path__base",
-            *days_read,
-        )
+    enrollments = Enrollment.objects.of_program(program)
+    if since is not None:
+        enrollments = enrollments.filter(kept_path__program=program, kept_path__stamp__gt=since)
+    rows = enrollments.annotate(**days_read).values_list(
+        "pk",
+        "organization__state",
+        "cohort_id",
+        "cohort__name",
+        "placement",
+        "kept_path__calls_held",
+        "kept_path__calls_attended",
+        "kept_path__base",
+        *days_read,
     )
     days: dict[Any, date | None] = {None: None}
 
@@ -150,7 +174,8 @@ def kept_clinicians(program: Program, today: date) -> list[Clinician]:
         return found  # type: ignore[return-value]
 
     read_on: dict[tuple[Any, ...], path.OnDay] = {}
-    result, missing = [], []
+    result: dict[int, Clinician] = {}
+    missing = []
     for pk, state, cohort_id, cohort_name, placement, held, attended, base, start, placed_on, *dated in rows:
         if base is None:
             missing.append(pk)
@@ -161,25 +186,23 @@ def kept_clinicians(program: Program, today: date) -> list[Clinician]:
             trained_from, trained_on, certified_on, until, due = map(day, dated)
             dates = path.Dated(Status(base), trained_from, trained_on, certified_on, until, due)
             read = read_on[key] = path.on(dates, today)
-        result.append(
-            Clinician(
-                state,
-                cohort_id,
-                cohort_name or "",
-                read.status,
-                day(placed_on),
-                read.trained_on,
-                read.certified_on,
-                day(start),
-                placement,
-                day(dated[-1]),
-                held,
-                attended,
-            )
+        result[pk] = Clinician(
+            state,
+            cohort_id,
+            cohort_name or "",
+            read.status,
+            day(placed_on),
+            read.trained_on,
+            read.certified_on,
+            day(start),
+            placement,
+            day(dated[-1]),
+            held,
+            attended,
         )
     if missing:
         paths = selectors.program_paths(Enrollment.objects.of_program(program).filter(pk__in=missing), program)
-        result.extend(clinician_of(p) for p in paths)
+        result.update((p.enrollment.pk, clinician_of(p)) for p in paths)
     return result
 
 

@@ -75,20 +75,36 @@ def refresh(
     cac_ids: Iterable[int] = (),
 ) -> int:
     """Bring the kept paths of some enrollments (named, in some cohorts, or of some CACs) in line with their records
-    (call inside the writing transaction). Returns how many rows were written."""
+    (call inside the writing transaction). Returns how many rows were written.
+
+    Every path named is stamped with the workforce version's next count, changed or not: what the figures read
+    beside the path (the cohort's name, the placement, the CAC's state) may have changed with it."""
     _lock(program)
-    which = Q(pk__in=list(enrollment_ids)) | Q(cohort_id__in=list(cohort_ids)) | Q(organization_id__in=list(cac_ids))
+    enrollment_ids = list(enrollment_ids)
+    which = Q(pk__in=enrollment_ids) | Q(cohort_id__in=list(cohort_ids)) | Q(organization_id__in=list(cac_ids))
     fresh = compute(program, Enrollment.objects.of_program(program).filter(which))
+    if not fresh.keys() >= set(enrollment_ids):
+        # An enrollment named is gone: a count cannot say what to forget.
+        version.renew(program)
     if not fresh:
         return 0
+    stamp = version.bump(program)
     kept = stored(program, fresh)
     changed = [pk for pk, row in fresh.items() if kept.get(pk) != row]
+    paths = KeptPath.objects.of_program(program)
+    if same := fresh.keys() - set(changed):
+        paths.filter(enrollment_id__in=list(same)).update(stamp=stamp)
     if not changed:
         return 0
     # Rewritten, not updated in place: a handful of rows (one clinician, one cohort, one CAC's clinicians).
-    KeptPath.objects.of_program(program).filter(enrollment_id__in=changed).delete()
+    paths.filter(enrollment_id__in=changed).delete()
     KeptPath.objects.bulk_create(
-        KeptPath(program=program, enrollment_id=pk, **dict(zip(("organization_id", *FIELDS), fresh[pk], strict=True)))
+        KeptPath(
+            program=program,
+            enrollment_id=pk,
+            stamp=stamp,
+            **dict(zip(("organization_id", *FIELDS), fresh[pk], strict=True)),
+        )
         for pk in changed
     )
     return len(changed)
@@ -110,10 +126,11 @@ def rebuild(program: Program) -> int:
         _lock(program)
         fresh = compute(program, Enrollment.objects.of_program(program))
         KeptPath.objects.of_program(program).delete()
+        stamp = version.renew(program)
         return insert_rows(
             KeptPath,
-            ["enrollment_id", "program_id", "organization_id", *FIELDS],
-            ((pk, program.pk, *row) for pk, row in fresh.items()),
+            ["enrollment_id", "program_id", "stamp", "organization_id", *FIELDS],
+            ((pk, program.pk, stamp, *row) for pk, row in fresh.items()),
         )
 
 
@@ -157,9 +174,8 @@ def care_changed(change: CareChanged) -> None:
     )
     for program in Program.objects.dangerously_unscoped().filter(pk__in=program_ids | {change.program_id}):
         # A lookup by id for the keeper, as ``program_of``: the writer named the CAC.
-        written = refresh(program, cac_ids=[change.organization_id])
-        if written and program.pk != change.program_id:
-            version.bump(program)  # the announced program's version moves with its own keeper
+        # Each program's version moves with the paths written (``refresh``).
+        refresh(program, cac_ids=[change.organization_id])
 
 
 def register() -> None:

@@ -370,6 +370,11 @@ class FiguresVersion(TenantModel):
 
     program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=32)
+    # Counts the writes: each write stamps the kept paths it touched with the count it moved to, so a process that
+    # holds the paths as of one count reads only those stamped after it (``funnel.program_clinicians``). The epoch
+    # is drawn again whenever the count cannot say what changed (every path rebuilt, a database restored).
+    stamp = models.PositiveBigIntegerField(default=0)
+    epoch = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.token}"
@@ -399,11 +404,16 @@ class KeptPath(TenantModel):
     consultation_due = models.DateField(null=True)
     calls_held = models.PositiveIntegerField(default=0)
     calls_attended = models.PositiveIntegerField(default=0)
+    # The workforce version's count (``FiguresVersion.stamp``) of the last write that touched this path.
+    stamp = models.PositiveBigIntegerField(default=0)
 
     objects = models.Manager.from_queryset(KeptPathQuerySet)()  # type: ignore[assignment,misc]
 
     class Meta:
-        indexes = [models.Index(fields=["program", "organization"], name="keptpath_program_org")]
+        indexes = [
+            models.Index(fields=["program", "organization"], name="keptpath_program_org"),
+            models.Index(fields=["program", "stamp"], name="keptpath_program_stamp"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} {self.base}"

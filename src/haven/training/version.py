@@ -9,9 +9,10 @@ of the key too, since "falling behind" and the timeline move with the calendar.
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 
 from haven.core.changes import CareChanged, WorkforceChanged, keep
@@ -24,11 +25,28 @@ from .models import FiguresVersion
 TIMEOUT = 6 * 60 * 60
 
 
-def bump(program: Program) -> None:
-    """Record that the program's workforce records changed (call inside the writing transaction)."""
-    FiguresVersion.objects.update_or_create(
-        organization_id=program.organization_id, program=program, defaults={"token": secrets.token_hex(16)}
-    )
+def bump(program: Program) -> int:
+    """Record that the program's workforce records changed (call inside the writing transaction): a new token and the
+    next count, returned. Writes to one program queue on its row, so the counts commit in the order they are
+    given."""
+    versions = FiguresVersion.objects.in_org(program.organization_id).filter(program=program)
+    if not versions.update(token=secrets.token_hex(16), stamp=F("stamp") + 1):
+        FiguresVersion.objects.create(
+            organization_id=program.organization_id,
+            program=program,
+            token=secrets.token_hex(16),
+            stamp=1,
+            epoch=secrets.token_hex(16),
+        )
+    return int(versions.values_list("stamp", flat=True).get())
+
+
+def renew(program: Program) -> int:
+    """Record a change the counts cannot describe (every kept path written again): a new epoch, so every process
+    reads the program's paths afresh. Returns the count, as ``bump``."""
+    stamp = bump(program)
+    FiguresVersion.objects.in_org(program.organization_id).filter(program=program).update(epoch=secrets.token_hex(16))
+    return stamp
 
 
 def _workforce_changed(change: WorkforceChanged) -> None:
@@ -45,10 +63,30 @@ def register() -> None:
     keep(CareChanged, _care_changed)
 
 
+class State(NamedTuple):
+    token: str
+    stamp: int
+    epoch: str
+
+
+def state(program: Program) -> State:
+    """The program's workforce version as this connection sees it. Before the first write, the program's creation
+    time stands in for the token and the epoch."""
+    row = (
+        FiguresVersion.objects.in_org(program.organization_id)
+        .filter(program=program)
+        .values_list("token", "stamp", "epoch")
+    )
+    found = row.first()
+    if found is None:
+        new = f"new-{program.created_at.timestamp()}"
+        return State(new, 0, new)
+    return State(*found)
+
+
 def current(program: Program) -> str:
-    """The token the figures are cached under. Before the first write, the program's creation time stands in."""
-    row = FiguresVersion.objects.in_org(program.organization_id).filter(program=program).values("token").first()
-    return str(row["token"]) if row else f"new-{program.created_at.timestamp()}"
+    """The token the figures are cached under."""
+    return state(program).token
 
 
 def cached[T](name: str, *, membership: Membership, program: Program, compute: Callable[[], T]) -> T:

@@ -4,19 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Keep the paths of the programs already there. Deriving a path reads milestones, attendance and care's
-    completed cases through the live code (``training.kept``), as ``manage.py training_verify --repair`` does;
-    a database with no program has nothing to fill."""
-    if not apps.get_model("programs", "Program").objects.exists():
-        return
-    from haven.programs.models import Program
-    from haven.training import kept
-
-    for program in Program.objects.dangerously_unscoped().order_by("pk"):  # a migration spans every tenant
-        kept.rebuild(program)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("organizations", "0003_alter_invitation_role_alter_membership_role"),
@@ -63,5 +50,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["program", "organization"], name="keptpath_program_org")],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        # The paths are filled by 0006, once the kept rows have all their columns (the filling runs the live code).
     ]

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -29,10 +30,10 @@ from haven.care.tests.factories import completed_case
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
-from haven.training import dashboard, funnel, kept, selectors, services
+from haven.training import dashboard, funnel, kept, selectors, services, version
 from haven.training.models import Cohort, Enrollment, KeptPath, Placement
 
-from .factories import calls_of, enroll, make_cohort, nominate, today
+from .factories import calls_of, enroll, make_cohort, make_program, nominate, today
 
 
 def _derived(program: Program) -> list[funnel.Clinician]:
@@ -60,57 +61,100 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
     other_cac: Organization,
     make_member: Callable[..., User],
 ) -> None:
-    cacs = [cac, other_cac]
-    cohorts = [
-        make_cohort(program=program, actor=program_admin, trainers=[trainer], capacity=3),
-        make_cohort(
-            program=program,
-            actor=program_admin,
-            trainers=[trainer],
-            name="Texas Monthly",
-            capacity=2,
-            call_schedule="monthly",
-            starts_on=today() - timedelta(days=420),
-            ends_on=today() + timedelta(days=30),
-            live_training_on=today() - timedelta(days=418),
-        ),
-    ]
+    """Each run inside a savepoint rolled back at its end: every run starts from the same program."""
+    machine = _writes(lambda: program, program_admin, trainer, [cac, other_cac], make_member, committed=False)
+    run_state_machine_as_test(machine, settings=settings(max_examples=10, stateful_step_count=14, deadline=None))
+
+
+def test_the_paths_a_process_holds_follow_every_committed_write(
+    transactional_db: None,
+    national: Organization,
+    program_admin: User,
+    trainer: User,
+    cac: Organization,
+    other_cac: Organization,
+    make_member: Callable[..., User],
+) -> None:
+    """The same writes, each committed (as a server's are), each run on a program of its own: after every write the
+    paths this process holds, read again only where the write stamped them, equal a derivation from the records."""
+    runs = itertools.count(1)
+
+    def make() -> Program:
+        program = make_program(national)
+        program.name = f"Partnership, run {next(runs)}"
+        program.save(update_fields=["name"])
+        return program
+
+    machine = _writes(make, program_admin, trainer, [cac, other_cac], make_member, committed=True)
+    run_state_machine_as_test(machine, settings=settings(max_examples=6, stateful_step_count=12, deadline=None))
+
+
+def _writes(
+    make: Callable[[], Program],
+    program_admin: User,
+    trainer: User,
+    cacs: list[Organization],
+    make_member: Callable[..., User],
+    *,
+    committed: bool,
+) -> type[RuleBasedStateMachine]:
+    """A state machine of random workforce and care writes through the real services, checking after each that the
+    kept paths equal a derivation; ``committed``, that the paths held in the process (``funnel.program_clinicians``)
+    do too, and were held after each read."""
     staff = {c.pk: [make_member(Role.CLINICIAN, c) for _ in range(3)] for c in cacs}
     case_numbers = itertools.count(1)
-
-    def enrollment(index: int) -> Enrollment | None:
-        rows = list(Enrollment.objects.of_program(program).select_related("cohort", "program").order_by("pk"))
-        return rows[index % len(rows)] if rows else None
 
     class Machine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            # Each run works inside a savepoint rolled back at teardown: every run starts from the same rows.
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
+            if not committed:
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+            program = self.program = make()
+            self.cohorts = [
+                make_cohort(program=program, actor=program_admin, trainers=[trainer], capacity=3),
+                make_cohort(
+                    program=program,
+                    actor=program_admin,
+                    trainers=[trainer],
+                    name="Texas Monthly",
+                    capacity=2,
+                    call_schedule="monthly",
+                    starts_on=today() - timedelta(days=420),
+                    ends_on=today() + timedelta(days=30),
+                    live_training_on=today() - timedelta(days=418),
+                ),
+            ]
 
         def teardown(self) -> None:
-            transaction.set_rollback(True)
-            self.atomic.__exit__(None, None, None)
+            if not committed:
+                transaction.set_rollback(True)
+                self.atomic.__exit__(None, None, None)
+
+        def enrollment(self, index: int) -> Enrollment | None:
+            rows = list(Enrollment.objects.of_program(self.program).select_related("cohort", "program").order_by("pk"))
+            return rows[index % len(rows)] if rows else None
 
         @rule(where=st.sampled_from([0, 1]), who=st.integers(0, 2))
         def nominate(self, where: int, who: int) -> None:
             org = cacs[where]
             clinician = staff[org.pk][who]
-            if not Enrollment.objects.in_org(org).filter(program=program, clinician=clinician).exists():
-                nominate(program=program, cac=org, clinician=clinician, actor=program_admin)
+            if not Enrollment.objects.in_org(org).filter(program=self.program, clinician=clinician).exists():
+                nominate(program=self.program, cac=org, clinician=clinician, actor=program_admin)
 
         @rule(which=st.integers(0, 5), to=st.sampled_from([0, 1]))
         def place(self, which: int, to: int) -> None:
-            if (e := enrollment(which)) is not None:
-                _attempt(lambda: services.enrollment_place(actor=program_admin, enrollment=e, cohort=cohorts[to]))
+            if (e := self.enrollment(which)) is not None:
+                _attempt(lambda: services.enrollment_place(actor=program_admin, enrollment=e, cohort=self.cohorts[to]))
 
         @rule(of=st.sampled_from([0, 1]), number=st.integers(1, 12), present=st.sets(st.integers(0, 5), max_size=6))
         def take_attendance(self, of: int, number: int, present: set[int]) -> None:
-            call = calls_of(cohorts[of])[number - 1]
+            call = calls_of(self.cohorts[of])[number - 1]
             if call.held_on > today():
                 return
-            roster = list(Enrollment.objects.in_cohort(cohorts[of]).filter(placement=Placement.ENROLLED).order_by("pk"))
+            roster = list(
+                Enrollment.objects.in_cohort(self.cohorts[of]).filter(placement=Placement.ENROLLED).order_by("pk")
+            )
             chosen = {roster[i % len(roster)].pk for i in present} if roster else set()
             services.attendance_record(actor=trainer, call=call, present_ids=chosen)
 
@@ -121,7 +165,7 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
             passed=st.booleans(),
         )
         def milestone(self, which: int, kind: str, days_ago: int, passed: bool) -> None:
-            if (e := enrollment(which)) is not None:
+            if (e := self.enrollment(which)) is not None:
                 _attempt(
                     lambda: services.milestone_record(
                         actor=program_admin,
@@ -134,19 +178,19 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
 
         @rule(which=st.integers(0, 5))
         def withdraw(self, which: int) -> None:
-            if (e := enrollment(which)) is not None:
+            if (e := self.enrollment(which)) is not None:
                 _attempt(lambda: services.enrollment_withdraw(actor=program_admin, enrollment=e, reason="Moved"))
 
         @rule(which=st.integers(0, 5))
         def transfer(self, which: int) -> None:
-            e = enrollment(which)
+            e = self.enrollment(which)
             if e is not None and e.cohort_id is not None:
-                to = cohorts[1] if e.cohort_id == cohorts[0].pk else cohorts[0]
+                to = self.cohorts[1] if e.cohort_id == self.cohorts[0].pk else self.cohorts[0]
                 _attempt(lambda: services.enrollment_transfer(actor=program_admin, enrollment=e, to_cohort=to))
 
         @rule(of=st.sampled_from([0, 1]), capacity=st.integers(1, 6), name=st.sampled_from(["A", "B"]))
         def change_cohort(self, of: int, capacity: int, name: str) -> None:
-            cohort = Cohort.objects.in_org(program.organization_id).get(pk=cohorts[of].pk)
+            cohort = Cohort.objects.in_org(self.program.organization_id).get(pk=self.cohorts[of].pk)
             fields = {
                 f: getattr(cohort, f)
                 for f in (
@@ -163,7 +207,7 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
             _attempt(
                 lambda: services.cohort_save(
                     actor=program_admin,
-                    program=program,
+                    program=self.program,
                     cohort=cohort,
                     trainers=[trainer],
                     name=f"{name} {of}",
@@ -175,14 +219,14 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
         @rule(days_ahead=st.integers(1, 60), closed=st.booleans())
         def close_a_day(self, days_ahead: int, closed: bool) -> None:
             day = today() + timedelta(days=days_ahead)
-            _attempt(lambda: services.closed_day_set(actor=program_admin, program=program, day=day, closed=closed))
+            _attempt(lambda: services.closed_day_set(actor=program_admin, program=self.program, day=day, closed=closed))
 
         @rule(where=st.sampled_from([0, 1]), who=st.integers(0, 2), caregiver=st.booleans())
         def complete_a_case(self, where: int, who: int, caregiver: bool) -> None:
             org = cacs[where]
             completed_case(
                 cac=org,
-                program=program,
+                program=self.program,
                 clinician=staff[org.pk][who],
                 case_number=f"KP-{next(case_numbers)}",
                 caregiver=caregiver,
@@ -190,16 +234,19 @@ def test_kept_paths_equal_a_derivation_after_any_sequence_of_workforce_and_care_
 
         @rule(which=st.integers(0, 10))
         def reopen_a_case(self, which: int) -> None:
-            done = list(Episode.objects.of_program(program).filter(status=EpisodeStatus.COMPLETED).order_by("pk"))
+            done = list(Episode.objects.of_program(self.program).filter(status=EpisodeStatus.COMPLETED).order_by("pk"))
             if done:
                 episode = done[which % len(done)]
                 care_services.episode_reopen(actor=episode.clinician, episode=episode)
 
         @invariant()
         def kept_equal_derived(self) -> None:
-            _check(program)
+            _check(self.program)
+            if committed:
+                assert sorted(funnel.program_clinicians(self.program), key=repr) == _derived(self.program)
+                assert funnel._HELD[self.program.pk].stamp == version.state(self.program).stamp
 
-    run_state_machine_as_test(Machine, settings=settings(max_examples=10, stateful_step_count=14, deadline=None))
+    return Machine
 
 
 def test_a_write_that_names_no_path_keeps_every_path_of_the_program(
@@ -285,3 +332,17 @@ def test_the_readers_queries_do_not_grow_with_the_enrollments(
             paths = dashboard._program_paths(membership, program)
         counts.append(len(paths))
     assert counts == [2, 12]
+
+
+def test_a_process_holding_the_paths_sees_a_cohort_renamed_at_once(
+    transactional_db: None, program: Program, program_admin: User, trainer: User, cac: Organization, make_member: Any
+) -> None:
+    """A rename changes no path, only what the figures read beside it: the paths of the cohort are read again."""
+    cohort = make_cohort(program=program, actor=program_admin, trainers=[trainer])
+    enroll(program=program, cac=cac, clinician=make_member(Role.CLINICIAN, cac), actor=program_admin, cohort=cohort)
+    assert [c.cohort_name for c in funnel.program_clinicians(program)] == ["Midwest Collaborative 1"]
+    fields = {f: getattr(cohort, f) for f in ("region", "states", "modality", "capacity", "call_schedule")}
+    services.cohort_save(
+        actor=program_admin, program=program, cohort=cohort, trainers=[trainer], name="Great Lakes 1", **fields
+    )
+    assert [c.cohort_name for c in funnel.program_clinicians(program)] == ["Great Lakes 1"]

@@ -62,19 +62,31 @@ def _warned_from(today: date) -> date:
     return add_months(today, DEADLINE_WARNING_MONTHS)
 
 
-def _lags(c: funnel.Clinician, today: date) -> bool:
-    if c.placement != Placement.ENROLLED:
-        return False  # as ``lag`` says, without its call (most of tens of thousands of rows at national scale)
-    return bool(
-        lag(
-            placement=c.placement,
-            trained=c.trained,
-            due_by=c.consultation_due,
-            held=c.calls_held,
-            attended=c.calls_attended,
-            today=today,
-        )
-    )
+@functools.lru_cache(maxsize=2)
+def _lagging(today: date) -> Callable[[funnel.Clinician], bool]:
+    """Whether a clinician is an enrolled trainee falling behind on ``today``, as :func:`lag` says, asked once for
+    each set of values it reads: tens of thousands of trainees at national scale share a few thousand."""
+    said: dict[tuple[str, date | None, int, int], bool] = {}
+
+    def lagging(c: funnel.Clinician) -> bool:
+        if c.placement != Placement.ENROLLED:
+            return False
+        key = (c.status, c.consultation_due, c.calls_held, c.calls_attended)
+        found = said.get(key)
+        if found is None:
+            found = said[key] = bool(
+                lag(
+                    placement=c.placement,
+                    trained=c.trained,
+                    due_by=c.consultation_due,
+                    held=c.calls_held,
+                    attended=c.calls_attended,
+                    today=today,
+                )
+            )
+        return found
+
+    return lagging
 
 
 @dataclass(frozen=True)
@@ -116,21 +128,26 @@ def cohorts_at_risk(membership: Membership, clinicians: list[funnel.Clinician] |
             program=program,
             compute=lambda: cohorts_at_risk(membership, _clinicians(membership, program)),
         )
-    today = timezone.now().date()
-    by_cohort: dict[int, list[funnel.Clinician]] = defaultdict(list)
+    lagging = _lagging(timezone.now().date())
+    # Each cohort's enrolled trainees: how many, the calls they were expected at and attended, how many lag.
+    tally: dict[int, list[int]] = {}
     for c in clinicians:
         if c.cohort_id and c.placement == Placement.ENROLLED:
-            by_cohort[c.cohort_id].append(c)
+            counts = tally.get(c.cohort_id)
+            if counts is None:
+                counts = tally[c.cohort_id] = [0, 0, 0, 0]
+            counts[0] += 1
+            counts[1] += c.calls_held
+            counts[2] += c.calls_attended
+            counts[3] += lagging(c)
     found = []
-    for cohort_id, members in by_cohort.items():
-        held = sum(c.calls_held for c in members)
-        attended = sum(c.calls_attended for c in members)
+    for cohort_id, (enrolled, held, attended, late) in tally.items():
         rate = attended / held if held else None
-        late = sum(1 for c in members if _lags(c, today))
-        if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, len(members) // 4):
-            found.append((cohort_id, rate, late, len(members), attended, held))
-    # Only the cohorts at risk are read as rows (the page links to them).
-    cohorts = selectors.cohorts_visible_to(membership).in_bulk([cohort_id for cohort_id, *_rest in found])
+        if (rate is not None and rate < MIN_ATTENDANCE) or late >= max(2, enrolled // 4):
+            found.append((cohort_id, rate, late, enrolled, attended, held))
+    # Only the cohorts at risk are read, and of them what the pages show (at national scale, hundreds of cohorts).
+    visible = selectors.cohorts_visible_to(membership).only("pk", "organization", "program", "name")
+    cohorts = visible.in_bulk([cohort_id for cohort_id, *_rest in found])
     risks = [
         CohortRisk(cohorts[cohort_id], rate, late, enrolled, attended, held)
         for cohort_id, rate, late, enrolled, attended, held in found
@@ -176,8 +193,9 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
 def _workforce_figures(*, membership: Membership, program: Program) -> dict[str, Any]:
     """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them."""
     rows = _clinicians(membership, program)
-    within = funnel.program_period(program)
     today = timezone.now().date()
+    within = funnel.program_period(program)
+    lagging = _lagging(today)
 
     def breakdown(key: Callable[[funnel.Clinician], str]) -> list[tuple[str, funnel.Funnel]]:
         groups: dict[str, list[funnel.Clinician]] = defaultdict(list)
@@ -192,7 +210,7 @@ def _workforce_figures(*, membership: Membership, program: Program) -> dict[str,
         "by_state": breakdown(lambda c: c.state),
         "by_cohort": breakdown(lambda c: c.cohort_name),
         "at_risk": cohorts_at_risk(membership, rows),
-        "behind": sum(1 for c in rows if _lags(c, today)),
+        "behind": sum(1 for c in rows if lagging(c)),
     }
 
 

@@ -9,13 +9,15 @@ What the figures here are is unsuppressed: they are for program staff. Anything 
 through ``tables`` and disclosure control first.
 """
 
+import dataclasses
 import hashlib
 import math
 import statistics
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Sum
@@ -110,34 +112,97 @@ def workforce(program: Program, filters: Filters, today: date | None = None) -> 
 
 
 def _workforce(program: Program, start: date, end: date, filters: Filters, today: date) -> Workforce:
-    rows = [
-        c
-        for c in funnel.program_clinicians(program)
-        if (not filters.state or c.state == filters.state)
-        and (filters.cohort_id is None or c.cohort_id == filters.cohort_id)
-    ]
+    """Counted a cohort and a state at a time: each cohort's counts are kept in the process until a write changes
+    its clinicians (``funnel.per_cohort``), so the first view after a write counts one cohort again."""
     within = funnel.within_months(start, end)
-    steps = funnel.funnel(rows, within)
-    result = Workforce(
-        nominated=steps.nominated,
-        placed=steps.placed,
-        trained=steps.trained,
-        certified=steps.certified,
-        withdrawn=steps.withdrawn,
-    )
+    kind = ("reporting.workforce", start, end)
+    parts = funnel.per_cohort(program, kind, lambda rows: workforce_parts(rows, within))
+    return workforce_of(parts, program, filters, today)
+
+
+class WorkforcePart(NamedTuple):
+    """What the workforce figures count of some clinicians (one cohort's, or those of it in one state)."""
+
+    steps: tuple[int, ...]  # ``funnel.Funnel``'s, in its order
+    trained: Counter[date]  # by month
+    certified: Counter[date]
+    spans: Counter[int]  # months from the cohort's start to certification, of those certified within the period
+
+
+class CohortWorkforce(NamedTuple):
+    whole: WorkforcePart
+    by_state: dict[str, WorkforcePart]
+
+
+def workforce_parts(rows: Iterable[funnel.Clinician], within: Callable[[date | None], bool]) -> CohortWorkforce:
+    """The parts of one cohort's clinicians: all of them, and by state."""
+    rows = list(rows)
     states: dict[str, list[funnel.Clinician]] = {}
     for c in rows:
         states.setdefault(c.state, []).append(c)
-    for state, members in sorted(states.items()):
-        steps = funnel.funnel(members, within)
-        result.by_state[state] = {"placed": steps.placed, "trained": steps.trained, "certified": steps.certified}
-    result.by_month = funnel.by_month(rows, program_months(program, until=today))
-    spans = [
+    return CohortWorkforce(
+        _workforce_part(rows, within), {state: _workforce_part(members, within) for state, members in states.items()}
+    )
+
+
+def _workforce_part(rows: list[funnel.Clinician], within: Callable[[date | None], bool]) -> WorkforcePart:
+    trained, certified = funnel.months_reached(rows)
+    spans = Counter(
         _months_between(c.cohort_start, c.certified_on)
         for c in rows
         if c.cohort_start and c.certified_on and within(c.certified_on)
-    ]
-    result.median_months_to_certified = statistics.median(spans) if spans else None
+    )
+    return WorkforcePart(dataclasses.astuple(funnel.funnel(rows, within)), trained, certified, spans)
+
+
+# Where the states' table's steps (placed, trained, certified) begin among ``funnel.Funnel``'s.
+PLACED = 3
+
+
+def workforce_of(parts: dict[Any, CohortWorkforce], program: Program, filters: Filters, today: date) -> Workforce:
+    """The workforce figures from each cohort's parts (a funnel's steps add up over any split of clinicians)."""
+    steps = [0] * 7
+    states: dict[str, list[int]] = {}
+    trained: Counter[date] = Counter()
+    certified: Counter[date] = Counter()
+    spans: Counter[int] = Counter()
+    for cohort_id, cohort in parts.items():
+        if filters.cohort_id is not None and cohort_id != filters.cohort_id:
+            continue
+        if filters.state:
+            if (part := cohort.by_state.get(filters.state)) is None:
+                continue
+            by_state = {filters.state: part}
+        else:
+            part, by_state = cohort.whole, cohort.by_state
+        for step, count in enumerate(part.steps):
+            steps[step] += count
+        # Most cohorts' clinicians reached a step in a month or two: counters added only where there is something.
+        if part.trained:
+            trained.update(part.trained)
+        if part.certified:
+            certified.update(part.certified)
+        if part.spans:
+            spans.update(part.spans)
+        for state, each in by_state.items():
+            into = states.get(state)
+            if into is None:
+                into = states[state] = [0, 0, 0]
+            into[0] += each.steps[PLACED]
+            into[1] += each.steps[PLACED + 1]  # trained
+            into[2] += each.steps[PLACED + 2]  # certified
+    total = funnel.Funnel(*steps)
+    result = Workforce(
+        nominated=total.nominated,
+        placed=total.placed,
+        trained=total.trained,
+        certified=total.certified,
+        withdrawn=total.withdrawn,
+    )
+    for state, (placed, state_trained, state_certified) in sorted(states.items()):
+        result.by_state[state] = {"placed": placed, "trained": state_trained, "certified": state_certified}
+    result.by_month = funnel.running(trained, certified, program_months(program, until=today))
+    result.median_months_to_certified = statistics.median(sorted(spans.elements())) if spans else None
     return result
 
 

@@ -5,11 +5,11 @@ Every figure is computed from the derived path states, so it always agrees with 
 
 import dataclasses
 import functools
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.utils import timezone
@@ -140,6 +140,11 @@ def cohorts_at_risk(membership: Membership, clinicians: list[funnel.Clinician] |
             counts[1] += c.calls_held
             counts[2] += c.calls_attended
             counts[3] += lagging(c)
+    return _risks(membership, tally)
+
+
+def _risks(membership: Membership, tally: Mapping[int, Sequence[int]]) -> list[CohortRisk]:
+    """The cohorts at risk, from each cohort's enrolled trainees, calls held and attended, and trainees lagging."""
     found = []
     for cohort_id, (enrolled, held, attended, late) in tally.items():
         rate = attended / held if held else None
@@ -191,27 +196,111 @@ def workforce_summary(*, membership: Membership, program: Program) -> dict[str, 
 
 
 def _workforce_figures(*, membership: Membership, program: Program) -> dict[str, Any]:
-    """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them."""
-    rows = _clinicians(membership, program)
+    """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them, a cohort at a time: for
+    the program's admins each cohort's counts are kept in the process until a write changes its clinicians
+    (``funnel.per_cohort``), so the first view after a write counts one cohort again, not the program."""
     today = timezone.now().date()
     within = funnel.program_period(program)
     lagging = _lagging(today)
 
-    def breakdown(key: Callable[[funnel.Clinician], str]) -> list[tuple[str, funnel.Funnel]]:
-        groups: dict[str, list[funnel.Clinician]] = defaultdict(list)
-        for row in rows:
-            if name := key(row):
-                groups[name].append(row)
-        return [(name, funnel.funnel(members, within)) for name, members in sorted(groups.items())]
+    def summarize(rows: Iterable[funnel.Clinician]) -> _Cohort:
+        return _summary(rows, within, lagging)
 
+    if membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id:
+        kind = ("workforce", today, program.starts_on, program.ends_on)
+        summaries = funnel.per_cohort(program, kind, summarize)
+    else:
+        summaries = {cohort_id: summarize(rows) for cohort_id, rows in _by_cohort(_clinicians(membership, program))}
+    return _folded(membership, program, summaries, today)
+
+
+def figures_of(membership: Membership, program: Program, rows: Iterable[funnel.Clinician]) -> dict[str, Any]:
+    """The workforce page's figures counted from these clinicians, all at once (what the kept counts must equal)."""
+    today = timezone.now().date()
+    within, lagging = funnel.program_period(program), _lagging(today)
+    summaries = {cohort_id: _summary(members, within, lagging) for cohort_id, members in _by_cohort(rows)}
+    return _folded(membership, program, summaries, today)
+
+
+def _by_cohort(rows: Iterable[funnel.Clinician]) -> Iterable[tuple[int | None, list[funnel.Clinician]]]:
+    cohorts: dict[int | None, list[funnel.Clinician]] = defaultdict(list)
+    for c in rows:
+        cohorts[c.cohort_id].append(c)
+    return cohorts.items()
+
+
+class _Cohort(NamedTuple):
+    """What the workforce page counts of one cohort's clinicians (or of those in no cohort)."""
+
+    name: str
+    funnel: tuple[int, ...]  # ``funnel.Funnel``'s steps, in its order
+    by_state: dict[str, tuple[int, ...]]
+    trained: Counter[date]  # by month
+    certified: Counter[date]
+    risk: tuple[int, int, int, int]  # enrolled trainees, calls held and attended, trainees lagging
+    behind: int
+
+
+def _summary(
+    rows: Iterable[funnel.Clinician],
+    within: Callable[[date | None], bool],
+    lagging: Callable[[funnel.Clinician], bool],
+) -> _Cohort:
+    rows = list(rows)
+    states: dict[str, list[funnel.Clinician]] = defaultdict(list)
+    for c in rows:
+        states[c.state].append(c)
+    trained, certified = funnel.months_reached(rows)
+    enrolled = [c for c in rows if c.cohort_id and c.placement == Placement.ENROLLED]
+    return _Cohort(
+        name=rows[0].cohort_name if rows else "",
+        funnel=dataclasses.astuple(funnel.funnel(rows, within)),
+        by_state={state: dataclasses.astuple(funnel.funnel(members, within)) for state, members in states.items()},
+        trained=trained,
+        certified=certified,
+        risk=(
+            len(enrolled),
+            sum(c.calls_held for c in enrolled),
+            sum(c.calls_attended for c in enrolled),
+            sum(1 for c in enrolled if lagging(c)),
+        ),
+        behind=sum(1 for c in rows if lagging(c)),
+    )
+
+
+def _folded(membership: Membership, program: Program, summaries: dict[Any, _Cohort], today: date) -> dict[str, Any]:
+    """The page's figures: each cohort's counts added up (a funnel's steps add up over any split of clinicians)."""
+    total = [0] * 7
+    states: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    names: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    trained: Counter[date] = Counter()
+    certified: Counter[date] = Counter()
+    risk, behind = {}, 0
+    for cohort_id, summary in summaries.items():
+        _add(total, summary.funnel)
+        if summary.name:  # clinicians in no cohort count in the funnel, under no cohort's name
+            _add(names[summary.name], summary.funnel)
+        for state, steps in summary.by_state.items():
+            if state:
+                _add(states[state], steps)
+        trained.update(summary.trained)
+        certified.update(summary.certified)
+        behind += summary.behind
+        if cohort_id and summary.risk[0]:
+            risk[cohort_id] = summary.risk
     return {
-        "funnel": funnel.funnel(rows, within),
-        "timeline": funnel.by_month(rows, _months(program.starts_on, min(program.ends_on, today))),
-        "by_state": breakdown(lambda c: c.state),
-        "by_cohort": breakdown(lambda c: c.cohort_name),
-        "at_risk": cohorts_at_risk(membership, rows),
-        "behind": sum(1 for c in rows if lagging(c)),
+        "funnel": funnel.Funnel(*total),
+        "timeline": funnel.running(trained, certified, _months(program.starts_on, min(program.ends_on, today))),
+        "by_state": [(name, funnel.Funnel(*steps)) for name, steps in sorted(states.items())],
+        "by_cohort": [(name, funnel.Funnel(*steps)) for name, steps in sorted(names.items())],
+        "at_risk": _risks(membership, risk),
+        "behind": behind,
     }
+
+
+def _add(into: list[int], steps: Sequence[int]) -> None:
+    for step, count in enumerate(steps):
+        into[step] += count
 
 
 def capacity_plan(*, membership: Membership, program: Program) -> dict[str, Any]:

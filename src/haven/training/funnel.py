@@ -9,7 +9,7 @@ read.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -89,23 +89,76 @@ def program_clinicians(program: Program) -> list[Clinician]:
     reads the workforce version (``version.state``) from the database, so every process sees a write at once; after
     a write only the paths it stamped are read again (one clinician, a cohort, a CAC's clinicians), and the program's
     paths are read whole only on a new day, a new epoch or in a new process."""
+    return _current(program).rows
+
+
+def per_cohort[T](program: Program, kind: Hashable, summarize: Callable[[Iterable[Clinician]], T]) -> dict[Any, T]:
+    """``summarize`` of each cohort's clinicians (under None, those in no cohort), as :func:`program_clinicians`
+    holds them: asked again only for the cohorts whose clinicians changed since it was last asked in this process
+    (``kind`` names the summary, with whatever it depends on besides the clinicians: a period, the day)."""
+    held = _current(program)
+    if len(_SUMMARIES) > MAX_SUMMARIES:
+        _SUMMARIES.clear()
+    result = {}
+    for cohort_id, members in held.cohorts.items():
+        key = (program.pk, kind, cohort_id)
+        found = _SUMMARIES.get(key)
+        if found is None or found[0] is not members:  # the same clinicians: the same dict, kept across writes
+            found = _SUMMARIES[key] = (members, summarize(members.values()))
+        result[cohort_id] = found[1]
+    return result
+
+
+def _current(program: Program) -> "_Held":
     today = timezone.now().date()
     now = version.state(program)
     held = _HELD.get(program.pk)
     if held is None or held.epoch != now.epoch or held.today != today or held.stamp > now.stamp:
         by_pk = _read(program, today)
+        cohorts = _grouped(by_pk)
     elif held.stamp < now.stamp:  # the writes since: the paths they stamped
-        by_pk = held.by_pk | _read(program, today, since=held.stamp)
+        fresh = _read(program, today, since=held.stamp)
+        by_pk = held.by_pk | fresh
+        cohorts = _regrouped(held, fresh)
     elif held.token == now.token:
-        return held.rows
+        return held
     else:  # the same count, another write (a database restored under this process)
         by_pk = _read(program, today)
-    rows = list(by_pk.values())
+        cohorts = _grouped(by_pk)
+    current = _Held(now.epoch, now.stamp, now.token, today, by_pk, list(by_pk.values()), cohorts)
     if not connection.in_atomic_block:
         # Only what was read outside a transaction is held: a transaction's own writes may yet be rolled back, and
         # their count given again to other writes.
-        _HELD[program.pk] = _Held(now.epoch, now.stamp, now.token, today, by_pk, rows)
-    return rows
+        _HELD[program.pk] = current
+    return current
+
+
+def _grouped(by_pk: dict[int, Clinician]) -> dict[int | None, dict[int, Clinician]]:
+    cohorts: dict[int | None, dict[int, Clinician]] = {}
+    for pk, c in by_pk.items():
+        cohorts.setdefault(c.cohort_id, {})[pk] = c
+    return cohorts
+
+
+def _regrouped(held: "_Held", fresh: dict[int, Clinician]) -> dict[int | None, dict[int, Clinician]]:
+    """The held clinicians by cohort, with those read again: only the cohorts they left or joined are new dicts."""
+    cohorts = dict(held.cohorts)
+    copied: set[int | None] = set()
+
+    def members(cohort_id: int | None) -> dict[int, Clinician]:
+        if cohort_id not in copied:
+            cohorts[cohort_id] = dict(cohorts.get(cohort_id, {}))
+            copied.add(cohort_id)
+        return cohorts[cohort_id]
+
+    for pk, c in fresh.items():
+        if (old := held.by_pk.get(pk)) is not None:
+            del members(old.cohort_id)[pk]
+        members(c.cohort_id)[pk] = c
+    for cohort_id in copied:
+        if not cohorts[cohort_id]:
+            del cohorts[cohort_id]
+    return cohorts
 
 
 class _Held(NamedTuple):
@@ -115,14 +168,18 @@ class _Held(NamedTuple):
     today: date
     by_pk: dict[int, Clinician]
     rows: list[Clinician]
+    cohorts: dict[int | None, dict[int, Clinician]]
 
 
 _HELD: dict[int, _Held] = {}
+_SUMMARIES: dict[tuple[int, Hashable, int | None], tuple[dict[int, Clinician], Any]] = {}
+MAX_SUMMARIES = 100_000  # a few kinds of summary of a program's thousand cohorts, for a few programs
 
 
 def forget() -> None:
     """Drop what this process holds (a test starting afresh, as a new process would)."""
     _HELD.clear()
+    _SUMMARIES.clear()
 
 
 DAY_COLUMNS = (
@@ -269,9 +326,19 @@ def funnel(rows: Iterable[Clinician], within: Callable[[date | None], bool]) -> 
 
 def by_month(rows: Iterable[Clinician], months: list[date]) -> list[tuple[date, int, int]]:
     """At each month's end, the clinicians trained and certified so far (cumulative)."""
+    return running(*months_reached(rows), months)
+
+
+def months_reached(rows: Iterable[Clinician]) -> tuple[Counter[date], Counter[date]]:
+    """How many clinicians were trained, and how many certified, in each month."""
     rows = list(rows)
     trained = Counter(month_of(c.trained_on) for c in rows if c.trained_on)
     certified = Counter(month_of(c.certified_on) for c in rows if c.certified_on)
+    return trained, certified
+
+
+def running(trained: Counter[date], certified: Counter[date], months: list[date]) -> list[tuple[date, int, int]]:
+    """At each of ``months``' ends, the clinicians trained and certified from the first of them on."""
     result, running_trained, running_certified = [], 0, 0
     for month in months:
         running_trained += trained[month]

@@ -30,6 +30,7 @@ from haven.care.tests.factories import completed_case
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
+from haven.reporting import figures
 from haven.training import dashboard, funnel, kept, selectors, services, version
 from haven.training.models import Cohort, Enrollment, KeptPath, Placement
 
@@ -245,6 +246,22 @@ def _writes(
             if committed:
                 assert sorted(funnel.program_clinicians(self.program), key=repr) == _derived(self.program)
                 assert funnel._HELD[self.program.pk].stamp == version.state(self.program).stamp
+                # The workforce page's figures, counted again only for the cohorts a write changed.
+                admin = Membership.objects.of_user(program_admin).get()
+                assert dashboard._workforce_figures(membership=admin, program=self.program) == dashboard.figures_of(
+                    admin, self.program, _derived(self.program)
+                )
+                # The program dashboard's, likewise.
+                filters = figures.Filters()
+                start, end = filters.months(self.program)
+                cohorts: dict[int | None, list[funnel.Clinician]] = {}
+                for c in _derived(self.program):
+                    cohorts.setdefault(c.cohort_id, []).append(c)
+                within = funnel.within_months(start, end)
+                parts = {cohort_id: figures.workforce_parts(rows, within) for cohort_id, rows in cohorts.items()}
+                assert figures._workforce(self.program, start, end, filters, today()) == figures.workforce_of(
+                    parts, self.program, filters, today()
+                )
 
     return Machine
 

@@ -11,7 +11,8 @@ The words in the files are read by the worker (``tasks.read_asset``, queued at t
 runs one): nothing is faked, and a file not read yet says so on the review page.
 
 The step draws from its own ``random.Random`` (the context's seed plus a constant): earlier steps' draws are not
-shifted. Dates are set back afterwards over the past year, so the queue and the turnaround read as a year's work.
+shifted. Dates are set back afterwards over the past year, so the queue and the turnaround read as a year's work; for
+the same reason no submitter is e-mailed the decisions (``services.decide(tell=False)``: nobody waits for them).
 """
 
 import io
@@ -33,7 +34,7 @@ from haven.organizations.roles import Role
 from haven.organizations.services import memberships_seed_by_system
 
 from . import selectors, services, tasks
-from .models import Answer, Asset, Decision, Outcome, Status, Submission
+from .models import Answer, Asset, ChecklistItem, Decision, Outcome, Status, Submission
 
 SEED_OFFSET = 15_004  # this step's own draws: the context's seed plus this
 # The demo's sign-ins of the creative review (the safeguarding reviewer is organizations' DEMO_LOGINS).
@@ -119,9 +120,12 @@ def run(ctx: GenerationContext) -> None:
     plan = (plan + ["approved"] * count)[: count - 1] + ["voided"]
     rng.shuffle(plan)
     today = timezone.localdate()
+    _ITEMS.clear()
+    turnaround = services.settings_of(company).turnaround_days
     made: list[int] = []
     for number, outcome in enumerate(plan):
-        made.append(_submission(rng, company, team, outcome, number, today).pk)
+        made.append(_submission(rng, company, team, outcome, number, today, turnaround).pk)
+    _ITEMS.clear()
     assets = Asset.objects.in_org(company).filter(submission__in=made)
     _queue_reading(list(assets.values_list("pk", flat=True)))
     ctx.shared["ready_submission_ids"] = list(
@@ -220,8 +224,16 @@ def _files(rng: random.Random, title: str, number: int) -> list[tuple[str, bytes
     return files
 
 
+# The checklist items that apply, by (checklist version, shows minors): read once a run, not once a submission (a
+# published version's items do not change).
+_ITEMS: dict[tuple[int, bool], list[ChecklistItem]] = {}
+
+
 def _answers(rng: random.Random, submission: Submission, *, failing: int = 0) -> dict[int, tuple[str, str]]:
-    items = selectors.applicable_items(submission)
+    key = (submission.checklist_id, submission.shows_minors)
+    if key not in _ITEMS:
+        _ITEMS[key] = selectors.applicable_items(submission)
+    items = _ITEMS[key]
     failed = set(rng.sample(range(len(items)), min(failing, len(items))))
     answers: dict[int, tuple[str, str]] = {}
     for index, item in enumerate(items):
@@ -235,11 +247,11 @@ def _answers(rng: random.Random, submission: Submission, *, failing: int = 0) ->
 def _approve(rng: random.Random, submission: Submission, reviewers: list[Membership]) -> None:
     services.checklist_answer(membership=reviewers[0], submission=submission, answers=_answers(rng, submission))
     for reviewer in reviewers:
-        services.decide(membership=reviewer, submission=submission, outcome=Outcome.APPROVE)
+        services.decide(membership=reviewer, submission=submission, outcome=Outcome.APPROVE, tell=False)
 
 
 def _submission(
-    rng: random.Random, company: Organization, team: _Team, outcome: str, number: int, today: date
+    rng: random.Random, company: Organization, team: _Team, outcome: str, number: int, today: date, turnaround: int
 ) -> Submission:
     creative = rng.choice(team.creatives)
     safeguarder = rng.choice(team.safeguarders)
@@ -269,7 +281,11 @@ def _submission(
         answers = _answers(rng, submission, failing=rng.randint(1, 2))
         services.checklist_answer(membership=safeguarder, submission=submission, answers=answers)
         services.decide(
-            membership=safeguarder, submission=submission, outcome=Outcome.CHANGES, note=rng.choice(CHANGE_NOTES)
+            membership=safeguarder,
+            submission=submission,
+            outcome=Outcome.CHANGES,
+            note=rng.choice(CHANGE_NOTES),
+            tell=False,
         )
         if outcome != "changes_requested":
             old = selectors.current_assets(submission)[0]
@@ -298,14 +314,19 @@ def _submission(
         answers = _answers(rng, submission, failing=rng.randint(1, 3))
         services.checklist_answer(membership=safeguarder, submission=submission, answers=answers)
         services.decide(
-            membership=safeguarder, submission=submission, outcome=Outcome.REJECT, note=rng.choice(REJECT_NOTES)
+            membership=safeguarder,
+            submission=submission,
+            outcome=Outcome.REJECT,
+            note=rng.choice(REJECT_NOTES),
+            tell=False,
         )
-    _set_back(submission, company, began, rng)
+    _set_back(submission, began, rng, turnaround)
     return submission
 
 
-def _set_back(submission: Submission, company: Organization, began: date, rng: random.Random) -> None:
-    """Move the submission's clock back to ``began`` (its decisions a few days after, each round's in turn)."""
+def _set_back(submission: Submission, began: date, rng: random.Random, turnaround: int) -> None:
+    """Move the submission's clock back to ``began`` (its decisions a few days after, each round's in turn), due
+    ``turnaround`` working days after each round's submission (the company's setting, read once a run)."""
     submission.refresh_from_db()
     start = timezone.make_aware(datetime.combine(began, time(9, rng.randint(0, 59))))
     days = rng.randint(1, 5)
@@ -315,7 +336,7 @@ def _set_back(submission: Submission, company: Organization, began: date, rng: r
         fields.update(
             first_submitted_at=start,
             submitted_at=current,
-            due_at=add_working_days(current, services.settings_of(company).turnaround_days),
+            due_at=add_working_days(current, turnaround),
         )
         if submission.decided_at:
             fields["decided_at"] = current + timedelta(days=days)

@@ -17,6 +17,7 @@ the same reason no submitter is e-mailed the decisions (``services.decide(tell=F
 
 import io
 import random
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -33,7 +34,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import memberships_seed_by_system
 
-from . import selectors, services, tasks
+from . import intake, selectors, services, tasks
 from .models import Answer, Asset, ChecklistItem, Decision, Outcome, Status, Submission
 
 SEED_OFFSET = 15_004  # this step's own draws: the context's seed plus this
@@ -123,8 +124,11 @@ def run(ctx: GenerationContext) -> None:
     _ITEMS.clear()
     turnaround = services.settings_of(company).turnaround_days
     made: list[int] = []
-    for number, outcome in enumerate(plan):
-        made.append(_submission(rng, company, team, outcome, number, today, turnaround).pk)
+    # A submission's files are prepared (metadata stripped, thumbnails made) together in threads while the first
+    # is stored: Pillow lets go of the interpreter while it decodes, resizes and encodes.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="generate-files") as pool:
+        for number, outcome in enumerate(plan):
+            made.append(_submission(rng, company, team, outcome, number, today, turnaround, pool).pk)
     _ITEMS.clear()
     assets = Asset.objects.in_org(company).filter(submission__in=made)
     _queue_reading(list(assets.values_list("pk", flat=True)))
@@ -251,7 +255,14 @@ def _approve(rng: random.Random, submission: Submission, reviewers: list[Members
 
 
 def _submission(
-    rng: random.Random, company: Organization, team: _Team, outcome: str, number: int, today: date, turnaround: int
+    rng: random.Random,
+    company: Organization,
+    team: _Team,
+    outcome: str,
+    number: int,
+    today: date,
+    turnaround: int,
+    pool: Executor,
 ) -> Submission:
     creative = rng.choice(team.creatives)
     safeguarder = rng.choice(team.safeguarders)
@@ -270,8 +281,17 @@ def _submission(
         minor_ages=tuple(sorted(rng.sample(range(2, 17), rng.randint(1, 3)))) if shows_minors else (),
     )
     submission = services.submission_save(membership=creative, company=company, fields=fields)
-    for file_name, data in _files(rng, title, number):
-        services.asset_add(membership=creative, submission=submission, file_name=file_name, data=data, read=False)
+    files = _files(rng, title, number)
+    prepared = [pool.submit(intake.prepare, data) for _name, data in files]
+    for (file_name, data), ready in zip(files, prepared, strict=True):
+        services.asset_add(
+            membership=creative,
+            submission=submission,
+            file_name=file_name,
+            data=data,
+            read=False,
+            prepared=ready.result(),
+        )
     if outcome != "draft":
         services.submit(membership=creative, submission=submission)
     if outcome == "in_review":

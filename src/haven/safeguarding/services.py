@@ -231,15 +231,20 @@ def asset_add(
     data: bytes,
     replaces: Asset | None = None,
     read: bool = True,
+    prepared: intake.Prepared | None = None,
 ) -> Asset:
     """Store a file of the submission (stripped of its metadata, with a thumbnail) and void the approvals.
-    ``replaces`` retires an asset of the same submission in the same step."""
+    ``replaces`` retires an asset of the same submission in the same step. ``prepared``: ``intake.prepare(data)``
+    made already (the generator prepares a submission's files together, in threads)."""
     submission = _locked(submission)
     company = submission.organization
     _check_submitter(membership, company)
     if submission.status in ASSETS_FROZEN:
         raise ValidationError(_("A rejected submission's files cannot change."))
-    prepared = intake.prepare(data)
+    if prepared is None:
+        prepared = intake.prepare(data)
+    elif prepared.original_sha256 != intake.sha256(data):
+        raise ValueError("The file prepared is not the file given.")
     asset = Asset(
         organization=company,
         submission=submission,

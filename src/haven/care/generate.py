@@ -696,7 +696,8 @@ def _assessment(instrument: instruments.Instrument, timepoint: str, day: date, a
     key = (instrument, tuple(answers.items()))
     scored = _SCORED.get(key)
     if scored is None:
-        score = scoring.score(instrument, answers)
+        # Made from the instrument's items within their ranges (test_generate checks every one validates).
+        score = scoring.score_valid(instrument, answers)
         scored = _SCORED[key] = (score, JsonText(json.dumps(answers)), JsonText(json.dumps(score.as_dict())))
     return (instrument, timepoint, day, answers, *scored)
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.db.models import Func
 from django.db.models.functions import TruncMonth
 
 
@@ -25,6 +26,20 @@ class MonthOf(TruncMonth):
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
         sql, params = compiler.compile(self.lhs)
         return f"date({sql}, 'start of month')", params
+
+
+class Unindexed(Func):
+    """A column compared without any index that starts with it: SQLite's unary ``+`` (the column's value, which its
+    planner cannot look up by index). For a query over a whole table where an index on the compared column would
+    be taken, and then each of millions of rows read where the index points rather than in the table's order
+    (children served recomputed: national scale's 5.4 million sessions read by clinician, 14 s, against 3.5 s
+    through the episodes). Other engines: the column itself."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"+{sql}", params
 
 
 def _json(value: Any) -> Any:

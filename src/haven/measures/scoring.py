@@ -100,7 +100,13 @@ def prorate(answered_sum: int, answered: int, items: int) -> int:
 
 
 def score(instrument: Instrument, responses: Mapping[str, int | None]) -> Score:
-    answers = validated(instrument, responses)
+    return score_valid(instrument, validated(instrument, responses))
+
+
+def score_valid(instrument: Instrument, answers: Mapping[str, int]) -> Score:
+    """The score of answers already :func:`validated` (every key an item, every value a whole number in its
+    range): for answers made from the instrument's own items and ranges (the generator's hundreds of thousands),
+    where checking each again was a third of scoring them."""
     critical = tuple(
         item.key
         for item in instrument.critical_items

@@ -93,6 +93,7 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
     starts = program.starts_on
     opening = month_of(starts if isinstance(starts, date) else date.fromisoformat(str(starts)))
     episode_ids = []
+    every_component = len(Practice.values)  # the enum's values are made again at each read
     for pk, org, status, referred, first, closed, length, baseline, post, practice, uses_practice in episodes:
         episode_ids.append(pk)
         cells[org, max(opening, month_of(referred)), "referred", ""] += 1
@@ -112,7 +113,7 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None) -> Counter[C
             cells[org, month, "pre_post", ""] += 1
         if uses_practice:
             cells[org, month, "practice_episodes", ""] += 1
-            if len(practice) == len(Practice.values):
+            if len(practice) == every_component:
                 cells[org, month, "practice_all", ""] += 1
             for code in practice:
                 cells[org, month, "practice", code] += 1

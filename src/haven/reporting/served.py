@@ -16,7 +16,7 @@ from datetime import date
 from django.db.models import Min, Q, QuerySet
 
 from haven.care.models import CAREGIVER_KINDS, Child, Session, age_band
-from haven.core.db import insert_rows
+from haven.core.db import Unindexed, insert_rows
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -35,20 +35,23 @@ class Served:
     caregiver_first_on: date | None
 
 
-def _enrolled(program: Program) -> Q:
-    """Sessions of the program's period delivered by a clinician enrolled in it."""
+def _enrolled(program: Program, *, held: str = "held_on", clinician: str = "clinician_id") -> Q:
+    """Sessions of the program's period delivered by a clinician enrolled in it (``held`` and ``clinician`` name
+    the columns or aliases compared)."""
     placed = Enrollment.objects.dangerously_unscoped().filter(program=program, live_training_on__isnull=False)
     return Q(
         episode__program=program,
-        held_on__gte=program.starts_on,
-        held_on__lte=program.ends_on,
-        clinician_id__in=placed.values("clinician_id"),
+        **{
+            f"{held}__gte": program.starts_on,
+            f"{held}__lte": program.ends_on,
+            f"{clinician}__in": placed.values("clinician_id"),
+        },
     )
 
 
-def _aggregate(program: Program, sessions: QuerySet[Session]) -> dict[int, Served]:
+def _aggregate(program: Program, sessions: QuerySet[Session], enrolled: Q | None = None) -> dict[int, Served]:
     rows = (
-        sessions.filter(_enrolled(program))
+        sessions.filter(_enrolled(program) if enrolled is None else enrolled)
         .values("episode__child_id")
         .annotate(first=Min("held_on"), caregiver_first=Min("held_on", filter=CAREGIVER_INVOLVED))
         .values_list("episode__child_id", "first", "caregiver_first")
@@ -57,8 +60,13 @@ def _aggregate(program: Program, sessions: QuerySet[Session]) -> dict[int, Serve
 
 
 def recompute(program: Program) -> dict[int, Served]:
-    """Children served by the program, from the raw session rows of every CAC (a whole-database check)."""
-    return _aggregate(program, Session.objects.dangerously_unscoped())
+    """Children served by the program, from the raw session rows of every CAC (a whole-database check). Every
+    session is read: through the program's episodes, in their order, not looked up by clinician and date
+    (``Unindexed``), which read each of millions where the index pointed."""
+    sessions = Session.objects.dangerously_unscoped().alias(
+        unindexed_held=Unindexed("held_on"), unindexed_clinician=Unindexed("clinician_id")
+    )
+    return _aggregate(program, sessions, _enrolled(program, held="unindexed_held", clinician="unindexed_clinician"))
 
 
 def kept(program: Program) -> dict[int, Served]:

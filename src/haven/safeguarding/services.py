@@ -173,8 +173,15 @@ def submission_save(
 
 
 def _locked(submission: Submission) -> Submission:
-    """The submission as the database has it now, locked for this transaction: a decision taken meanwhile counts."""
-    return Submission.objects.in_org(submission.organization_id).select_for_update().get(pk=submission.pk)
+    """The submission as the database has it now, locked for this transaction: a decision taken meanwhile counts.
+    Its company comes with it (each write reads it: the checks, the settings, the rows it adds); only the
+    submission's row is locked."""
+    return (
+        Submission.objects.in_org(submission.organization_id)
+        .select_related("organization")
+        .select_for_update(of=("self",))
+        .get(pk=submission.pk)
+    )
 
 
 def _check_own(submission: Submission, company: Organization) -> None:
@@ -224,15 +231,20 @@ def asset_add(
     data: bytes,
     replaces: Asset | None = None,
     read: bool = True,
+    prepared: intake.Prepared | None = None,
 ) -> Asset:
     """Store a file of the submission (stripped of its metadata, with a thumbnail) and void the approvals.
-    ``replaces`` retires an asset of the same submission in the same step."""
+    ``replaces`` retires an asset of the same submission in the same step. ``prepared``: ``intake.prepare(data)``
+    made already (the generator prepares a submission's files together, in threads)."""
     submission = _locked(submission)
     company = submission.organization
     _check_submitter(membership, company)
     if submission.status in ASSETS_FROZEN:
         raise ValidationError(_("A rejected submission's files cannot change."))
-    prepared = intake.prepare(data)
+    if prepared is None:
+        prepared = intake.prepare(data)
+    elif prepared.original_sha256 != intake.sha256(data):
+        raise ValueError("The file prepared is not the file given.")
     asset = Asset(
         organization=company,
         submission=submission,
@@ -402,13 +414,18 @@ def checklist_answer(*, membership: Membership, submission: Submission, answers:
 
 
 @transaction.atomic
-def decide(*, membership: Membership, submission: Submission, outcome: str, note: str = "") -> Decision:
+def decide(
+    *, membership: Membership, submission: Submission, outcome: str, note: str = "", tell: bool = True
+) -> Decision:
     """A reviewer's decision in the current round.
 
     - approve: needs the whole checklist answered this round with no item failed; it is bound to the current
       assets. When two different reviewers' approvals count (``rules``), the submission is ready to publish.
     - changes: sends the submission back to its submitter, with a note.
     - reject: ends it, with a note.
+
+    A decision that ends a round e-mails the submitter once committed; ``tell=False`` only where the decision is
+    past work recorded now (the generator's year of reviews: nobody is waiting for it).
     """
     submission = _locked(submission)
     _check_reviewer(membership, submission)
@@ -476,7 +493,8 @@ def decide(*, membership: Membership, submission: Submission, outcome: str, note
         audit.record(action="safeguarding.changes", **entry)
     else:
         audit.record(action="safeguarding.reject", **entry)
-    _tell_submitter(decision, submission.status)
+    if tell:
+        _tell_submitter(decision, submission.status)
     return decision
 
 

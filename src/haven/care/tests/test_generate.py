@@ -23,6 +23,7 @@ from django.utils import timezone
 from haven.care import services
 from haven.care.models import Assessment, Child, CriticalAlert, Episode, EpisodeStatus, Session
 from haven.core.generation import SCALES
+from haven.measures import instruments, scoring
 from haven.programs.models import Program
 from haven.reporting import served
 from haven.training.models import Milestone, MilestoneKind
@@ -221,3 +222,13 @@ def test_practice_coverage_varies_by_clinician(program: Program) -> None:
     assert max(shares) - min(shares) >= 0.3
     total = sum(len(flags) for flags in all_eight.values())
     assert 0 < min(covered.values()) < max(covered.values()) <= total
+
+
+def test_every_measure_is_valid_and_scored_as_the_measures_engine_scores_it(program: Program) -> None:
+    # The generator scores its answers without checking them again (they are made from the items' ranges): each
+    # must pass the engine's checks, and its stored score be the engine's.
+    measures = Assessment.objects.of_program(program).values_list("instrument", "responses", "score")
+    for code, responses, stored in measures:
+        instrument = instruments.load(code)
+        assert scoring.validated(instrument, responses) == responses
+        assert scoring.score(instrument, responses).as_dict() == stored

@@ -14,7 +14,7 @@ from haven.accounts.models import User
 from haven.audit.models import AuditEntry
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
-from haven.safeguarding import selectors
+from haven.safeguarding import intake, selectors, services
 from haven.safeguarding.models import Submission
 
 from .conftest import image_bytes
@@ -113,3 +113,30 @@ def test_a_file_over_the_asset_limit_is_refused(
     )
     assert response.status_code in (400, 413)
     assert len(selectors.current_assets(draft)) == 1
+
+
+def test_a_file_prepared_beforehand_is_stored_as_if_prepared_in_the_write(
+    draft: Submission, creative: Membership
+) -> None:
+    data = image_bytes(text="SCHOOL")
+    ahead = services.asset_add(
+        membership=creative, submission=draft, file_name="a.jpg", data=data, prepared=intake.prepare(data), read=False
+    )
+    inline = services.asset_add(membership=creative, submission=draft, file_name="b.jpg", data=data, read=False)
+    assert (ahead.sha256, ahead.original_sha256, ahead.metadata_stripped) == (
+        inline.sha256,
+        inline.original_sha256,
+        inline.metadata_stripped,
+    )
+    with ahead.file.open("rb") as first, inline.file.open("rb") as second:
+        assert first.read() == second.read()
+    # Another file's preparation is refused: what is stored is always what the given file becomes.
+    with pytest.raises(ValueError, match="not the file given"):
+        services.asset_add(
+            membership=creative,
+            submission=draft,
+            file_name="c.jpg",
+            data=data,
+            prepared=intake.prepare(image_bytes(text="OTHER")),
+            read=False,
+        )

@@ -4,6 +4,7 @@ here and written through the services (digests, stripped metadata, approvals bou
 import hashlib
 import random
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,21 @@ def test_the_demo_sign_ins_of_the_creative_review(generated: GenerationContext) 
         assert user.check_password("haven-demo-2026")
         assert Membership.objects.of_user(user).filter(role=role, organization=_company()).exists()
         assert generated.shared["demo_user_ids"][email] == user.pk
+
+
+def test_a_year_of_past_decisions_e_mails_no_submitter(
+    db: None, mailoutbox: list[object], django_capture_on_commit_callbacks: Any
+) -> None:
+    # The decisions are recorded now but dated over the past year: nobody is told of them, at the commit or later
+    # (a decision taken in the review page still e-mails its submitter: test_reminders).
+    ctx = GenerationContext(scale=SMALL, seed=5, start=date(2025, 1, 1), rng=random.Random(5))
+    organizations.run(ctx)
+    programs.run(ctx)
+    name_the_program(ctx)
+    with django_capture_on_commit_callbacks(execute=True):
+        generate.run(ctx)
+    decided = Submission.objects.in_org(_company()).filter(
+        status__in=[Status.APPROVED, Status.CHANGES_REQUESTED, Status.REJECTED]
+    )
+    assert decided.exists()
+    assert mailoutbox == []

@@ -1,5 +1,6 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
@@ -8,6 +9,7 @@ from haven.organizations.generate import DEMO_LOGINS, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program, ProgramTarget
+from haven.shell.management.commands.generate import _check_foreign_keys
 
 
 def _snapshot() -> list[tuple[str, str, str]]:
@@ -46,6 +48,10 @@ def test_demo_scale_makes_the_demo_and_is_deterministic() -> None:
     assert targets["clinicians_trained"] == 200
     assert targets["children_served"] == 5500
     assert AuditEntry.objects.dangerously_unscoped().get(action="data.generate").detail["scale"] == "demo"
+    if connection.vendor == "sqlite":  # generated with a rollback journal and the keys checked at the end
+        with connection.cursor() as cursor:
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     first = _snapshot()
     money = _money_snapshot()
     assert money
@@ -60,6 +66,18 @@ def test_generate_refuses_a_database_with_data(db: None) -> None:
     call_command("generate", scale="demo", seed=1)
     call_command("generate", scale="demo", seed=1, if_empty=True)
     assert Organization.objects.filter(kind=OrganizationKind.NATIONAL_OFFICE).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's check of the whole database")
+def test_a_row_naming_a_row_that_does_not_exist_stops_the_generation(db: None) -> None:
+    # Foreign keys are deferred to the commit: a row naming a missing user goes in, and the check before the
+    # generator's commit finds it.
+    company = Organization.objects.create(name="A company", kind=OrganizationKind.CORPORATE_PARTNER)
+    broken = Membership.objects.create(organization=company, user_id=987_654, role=Role.CREATIVE)
+    with pytest.raises(CommandError, match="organizations_membership"):
+        _check_foreign_keys()
+    broken.delete()  # the test's own check of the deferred keys, at its end, would find it too
+    _check_foreign_keys()
 
 
 def test_allocate_splits_exactly_in_proportion() -> None:

@@ -109,10 +109,14 @@ def _program_paths(membership: Membership, program: Program) -> list[EnrollmentP
     return selectors.kept_program_paths(selectors.enrollments_visible_to(membership).filter(program=program), program)
 
 
+def _sees_whole_program(membership: Membership, program: Program) -> bool:
+    return membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id
+
+
 def _clinicians(membership: Membership, program: Program) -> list[funnel.Clinician]:
     """The kept paths (``kept``) of the enrollments the membership sees, as the figures read them: for the program's
     admins, every enrollment of the program as this process holds them (``funnel.program_clinicians``)."""
-    if membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id:
+    if _sees_whole_program(membership, program):
         return funnel.program_clinicians(program)
     return [funnel.clinician_of(p) for p in _program_paths(membership, program)]
 
@@ -129,18 +133,20 @@ def cohorts_at_risk(membership: Membership, clinicians: list[funnel.Clinician] |
             compute=lambda: cohorts_at_risk(membership, _clinicians(membership, program)),
         )
     lagging = _lagging(timezone.now().date())
-    # Each cohort's enrolled trainees: how many, the calls they were expected at and attended, how many lag.
-    tally: dict[int, list[int]] = {}
-    for c in clinicians:
-        if c.cohort_id and c.placement == Placement.ENROLLED:
-            counts = tally.get(c.cohort_id)
-            if counts is None:
-                counts = tally[c.cohort_id] = [0, 0, 0, 0]
-            counts[0] += 1
-            counts[1] += c.calls_held
-            counts[2] += c.calls_attended
-            counts[3] += lagging(c)
-    return _risks(membership, tally)
+    return _risks(
+        membership, {cohort_id: _risk(members, lagging) for cohort_id, members in _by_cohort(clinicians) if cohort_id}
+    )
+
+
+def _risk(rows: Iterable[funnel.Clinician], lagging: Callable[[funnel.Clinician], bool]) -> tuple[int, int, int, int]:
+    """A cohort's enrolled trainees: how many, the calls they were expected at and attended, how many lag."""
+    enrolled = [c for c in rows if c.cohort_id and c.placement == Placement.ENROLLED]
+    return (
+        len(enrolled),
+        sum(c.calls_held for c in enrolled),
+        sum(c.calls_attended for c in enrolled),
+        sum(1 for c in enrolled if lagging(c)),
+    )
 
 
 def _risks(membership: Membership, tally: Mapping[int, Sequence[int]]) -> list[CohortRisk]:
@@ -199,18 +205,12 @@ def _workforce_figures(*, membership: Membership, program: Program) -> dict[str,
     """The funnel and its breakdowns, counted by ``funnel`` as every other page counts them, a cohort at a time: for
     the program's admins each cohort's counts are kept in the process until a write changes its clinicians
     (``funnel.per_cohort``), so the first view after a write counts one cohort again, not the program."""
+    if not _sees_whole_program(membership, program):
+        return figures_of(membership, program, _clinicians(membership, program))
     today = timezone.now().date()
-    within = funnel.program_period(program)
-    lagging = _lagging(today)
-
-    def summarize(rows: Iterable[funnel.Clinician]) -> _Cohort:
-        return _summary(rows, within, lagging)
-
-    if membership.role == Role.PROGRAM_ADMIN and membership.organization_id == program.organization_id:
-        kind = ("workforce", today, program.starts_on, program.ends_on)
-        summaries = funnel.per_cohort(program, kind, summarize)
-    else:
-        summaries = {cohort_id: summarize(rows) for cohort_id, rows in _by_cohort(_clinicians(membership, program))}
+    within, lagging = funnel.program_period(program), _lagging(today)
+    kind = ("workforce", today, program.starts_on, program.ends_on)
+    summaries = funnel.per_cohort(program, kind, lambda rows: _summary(rows, within, lagging))
     return _folded(membership, program, summaries, today)
 
 
@@ -251,19 +251,13 @@ def _summary(
     for c in rows:
         states[c.state].append(c)
     trained, certified = funnel.months_reached(rows)
-    enrolled = [c for c in rows if c.cohort_id and c.placement == Placement.ENROLLED]
     return _Cohort(
         name=rows[0].cohort_name if rows else "",
         funnel=dataclasses.astuple(funnel.funnel(rows, within)),
         by_state={state: dataclasses.astuple(funnel.funnel(members, within)) for state, members in states.items()},
         trained=trained,
         certified=certified,
-        risk=(
-            len(enrolled),
-            sum(c.calls_held for c in enrolled),
-            sum(c.calls_attended for c in enrolled),
-            sum(1 for c in enrolled if lagging(c)),
-        ),
+        risk=_risk(rows, lagging),
         behind=sum(1 for c in rows if lagging(c)),
     )
 

@@ -72,12 +72,12 @@ class State(NamedTuple):
 def state(program: Program) -> State:
     """The program's workforce version as this connection sees it. Before the first write, the program's creation
     time stands in for the token and the epoch."""
-    row = (
+    found = (
         FiguresVersion.objects.in_org(program.organization_id)
         .filter(program=program)
         .values_list("token", "stamp", "epoch")
+        .first()
     )
-    found = row.first()
     if found is None:
         new = f"new-{program.created_at.timestamp()}"
         return State(new, 0, new)

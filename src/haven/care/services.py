@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from haven.accounts.models import User
 from haven.audit import services as audit
-from haven.core.changes import AlertsRaised, CareChanged, announce
+from haven.core.changes import AlertsRaised, CareChanged, CareDays, announce
 from haven.measures import instruments, scoring
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
@@ -193,7 +193,7 @@ def session_record(
     )
     session.full_clean()
     session.save()
-    _refresh(episode)
+    _refresh(episode, sessions_on=[held_on])
     audit.record(
         actor=actor,
         action="session.record",
@@ -207,9 +207,9 @@ def session_record(
 @transaction.atomic
 def session_delete(*, actor: User, session: Session) -> None:
     episode = session.episode
-    session_id = session.pk
+    session_id, held_on = session.pk, session.held_on
     session.delete()
-    _refresh(episode)
+    _refresh(episode, sessions_on=[held_on])
     audit.record(
         actor=actor,
         action="session.delete",
@@ -291,7 +291,7 @@ def assessment_record(
         )
         for item_key in result.critical
     ]
-    _refresh(episode)
+    _refresh(episode, sessions_on=())
     alerts_raised(episode.program_id, episode.organization_id, alerts)
     audit.record(
         actor=actor,
@@ -314,7 +314,7 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
         raise ValidationError(_("Acknowledge the critical answer on this measure before deleting it."))
     assessment_id = assessment.pk
     assessment.delete()
-    _refresh(episode)
+    _refresh(episode, sessions_on=())
     audit.record(
         actor=actor,
         action="assessment.delete",
@@ -421,8 +421,8 @@ def episode_handover(*, actor: User, episode: Episode, to_clinician: User) -> Ep
     return episode
 
 
-def _refresh(episode: Episode) -> None:
-    refresh_episodes(episode.organization_id, [episode])
+def _refresh(episode: Episode, *, sessions_on: Iterable[date]) -> None:
+    refresh_episodes(episode.organization_id, [episode], sessions_on=sessions_on)
 
 
 COUNTERS = (
@@ -437,14 +437,31 @@ COUNTERS = (
 )
 
 
-def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
+def refresh_episodes(
+    organization_id: int, episodes: Iterable[Episode], *, sessions_on: Iterable[date] | None = None
+) -> None:
     """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and say
-    what changed, program by program (children served, the care cells and the workforce figures follow)."""
+    what changed, program by program (children served, the care cells and the workforce figures follow).
+
+    ``sessions_on``: the days of the sessions the write added or removed (none for a measure). With them the
+    change names the days it moved (``CareDays``), and the care cells recount only those months' figures; without
+    them (a batch, a rescoring) every figure of the CAC is recounted."""
     episodes = list(episodes)
     if not episodes:
         return
     ids = [e.pk for e in episodes]
     was_case = {e.pk: e.counts_as_case for e in episodes}
+    # The episodes' first session and close as they stand: read under the episodes' row locks, so that a write to
+    # the same episode committed meanwhile is seen (the caller's objects may be older than it).
+    before: dict[int, tuple[date | None, date | None]] = {}
+    if sessions_on is not None:
+        before = {
+            pk: (first, closed)
+            for pk, first, closed in Episode.objects.in_org(organization_id)
+            .filter(pk__in=ids)
+            .select_for_update()
+            .values_list("pk", "first_session_on", "closed_on")
+        }
     # The sessions summed in the database by episode and set of components (a few sets an episode), each set's
     # JSON read once: reading every session's row cost most of the refresh of a batch of thousands.
     sessions: dict[int, list[tuple[int, int, date, date, list[str]]]] = {pk: [] for pk in ids}
@@ -482,6 +499,14 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
     _write_counters(organization_id, episodes)
     for program_id in dict.fromkeys(e.program_id for e in episodes):
         of_program = [e for e in episodes if e.program_id == program_id]
+        days = None
+        if sessions_on is not None:
+            firsts = {(before[e.pk][0], e.first_session_on) for e in of_program}
+            days = CareDays(
+                sessions=frozenset(sessions_on),
+                first_sessions=frozenset(d for pair in firsts if pair[0] != pair[1] for d in pair if d is not None),
+                closes=frozenset(closed for e in of_program if (closed := before[e.pk][1]) is not None),
+            )
         announce(
             CareChanged(
                 program_id=program_id,
@@ -490,6 +515,7 @@ def refresh_episodes(organization_id: int, episodes: Iterable[Episode]) -> None:
                 cases_changed=any(
                     e.status == EpisodeStatus.COMPLETED or was_case[e.pk] != e.counts_as_case for e in of_program
                 ),
+                days=days,
             )
         )
 

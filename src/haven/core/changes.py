@@ -19,6 +19,7 @@ Changes carry ids only: a keeper reads what it needs (``programs.selectors.progr
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -32,12 +33,26 @@ class Change:
 
 
 @dataclass(frozen=True)
+class CareDays:
+    """The days a care write moved, by what they are the days of, each as it was and as it is. A day too many
+    costs a month's recount; a day missing leaves a figure wrong, so a writer names every day it may have moved
+    or none (``CareChanged.days`` None)."""
+
+    sessions: frozenset[date] = frozenset()  # of the sessions added or removed
+    first_sessions: frozenset[date] = frozenset()  # of an episode's first session, where it moved
+    closes: frozenset[date] = frozenset()  # of a closed episode whose sessions or measures changed
+
+
+@dataclass(frozen=True)
 class CareChanged(Change):
     """A CAC's care records changed: episodes, sessions or measures (care)."""
 
     organization_id: int  # the CAC
     child_ids: frozenset[int] = frozenset()  # the children whose sessions changed
     cases_changed: bool = False  # a case counting for certification may have started or stopped counting
+    # What days the write moved (``CareDays``): the care cells recount only those months' figures. None: it cannot
+    # say (a batch, a rescoring), and every figure of the CAC is counted again.
+    days: CareDays | None = None
 
 
 @dataclass(frozen=True)

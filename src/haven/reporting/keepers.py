@@ -12,10 +12,15 @@ from . import kept, served
 
 
 def care_changed(change: CareChanged) -> None:
-    """A CAC's care records changed: its children served, then its cells and its state's."""
+    """A CAC's care records changed: its children served, then its cells and its state's (only the months the
+    write and the served rows it moved name, when the write names them)."""
     program = program_of(change)
-    served.refresh(program, change.organization_id, change.child_ids)
-    kept.refresh(program, change.organization_id)
+    # Held from here to the commit, so that the served rows read next are the last committed ones.
+    kept.hold(program)
+    moved = served.refresh(program, change.organization_id, change.child_ids)
+    kept.refresh(
+        program, change.organization_id, days=None if change.days is None else kept.Days(change.days, frozenset(moved))
+    )
 
 
 def workforce_changed(change: WorkforceChanged) -> None:

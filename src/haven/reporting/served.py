@@ -74,16 +74,23 @@ def kept(program: Program) -> dict[int, Served]:
     return {child_id: Served(first, caregiver_first) for child_id, first, caregiver_first in rows}
 
 
-def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) -> None:
-    """Rebuild the served rows of some children of one CAC from their sessions (inside the writer's transaction)."""
+def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) -> set[date]:
+    """Rebuild the served rows of some children of one CAC from their sessions (inside the writer's transaction).
+    Returns the days the rows that changed held and hold (first served, caregiver first served): the months of
+    the children's care cells they move."""
     child_ids = set(child_ids)
     if not child_ids:
-        return
+        return set()
     fresh = _aggregate(program, Session.objects.in_org(organization_id).filter(episode__child_id__in=child_ids))
     current = {
         row.child_id: row
         for row in ChildServed.objects.in_org(organization_id).filter(program=program, child_id__in=child_ids)
     }
+    days: set[date] = set()
+    for child_id in child_ids:
+        was, now = _days(current.get(child_id)), _days(fresh.get(child_id))
+        if was != now:
+            days.update(day for day in (*was, *now) if day is not None)
     gone = [child_id for child_id in current if child_id not in fresh]
     if gone:
         ChildServed.objects.in_org(organization_id).filter(program=program, child_id__in=gone).delete()
@@ -100,6 +107,11 @@ def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) ->
         state = Organization.objects.values_list("state", flat=True).get(pk=organization_id)
         children = Child.objects.in_org(organization_id).filter(pk__in=new_ids).values_list(*CHILD_COLUMNS)
         _insert(program, fresh, {organization_id: state}, children)
+    return days
+
+
+def _days(row: ChildServed | Served | None) -> tuple[date | None, ...]:
+    return () if row is None else (row.first_session_on, row.caregiver_first_on)
 
 
 def row_for(program: Program, child: Child, state: str, served: Served) -> ChildServed:

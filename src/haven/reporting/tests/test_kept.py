@@ -366,6 +366,93 @@ def test_kept_cells_equal_a_recomputation_after_any_sequence_of_care_writes(
     assert not ProgramCell.objects.of_program(program).exists()
 
 
+# --- A write that names its days recounts only their months, and misses none ---------------------------------------
+
+
+def _episode(cac: Organization, program: Program, clinician: User, referred_on: date) -> Episode:
+    return services.child_register(
+        actor=clinician,
+        cac=cac,
+        program=program,
+        case_number="M-1",
+        clinician=clinician,
+        treatment_model=TreatmentModel.objects.get(code="tf-cbt"),
+        age_at_referral=9,
+        gender="girl",
+        race_ethnicity="white",
+        trauma_types=["physical_abuse"],
+        referred_on=referred_on,
+    )
+
+
+def _session(episode: Episode, held_on: date) -> Session:
+    return services.session_record(
+        actor=episode.clinician,
+        episode=episode,
+        held_on=held_on,
+        minutes=50,
+        kind="child",
+        components=["psychoeducation"],
+        caregiver_present=False,
+        modality="in_person",
+    )
+
+
+def _cell(cac: Organization, program: Program, figure: str) -> dict[tuple[date, str], int]:
+    rows = CacCell.objects.in_org(cac).filter(program=program, figure=figure)
+    return {(month, key): n for month, key, n in rows.values_list("month", "key", "n")}
+
+
+def test_a_session_of_a_completed_episode_moves_the_months_it_was_completed_in(
+    cac: Organization, program: Program, clinician: User
+) -> None:
+    """A session months before the close changes the episode's length, counted in the month it closed."""
+    today = _today()
+    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    for days_ago in (280, 240):
+        _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=days_ago))
+    episode.refresh_from_db()
+    services.episode_close(
+        actor=clinician, episode=episode, status=EpisodeStatus.COMPLETED, closed_on=today - timedelta(days=10)
+    )
+    closed = date(*(today - timedelta(days=10)).timetuple()[:2], 1)
+    assert _cell(cac, program, "length") == {(closed, "2"): 1}
+
+    added = _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=120))
+    assert _cell(cac, program, "length") == {(closed, "3"): 1}
+    assert kept.differences(program) == []
+    services.session_delete(actor=clinician, session=Session.objects.in_org(cac).get(pk=added.pk))
+    assert _cell(cac, program, "length") == {(closed, "2"): 1}
+    assert kept.differences(program) == []
+
+
+def test_a_write_through_an_episode_read_before_another_write_still_moves_the_right_months(
+    cac: Organization, program: Program, clinician: User
+) -> None:
+    """The episode a page read may be older than the last write: the days that write moved are read again under
+    the episode's lock, not taken from the page's copy. Here the copy has no first session; another write gave it
+    one in one month, and this write gives it an earlier one in another: the start moves from one to the other.
+    (The child was first served by another episode before both: the served rows name neither month.)"""
+    today = _today()
+    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    earlier = services.episode_open(
+        actor=clinician,
+        child=episode.child,
+        program=program,
+        clinician=clinician,
+        treatment_model=TreatmentModel.objects.get(code="cftsi"),
+        referred_on=today - timedelta(days=300),
+    )
+    _session(earlier, today - timedelta(days=250))
+    read_by_the_page = Episode.objects.in_org(cac).get(pk=episode.pk)
+    _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=100))
+    _session(read_by_the_page, today - timedelta(days=200))
+    started = _cell(cac, program, "started")
+    assert started[date(*(today - timedelta(days=200)).timetuple()[:2], 1), ""] == 1
+    assert (date(*(today - timedelta(days=100)).timetuple()[:2], 1), "") not in started
+    assert kept.differences(program) == []
+
+
 def test_a_cacs_cells_and_its_states_sum_are_written_as_records_are(
     cac: Organization, other_cac: Organization, program: Program, clinician: User, other_clinician: User
 ) -> None:

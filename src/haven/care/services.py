@@ -193,7 +193,7 @@ def session_record(
     )
     session.full_clean()
     session.save()
-    _refresh(episode, sessions_on=[held_on])
+    _refresh(episode, moved_sessions=[(held_on, 1)])
     audit.record(
         actor=actor,
         action="session.record",
@@ -209,7 +209,7 @@ def session_delete(*, actor: User, session: Session) -> None:
     episode = session.episode
     session_id, held_on = session.pk, session.held_on
     session.delete()
-    _refresh(episode, sessions_on=[held_on])
+    _refresh(episode, moved_sessions=[(held_on, -1)])
     audit.record(
         actor=actor,
         action="session.delete",
@@ -291,7 +291,7 @@ def assessment_record(
         )
         for item_key in result.critical
     ]
-    _refresh(episode, sessions_on=())
+    _refresh(episode, moved_sessions=())
     alerts_raised(episode.program_id, episode.organization_id, alerts)
     audit.record(
         actor=actor,
@@ -314,7 +314,7 @@ def assessment_delete(*, actor: User, assessment: Assessment) -> None:
         raise ValidationError(_("Acknowledge the critical answer on this measure before deleting it."))
     assessment_id = assessment.pk
     assessment.delete()
-    _refresh(episode, sessions_on=())
+    _refresh(episode, moved_sessions=())
     audit.record(
         actor=actor,
         action="assessment.delete",
@@ -421,8 +421,8 @@ def episode_handover(*, actor: User, episode: Episode, to_clinician: User) -> Ep
     return episode
 
 
-def _refresh(episode: Episode, *, sessions_on: Iterable[date]) -> None:
-    refresh_episodes(episode.organization_id, [episode], sessions_on=sessions_on)
+def _refresh(episode: Episode, *, moved_sessions: Iterable[tuple[date, int]]) -> None:
+    refresh_episodes(episode.organization_id, [episode], moved_sessions=moved_sessions)
 
 
 COUNTERS = (
@@ -438,14 +438,14 @@ COUNTERS = (
 
 
 def refresh_episodes(
-    organization_id: int, episodes: Iterable[Episode], *, sessions_on: Iterable[date] | None = None
+    organization_id: int, episodes: Iterable[Episode], *, moved_sessions: Iterable[tuple[date, int]] | None = None
 ) -> None:
     """Recount episodes' sessions and measures from their rows (a fixed number of queries however many), and say
     what changed, program by program (children served, the care cells and the workforce figures follow).
 
-    ``sessions_on``: the days of the sessions the write added or removed (none for a measure). With them the
-    change names the days it moved (``CareDays``), and the care cells recount only those months' figures; without
-    them (a batch, a rescoring) every figure of the CAC is recounted."""
+    ``moved_sessions``: the sessions one episode's write added (day, 1) or removed (day, -1); none for a measure. With
+    them the change names the days it moved (``CareDays``), and the care cells count only those months' figures
+    again; without them (a batch, a rescoring) every figure of the CAC is counted again."""
     episodes = list(episodes)
     if not episodes:
         return
@@ -454,7 +454,9 @@ def refresh_episodes(
     # The episodes' first session and close as they stand: read under the episodes' row locks, so that a write to
     # the same episode committed meanwhile is seen (the caller's objects may be older than it).
     before: dict[int, tuple[date | None, date | None]] = {}
-    if sessions_on is not None:
+    if moved_sessions is not None:
+        if len(episodes) > 1:
+            raise ValueError("The sessions added or removed are one episode's.")
         before = {
             pk: (first, closed)
             for pk, first, closed in Episode.objects.in_org(organization_id)
@@ -500,10 +502,10 @@ def refresh_episodes(
     for program_id in dict.fromkeys(e.program_id for e in episodes):
         of_program = [e for e in episodes if e.program_id == program_id]
         days = None
-        if sessions_on is not None:
+        if moved_sessions is not None:
             firsts = {(before[e.pk][0], e.first_session_on) for e in of_program}
             days = CareDays(
-                sessions=frozenset(sessions_on),
+                sessions=tuple(moved_sessions),
                 first_sessions=frozenset(d for pair in firsts if pair[0] != pair[1] for d in pair if d is not None),
                 closes=frozenset(closed for e in of_program if (closed := before[e.pk][1]) is not None),
             )

@@ -38,7 +38,7 @@ class CareDays:
     costs a month's recount; a day missing leaves a figure wrong, so a writer names every day it may have moved
     or none (``CareChanged.days`` None)."""
 
-    sessions: frozenset[date] = frozenset()  # of the sessions added or removed
+    sessions: tuple[tuple[date, int], ...] = ()  # of each session added (day, 1) or removed (day, -1)
     first_sessions: frozenset[date] = frozenset()  # of an episode's first session, where it moved
     closes: frozenset[date] = frozenset()  # of a closed episode whose sessions or measures changed
 
@@ -50,8 +50,8 @@ class CareChanged(Change):
     organization_id: int  # the CAC
     child_ids: frozenset[int] = frozenset()  # the children whose sessions changed
     cases_changed: bool = False  # a case counting for certification may have started or stopped counting
-    # What days the write moved (``CareDays``): the care cells recount only those months' figures. None: it cannot
-    # say (a batch, a rescoring), and every figure of the CAC is counted again.
+    # What days the write moved (``CareDays``): the care cells count only those months' figures again (sessions
+    # move by the count). None: it cannot say (a batch, a rescoring), and every figure of the CAC is counted again.
     days: CareDays | None = None
 
 

@@ -50,7 +50,7 @@ from django.db.models import Count, Q, Sum
 from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session
 from haven.core.changes import CareDays
 from haven.core.dates import add_months, month_of
-from haven.core.db import MonthOf, Unindexed, insert_rows
+from haven.core.db import MonthOf, insert_rows
 from haven.measures import change, instruments
 from haven.organizations.models import Organization
 from haven.programs.models import Program
@@ -109,8 +109,14 @@ class Days:
                 m for day in self.care.first_sessions for m in (month_of(day), max(opening, month_of(day)))
             },
             "closes": {month_of(day) for day in self.care.closes},
-            "sessions": {month_of(day) for day in self.care.sessions},
         }
+
+    def sessions(self) -> Counter[date]:
+        """By month, how many sessions the write added (or, negative, removed)."""
+        moved: Counter[date] = Counter()
+        for day, n in self.care.sessions:
+            moved[month_of(day)] += n
+        return moved
 
 
 def _opening(program: Program) -> date:
@@ -121,14 +127,15 @@ def _opening(program: Program) -> date:
 
 def compute(program: Program, cac_ids: Iterable[int] | None = None, months: Months | None = None) -> Counter[CellKey]:
     """The cells of some CACs (every CAC when ``cac_ids`` is None), from the raw rows. Given ``months``, only the
-    figures of those months for each kind of day (``COUNTED_ON``), read from the rows counted in them."""
+    figures of those months for each kind of day (``COUNTED_ON``), read from the rows counted in them; sessions
+    are not counted then (``refresh`` moves them by the write's count)."""
     cacs = set(cac_ids) if cac_ids is not None else None
     cells: Counter[CellKey] = Counter()
     opening = _opening(program)
     every = months is None
-    served_in, referred_in, first_in, closed_in, sessions_in = (
+    served_in, referred_in, first_in, closed_in = (
         set() if months is None else months.get(kind, set())
-        for kind in ("served", "referrals", "first_sessions", "closes", "sessions")
+        for kind in ("served", "referrals", "first_sessions", "closes")
     )
 
     served = _scope(ChildServed.objects, program, cacs)
@@ -199,27 +206,12 @@ def compute(program: Program, cac_ids: Iterable[int] | None = None, months: Mont
 
     if cacs is None:
         sessions = Session.objects.dangerously_unscoped().filter(episode__program=program)
-    elif every:
+    elif not every:
+        sessions = Session.objects.none()
+    else:
         # A CAC's sessions are its episodes' (a session belongs to its episode's CAC): named by the episodes just
         # read rather than joined to every session's episode (10,000 lookups for a national-scale CAC's write).
         sessions = Session.objects.in_orgs(cacs).filter(episode_id__in=episode_ids)
-    elif sessions_in:
-        # The months' sessions, through the episodes with sessions from a month's start to its end (a few hundred
-        # of a large CAC's ten thousand), each episode's read by its index: not through the CAC's 100,000
-        # sessions, nor a day's index across every CAC, which SQLite's planner would otherwise take.
-        active = _scope(Episode.objects, program, cacs).filter(
-            functools.reduce(
-                operator.or_,
-                (Q(first_session_on__lt=add_months(month, 1), last_session_on__gte=month) for month in sessions_in),
-            )
-        )
-        sessions = (
-            Session.objects.in_orgs(cacs, by_organization=False)
-            .alias(day=Unindexed("held_on"))
-            .filter(_within("day", sessions_in), episode__in=active.values("pk"))
-        )
-    else:
-        sessions = Session.objects.none()
     for org, month, n in (
         sessions.annotate(m=MonthOf("held_on"))
         .values("organization_id", "m")
@@ -274,19 +266,24 @@ def refresh(program: Program, cac_id: int, *, days: Days | None = None) -> None:
     hold(program)
     state = Organization.objects.values_list("state", flat=True).get(pk=cac_id)
     rows = CacCell.objects.in_org(cac_id).filter(program=program)
-    moved = set(rows.exclude(state=state).values_list("state", flat=True).distinct())
-    months = None
+    # A CAC's cells are all of one state (they move together): one row says which.
+    moved = set(rows.values_list("state", flat=True)[:1]) - {state}
+    months, sessions = None, Counter[date]()
     if moved:  # the CAC is now in another state: its cells move with it, every month
         rows.delete()
     elif days is not None:
-        months = days.months(program)
+        months, sessions = days.months(program), days.sessions()
         named = [Q(month__in=ms, figure__in=FIGURES_ON[kind]) for kind, ms in months.items() if ms]
+        named += [Q(month__in=sessions, figure="sessions")] if sessions else []
         if not named:  # e.g. a measure of an episode still open: no figure counts it yet
             return
         rows = rows.filter(functools.reduce(operator.or_, named))
     fresh = {(m, figure, key): n for (_org, m, figure, key), n in compute(program, [cac_id], months).items() if n}
     # Plain rows: a CAC has hundreds of cells, of which a write changes a few.
     stored = {(m, f, k): (pk, n) for pk, m, f, k, n in rows.values_list("pk", "month", "figure", "key", "n")}
+    for month, n in sessions.items():  # the sessions the write added or removed, on their month's count
+        if total := stored.get((month, "sessions", ""), (None, 0))[1] + n:
+            fresh[month, "sessions", ""] = total
     gone = [pk for cell, (pk, _n) in stored.items() if cell not in fresh]
     changed = [CacCell(pk=pk, n=fresh[cell]) for cell, (pk, n) in stored.items() if cell in fresh and n != fresh[cell]]
     added = [

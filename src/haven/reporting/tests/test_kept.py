@@ -453,6 +453,21 @@ def test_a_write_through_an_episode_read_before_another_write_still_moves_the_ri
     assert kept.differences(program) == []
 
 
+def test_a_cac_moved_to_another_state_takes_every_cell_with_it_at_its_next_write(
+    cac: Organization, other_cac: Organization, program: Program, clinician: User
+) -> None:
+    """Haven's screens never move a CAC, but an operator may correct its state: the next write, however little it
+    names, moves all its cells, and both states' sums follow."""
+    today = _today()
+    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    _session(episode, today - timedelta(days=200))
+    Organization.objects.filter(pk=cac.pk).update(state=other_cac.state)
+    _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=100))
+    assert set(CacCell.objects.in_org(cac).filter(program=program).values_list("state", flat=True)) == {other_cac.state}
+    assert not StateCell.objects.of_program(program).filter(state=cac.state).exists()
+    assert kept.differences(program) == []
+
+
 def test_a_cacs_cells_and_its_states_sum_are_written_as_records_are(
     cac: Organization, other_cac: Organization, program: Program, clinician: User, other_clinician: User
 ) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from haven.care.models import CAREGIVER_KINDS, Child, Session, age_band
 from haven.core.db import Unindexed, insert_rows
@@ -49,6 +49,15 @@ def _enrolled(program: Program, *, held: str = "held_on", clinician: str = "clin
     )
 
 
+def _enrolled_each(program: Program) -> Q:
+    """As :func:`_enrolled`, each session's clinician looked up in the enrollments by index: for a few children's
+    sessions, where the program's list of placed clinicians (20,000 at national scale) would be read whole."""
+    placed = Enrollment.objects.dangerously_unscoped().filter(
+        program=program, live_training_on__isnull=False, clinician_id=OuterRef("clinician_id")
+    )
+    return Q(Exists(placed), episode__program=program, held_on__gte=program.starts_on, held_on__lte=program.ends_on)
+
+
 def _aggregate(program: Program, sessions: QuerySet[Session], enrolled: Q | None = None) -> dict[int, Served]:
     rows = (
         sessions.filter(_enrolled(program) if enrolled is None else enrolled)
@@ -81,7 +90,8 @@ def refresh(program: Program, organization_id: int, child_ids: Iterable[int]) ->
     child_ids = set(child_ids)
     if not child_ids:
         return set()
-    fresh = _aggregate(program, Session.objects.in_org(organization_id).filter(episode__child_id__in=child_ids))
+    sessions = Session.objects.in_org(organization_id).filter(episode__child_id__in=child_ids)
+    fresh = _aggregate(program, sessions, _enrolled_each(program))
     current = {
         row.child_id: row
         for row in ChildServed.objects.in_org(organization_id).filter(program=program, child_id__in=child_ids)

@@ -1,6 +1,7 @@
 """Tenancy by construction: an unscoped query on a tenant model fails loudly; scoped ones run."""
 
 import pytest
+from django.db import connection
 
 from haven.organizations.models import Membership, Organization
 from haven.organizations.tenancy import UnscopedQueryError
@@ -34,6 +35,19 @@ def test_scoped_queries_see_only_their_organization(cac: Organization, other_cac
     assert Membership.objects.in_org(cac).count() == 1
     assert Membership.objects.in_orgs([cac, other_cac]).count() == 2
     assert Membership.objects.filter(organization_id=cac.pk).get().user == mine
+
+
+def test_scoped_without_the_organizations_index_still_sees_only_those_organizations(
+    cac: Organization, other_cac: Organization, make_member
+) -> None:
+    """``in_orgs(..., by_organization=False)`` only keeps SQLite's planner off the organization's index."""
+    mine = make_member("clinician", cac)
+    make_member("clinician", other_cac)
+    scoped = Membership.objects.in_orgs([cac], by_organization=False)
+    assert [m.user for m in scoped] == [mine]
+    assert Membership.objects.in_orgs([cac, other_cac], by_organization=False).count() == 2
+    if connection.vendor == "sqlite":
+        assert '+"organizations_membership"."organization_id" IN' in str(scoped.query)
 
 
 def test_a_reverse_relation_from_the_organization_is_scoped(cac: Organization, make_member) -> None:

@@ -60,6 +60,8 @@ class TenantQuerySet(models.QuerySet):
         planner, judging by an average organization, would not take for a large one's rows."""
         if by_organization:
             return self.filter(organization__in=organizations)
+        if not isinstance(organizations, models.QuerySet):
+            organizations = [getattr(organization, "pk", organization) for organization in organizations]
         return self.alias(_organization=Unindexed("organization_id")).filter(_organization__in=organizations)._scoped()
 
     def dangerously_unscoped(self) -> Self:

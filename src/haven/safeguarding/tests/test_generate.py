@@ -118,6 +118,8 @@ def _digests(files: "generate._Files") -> list[str]:
     return [prepared.sha256 if prepared.kind == "pdf" else hashlib.sha256(data).hexdigest() for data, prepared in made]
 
 
+# pytest-xdist's worker runs threads of its own; the forked child only draws and encodes images (no lock of theirs).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_submissions_files_are_the_same_made_ahead_in_another_process_or_here() -> None:
     # At the bench's scales ``ahead`` makes every submission's files in another process while care runs. Each
     # submission's files come from a generator of its own (the seed and its number), so they are the same made there

@@ -5,6 +5,7 @@ order their data depend on (``STEPS``). Given the same seed and start month, the
 """
 
 import random
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,6 +44,10 @@ class GenerationContext:
     counts: dict[str, int] = field(default_factory=dict)
     # What one step leaves for the next (ids, not model objects).
     shared: dict[str, Any] = field(default_factory=dict)
+    # Work a step started ahead, in another process, for a later step to collect (its futures), and the pools doing
+    # it: ``generate`` shuts them down when it ends, the work not started yet cancelled if the generation failed.
+    ahead: dict[str, Any] = field(default_factory=dict)
+    pools: list[Executor] = field(default_factory=list)
 
     def count(self, name: str, n: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + n

@@ -11,17 +11,20 @@ The words in the files are read by the worker (``tasks.read_asset``, queued at t
 runs one): nothing is faked, and a file not read yet says so on the review page.
 
 The step draws from its own ``random.Random`` (the context's seed plus a constant): earlier steps' draws are not
-shifted. Dates are set back afterwards over the past year, so the queue and the turnaround read as a year's work; for
-the same reason no submitter is e-mailed the decisions (``services.decide(tell=False)``: nobody waits for them).
+shifted. Each submission's files come from a generator of their own (that seed and the submission's number), so at
+the bench's scales ``ahead`` makes them in another process while care runs, before this step (the same files).
+Dates are set back afterwards over the past year, so the queue and the turnaround read as a year's work; for the
+same reason no submitter is e-mailed the decisions (``services.decide(tell=False)``: nobody waits for them).
 """
 
 import io
+import multiprocessing
+import os
 import random
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -40,7 +43,6 @@ from haven.organizations.services import memberships_seed_by_system
 from . import intake, selectors, services, tasks
 from .models import Answer, Asset, ChecklistItem, Decision, Outcome, Status, Submission
 
-T = TypeVar("T")
 SEED_OFFSET = 15_004  # this step's own draws: the context's seed plus this
 # The demo's sign-ins of the creative review (the safeguarding reviewer is organizations' DEMO_LOGINS).
 DEMO_LOGINS = (
@@ -116,6 +118,35 @@ class _Team:
     brands: list[Membership]
 
 
+def ahead(ctx: GenerationContext) -> None:
+    """Before care: start making the submissions' files (the scenes, the storyboards, ``intake.prepare``'s stripped
+    copies and thumbnails) in another process, while care and the steps after it keep the main process busy;
+    ``run`` collects them. Only for the bench's scales on SQLite: one writer, the second core otherwise idle (on
+    PostgreSQL the server wants it, and a small scale makes its files quicker than a process starts)."""
+    if connection.vendor != "sqlite" or ctx.scale.name not in AHEAD_SCALES:
+        return
+    # Forked, not spawned: the child has Django set up already; it uses Pillow and pypdf only, never the database
+    # connection it inherits, and leaves by ``os._exit`` (the connection is not closed under the parent). It runs
+    # at a lower priority: where another program holds the second core, care keeps its own (program scale, another
+    # session's tests on one core: care 31.2 s beside the process at the same priority, 16.1 s without it) and the
+    # files wait, to be made while this step waits for them.
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=os.nice, initargs=(NICER,)
+    )
+    ctx.pools.append(pool)
+    count = SUBMISSIONS.get(ctx.scale.name, SMALLEST)
+    seed = ctx.seed + SEED_OFFSET
+    ctx.ahead[AHEAD] = [
+        pool.submit(_files_of_many, seed, range(first, min(first + CHUNK, count))) for first in range(0, count, CHUNK)
+    ]
+
+
+AHEAD = "safeguarding.files"
+AHEAD_SCALES = frozenset({"program", "national"})
+NICER = 10  # the process's priority below the generator's
+CHUNK = 50  # submissions' files a task of the process makes (a failed generation cancels the tasks not started)
+
+
 def run(ctx: GenerationContext) -> None:
     rng = random.Random(ctx.seed + SEED_OFFSET)  # noqa: S311 - demo data, not a secret
     company = Organization.objects.get(pk=ctx.shared["partner_id"])
@@ -128,13 +159,9 @@ def run(ctx: GenerationContext) -> None:
     _ITEMS.clear()
     turnaround = services.settings_of(company).turnaround_days
     made: list[int] = []
-    # On SQLite a submission's files are prepared (metadata stripped, thumbnails made) together in threads while
-    # the first is stored: Pillow lets go of the interpreter while it decodes, resizes and encodes. Not on
-    # PostgreSQL, whose server wants the second core (program scale, load 4 to 6: 31.3 s with threads, 26.7 without).
-    threads = 2 if connection.vendor == "sqlite" else 0
-    with ThreadPoolExecutor(max_workers=threads) if threads else _Inline() as pool:
-        for number, outcome in enumerate(plan):
-            made.append(_submission(rng, company, team, outcome, number, today, turnaround, pool).pk)
+    files = _collected(ctx, count)
+    for number, outcome in enumerate(plan):
+        made.append(_submission(rng, company, team, outcome, number, today, turnaround, next(files)).pk)
     _ITEMS.clear()
     assets = Asset.objects.in_org(company).filter(submission__in=made)
     _queue_reading(list(assets.values_list("pk", flat=True)))
@@ -145,13 +172,16 @@ def run(ctx: GenerationContext) -> None:
     ctx.count("creative files", assets.count())
 
 
-class _Inline(Executor):
-    """An executor that runs what it is given at once, in the calling thread."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> "Future[T]":
-        done: Future[T] = Future()
-        done.set_result(fn(*args, **kwargs))
-        return done
+def _collected(ctx: GenerationContext, count: int) -> Iterator["_Files"]:
+    """Each submission's files in turn: those ``ahead`` started in another process, or made here."""
+    seed = ctx.seed + SEED_OFFSET
+    futures = ctx.ahead.pop(AHEAD, None)
+    if futures is None:
+        for number in range(count):
+            yield _files_of(seed, number)
+        return
+    for future in futures:
+        yield from future.result()
 
 
 def _queue_reading(asset_ids: list[int]) -> None:
@@ -233,14 +263,46 @@ def pdf_file(rng: random.Random, title: str, size: tuple[int, int] = SIZE) -> by
     return out.getvalue()
 
 
-def _files(rng: random.Random, title: str, number: int) -> list[tuple[str, bytes]]:
-    files = []
-    for n in range(rng.choice((1, 1, 2, 2, 3))):
+@dataclass
+class _Files:
+    """A submission's files as uploaded, each with ``intake.prepare``'s result: its images and the storyboard (one
+    submission in five); then the image that replaces one, if a later round or a retouch needs it."""
+
+    images: list[tuple[bytes, intake.Prepared]]
+    storyboard: tuple[bytes, intake.Prepared] | None
+    rng: random.Random  # where the files' draws end: the replacement's
+    _replacement: tuple[bytes, intake.Prepared] | None = None
+
+    def replacement(self) -> tuple[bytes, intake.Prepared]:
+        if self._replacement is None:
+            data = image_file(self.rng)
+            self._replacement = (data, intake.prepare(data))
+        return self._replacement
+
+
+def _files_of(seed: int, number: int) -> _Files:
+    """The files of the submission ``number``, from a generator of their own (the step's seed and the number): the
+    same wherever and whenever they are made, so ``ahead`` can make them in another process before the step."""
+    rng = random.Random(f"{seed}-{number}")  # noqa: S311 - demo data, not a secret
+    images = []
+    for _ in range(rng.choice((1, 1, 2, 2, 3))):
         words = rng.choice(WORDS) if rng.random() < 0.45 else ""
-        files.append((f"{title.lower().replace(' ', '-')}-{n + 1}.jpg", image_file(rng, words)))
-    if number % 5 == 0:  # one submission in five comes with a storyboard
-        files.append(("storyboard.pdf", pdf_file(rng, "Storyboard")))
-    return files
+        images.append(image_file(rng, words))
+    storyboard = pdf_file(rng, "Storyboard") if number % 5 == 0 else None
+    return _Files(
+        images=[(data, intake.prepare(data)) for data in images],
+        storyboard=(storyboard, intake.prepare(storyboard)) if storyboard else None,
+        rng=rng,
+    )
+
+
+def _files_of_many(seed: int, numbers: range) -> list[_Files]:
+    """The files of several submissions, each with its replacement made too (``ahead``'s process: a replacement is
+    made there in case one is needed, rather than here when it is)."""
+    made = [_files_of(seed, number) for number in numbers]
+    for files in made:
+        files.replacement()
+    return made
 
 
 # The checklist items that apply, by (checklist version, shows minors): read once a run, not once a submission (a
@@ -277,7 +339,7 @@ def _submission(
     number: int,
     today: date,
     turnaround: int,
-    pool: Executor,
+    files: _Files,
 ) -> Submission:
     creative = rng.choice(team.creatives)
     safeguarder = rng.choice(team.safeguarders)
@@ -296,16 +358,13 @@ def _submission(
         minor_ages=tuple(sorted(rng.sample(range(2, 17), rng.randint(1, 3)))) if shows_minors else (),
     )
     submission = services.submission_save(membership=creative, company=company, fields=fields)
-    files = _files(rng, title, number)
-    prepared = [pool.submit(intake.prepare, data) for _name, data in files]
-    for (file_name, data), ready in zip(files, prepared, strict=True):
+    stem = title.lower().replace(" ", "-")
+    named = [(f"{stem}-{n + 1}.jpg", data, prepared) for n, (data, prepared) in enumerate(files.images)]
+    if files.storyboard:
+        named.append(("storyboard.pdf", *files.storyboard))
+    for file_name, data, prepared in named:
         services.asset_add(
-            membership=creative,
-            submission=submission,
-            file_name=file_name,
-            data=data,
-            read=False,
-            prepared=ready.result(),
+            membership=creative, submission=submission, file_name=file_name, data=data, read=False, prepared=prepared
         )
     if outcome != "draft":
         services.submit(membership=creative, submission=submission)
@@ -323,27 +382,29 @@ def _submission(
             tell=False,
         )
         if outcome != "changes_requested":
-            old = selectors.current_assets(submission)[0]
+            old, replacement = selectors.current_assets(submission)[0], files.replacement()
             services.asset_add(
                 membership=creative,
                 submission=submission,
                 file_name=f"{old.file_name.rsplit('.', 1)[0]}-v2.jpg",
-                data=image_file(rng),
+                data=replacement[0],
                 replaces=old,
                 read=False,
+                prepared=replacement[1],
             )
             services.submit(membership=creative, submission=submission)
     if outcome in ("approved", "voided"):
         _approve(rng, submission, [safeguarder, brand])
     if outcome == "voided":  # ready, then a file was retouched: the approvals are void, the review starts again
-        old = selectors.current_assets(submission)[0]
+        old, replacement = selectors.current_assets(submission)[0], files.replacement()
         services.asset_add(
             membership=creative,
             submission=submission,
             file_name=f"{old.file_name.rsplit('.', 1)[0]}-retouched.jpg",
-            data=image_file(rng),
+            data=replacement[0],
             replaces=old,
             read=False,
+            prepared=replacement[1],
         )
     if outcome == "rejected":
         answers = _answers(rng, submission, failing=rng.randint(1, 3))

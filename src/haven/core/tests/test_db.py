@@ -3,9 +3,11 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 
 from haven.accounts.models import User
-from haven.core.db import STATEMENT_ROWS, JsonText, insert_rows, reserve_ids, update_rows
+from haven.audit import services as audit
+from haven.core.db import STATEMENT_ROWS, JsonText, analyze, insert_rows, reserve_ids, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +193,20 @@ def test_a_load_that_fails_leaves_the_indexes_as_they_were():
     with pytest.raises(RuntimeError, match="the load failed"), transaction.atomic(), indexes_deferred(Session):
         raise RuntimeError("the load failed")
     assert _indexes(Session._meta.db_table) == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner statistics")
+def test_after_analyze_an_audit_entry_appended_looks_its_id_seq_and_hash_up_rather_than_read_the_whole_log():
+    # The generator analyzes while the audit log holds a handful of entries, then appends tens of thousands. The
+    # append-only trigger refuses an entry whose id, seq or hash exists: with the log's statistics of that moment
+    # SQLite read every entry for it at each append.
+    for n in range(3):
+        audit.record(actor=None, action="test.entry", detail={"n": n})
+    analyze()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM audit_auditentry WHERE id = %s OR seq = %s OR hash = %s", [None, 4, "x"]
+        )
+        plan = [row[-1] for row in cursor.fetchall()]
+    assert not any(step.startswith("SCAN audit_auditentry") for step in plan), plan
+    assert any("sqlite_autoindex_audit_auditentry" in step for step in plan), plan

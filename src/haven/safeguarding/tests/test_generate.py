@@ -2,7 +2,9 @@
 here and written through the services (digests, stripped metadata, approvals bound to the files are real)."""
 
 import hashlib
+import multiprocessing
 import random
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -108,3 +110,23 @@ def test_a_year_of_past_decisions_e_mails_no_submitter(
     )
     assert decided.exists()
     assert mailoutbox == []
+
+
+def _digests(files: "generate._Files") -> list[str]:
+    made = [*files.images, *([files.storyboard] if files.storyboard else []), files.replacement()]
+    # A PDF as made carries its time of making; the stored copy (its document information stripped) does not.
+    return [prepared.sha256 if prepared.kind == "pdf" else hashlib.sha256(data).hexdigest() for data, prepared in made]
+
+
+# pytest-xdist's worker runs threads of its own; the forked child only draws and encodes images (no lock of theirs).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_submissions_files_are_the_same_made_ahead_in_another_process_or_here() -> None:
+    # At the bench's scales ``ahead`` makes every submission's files in another process while care runs. Each
+    # submission's files come from a generator of its own (the seed and its number), so they are the same made there
+    # or here, in any order, and the same seed makes the same files.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        there = pool.submit(generate._files_of_many, 7, range(3, 6)).result()
+    here = [generate._files_of(7, number) for number in (5, 4, 3)][::-1]
+    assert [_digests(files) for files in there] == [_digests(files) for files in here]
+    assert any(files.storyboard for files in here)  # the fifth submission's storyboard among them
+    assert _digests(generate._files_of(8, 3)) != _digests(here[0])

@@ -33,6 +33,8 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     programs.run,
     learning.run,
     training.run,
+    # The creative reviews' files, made in another process while care and the steps after it run (bench scales).
+    safeguarding.ahead,
     care.run,
     training.certify,
     reporting.run,
@@ -107,6 +109,8 @@ class Command(BaseCommand):
                 if bulk_sqlite:
                     _check_foreign_keys()
         finally:
+            for pool in ctx.pools:
+                pool.shutdown(cancel_futures=True)
             if bulk_sqlite:
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA foreign_keys = ON")

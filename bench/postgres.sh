@@ -31,7 +31,7 @@ trap 'exit 143' INT TERM
 # A server left running by an interrupted run is stopped first (it listens on a socket dir that is gone).
 run_pg "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 && run_pg "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
 run_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $SOCKETS -c shared_buffers=1GB -c work_mem=64MB -c maintenance_work_mem=512MB -c max_wal_size=8GB" \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $SOCKETS -c shared_buffers=1GB -c work_mem=64MB -c maintenance_work_mem=512MB -c max_wal_size=8GB ${PG_OPTIONS:-}" \
     >/dev/null
 NAME="haven_$SCALE"
 if ! run_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then

@@ -39,7 +39,7 @@ from hypothesis.stateful import (
 from haven.accounts.models import User
 from haven.care import services
 from haven.care.models import Assessment, Episode, EpisodeStatus, Practice, Session, TreatmentModel
-from haven.care.tests.factories import completed_case
+from haven.care.tests.factories import completed_case, register, sessions
 from haven.core import changes
 from haven.core.changes import CareChanged
 from haven.measures import change, instruments
@@ -369,33 +369,8 @@ def test_kept_cells_equal_a_recomputation_after_any_sequence_of_care_writes(
 # --- A write that names its days recounts only their months, and misses none ---------------------------------------
 
 
-def _episode(cac: Organization, program: Program, clinician: User, referred_on: date) -> Episode:
-    return services.child_register(
-        actor=clinician,
-        cac=cac,
-        program=program,
-        case_number="M-1",
-        clinician=clinician,
-        treatment_model=TreatmentModel.objects.get(code="tf-cbt"),
-        age_at_referral=9,
-        gender="girl",
-        race_ethnicity="white",
-        trauma_types=["physical_abuse"],
-        referred_on=referred_on,
-    )
-
-
-def _session(episode: Episode, held_on: date) -> Session:
-    return services.session_record(
-        actor=episode.clinician,
-        episode=episode,
-        held_on=held_on,
-        minutes=50,
-        kind="child",
-        components=["psychoeducation"],
-        caregiver_present=False,
-        modality="in_person",
-    )
+def _session(episode: Episode, held_on: date) -> None:
+    sessions(Episode.objects.in_org(episode.organization_id).get(pk=episode.pk), episode.clinician, 1, start=held_on)
 
 
 def _cell(cac: Organization, program: Program, figure: str) -> dict[tuple[date, str], int]:
@@ -408,9 +383,9 @@ def test_a_session_of_a_completed_episode_moves_the_months_it_was_completed_in(
 ) -> None:
     """A session months before the close changes the episode's length, counted in the month it closed."""
     today = _today()
-    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    episode = register(cac=cac, program=program, clinician=clinician, referred_on=today - timedelta(days=300))
     for days_ago in (280, 240):
-        _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=days_ago))
+        _session(episode, today - timedelta(days=days_ago))
     episode.refresh_from_db()
     services.episode_close(
         actor=clinician, episode=episode, status=EpisodeStatus.COMPLETED, closed_on=today - timedelta(days=10)
@@ -418,10 +393,11 @@ def test_a_session_of_a_completed_episode_moves_the_months_it_was_completed_in(
     closed = date(*(today - timedelta(days=10)).timetuple()[:2], 1)
     assert _cell(cac, program, "length") == {(closed, "2"): 1}
 
-    added = _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=120))
+    _session(episode, today - timedelta(days=120))
     assert _cell(cac, program, "length") == {(closed, "3"): 1}
     assert kept.differences(program) == []
-    services.session_delete(actor=clinician, session=Session.objects.in_org(cac).get(pk=added.pk))
+    added = Session.objects.in_org(cac).get(episode=episode, held_on=today - timedelta(days=120))
+    services.session_delete(actor=clinician, session=added)
     assert _cell(cac, program, "length") == {(closed, "2"): 1}
     assert kept.differences(program) == []
 
@@ -434,7 +410,7 @@ def test_a_write_through_an_episode_read_before_another_write_still_moves_the_ri
     one in one month, and this write gives it an earlier one in another: the start moves from one to the other.
     (The child was first served by another episode before both: the served rows name neither month.)"""
     today = _today()
-    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    episode = register(cac=cac, program=program, clinician=clinician, referred_on=today - timedelta(days=300))
     earlier = services.episode_open(
         actor=clinician,
         child=episode.child,
@@ -445,8 +421,8 @@ def test_a_write_through_an_episode_read_before_another_write_still_moves_the_ri
     )
     _session(earlier, today - timedelta(days=250))
     read_by_the_page = Episode.objects.in_org(cac).get(pk=episode.pk)
-    _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=100))
-    _session(read_by_the_page, today - timedelta(days=200))
+    _session(episode, today - timedelta(days=100))
+    sessions(read_by_the_page, clinician, 1, start=today - timedelta(days=200))
     started = _cell(cac, program, "started")
     assert started[date(*(today - timedelta(days=200)).timetuple()[:2], 1), ""] == 1
     assert (date(*(today - timedelta(days=100)).timetuple()[:2], 1), "") not in started
@@ -459,10 +435,10 @@ def test_a_cac_moved_to_another_state_takes_every_cell_with_it_at_its_next_write
     """Haven's screens never move a CAC, but an operator may correct its state: the next write, however little it
     names, moves all its cells, and both states' sums follow."""
     today = _today()
-    episode = _episode(cac, program, clinician, today - timedelta(days=300))
+    episode = register(cac=cac, program=program, clinician=clinician, referred_on=today - timedelta(days=300))
     _session(episode, today - timedelta(days=200))
     Organization.objects.filter(pk=cac.pk).update(state=other_cac.state)
-    _session(Episode.objects.in_org(cac).get(pk=episode.pk), today - timedelta(days=100))
+    _session(episode, today - timedelta(days=100))
     assert set(CacCell.objects.in_org(cac).filter(program=program).values_list("state", flat=True)) == {other_cac.state}
     assert not StateCell.objects.of_program(program).filter(state=cac.state).exists()
     assert kept.differences(program) == []

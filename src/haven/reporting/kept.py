@@ -347,7 +347,9 @@ def _cacs_with_records(program: Program) -> set[int]:
     return set(Episode.objects.of_program(program).order_by().values_list("organization_id", flat=True).distinct())
 
 
-def _sum_state(program: Program, state: str, *, keep_program: bool = True) -> None:
+def _sum_state(program: Program, state: str) -> None:
+    """A state's cells summed again from its CACs' (a CAC moved in or out of it), and the program's moved by as
+    much."""
     fresh = {
         (month, figure, key): n
         for month, figure, key, n in CacCell.objects.of_program(program)
@@ -374,8 +376,7 @@ def _sum_state(program: Program, state: str, *, keep_program: bool = True) -> No
             row.n = fresh[cell]
             changed.append(row)
     StateCell.objects.of_program(program).bulk_update(changed, ["n"], batch_size=500)
-    if keep_program:
-        _add(ProgramCell.objects.of_program(program), {cell: d for cell, d in deltas.items() if d}, program=program)
+    _add(ProgramCell.objects.of_program(program), {cell: d for cell, d in deltas.items() if d}, program=program)
     StateCell.objects.bulk_create(
         (
             StateCell(

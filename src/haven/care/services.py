@@ -143,7 +143,8 @@ def episode_open(
         treatment_model=treatment_model,
         referred_on=referred_on,
     )
-    announce(CareChanged(program_id=program.pk, organization_id=child.organization_id))
+    days = CareDays(referrals=frozenset({referred_on}))
+    announce(CareChanged(program_id=program.pk, organization_id=child.organization_id, days=days))
     audit.record(
         actor=actor,
         action="episode.open",
@@ -348,14 +349,15 @@ def alert_acknowledge(*, actor: User, alert: CriticalAlert, follow_up: Iterable[
 
 @transaction.atomic
 def episode_close(*, actor: User, episode: Episode, status: str, closed_on: date, reason: str = "") -> Episode:
-    if episode.status != EpisodeStatus.OPEN:
+    committed = _committed(episode)
+    if committed.status != EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is already closed."))
     if status not in (EpisodeStatus.COMPLETED, EpisodeStatus.ENDED):
         raise ValidationError({"status": _("Choose how the episode closes.")})
     if status == EpisodeStatus.ENDED and not reason:
         raise ValidationError({"end_reason": _("Say why the episode ended early.")})
     _check_date(episode, closed_on, field="closed_on")
-    if episode.last_session_on and closed_on < episode.last_session_on:
+    if committed.last_session_on and closed_on < committed.last_session_on:
         raise ValidationError({"closed_on": _("The episode has sessions after this date.")})
     episode.status = status
     episode.closed_on = closed_on
@@ -366,7 +368,8 @@ def episode_close(*, actor: User, episode: Episode, status: str, closed_on: date
         CareChanged(
             program_id=episode.program_id,
             organization_id=episode.organization_id,
-            cases_changed=episode.counts_as_case,
+            cases_changed=status == EpisodeStatus.COMPLETED and committed.has_baseline and committed.has_post,
+            days=CareDays(closes=frozenset({closed_on})),
         )
     )
     audit.record(
@@ -382,16 +385,28 @@ def episode_close(*, actor: User, episode: Episode, status: str, closed_on: date
 @transaction.atomic
 def episode_reopen(*, actor: User, episode: Episode) -> Episode:
     """Undo a close made in error: the episode is open again."""
-    if episode.status == EpisodeStatus.OPEN:
+    committed = _committed(episode)
+    if committed.status == EpisodeStatus.OPEN:
         raise ValidationError(_("This episode is open."))
-    was_case = episode.counts_as_case
     episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
     episode.save(update_fields=["status", "closed_on", "end_reason"])
+    days = CareDays(closes=frozenset({committed.closed_on} - {None}))
     announce(
-        CareChanged(program_id=episode.program_id, organization_id=episode.organization_id, cases_changed=was_case)
+        CareChanged(
+            program_id=episode.program_id,
+            organization_id=episode.organization_id,
+            cases_changed=committed.counts_as_case,
+            days=days,
+        )
     )
     audit.record(actor=actor, action="episode.reopen", organization=episode.organization_id, target=episode)
     return episode
+
+
+def _committed(episode: Episode) -> Episode:
+    """The episode as committed, read under its row lock: the page's copy may be older than another user's session,
+    close or reopening, and what a close checks, or a reopening undoes, is what was committed."""
+    return Episode.objects.in_org(episode.organization_id).select_for_update().get(pk=episode.pk)
 
 
 @transaction.atomic

@@ -39,8 +39,10 @@ class CareDays:
     or none (``CareChanged.days`` None)."""
 
     sessions: tuple[tuple[date, int], ...] = ()  # of each session added (day, 1) or removed (day, -1)
+    referrals: frozenset[date] = frozenset()  # of an episode opened
     first_sessions: frozenset[date] = frozenset()  # of an episode's first session, where it moved
-    closes: frozenset[date] = frozenset()  # of a closed episode whose sessions or measures changed
+    # of an episode closed or reopened (the close it had), or of a closed episode whose sessions or measures changed
+    closes: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)

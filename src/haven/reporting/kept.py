@@ -13,9 +13,10 @@ cells always equal a recomputation (``manage.py reporting_verify`` checks a live
 
 Every figure is counted on one kind of day of one row (``COUNTED_ON``): a session's day, an episode's referral,
 first session or close, a child's first service. So a write that names the days it moved, by kind
-(``CareChanged.days``: a session recorded or deleted, a measure), has only those months' figures of those kinds
-counted again: a session on an open episode recounts its month's sessions, not the CAC's three years of
-everything. At national scale the largest CAC (100,000 sessions) takes about half a second to count whole.
+(``CareChanged.days``: a session recorded or deleted, a measure, an episode opened, closed or reopened), has only
+those months' figures of those kinds counted again: a session on an open episode recounts its month's sessions,
+not the CAC's three years of everything. At national scale the largest CAC (100,000 sessions) takes about half a
+second to count whole.
 
 The cells (``figure``, ``key``), by month:
 
@@ -105,6 +106,7 @@ class Days:
         opening = _opening(program)
         return {
             "served": {month_of(day) for day in self.served},
+            "referrals": {max(opening, month_of(day)) for day in self.care.referrals},
             "first_sessions": {
                 m for day in self.care.first_sessions for m in (month_of(day), max(opening, month_of(day)))
             },

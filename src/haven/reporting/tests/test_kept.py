@@ -7,6 +7,7 @@ on such a database and to catch a tampered cell; and reliable change read from t
 """
 
 import dataclasses
+import functools
 import itertools
 import json
 from collections import Counter
@@ -19,6 +20,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -426,6 +428,29 @@ def test_a_write_through_an_episode_read_before_another_write_still_moves_the_ri
     started = _cell(cac, program, "started")
     assert started[date(*(today - timedelta(days=200)).timetuple()[:2], 1), ""] == 1
     assert (date(*(today - timedelta(days=100)).timetuple()[:2], 1), "") not in started
+    assert kept.differences(program) == []
+
+
+def test_closing_and_reopening_through_a_page_read_before_another_users_close_act_on_the_committed_close(
+    cac: Organization, program: Program, clinician: User
+) -> None:
+    """Two pages on one episode: while one was open, the other reopened the episode and closed it again, in
+    another month. Reopening through the older page undoes the close that was committed (its month is counted
+    again), and closing through a page that still shows the episode open is refused."""
+    today = _today()
+    episode = register(cac=cac, program=program, clinician=clinician, referred_on=today - timedelta(days=300))
+    _session(episode, today - timedelta(days=250))
+    close = functools.partial(services.episode_close, actor=clinician, status=EpisodeStatus.COMPLETED)
+    close(episode=Episode.objects.in_org(cac).get(pk=episode.pk), closed_on=today - timedelta(days=200))
+    older_page = Episode.objects.in_org(cac).get(pk=episode.pk)
+    services.episode_reopen(actor=clinician, episode=Episode.objects.in_org(cac).get(pk=episode.pk))
+    open_page = Episode.objects.in_org(cac).get(pk=episode.pk)
+    close(episode=Episode.objects.in_org(cac).get(pk=episode.pk), closed_on=today - timedelta(days=100))
+
+    with pytest.raises(ValidationError):
+        close(episode=open_page, closed_on=today - timedelta(days=50))
+    services.episode_reopen(actor=clinician, episode=older_page)
+    assert _cell(cac, program, "completed") == {}
     assert kept.differences(program) == []
 
 

@@ -65,9 +65,14 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     converters: list[Callable[[Any], Any] | None] = []
+    # PostgreSQL takes dates and datetimes as they are (its ``adapt_*field_value`` return them unchanged): only JSON
+    # is converted, and a row of the millions COPY writes is copied only to convert it.
+    postgresql = connection.vendor == "postgresql"
     for f in columns:
         kind = f.get_internal_type()
-        if kind == "DateField":
+        if postgresql and kind in ("DateField", "DateTimeField"):
+            converters.append(None)
+        elif kind == "DateField":
             converters.append(functools.cache(connection.ops.adapt_datefield_value))
         elif kind == "DateTimeField":
             converters.append(functools.cache(connection.ops.adapt_datetimefield_value))

@@ -390,7 +390,7 @@ def episode_reopen(*, actor: User, episode: Episode) -> Episode:
         raise ValidationError(_("This episode is open."))
     episode.status, episode.closed_on, episode.end_reason = EpisodeStatus.OPEN, None, ""
     episode.save(update_fields=["status", "closed_on", "end_reason"])
-    days = CareDays(closes=frozenset({committed.closed_on} - {None}))
+    days = CareDays(closes=frozenset({committed.closed_on}) if committed.closed_on else frozenset())
     announce(
         CareChanged(
             program_id=episode.program_id,

@@ -210,3 +210,55 @@ def test_after_analyze_an_audit_entry_appended_looks_its_id_seq_and_hash_up_rath
         plan = [row[-1] for row in cursor.fetchall()]
     assert not any(step.startswith("SCAN audit_auditentry") for step in plan), plan
     assert any("sqlite_autoindex_audit_auditentry" in step for step in plan), plan
+
+
+def _savepoints(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))]
+
+
+def test_atomic_blocks_inside_savepoints_skipped_write_without_a_savepoint_and_take_them_again_after():
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from haven.core.db import savepoints_skipped
+
+    # Two blocks inside the switch: a service calling another, say.
+    with (
+        transaction.atomic(),
+        savepoints_skipped(),
+        CaptureQueriesContext(connection) as inside,
+        transaction.atomic(),
+        transaction.atomic(),
+    ):
+        User.objects.create(email="inner@example.org", full_name="Inner")
+    assert _savepoints(inside.captured_queries) == []
+    assert User.objects.filter(email="inner@example.org").exists()
+    with transaction.atomic(), CaptureQueriesContext(connection) as after, transaction.atomic():
+        User.objects.create(email="after@example.org", full_name="After")
+    assert len(_savepoints(after.captured_queries)) == 2  # SAVEPOINT, RELEASE: the switch is off again
+
+
+def test_an_error_inside_savepoints_skipped_rolls_the_whole_transaction_back_even_when_caught():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from haven.core.db import savepoints_skipped
+
+    with pytest.raises(TransactionManagementError), transaction.atomic(), savepoints_skipped():
+        User.objects.create(email="before@example.org", full_name="Before")
+        try:
+            with transaction.atomic():
+                User.objects.create(email="failed@example.org", full_name="Failed")
+                raise ValueError("an inner write failed")
+        except ValueError:
+            pass  # carrying on is refused: there was no savepoint to go back to
+        User.objects.create(email="carried-on@example.org", full_name="Carried on")
+    assert not User.objects.filter(email__in=["before@example.org", "failed@example.org"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_savepoints_skipped_outside_a_transaction_is_refused():
+    from haven.core.db import savepoints_skipped
+
+    with pytest.raises(RuntimeError, match="needs a transaction"), savepoints_skipped():
+        pass

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from haven.accounts.models import User
 from haven.audit.models import AuditEntry
@@ -9,7 +10,7 @@ from haven.organizations.generate import DEMO_LOGINS, allocate
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 from haven.programs.models import Program, ProgramTarget
-from haven.shell.management.commands.generate import _check_foreign_keys
+from haven.shell.management.commands.generate import _check_foreign_keys, default_start
 
 
 def _snapshot() -> list[tuple[str, str, str]]:
@@ -57,13 +58,19 @@ def test_demo_scale_makes_the_demo_and_is_deterministic() -> None:
     assert money
 
     call_command("flush", interactive=False, verbosity=0)
-    call_command("generate", "--scale=demo", "--seed=7", "--start=2025-05-01")
+    # The same start given on the command line (the default moves with today's month).
+    call_command("generate", "--scale=demo", "--seed=7", f"--start={default_start().isoformat()}")
     assert _snapshot() == first
     assert _money_snapshot() == money
 
 
-def test_generate_refuses_a_database_with_data(db: None) -> None:
-    call_command("generate", scale="demo", seed=1)
+def test_generate_writes_without_a_savepoint_a_service_and_refuses_a_database_with_data(db: None) -> None:
+    with CaptureQueriesContext(connection) as generating:
+        call_command("generate", scale="demo", seed=1)
+    # The services open an atomic block each (thousands): the generation, one transaction, takes no savepoint for
+    # them. Its own block is one here, inside the test's transaction.
+    savepoints = [q["sql"] for q in generating.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1
     call_command("generate", scale="demo", seed=1, if_empty=True)
     assert Organization.objects.filter(kind=OrganizationKind.NATIONAL_OFFICE).count() == 1
 

@@ -97,6 +97,9 @@ def plan_grants(
     # The demo's sign-ins (the first CAC's admin and its chapter's) see a running grant.
     demo = {cac_ids[0], chapter_ids[cac_states[cac_ids[0]]]}
     waiting = 0
+    # Once the program has run a year and more, one grant at least is a short one from its start, closed by now
+    # (otherwise whether any had closed would be left to the draws and to today's date).
+    short_one_due = add_months(program.starts_on, 12) - timedelta(days=1) < today - timedelta(days=45)
     for index, (grantee, chapter, state) in enumerate(grantees):
         amount = Money(rng.randint(120, 380) * 1_000_00 if chapter else rng.randint(25, 120) * 1_000_00, "USD")
         # About one grant in twelve (the last two at least) not started yet: drafts and approvals in turn.
@@ -109,6 +112,8 @@ def plan_grants(
             offset = program.starts_on + timedelta(days=rng.randint(0, span))
             starts_on = date(offset.year, offset.month, 1)
         months = rng.choice((12, 18, 24, 24, 24))
+        if short_one_due and not pending and grantee not in demo:
+            starts_on, months, short_one_due = date(program.starts_on.year, program.starts_on.month, 1), 12, False
         ends_on = min(add_months(starts_on, months) - timedelta(days=1), program.ends_on)
         creator = rng.choice(admins)
         plan = GrantPlan(

@@ -144,32 +144,6 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def savepoints_skipped() -> Iterator[None]:
-    """Inside a transaction that stands or falls whole (the generator's), the atomic blocks opened meanwhile take no
-    savepoint of their own: the services the generator writes through open one each, two statements (SAVEPOINT,
-    RELEASE) that are two round trips to PostgreSQL's server, a quarter of the creative reviews' statements. An
-    error inside such a block marks the whole transaction for rollback, Django's rule for a block without a
-    savepoint: nothing the generator calls is caught and carried on from (the services that retry after an
-    ``IntegrityError`` do so only when another writer raced them, and the generator is alone)."""
-    from django.db import connection
-
-    if not connection.in_atomic_block:
-        raise RuntimeError("savepoints_skipped needs a transaction: its failure rolls everything back")
-    # Django's atomic blocks take a savepoint only where the connection allows one (``_savepoint_allowed``, which
-    # each engine answers its own way): this connection allows none meanwhile (an attribute of its own, over the
-    # class's method, taken off after).
-    connection._savepoint_allowed = _no_savepoint  # type: ignore[attr-defined]  # private in django-stubs
-    try:
-        yield
-    finally:
-        del connection._savepoint_allowed  # type: ignore[attr-defined]
-
-
-def _no_savepoint() -> bool:
-    return False
-
-
-@contextlib.contextmanager
 def indexes_deferred(*models: Any) -> Iterator[None]:
     """A bulk load into empty (or nearly empty) tables with their indexes built after it, on SQLite: each index
     made in one sorted pass over the loaded rows rather than grown by millions of inserts in random order (care's

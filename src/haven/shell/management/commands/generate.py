@@ -13,7 +13,6 @@ from haven.api import generate as api
 from haven.audit import services as audit
 from haven.awareness import generate as awareness
 from haven.care import generate as care
-from haven.core import db
 from haven.core.dates import add_months
 from haven.core.generation import SCALES, GenerationContext
 from haven.evaluation import generate as evaluation
@@ -99,7 +98,7 @@ class Command(BaseCommand):
             if scale.name in ROLLBACK_JOURNAL_SCALES:
                 journal_changed = _rollback_journal()
         try:
-            with transaction.atomic(), db.savepoints_skipped():
+            with transaction.atomic():
                 for step in STEPS:
                     step(ctx)
                 audit.record(

@@ -36,6 +36,7 @@ from haven.accounts.models import User
 from haven.audit import services as audit
 from haven.care import identity, services
 from haven.care.models import (
+    SESSION_ROW_FIELDS,
     Assessment,
     Child,
     Episode,
@@ -58,20 +59,7 @@ CHILD, EPISODE, SESSION, ASSESSMENT = "child", "episode", "session", "assessment
 KINDS = (CHILD, EPISODE, SESSION, ASSESSMENT)
 PRACTICE = tuple(Practice.values)  # in order; read once (``values`` is computed on every access)
 KNOWN_SLICE = 5000  # sender ids looked up in one statement (within every database's limit of parameters)
-SESSION_COLUMNS = [
-    "id",
-    "organization",
-    "episode",
-    "clinician",
-    "held_on",
-    "minutes",
-    "kind",
-    "components",
-    "caregiver_present",
-    "modality",
-    "recorded_by",
-    "recorded_at",
-]
+SESSION_COLUMNS = ["id", *SESSION_ROW_FIELDS]
 
 
 @dataclass(frozen=True)

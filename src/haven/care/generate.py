@@ -36,6 +36,7 @@ from haven.training import selectors as training_selectors
 from . import identity
 from .models import (
     CAREGIVER_KINDS,
+    SESSION_ROW_FIELDS,
     SHIPPED_TREATMENT_MODELS,
     Assessment,
     Child,
@@ -135,19 +136,6 @@ DRAW_ITEM_9 = _choice((1, 1, 2, 3))
 DRAW_END_REASON = _weighted(END_REASONS, [45, 15, 15, 10, 10, 5])
 
 
-SESSION_FIELDS = [
-    "organization",
-    "episode",
-    "clinician",
-    "held_on",
-    "minutes",
-    "kind",
-    "components",
-    "caregiver_present",
-    "modality",
-    "recorded_by",
-    "recorded_at",
-]
 ASSESSMENT_FIELDS = [
     "id",
     "organization",
@@ -503,7 +491,7 @@ def _rows(plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, 
 def _insert(rows: _Rows) -> None:
     insert_rows(Child, CHILD_FIELDS, rows.children)
     insert_rows(Episode, EPISODE_FIELDS, rows.episodes)
-    insert_rows(Session, SESSION_FIELDS, rows.sessions)
+    insert_rows(Session, SESSION_ROW_FIELDS, rows.sessions)
     insert_rows(Assessment, ASSESSMENT_FIELDS, rows.assessments)
     now = timezone.now()
     CriticalAlert.objects.bulk_create(

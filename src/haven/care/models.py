@@ -284,6 +284,22 @@ class Session(TenantModel):
         return self.caregiver_present or self.kind in CAREGIVER_KINDS
 
 
+# A session as a plain row for ``core.db.insert_rows`` (the generator's load, the API's batches), in this order.
+SESSION_ROW_FIELDS = [
+    "organization",
+    "episode",
+    "clinician",
+    "held_on",
+    "minutes",
+    "kind",
+    "components",
+    "caregiver_present",
+    "modality",
+    "recorded_by",
+    "recorded_at",
+]
+
+
 class Timepoint(models.TextChoices):
     BASELINE = "baseline", _("Baseline")
     PERIODIC = "periodic", _("Periodic")

@@ -16,6 +16,7 @@ from haven.accounts.models import User
 from haven.core.money import HELD, Money, convert_by_euro_rates, total
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
+from haven.organizations.selectors import tree_below
 from haven.programs.models import Program, ProgramFunder
 from haven.programs.selectors import programs_visible_to
 from haven.reporting import selectors as reporting_selectors
@@ -111,9 +112,9 @@ def grants_of_program(program: Program, *, status: str = "") -> QuerySet[Grant]:
 def grantees_of(program: Program) -> QuerySet[Organization]:
     """The organizations a grant of the program may go to: the chapters and CACs of its national office's tree."""
     national = program.organization_id
-    return Organization.objects.filter(
-        Q(parent_id=national) | Q(parent__parent_id=national), kind__in=GRANTEE_KINDS, is_active=True
-    ).order_by("state", "name")
+    return Organization.objects.filter(tree_below(national), kind__in=GRANTEE_KINDS, is_active=True).order_by(
+        "state", "name"
+    )
 
 
 def access_fund(*, membership: Membership, fund_id: int) -> Fund:

@@ -14,9 +14,10 @@ def active_membership_for(user: Any, chosen_id: int | None) -> tuple[list[Member
     return memberships, chosen or (memberships[0] if memberships else None)
 
 
-def tree_below(organization: Organization) -> Q:
-    """The organization and what lies under it (the tree is at most three deep)."""
-    return Q(pk=organization.pk) | Q(parent_id=organization.pk) | Q(parent__parent_id=organization.pk)
+def tree_below(organization: Organization | int) -> Q:
+    """The organization (or its id) and what lies under it (the tree is at most three deep)."""
+    pk = organization if isinstance(organization, int) else organization.pk
+    return Q(pk=pk) | Q(parent_id=pk) | Q(parent__parent_id=pk)
 
 
 def organizations_visible_to(membership: Membership) -> QuerySet[Organization]:

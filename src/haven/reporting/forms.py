@@ -3,12 +3,12 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from haven.core.dates import month_of
 from haven.organizations.models import Organization
 from haven.organizations.roles import OrganizationKind
+from haven.organizations.selectors import tree_below
 from haven.programs.models import Program
 from haven.training.models import Cohort
 
@@ -40,10 +40,7 @@ class FiltersForm(forms.Form):
         # reading every one of them, tens of milliseconds at national scale on every view.
         states = sorted(
             set(
-                Organization.objects.filter(
-                    Q(parent_id=program.organization_id) | Q(parent__parent_id=program.organization_id),
-                    kind=OrganizationKind.CAC,
-                )
+                Organization.objects.filter(tree_below(program.organization_id), kind=OrganizationKind.CAC)
                 .exclude(state="")
                 .values_list("state", flat=True)
             )

@@ -169,3 +169,22 @@ def money_rows(table: Any) -> SafeString:
         cells = "".join(f'<td class="num">{escape(money_cell(value, language))}</td>' for value in values)
         rows.append(f'<tr><th scope="row">{escape(str(label))}</th>{cells}</tr>')
     return mark_safe("".join(rows))  # noqa: S308 - every text above is escaped
+
+
+@register.filter
+def plain_select(field: Any) -> SafeString:
+    """A choice field (a bound field) as a labelled plain select, its current value selected. Written here rather than
+    by the widget templates or a template loop: a national program's dashboard offers a thousand cohorts, which a
+    template loop took tens of milliseconds to write on every view."""
+    value = field.value()
+    current = "" if value is None else str(value)
+    options = "".join(
+        f'<option value="{escape(str(choice))}"{" selected" if str(choice) == current else ""}>'
+        f"{escape(str(label))}</option>"
+        for choice, label in field.field.choices
+    )
+    name = escape(field.html_name)
+    return mark_safe(  # noqa: S308 - every text above is escaped
+        f'<label for="{escape(field.id_for_label)}">{escape(str(field.label))}</label> '
+        f'<select name="{name}" id="{escape(field.id_for_label)}">{options}</select>'
+    )

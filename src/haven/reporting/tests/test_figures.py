@@ -206,6 +206,28 @@ def test_a_cohort_narrows_the_workforce_only(
     assert context["care"].children == 4
 
 
+def test_the_filters_show_what_was_chosen_with_every_name_escaped(
+    built: dict[str, Any], program: Program, program_admin: User, signed_in: Callable[[User], Client]
+) -> None:
+    second = built["second"]
+    Cohort.objects.in_org(second.organization_id).filter(pk=second.pk).update(name='Rural <b>"2"</b> & co')
+    early = built["early"].isoformat()
+    response = signed_in(program_admin).get(
+        URL, {"program": program.pk, "start": early, "state": "TX", "cohort": second.pk}
+    )
+    html = response.content.decode()
+    assert '<label for="id_cohort">Cohort</label> <select name="cohort" id="id_cohort">' in html
+    assert f'<option value="{second.pk}" selected>Rural &lt;b&gt;&quot;2&quot;&lt;/b&gt; &amp; co</option>' in html
+    assert f'<option value="{built["cohort"].pk}">' in html
+    assert '<option value="TX" selected>TX</option>' in html
+    assert f'<option value="{early}" selected>' in html
+    # Nothing chosen: each select's first option ("Every …", the program's start and end) stands.
+    html = signed_in(program_admin).get(URL, {"program": program.pk}).content.decode()
+    filters = html[html.index('class="filters"') : html.index("</form>", html.index('class="filters"'))]
+    assert filters.count("<select") == 4
+    assert " selected" not in filters.replace('<option value="" selected>', "")
+
+
 def test_a_period_that_ends_before_it_starts_is_refused(
     built: dict[str, Any], program: Program, program_admin: User, signed_in: Callable[[User], Client]
 ) -> None:

@@ -32,6 +32,7 @@ from haven.learning import version as learning_version
 from haven.measures import change, instruments
 from haven.programs.models import Program, ProgramTarget
 from haven.safeguarding import figures_source as review_source
+from haven.safeguarding import version as reviews_version
 from haven.safeguarding.models import Status as ReviewStatus
 from haven.training import funnel
 from haven.training import version as workforce_version
@@ -660,6 +661,19 @@ def reviews(program: Program, on: date | None = None) -> Reviews:
         items = checklist_items()
         result.failed = [FailedItem(f.code, f.count, items.get(f.code)) for f in result.failed]
     return result
+
+
+def reviews_today(program: Program) -> Reviews:
+    """:func:`reviews` today, cached under the program's reviews version (which every write to its submissions moves
+    in its transaction) and the zone (the turnaround counts days): never older than the last committed write, and a
+    cached read is one small query instead of reading every submission. The key is read before the submissions,
+    so a write committed meanwhile leaves its figures under a token no longer current."""
+    key = f"reporting:reviews:{program.pk}:{timezone.get_current_timezone_name()}:{reviews_version.current(program)}"
+    found = cache.get(key)
+    if not isinstance(found, Reviews):
+        found = reviews(program)
+        cache.set(key, found, reviews_version.TIMEOUT)
+    return found
 
 
 # -- Awareness (issue 15) ----------------------------------------------------------------------------------------

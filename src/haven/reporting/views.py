@@ -73,7 +73,7 @@ def _professional(program: Program) -> dict[str, Any]:
     """The creative reviews and awareness campaigns of the program's companies, whole program to date, exact."""
     reached = figures.awareness(program)
     return {
-        "reviews": figures.reviews(program),
+        "reviews": figures.reviews_today(program),
         "awareness": reached,
         "awareness_tables": [
             ("campaigns", _("By campaign"), [(name, r) for _pk, name, r in reached.by_campaign]),

@@ -39,7 +39,7 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.organizations.services import memberships_seed_by_system
 
-from . import intake, selectors, services, tasks
+from . import intake, selectors, services, tasks, version
 from .models import Answer, Asset, ChecklistItem, Decision, Outcome, Status, Submission
 
 SEED_OFFSET = 15_004  # this step's own draws: the context's seed plus this
@@ -447,3 +447,4 @@ def _set_back(submission: Submission, began: date, rng: random.Random, turnaroun
         decision.decided_at, decision.voided_at = at, at + timedelta(days=1) if decision.voided_at else None
     # One statement for the submission's decisions (a few each).
     Decision.objects.in_org(submission.organization_id).bulk_update(decisions, ["decided_at", "voided_at"])
+    version.bump(submission.program)  # the moments the figures read moved

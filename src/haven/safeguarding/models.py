@@ -369,3 +369,17 @@ class GateToken(TenantModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ReviewsVersion(TenantModel):
+    """The reviews version (``safeguarding.version``): a random token per program that every write to its
+    companies' submissions replaces, in the same transaction. The program dashboard's review figures are cached
+    under it, so a cached figure is never older than the last committed write. The row is the program's
+    organization's (the figure adds up its partners' reviews). Random rather than a counter, as
+    ``training.FiguresVersion``."""
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.token}"

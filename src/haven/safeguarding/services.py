@@ -26,7 +26,7 @@ from haven.core.dates import add_working_days
 from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import OrganizationKind, Role
 
-from . import intake, selectors
+from . import intake, selectors, version
 from .checklist import DEFAULT_WATCH_TERMS
 from .models import (
     EDITABLE,
@@ -155,6 +155,7 @@ def submission_save(
             submitted_by=membership.user,
             **values,
         )
+        version.bump(submission.program)
         audit.record(
             actor=membership.user, action="safeguarding.submission_create", organization=company, target=submission
         )
@@ -175,13 +176,16 @@ def submission_save(
 def _locked(submission: Submission) -> Submission:
     """The submission as the database has it now, locked for this transaction: a decision taken meanwhile counts.
     Its company comes with it (each write reads it: the checks, the settings, the rows it adds); only the
-    submission's row is locked."""
-    return (
+    submission's row is locked. Every write to a submission starts here, so here its program's reviews version
+    moves (``version``): the review figures cached before this write are not read after it commits."""
+    locked = (
         Submission.objects.in_org(submission.organization_id)
-        .select_related("organization")
+        .select_related("organization", "program")
         .select_for_update(of=("self",))
         .get(pk=submission.pk)
     )
+    version.bump(locked.program)
+    return locked
 
 
 def _check_own(submission: Submission, company: Organization) -> None:

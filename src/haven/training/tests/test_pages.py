@@ -13,7 +13,9 @@ from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.training import funnel, services, views
+from haven.training.dashboard import CohortRisk
 from haven.training.models import Cohort, Enrollment, Placement
+from haven.training.templatetags import workforce_tables
 
 from .factories import enroll, make_cohort, nominate, record_calls
 from .pages import table, text
@@ -122,6 +124,21 @@ def test_workforce_page_shows_the_funnel_the_breakdowns_and_the_cohort_at_risk(
     timeline = table(response, labelledby="time-heading")
     assert timeline[-1][1] == "1"  # trained by this month
     assert timeline[-1][3] == "0"  # certified
+    assert f'<a href="/training/cohorts/{setup.struggling.pk}/">Struggling Collaborative</a>' in response.text
+
+
+def test_the_workforce_tables_escape_every_name() -> None:
+    hostile = '<script>"x"</script> & co'
+    steps = funnel.Funnel(nominated=4, awaiting=0, waitlisted=0, placed=4, trained=3, certified=2, withdrawn=1)
+    assert workforce_tables.funnel_rows([(hostile, steps)]) == (
+        "<tr><td>&lt;script&gt;&quot;x&quot;&lt;/script&gt; &amp; co</td>"
+        '<td class="num">4</td><td class="num">3</td><td class="num">2</td><td class="num">1</td></tr>'
+    )
+    risk = CohortRisk(Cohort(pk=7, name=hostile), None, 2, 5)
+    assert workforce_tables.risk_rows([risk]) == (
+        '<tr><td><a href="/training/cohorts/7/">&lt;script&gt;&quot;x&quot;&lt;/script&gt; &amp; co</a></td>'
+        '<td class="num">—</td><td class="num">2</td><td class="num">5</td></tr>'
+    )
 
 
 def test_program_admin_cohort_list_flags_only_the_struggling_cohort(

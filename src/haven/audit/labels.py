@@ -372,6 +372,7 @@ RECORD_KINDS: dict[str, Promise] = {
     "awareness.campaignlink": _("Campaign link"),
     "awareness.campaignresult": _("Campaign results"),
     "learning.learningversion": _("Learning figures version"),
+    "safeguarding.reviewsversion": _("Creative review figures version"),
     "api.apikey": _("API key"),
     "api.ratewindow": _("API requests counted in a minute"),
     "api.webhookendpoint": _("Webhook"),

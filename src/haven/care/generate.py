@@ -10,7 +10,9 @@ import bisect
 import functools
 import itertools
 import json
+import multiprocessing
 import random
+import traceback
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -290,7 +292,7 @@ def _run(ctx: GenerationContext) -> None:
     # A chunk of plans made, then written: half a million children's plans at national scale are never all held.
     # Nothing reads these tables until the step ends: their indexes are made once, after the rows.
     with indexes_deferred(Child, Episode, Session, Assessment, CriticalAlert):
-        for chunk in planner.chunks():
+        for chunk in _planned(planner, ahead=ctx.scale.name in AHEAD_SCALES):
             _insert(chunk)
             ctx.count("children", len(chunk.children))
             ctx.count("sessions", len(chunk.sessions))
@@ -300,6 +302,50 @@ def _run(ctx: GenerationContext) -> None:
 
 
 CHUNK = 5_000  # children planned, then written, at a time
+AHEAD_SCALES = frozenset({"program", "national"})  # the scales whose plans are made in a process of their own
+
+
+def _planned(planner: "_Planner", *, ahead: bool) -> Iterator["_Rows"]:
+    """The planner's chunks, made in this process, or (``ahead``) in a forked one while this one writes the chunk
+    before: planning is pure Python and as long as the writing, and on two cores the second is otherwise idle for
+    most of care (only ``safeguarding.ahead``'s files, at a lower priority). The same chunks either way, and the
+    seeded generator left as the planning left it (the child sends its state back), so the steps after care draw
+    what they would have drawn. The child never uses the database connection it inherits and leaves by
+    ``os._exit`` (multiprocessing's fork), which does not close it under this process."""
+    if not ahead:
+        yield from planner.chunks()
+        return
+    forking = multiprocessing.get_context("fork")
+    receiving, sending = forking.Pipe(duplex=False)
+    child = forking.Process(target=_plan_ahead, args=(planner, sending), daemon=True)
+    child.start()
+    sending.close()  # the child's end: this process only reads
+    try:
+        while True:
+            kind, value = receiving.recv()  # the child plans the next chunk meanwhile (a pipe holds one at most)
+            if kind == "rows":
+                yield value
+            elif kind == "done":
+                planner.ctx.rng.setstate(value)
+                return
+            else:
+                raise RuntimeError(f"planning care in a process of its own failed:\n{value}")
+    finally:
+        receiving.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+
+
+def _plan_ahead(planner: "_Planner", sending: Any) -> None:
+    try:
+        for chunk in planner.chunks():
+            sending.send(("rows", chunk))
+        sending.send(("done", planner.ctx.rng.getstate()))
+    except BaseException:  # noqa: BLE001 - whatever stopped the planning is told to the parent, which raises it
+        sending.send(("failed", traceback.format_exc()))
+    finally:
+        sending.close()
 
 
 @dataclass

@@ -9,7 +9,7 @@ import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from statistics import mean
 from typing import Any
@@ -20,12 +20,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from haven.care import services
-from haven.care.models import Assessment, Child, CriticalAlert, Episode, EpisodeStatus, Session
-from haven.core.generation import SCALES
+from haven.care import generate, services
+from haven.care.models import Assessment, Child, CriticalAlert, Episode, EpisodeStatus, Session, TreatmentModel
+from haven.core.generation import SCALES, GenerationContext
 from haven.measures import instruments, scoring
 from haven.programs.models import Program
 from haven.reporting import served
+from haven.training import selectors as training_selectors
 from haven.training.models import Milestone, MilestoneKind
 
 SEED = "3"
@@ -232,3 +233,50 @@ def test_every_measure_is_valid_and_scored_as_the_measures_engine_scores_it(prog
         instrument = instruments.load(code)
         assert scoring.validated(instrument, responses) == responses
         assert scoring.score(instrument, responses).as_dict() == stored
+
+
+def _planner(program: Program, seed: int, now: Any) -> generate._Planner:
+    """A planner over the generated program's treating clinicians, from a generator of its own."""
+    models = {m.code: m for m in TreatmentModel.objects.all()}
+    today = timezone.now().date()
+    starts = [
+        (user_id, cac_id, live + timedelta(days=14))
+        for user_id, cac_id, live in training_selectors.treating_clinicians(program)
+        if live is not None and live + timedelta(days=14) < today - timedelta(days=30)
+    ]
+    ctx = GenerationContext(scale=SCALES["demo"], seed=seed, start=program.starts_on, rng=random.Random(seed))
+    ctx.shared["demo_user_ids"] = {}
+    return generate._Planner(
+        ctx=ctx,
+        program=program,
+        today=today,
+        now=now,
+        tf_cbt=models["tf-cbt"],
+        cftsi=models["cftsi"],
+        starts=starts,
+        first_ids=(1, 1, 1),
+    )
+
+
+# pytest-xdist's worker runs threads of its own; the forked child only plans (no lock of theirs).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_care_planned_in_another_process_is_what_this_one_plans(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the bench's scales care's chunks are planned in a forked process while this one writes: the same chunks,
+    and the seeded generator left in the same state for the steps after care."""
+    monkeypatch.setattr(generate, "CHUNK", 500)  # several chunks through the pipe
+    now = timezone.now()
+    here, there = _planner(program, 11, now), _planner(program, 11, now)
+    planned_here = list(generate._planned(here, ahead=False))
+    planned_there = list(generate._planned(there, ahead=True))
+    assert len(planned_here) > 2 and planned_here == planned_there
+    assert here.ctx.rng.getstate() == there.ctx.rng.getstate()
+    assert here.ctx.rng.getstate() != random.Random(11).getstate()
+
+    def fails(*args: Any) -> None:
+        raise ValueError("a plan that cannot be made")
+
+    monkeypatch.setattr(generate, "_episode", fails)
+    with pytest.raises(RuntimeError, match="a plan that cannot be made"):
+        list(generate._planned(_planner(program, 11, now), ahead=True))

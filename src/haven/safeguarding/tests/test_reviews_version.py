@@ -13,8 +13,8 @@ from haven.organizations.models import Membership, Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
 from haven.reporting import figures
-from haven.safeguarding import selectors, services
-from haven.safeguarding.models import Outcome, Submission
+from haven.safeguarding import selectors, services, version
+from haven.safeguarding.models import Outcome, ReviewsVersion, Submission
 
 from .conftest import answer_all, image_bytes
 
@@ -92,3 +92,17 @@ def test_each_write_to_a_submission_is_in_the_dashboard_s_next_view(
         (0, 0, 1, 1, failed),
         (0, 1, 1, 1, failed),
     ]
+
+
+def test_writes_inside_once_move_the_version_once_as_it_ends(program: Program) -> None:
+    """The generator's thousands of writes in one transaction move the version once, at the end of its step."""
+    before = version.current(program)
+    with version.once():
+        version.bump(program)
+        version.bump(program)
+        assert version.current(program) == before
+    moved = version.current(program)
+    assert moved != before
+    assert ReviewsVersion.objects.in_org(program.organization_id).filter(program=program).count() == 1
+    version.bump(program)  # outside, each write moves it
+    assert version.current(program) not in (before, moved)

@@ -11,6 +11,7 @@ import functools
 import itertools
 import json
 import multiprocessing
+import pickle
 import random
 import traceback
 from collections import defaultdict
@@ -322,7 +323,8 @@ def _planned(planner: "_Planner", *, ahead: bool) -> Iterator["_Rows"]:
     sending.close()  # the child's end: this process only reads
     try:
         while True:
-            kind, value = receiving.recv()  # the child plans the next chunk meanwhile (a pipe holds one at most)
+            # The child plans the next chunk meanwhile (a pipe holds one at most).
+            kind, value = pickle.loads(receiving.recv_bytes())  # noqa: S301 - our own child's rows
             if kind == "rows":
                 yield value
             elif kind == "done":
@@ -338,12 +340,16 @@ def _planned(planner: "_Planner", *, ahead: bool) -> Iterator["_Rows"]:
 
 
 def _plan_ahead(planner: "_Planner", sending: Any) -> None:
+    def send(message: tuple[str, Any]) -> None:
+        # Pickle's newest protocol: the parent read a chunk in half the time of the pipe's default.
+        sending.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
     try:
         for chunk in planner.chunks():
-            sending.send(("rows", chunk))
-        sending.send(("done", planner.ctx.rng.getstate()))
+            send(("rows", chunk))
+        send(("done", planner.ctx.rng.getstate()))
     except BaseException:  # noqa: BLE001 - whatever stopped the planning is told to the parent, which raises it
-        sending.send(("failed", traceback.format_exc()))
+        send(("failed", traceback.format_exc()))
     finally:
         sending.close()
 
@@ -383,6 +389,7 @@ class _Planner:
         practice = _Practice(ctx.seed)
         ids = list(self.first_ids)
         encoded: dict[tuple[str, ...], JsonText] = {}
+        days: dict[date, date] = {}
         plans: list[Plan] = []
         for n in range(ctx.scale.children):
             user_id, cac_id, start = starts[bisect.bisect_right(weights, rng.random() * weights[-1])]
@@ -392,7 +399,7 @@ class _Planner:
             plans.append(_episode(rng, self.program, user_id, cac_id, referred, today, self.tf_cbt, self.cftsi, codes))
             if len(plans) == CHUNK or n == ctx.scale.children - 1:
                 practice.vary(plans)
-                yield _rows(plans, ids, self.now, encoded)
+                yield _rows(plans, ids, self.now, encoded, days)
                 plans = []
 
 
@@ -429,9 +436,14 @@ class _Practice:
                 _counters(plan)
 
 
-def _rows(plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, ...], JsonText]) -> _Rows:
+def _rows(
+    plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, ...], JsonText], days: dict[date, date]
+) -> _Rows:
     """The rows of ``plans``, given the ids from ``ids`` (the next child, episode and assessment ids, moved on).
-    ``encoded``: lists of codes already encoded as JSON (half a million sessions, a few dozen different lists)."""
+    ``encoded``: lists of codes already encoded as JSON (half a million sessions, a few dozen different lists).
+    ``days``: each day once, as one object, so the sessions and measures of a day share it: a chunk of rows sent
+    through a pipe (``_planned``) pickles each object once, and a date pickled a million times over took most of
+    the time of sending them."""
 
     def listed(codes: list[str]) -> JsonText:
         key = tuple(codes)
@@ -490,7 +502,7 @@ def _rows(plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, 
             p.episode.organization_id,
             p.episode.pk,
             p.episode.clinician_id,
-            day,
+            days.setdefault(day, day),
             minutes,
             kind,
             listed(components),
@@ -517,7 +529,7 @@ def _rows(plans: list[Plan], ids: list[int], now: Any, encoded: dict[tuple[str, 
                     instrument.version,
                     instrument.informant,
                     timepoint,
-                    day,
+                    days.setdefault(day, day),
                     responses,
                     score.scoring_version,
                     score.total,

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from haven.core import shares
@@ -10,6 +13,17 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict[object, object], key: object) -> object:
     return mapping.get(key)
+
+
+@register.filter
+def count(value: Any) -> str:
+    """A count with the language's grouping ("20,001", "20 001"); "<11" and other text as it is; a dash for
+    nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    return str(value)
 
 
 @register.filter

@@ -8,18 +8,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from haven.core import shares
+from haven.core.templatetags.haven import count
 
 register = template.Library()
 
 
-@register.filter
-def count(value: Any) -> str:
-    """A count with the locale's grouping; "<11" and other text as it is; a dash for nothing."""
-    if value is None:
-        return "—"
-    if isinstance(value, int):
-        return number_format(value, force_grouping=True)
-    return str(value)
+register.filter("count", count)  # the core library's, for the reporting pages that load only this one
 
 
 @register.filter

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from haven.accounts.models import User
+from haven.core.templatetags.haven import count
 from haven.organizations.models import Organization
 from haven.organizations.roles import Role
 from haven.programs.models import Program
@@ -207,3 +209,19 @@ def test_a_clinician_sees_only_their_own_path(setup: Workforce, signed_in: Calla
     assert client.get("/training/cohorts/").status_code == 404
 
     assert "Partnership · Waitlisted" in text(signed_in(setup.clinicians["Fay"]).get("/training/my-path/"))
+
+
+def test_the_workforce_tables_group_thousands_as_the_language_does() -> None:
+    steps = funnel.Funnel(
+        nominated=25_000, awaiting=0, waitlisted=0, placed=20_001, trained=4_196, certified=948, withdrawn=-1_250
+    )
+    with translation.override("en"):
+        english = workforce_tables.funnel_rows([("All", steps)])
+    with translation.override("fr"):
+        french = workforce_tables.funnel_rows([("All", steps)])
+    cells = '<td class="num">{}</td><td class="num">{}</td><td class="num">948</td><td class="num">{}</td>'
+    assert english == "<tr><td>All</td>" + cells.format("20,001", "4,196", "-1,250") + "</tr>"
+    assert french == "<tr><td>All</td>" + cells.format("20\xa0001", "4\xa0196", "-1\xa0250") + "</tr>"
+    # As the count filter writes the same numbers (the cards and the dashboard).
+    with translation.override("fr"):
+        assert count(20_001) == "20\xa0001"

@@ -89,9 +89,12 @@ def _approvals(submission: Submission) -> list[rules.Approval]:
     ]
 
 
-def still_needed(submission: Submission) -> list[str]:
-    """What the submission still needs to be ready (``rules.missing``)."""
-    return rules.missing(_approvals(submission), submitter_id=submission.submitted_by_id, digest=digest_of(submission))
+def still_needed(submission: Submission, *, digest: str | None = None) -> list[str]:
+    """What the submission still needs to be ready (``rules.missing``). ``digest``: ``digest_of(submission)``, where
+    the caller has just read it."""
+    if digest is None:
+        digest = digest_of(submission)
+    return rules.missing(_approvals(submission), submitter_id=submission.submitted_by_id, digest=digest)
 
 
 def is_ready(submission: Submission) -> bool:

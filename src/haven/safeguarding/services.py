@@ -195,7 +195,10 @@ def _check_own(submission: Submission, company: Organization) -> None:
 
 def _assets_changed(*, actor: User, submission: Submission) -> int:
     """Void every standing approval of the submission (they saw other files). A ready submission goes back to
-    review in a new round, with a new turnaround clock. Returns the number of approvals voided."""
+    review in a new round, with a new turnaround clock. Returns the number of approvals voided. A draft never
+    submitted (round 0) has no decision: nothing is looked for."""
+    if submission.round == 0:
+        return 0
     now = timezone.now()
     voided = (
         Decision.objects.in_org(submission.organization_id)
@@ -345,6 +348,13 @@ def _check_reviewer(membership: Membership, submission: Submission) -> None:
 def review_start(*, membership: Membership, submission: Submission) -> Submission:
     """A reviewer takes the submission up (the first answer or decision does this too)."""
     _check_reviewer(membership, submission)
+    _review_start(membership, submission)
+    return submission
+
+
+def _review_start(membership: Membership, submission: Submission) -> None:
+    """``review_start`` inside a write that has checked the reviewer already (no savepoint of its own: on
+    PostgreSQL each is two more round trips, and it writes nothing once the review has started)."""
     if submission.status in (Status.SUBMITTED, Status.RESUBMITTED):
         submission.status = Status.IN_REVIEW
         submission.save(update_fields=["status", "updated_at"])
@@ -355,7 +365,6 @@ def review_start(*, membership: Membership, submission: Submission) -> Submissio
             target=submission,
             detail={"round": submission.round},
         )
-    return submission
 
 
 @transaction.atomic
@@ -365,7 +374,7 @@ def checklist_answer(*, membership: Membership, submission: Submission, answers:
     _check_reviewer(membership, submission)
     if submission.status not in UNDER_REVIEW:
         raise ValidationError(_("Only a submission under review is answered."))
-    review_start(membership=membership, submission=submission)
+    _review_start(membership, submission)
     items = {item.pk: item for item in applicable_items(submission)}
     for item_id, (answer, note) in answers.items():
         if item_id not in items:
@@ -456,7 +465,8 @@ def decide(
         )
         if already.exists():
             raise ValidationError(_("You have already approved this round: a second reviewer must approve."))
-    review_start(membership=membership, submission=submission)
+    _review_start(membership, submission)
+    digest = digest_of(submission)
     decision = Decision.objects.create(
         organization=submission.organization,
         submission=submission,
@@ -465,7 +475,7 @@ def decide(
         reviewer_role=membership.role,
         outcome=outcome,
         note=note,
-        assets_digest=digest_of(submission),
+        assets_digest=digest,
     )
     now = timezone.now()
     if outcome == Outcome.CHANGES:
@@ -473,7 +483,7 @@ def decide(
     elif outcome == Outcome.REJECT:
         submission.status = Status.REJECTED
         submission.decided_at = now
-    elif not still_needed(submission):
+    elif not still_needed(submission, digest=digest):
         submission.status = Status.APPROVED
         submission.decided_at = now
     submission.save()

@@ -170,7 +170,8 @@ class Episode(TenantModel):
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="episodes")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Found through ``episode_clinician_status``, which leads with it (no index of its own to keep at every write).
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     treatment_model = models.ForeignKey(TreatmentModel, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=EpisodeStatus.choices, default=EpisodeStatus.OPEN)
     referred_on = models.DateField(_("referral date"))
@@ -256,9 +257,11 @@ class SessionModality(models.TextChoices):
 
 
 class Session(TenantModel):
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="sessions")
+    # The episode and the clinician are found through ``session_episode_date`` and ``session_clinician_date``, which
+    # lead with them: no index of their own to keep (millions of rows, each written through every index).
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="sessions", db_index=False)
     # Who delivered it: the episode's clinician when it was recorded (an episode may be handed over later).
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     held_on = models.DateField(_("date"))
     minutes = models.PositiveSmallIntegerField(_("minutes"))
     kind = models.CharField(_("type"), max_length=16, choices=SessionKind.choices)
@@ -314,7 +317,8 @@ class Assessment(TenantModel):
     changes, ``rescore_assessments`` keeps the superseded score in :class:`PastScore`.
     """
 
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assessments")
+    # Found through ``assessment_episode_date``, which leads with it.
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="assessments", db_index=False)
     instrument = models.CharField(_("measure"), max_length=40)
     instrument_version = models.CharField(max_length=20)
     informant = models.CharField(_("informant"), max_length=16)

@@ -152,6 +152,29 @@ class Instrument:
     def critical_items(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.critical_above is not None)
 
+    # The groups' keys, minimums and thresholds as plain tuples: what scoring reads for each of the generator's
+    # hundreds of thousands of measures (an item's attributes read again for each was most of scoring).
+    @cached_property
+    def symptom_keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.symptom_items)
+
+    @cached_property
+    def trauma_minimums(self) -> tuple[tuple[str, int], ...]:
+        return tuple((item.key, item.minimum) for item in self.trauma_items)
+
+    @cached_property
+    def impairment_minimums(self) -> tuple[tuple[str, int], ...]:
+        return tuple((item.key, item.minimum) for item in self.impairment_items)
+
+    @cached_property
+    def critical_above(self) -> tuple[tuple[str, int], ...]:
+        return tuple((item.key, item.critical_above) for item in self.critical_items if item.critical_above is not None)
+
+    @cached_property
+    def subscale_keys(self) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
+        """Each subscale's name, its keys, and the same as a set (is every one answered?)."""
+        return tuple((name, keys, frozenset(keys)) for name, keys in self.subscales.items())
+
     @cached_property
     def items_by_key(self) -> dict[str, Item]:
         return {item.key: item for item in self.items}

@@ -21,7 +21,7 @@ class InvalidResponses(ValueError):
         super().__init__("; ".join(f"{key}: {message}" for key, message in sorted(self.errors.items())))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Score:
     total: int | None
     band: str | None
@@ -107,17 +107,13 @@ def score_valid(instrument: Instrument, answers: Mapping[str, int]) -> Score:
     """The score of answers already :func:`validated` (every key an item, every value a whole number in its
     range): for answers made from the instrument's own items and ranges (the generator's hundreds of thousands),
     where checking each again was a third of scoring them."""
-    critical = tuple(
-        item.key
-        for item in instrument.critical_items
-        if item.key in answers and item.critical_above is not None and answers[item.key] > item.critical_above
-    )
-    symptoms = instrument.symptom_items
-    answered = sum(1 for item in symptoms if item.key in answers)
-    missing = len(symptoms) - answered
-    trauma = instrument.trauma_items
+    critical = tuple(key for key, above in instrument.critical_above if key in answers and answers[key] > above)
+    symptoms = [answers[key] for key in instrument.symptom_keys if key in answers]
+    answered = len(symptoms)
+    missing = len(instrument.symptom_keys) - answered
+    trauma = instrument.trauma_minimums
     # An unanswered trauma item is not an endorsed one: with none endorsed, the screen ends.
-    if trauma and not any(answers.get(item.key, item.minimum) > item.minimum for item in trauma):
+    if trauma and not any(answers.get(key, minimum) > minimum for key, minimum in trauma):
         return Score(
             total=None,
             band=None,
@@ -133,27 +129,28 @@ def score_valid(instrument: Instrument, answers: Mapping[str, int]) -> Score:
             scoring_version=instrument.scoring_version,
         )
 
-    answered_sum = sum(answers[item.key] for item in symptoms if item.key in answers)
+    answered_sum = sum(symptoms)
     total: int | None = None
     prorated = False
     if missing == 0:
         total = answered_sum
     elif missing <= instrument.max_prorated:
-        total, prorated = prorate(answered_sum, answered, len(symptoms)), True
+        total, prorated = prorate(answered_sum, answered, len(instrument.symptom_keys)), True
     band = instrument.band_for(total) if total is not None else None
 
-    impairment_items = instrument.impairment_items
+    impairment_items = instrument.impairment_minimums
     impairment = None
-    if impairment_items and all(item.key in answers for item in impairment_items):
-        impairment = sum(1 for item in impairment_items if answers[item.key] > item.minimum)
+    if impairment_items and all(key in answers for key, _minimum in impairment_items):
+        impairment = sum(1 for key, minimum in impairment_items if answers[key] > minimum)
 
+    given = answers.keys()
     return Score(
         total=total,
         band=band.code if band is not None else None,
         above_cutoff=instrument.above_cutoff(total) if total is not None else None,
         subscales={
-            name: sum(answers[key] for key in keys) if all(key in answers for key in keys) else None
-            for name, keys in instrument.subscales.items()
+            name: sum([answers[key] for key in keys]) if given >= every else None
+            for name, keys, every in instrument.subscale_keys
         },
         answered=answered,
         missing=missing,
@@ -173,16 +170,17 @@ def probable(instrument: Instrument, answers: Mapping[str, int]) -> bool | None:
     if rule is None:
         return None
     met = possible = True
+    at = rule.endorsed_at
     for name, needed in rule.minimums.items():
-        keys = instrument.subscales[name]
-        endorsed = sum(1 for key in keys if key in answers and answers[key] >= rule.endorsed_at)
-        unknown = sum(1 for key in keys if key not in answers)
+        given = [answers[key] for key in instrument.subscales[name] if key in answers]
+        endorsed = sum(1 for answer in given if answer >= at)
+        unknown = len(instrument.subscales[name]) - len(given)
         met = met and endorsed >= needed
         possible = possible and endorsed + unknown >= needed
     if rule.needs_impairment:
-        impairment = instrument.impairment_items
-        yes = any(answers.get(item.key, item.minimum) > item.minimum for item in impairment)
-        unknown_impairment = any(item.key not in answers for item in impairment)
+        impairment = instrument.impairment_minimums
+        yes = any(answers.get(key, minimum) > minimum for key, minimum in impairment)
+        unknown_impairment = any(key not in answers for key, _minimum in impairment)
         met = met and yes
         possible = possible and (yes or unknown_impairment)
     if met:

@@ -11,6 +11,10 @@ from typing import Any
 
 from django.db.models import Func
 from django.db.models.functions import TruncMonth
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+
+JSONB_OID = 3802
 
 
 class JsonText(str):
@@ -105,7 +109,7 @@ def insert_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]], 
         return values
 
     if connection.vendor == "postgresql":
-        return _copy_rows(connection, target, width, converted, rows)
+        return _copy_rows(connection, target, [_copy_type(f, connection) for f in columns], converted, rows)
     # Full statements go together through ``executemany`` (one statement prepared, its placeholders converted once).
     count = 0
     chunk: list[tuple[Any, ...]] = []
@@ -216,18 +220,41 @@ def _keys_and_indexes_deferred(connection: Any, tables: list[str]) -> Iterator[N
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def _copy_type(field: Any, connection: Any) -> str:
+    """The column's PostgreSQL type as binary COPY names it: ``varchar(16)`` is ``varchar``."""
+    return str(field.db_type(connection)).split("(")[0]
+
+
+class _JsonTextBinary(Dumper):
+    """JSON already encoded (``_json``'s text) in jsonb's binary form: its version byte, then the text. psycopg's
+    own jsonb dumper would encode the text again, as a JSON string."""
+
+    format = Format.BINARY
+    oid = JSONB_OID
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + obj.encode()
+
+
 def _copy_rows(
-    connection: Any, target: str, width: int, converted: list[tuple[int, Callable[[Any], Any]]], rows: Iterable[Any]
+    connection: Any,
+    target: str,
+    types: list[str],
+    converted: list[tuple[int, Callable[[Any], Any]]],
+    rows: Iterable[Any],
 ) -> int:
     """PostgreSQL's fast path: ``COPY ... FROM STDIN`` (several times faster than multi-row INSERTs for the
     generator's millions of rows). ``target``: the quoted table and its columns. The rows are taken COPY_ROWS at a
     time before each COPY starts: an iterable may read the database as it goes, which it cannot do on a connection
     busy with a COPY."""
     count = 0
+    width = len(types)
     iterator = iter(rows)
     with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_dumper(JsonText, _JsonTextBinary)
         while chunk := list(itertools.islice(iterator, COPY_ROWS)):
-            with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for row in chunk:
                     if len(row) != width:
                         raise ValueError(f"{len(row)} values for {width} columns")
@@ -289,8 +316,9 @@ def reset_sequences(*models: Any) -> None:
             cursor.execute(statement)
 
 
-def analyze() -> None:
-    """Refresh the planner's statistics after a bulk load. PostgreSQL only learns how large a table is from ANALYZE
+def analyze(*models: Any) -> None:
+    """Refresh the planner's statistics after a bulk load: of ``models``' tables, or of every table when none is
+    named. PostgreSQL only learns how large a table is from ANALYZE
     (or autovacuum, which cannot see a transaction still open): without it, the queries right after generation
     plan for empty tables and join hundreds of thousands of rows by nested loops. SQLite without statistics takes
     any index that matches an equality as good as another: a tenant's rows by ``organization_id`` (every row of a
@@ -299,6 +327,10 @@ def analyze() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        if models:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            return
         cursor.execute("ANALYZE")
         if connection.vendor == "sqlite":
             # Save the audit log's: it holds a handful of entries while the generator runs (the steps write most of

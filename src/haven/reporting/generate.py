@@ -14,4 +14,4 @@ def run(ctx: GenerationContext) -> None:
     # The kept rows are written once, read whole meanwhile: their indexes are made after them.
     with indexes_deferred(ChildServed, CacCell, StateCell, ProgramCell):
         served.rebuild(program)
-    analyze()
+    analyze(ChildServed, CacCell, StateCell, ProgramCell)  # the tables before were analyzed after care

@@ -308,8 +308,8 @@ AHEAD_SCALES = frozenset({"program", "national"})  # the scales whose plans are 
 
 def _planned(planner: "_Planner", *, ahead: bool) -> Iterator["_Rows"]:
     """The planner's chunks, made in this process, or (``ahead``) in a forked one while this one writes the chunk
-    before: planning is pure Python and as long as the writing, and on two cores the second is otherwise idle for
-    most of care (only ``safeguarding.ahead``'s files, at a lower priority). The same chunks either way, and the
+    before: planning is pure Python and longer than the writing, and on two cores the second is otherwise idle for
+    most of care (``safeguarding.ahead`` makes its files after care). The same chunks either way, and the
     seeded generator left as the planning left it (the child sends its state back), so the steps after care draw
     what they would have drawn. The child never uses the database connection it inherits and leaves by
     ``os._exit`` (multiprocessing's fork), which does not close it under this process."""

@@ -33,9 +33,9 @@ STEPS: tuple[Callable[[GenerationContext], None], ...] = (
     programs.run,
     learning.run,
     training.run,
-    # The creative reviews' files, made in another process while care and the steps after it run (bench scales).
-    safeguarding.ahead,
     care.run,
+    # The creative reviews' files, made in another process while the steps after care run (bench scales).
+    safeguarding.ahead,
     training.certify,
     reporting.run,
     grants.run,

@@ -8,11 +8,15 @@ Everything is written in bulk. Scores are computed by the measures engine, as th
 
 import bisect
 import functools
+import gc
 import itertools
 import json
 import multiprocessing
+import os
 import pickle
+import queue
 import random
+import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Iterator
@@ -255,6 +259,22 @@ class Plan:
     alerts: list[tuple[int, str, int, bool]] = field(default_factory=list)
 
 
+def ahead(ctx: GenerationContext) -> None:
+    """Before the creative reviews: at the bench's scales, start planning care in a forked process, which plans
+    every chunk while the reviews' step keeps this process busy (on one core: the second is otherwise idle then);
+    ``run`` writes them. The chunks wait in this process's memory meanwhile (``_Spool``)."""
+    if ctx.scale.name not in AHEAD_SCALES:
+        return
+    planner = _planner(ctx)
+    if planner is not None:
+        spool = _Spool(planner)
+        ctx.pools.append(spool)
+        ctx.ahead[AHEAD] = spool
+
+
+AHEAD = "care.plans"
+
+
 def run(ctx: GenerationContext) -> None:
     # Millions of plain tuples and no cycles: the cyclic collector would walk the growing heap again and again.
     _SCORED.clear()
@@ -265,7 +285,8 @@ def run(ctx: GenerationContext) -> None:
         _SCORED.clear()
 
 
-def _run(ctx: GenerationContext) -> None:
+def _planner(ctx: GenerationContext) -> "_Planner | None":
+    """The planner of the program's care, from the clinicians who treat (None when nobody treats yet)."""
     today = timezone.now().date()
     program = Program.objects.in_org(ctx.shared["national_id"]).get(pk=ctx.shared["program_id"])
     for shipped in SHIPPED_TREATMENT_MODELS:
@@ -279,8 +300,8 @@ def _run(ctx: GenerationContext) -> None:
         if live is not None and live + timedelta(days=14) < today - timedelta(days=30)
     ]
     if not starts:
-        return
-    planner = _Planner(
+        return None
+    return _Planner(
         ctx=ctx,
         program=program,
         today=today,
@@ -290,10 +311,20 @@ def _run(ctx: GenerationContext) -> None:
         starts=starts,
         first_ids=(next_id(Child), next_id(Episode), next_id(Assessment)),
     )
+
+
+def _run(ctx: GenerationContext) -> None:
+    spool: _Spool | None = ctx.ahead.pop(AHEAD, None)
+    planner = spool.planner if spool is not None else _planner(ctx)
+    if planner is None:
+        return
+    if spool is not None and spool.planner.first_ids != (next_id(Child), next_id(Episode), next_id(Assessment)):
+        raise RuntimeError("care's rows were written since its plans were made: their ids are taken")
+    chunks = spool.chunks() if spool is not None else planner.chunks()
     # A chunk of plans made, then written: half a million children's plans at national scale are never all held.
     # Nothing reads these tables until the step ends: their indexes are made once, after the rows.
     with indexes_deferred(Child, Episode, Session, Assessment, CriticalAlert):
-        for chunk in _planned(planner, ahead=ctx.scale.name in AHEAD_SCALES):
+        for chunk in chunks:
             _insert(chunk)
             ctx.count("children", len(chunk.children))
             ctx.count("sessions", len(chunk.sessions))
@@ -304,47 +335,71 @@ def _run(ctx: GenerationContext) -> None:
 
 CHUNK = 5_000  # children planned, then written, at a time
 AHEAD_SCALES = frozenset({"program", "national"})  # the scales whose plans are made in a process of their own
+NICER = 15  # the planning process's priority: below the creative files' (which the reviews' step waits for)
 
 
-def _planned(planner: "_Planner", *, ahead: bool) -> Iterator["_Rows"]:
-    """The planner's chunks, made in this process, or (``ahead``) in a forked one while this one writes the chunk
-    before: planning is pure Python and longer than the writing, and on two cores the second is otherwise idle for
-    most of care (``safeguarding.ahead`` makes its files after care). The same chunks either way, and the
+class _Spool:
+    """The planner's chunks, made in a forked process while this one does other steps' work, and kept here as they
+    come (a thread reads the pipe, so the planner never waits for the reader): planning is pure Python, and the
+    steps before care's writing leave the second core idle. The same chunks as the planner makes here, and the
     seeded generator left as the planning left it (the child sends its state back), so the steps after care draw
     what they would have drawn. The child never uses the database connection it inherits and leaves by
-    ``os._exit`` (multiprocessing's fork), which does not close it under this process."""
-    if not ahead:
-        yield from planner.chunks()
-        return
-    forking = multiprocessing.get_context("fork")
-    receiving, sending = forking.Pipe(duplex=False)
-    child = forking.Process(target=_plan_ahead, args=(planner, sending), daemon=True)
-    child.start()
-    sending.close()  # the child's end: this process only reads
-    try:
-        while True:
-            # The child plans the next chunk meanwhile (a pipe holds one at most).
-            kind, value = pickle.loads(receiving.recv_bytes())  # noqa: S301 - our own child's rows
-            if kind == "rows":
-                yield value
-            elif kind == "done":
-                planner.ctx.rng.setstate(value)
-                return
-            else:
-                raise RuntimeError(f"planning care in a process of its own failed:\n{value}")
-    finally:
-        receiving.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
+    ``os._exit`` (multiprocessing's fork), which does not close it under this process. It runs at a lower
+    priority than the creative files' process, whose files the step before care's writing waits for."""
+
+    def __init__(self, planner: "_Planner") -> None:
+        self.planner = planner
+        forking = multiprocessing.get_context("fork")
+        receiving, sending = forking.Pipe(duplex=False)
+        self._child = forking.Process(target=_plan_ahead, args=(planner, sending), daemon=True)
+        self._child.start()
+        sending.close()  # the child's end: this process only reads
+        self._received: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, args=(receiving,), daemon=True)
+        self._reader.start()
+
+    def _read(self, receiving: Any) -> None:
+        try:
+            while True:
+                self._received.put(receiving.recv_bytes())
+        except (EOFError, OSError):  # the child closed its end (done, failed or killed)
+            self._received.put(None)
+        finally:
+            receiving.close()
+
+    def chunks(self) -> Iterator["_Rows"]:
+        try:
+            while (message := self._received.get()) is not None:
+                kind, value = pickle.loads(message)  # noqa: S301 - our own child's rows
+                if kind == "rows":
+                    yield value
+                elif kind == "done":
+                    self.planner.ctx.rng.setstate(value)
+                    return
+                else:
+                    raise RuntimeError(f"planning care in a process of its own failed:\n{value}")
+            raise RuntimeError("planning care in a process of its own stopped before its end")
+        finally:
+            self.shutdown()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the child if it still runs (a failed generation), as ``generate`` shuts its pools down."""
+        self._child.join(timeout=5 if wait and not cancel_futures else 0)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()
 
 
 def _plan_ahead(planner: "_Planner", sending: Any) -> None:
+    os.nice(NICER)
+    gc.disable()  # as ``run`` pauses it: millions of plain tuples and no cycles
+
     def send(message: tuple[str, Any]) -> None:
         # Pickle's newest protocol: the parent read a chunk in half the time of the pipe's default.
         sending.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
     try:
+        _SCORED.clear()
         for chunk in planner.chunks():
             send(("rows", chunk))
         send(("done", planner.ctx.rng.getstate()))

@@ -5,10 +5,9 @@ order their data depend on (``STEPS``). Given the same seed and start month, the
 """
 
 import random
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,12 @@ SCALES = {
 }
 
 
+class Pool(Protocol):
+    """Work started ahead in other processes (an executor, or care's planner): stopped when the generation ends."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None: ...
+
+
 @dataclass
 class GenerationContext:
     scale: Scale
@@ -44,10 +49,10 @@ class GenerationContext:
     counts: dict[str, int] = field(default_factory=dict)
     # What one step leaves for the next (ids, not model objects).
     shared: dict[str, Any] = field(default_factory=dict)
-    # Work a step started ahead, in another process, for a later step to collect (its futures), and the pools doing
-    # it: ``generate`` shuts them down when it ends, the work not started yet cancelled if the generation failed.
+    # Work a step started ahead, in another process, for a later step to collect, and the pools doing it:
+    # ``generate`` shuts them down when it ends, the work not started yet cancelled if the generation failed.
     ahead: dict[str, Any] = field(default_factory=dict)
-    pools: list[Executor] = field(default_factory=list)
+    pools: list[Pool] = field(default_factory=list)
 
     def count(self, name: str, n: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + n

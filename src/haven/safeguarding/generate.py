@@ -12,7 +12,7 @@ runs one): nothing is faked, and a file not read yet says so on the review page.
 
 The step draws from its own ``random.Random`` (the context's seed plus a constant): earlier steps' draws are not
 shifted. Each submission's files come from a generator of their own (that seed and the submission's number), so at
-the bench's scales ``ahead`` makes them in another process while the steps after care run (the same files).
+the bench's scales ``ahead`` makes them in another process from the generation's start (the same files).
 Dates are set back afterwards over the past year, so the queue and the turnaround read as a year's work; for the
 same reason no submitter is e-mailed the decisions (``services.decide(tell=False)``: nobody waits for them).
 """
@@ -118,13 +118,14 @@ class _Team:
 
 
 def ahead(ctx: GenerationContext) -> None:
-    """After care: start making the submissions' files (the scenes, the storyboards, ``intake.prepare``'s stripped
-    copies and thumbnails) in another process, while the steps after care keep the main process busy; ``run``
-    collects them. Only for the bench's scales (a small scale makes its files quicker than a process starts).
-    Reporting's rebuild and the reviews' own step leave the second core mostly idle, and the files are made faster
-    than the step takes them (26 ms a submission's, against about 50). Before care, where the files were first
-    made, care's planner, its writer and PostgreSQL's server keep both cores busy: the files took a share of them
-    (national on PostgreSQL: care 152 s with the files made beside it, 131 s after; decision 0060)."""
+    """The generation's first step: start making the submissions' files (the scenes, the storyboards,
+    ``intake.prepare``'s stripped copies and thumbnails) in another process, while the steps before the reviews
+    keep the main process busy; ``run`` collects them. Only for the bench's scales (a small scale makes its files
+    quicker than a process starts). The files need no row, and the steps before the reviews leave the second core
+    mostly idle; the process runs below the main one's priority, and above care's planner's (``care.ahead``), which
+    shares that core during the reviews: the reviews wait for the files, care's writing comes after them. Made
+    beside care's planner and writer, as at first, the files took a share of the cores care needed (decision
+    0060)."""
     if ctx.scale.name not in AHEAD_SCALES:
         return
     # Forked, not spawned: the child has Django set up already; it uses Pillow and pypdf only, never the database
@@ -145,7 +146,7 @@ def ahead(ctx: GenerationContext) -> None:
 
 AHEAD = "safeguarding.files"
 AHEAD_SCALES = frozenset({"program", "national"})
-NICER = 10  # the process's priority below the generator's
+NICER = 5  # the process's priority: below the generator's, above care's planner's (``care.generate.NICER``)
 CHUNK = 50  # submissions' files a task of the process makes (a failed generation cancels the tasks not started)
 
 

@@ -263,13 +263,17 @@ def _planner(program: Program, seed: int, now: Any) -> generate._Planner:
 def test_care_planned_in_another_process_is_what_this_one_plans(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At the bench's scales care's chunks are planned in a forked process while this one writes: the same chunks,
-    and the seeded generator left in the same state for the steps after care."""
+    """At the bench's scales care's chunks are planned in a forked process while this one does the creative
+    reviews: the same chunks, and the seeded generator left in the same state for the steps after care. The child
+    plans to the end though nobody reads its chunks yet (a pipe alone holds 64 KiB: it would wait)."""
     monkeypatch.setattr(generate, "CHUNK", 500)  # several chunks through the pipe
     now = timezone.now()
     here, there = _planner(program, 11, now), _planner(program, 11, now)
-    planned_here = list(generate._planned(here, ahead=False))
-    planned_there = list(generate._planned(there, ahead=True))
+    planned_here = list(here.chunks())
+    spool = generate._Spool(there)
+    spool._child.join(timeout=120)
+    assert spool._child.exitcode == 0  # every chunk sent before any was read
+    planned_there = list(spool.chunks())
     assert len(planned_here) > 2 and planned_here == planned_there
     assert here.ctx.rng.getstate() == there.ctx.rng.getstate()
     assert here.ctx.rng.getstate() != random.Random(11).getstate()
@@ -279,4 +283,4 @@ def test_care_planned_in_another_process_is_what_this_one_plans(
 
     monkeypatch.setattr(generate, "_episode", fails)
     with pytest.raises(RuntimeError, match="a plan that cannot be made"):
-        list(generate._planned(_planner(program, 11, now), ahead=True))
+        list(generate._Spool(_planner(program, 11, now)).chunks())

@@ -29,18 +29,21 @@ from haven.training import generate as training
 # keeps what all of them wrote; the money pillar's grants wait for their figures. The company's staff learning
 # needs only the organizations and the program its figure counts toward.
 STEPS: tuple[Callable[[GenerationContext], None], ...] = (
+    # The creative reviews' files, made in another process from the start (bench scales: they need no row).
+    safeguarding.ahead,
     organizations.run,
     programs.run,
     learning.run,
     training.run,
+    # Care's plans, made in another process while the creative reviews keep this one busy (bench scales).
+    care.ahead,
+    # The creative reviews: they need no care row, and draw from a seeded generator of their own.
+    safeguarding.run,
     care.run,
-    # The creative reviews' files, made in another process while the steps after care run (bench scales).
-    safeguarding.ahead,
     training.certify,
     reporting.run,
     grants.run,
-    # The creative reviews, then the campaigns they clear (each step draws from its own seeded generator).
-    safeguarding.run,
+    # The campaigns, which the ready reviews clear.
     awareness.run,
     # A second program admin (no export by one person alone) and a request waiting for their decision.
     evaluation.run,
